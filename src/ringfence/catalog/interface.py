@@ -1,0 +1,37 @@
+"""The cataloger interface: a cheap path predicate and a pure parser over bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ringfence.model.package import Package
+
+
+class CatalogError(Exception):
+    """Raised by a parser for a file it cannot read; becomes an ``Unknown``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a parser found in one file: packages, and problems with parts of it."""
+
+    packages: tuple[Package, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+class Cataloger(Protocol):
+    """Finds packages in files.
+
+    ``wants`` is called for every regular file of every layer and must be cheap
+    (string tests on the path only). ``parse`` gets the whole file and touches no
+    filesystem; it raises :class:`CatalogError` when the file cannot be read at all.
+    ``version`` changes whenever results could change: it is part of the cache key.
+    """
+
+    name: str
+    version: str
+
+    def wants(self, path: str, size: int) -> bool: ...
+
+    def parse(self, path: str, data: bytes) -> Parsed: ...

@@ -1,0 +1,70 @@
+"""What cataloging one layer produced: a value, cacheable by the layer's diffID."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ringfence.model.inventory import Distro
+from ringfence.model.package import Package
+from ringfence.model.unknown import Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """The packages one cataloger found in one file of one layer."""
+
+    path: str
+    cataloger: str
+    packages: tuple[Package, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "cataloger": self.cataloger,
+                "packages": [p.to_dict() for p in self.packages]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FileRecord:
+        return cls(d["path"], d["cataloger"], tuple(Package.from_dict(p) for p in d["packages"]))
+
+
+@dataclass(frozen=True, slots=True)
+class LayerResult:
+    """Per-layer facts needed to build the squashed view without reading the layer again.
+
+    ``touched`` lists non-directory paths of this layer that a cataloger wanted
+    (they hide the same path in lower layers even when nothing was found in them).
+    """
+
+    diff_id: str
+    records: tuple[FileRecord, ...] = ()
+    distros: tuple[tuple[str, Distro], ...] = ()
+    whiteouts: tuple[str, ...] = ()
+    opaque_dirs: tuple[str, ...] = ()
+    touched: tuple[str, ...] = ()
+    unknowns: tuple[Unknown, ...] = ()
+    entries: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "diff_id": self.diff_id,
+            "records": [r.to_dict() for r in self.records],
+            "distros": [[p, d.to_dict()] for p, d in self.distros],
+            "whiteouts": list(self.whiteouts),
+            "opaque_dirs": list(self.opaque_dirs),
+            "touched": list(self.touched),
+            "unknowns": [u.to_dict() for u in self.unknowns],
+            "entries": self.entries,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LayerResult:
+        return cls(
+            diff_id=d["diff_id"],
+            records=tuple(FileRecord.from_dict(r) for r in d["records"]),
+            distros=tuple((p, Distro.from_dict(x)) for p, x in d["distros"]),
+            whiteouts=tuple(d["whiteouts"]),
+            opaque_dirs=tuple(d["opaque_dirs"]),
+            touched=tuple(d["touched"]),
+            unknowns=tuple(Unknown.from_dict(u) for u in d["unknowns"]),
+            entries=int(d.get("entries", 0)),
+        )

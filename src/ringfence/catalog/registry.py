@@ -1,0 +1,19 @@
+"""The one place that says which catalogers run, in order."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ringfence.catalog.apk.cataloger import ApkCataloger
+from ringfence.catalog.dpkg.cataloger import DpkgCataloger
+from ringfence.catalog.interface import Cataloger
+
+CATALOGERS: Final[tuple[Cataloger, ...]] = (
+    DpkgCataloger(),
+    ApkCataloger(),
+)
+
+
+def fingerprint(catalogers: tuple[Cataloger, ...] = CATALOGERS) -> str:
+    """Names and versions of every cataloger: part of the layer cache key."""
+    return ",".join(f"{c.name}={c.version}" for c in catalogers)

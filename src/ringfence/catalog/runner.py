@@ -1,0 +1,108 @@
+"""Offer every file of one layer to every cataloger; collect records and unknowns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ringfence.catalog import distro
+from ringfence.catalog.interface import CatalogError, Cataloger
+from ringfence.catalog.layer_result import FileRecord, LayerResult
+from ringfence.layers.walk import (
+    DIR,
+    HARDLINK,
+    OPAQUE,
+    REG,
+    TOO_LARGE,
+    UNREADABLE,
+    WHITEOUT,
+    Entry,
+)
+from ringfence.model.inventory import Distro
+from ringfence.model.unknown import Unknown
+
+
+class LayerCatalog:
+    """Accumulates one layer's results as entries stream past (single pass)."""
+
+    def __init__(self, diff_id: str, catalogers: tuple[Cataloger, ...]) -> None:
+        self.diff_id = diff_id
+        self.catalogers = catalogers
+        self.records: list[FileRecord] = []
+        self.distros: list[tuple[str, Distro]] = []
+        self.whiteouts: list[str] = []
+        self.opaque: list[str] = []
+        self.touched: list[str] = []
+        self.unknowns: list[Unknown] = []
+        self.entries = 0
+
+    def wants(self, path: str, size: int) -> bool:
+        if distro.wants(path):
+            return True
+        return any(c.wants(path, size) for c in self.catalogers)
+
+    def add(self, entry: Entry) -> None:
+        self.entries += 1
+        if entry.kind == WHITEOUT:
+            self.whiteouts.append(entry.path)
+            return
+        if entry.kind == OPAQUE:
+            self.opaque.append(entry.path)
+            return
+        if entry.kind == DIR:
+            return
+        if not self.wants(entry.path, entry.size):
+            return
+        self.touched.append(entry.path)
+        if entry.kind == TOO_LARGE:
+            self.unknowns.append(Unknown(entry.path, f"file of {entry.size} bytes exceeds the "
+                                         "per-file read cap", "walk", self.diff_id))
+            return
+        if entry.kind == UNREADABLE:
+            self.unknowns.append(Unknown(entry.path, "file could not be read", "walk",
+                                         self.diff_id))
+            return
+        if entry.kind not in (REG, HARDLINK) or entry.data is None:
+            return
+        self.offer(entry.path, entry.size, entry.data)
+
+    def offer(self, path: str, size: int, data: bytes) -> None:
+        if distro.wants(path):
+            d = distro.parse(path, data)
+            if d is not None:
+                self.distros.append((path, d))
+        for cat in self.catalogers:
+            if not cat.wants(path, size):
+                continue
+            try:
+                parsed = cat.parse(path, data)
+            except CatalogError as exc:
+                self.unknowns.append(Unknown(path, str(exc), cat.name, self.diff_id))
+                continue
+            except Exception as exc:  # a parser bug must not lose the whole scan
+                self.unknowns.append(Unknown(path, f"parser failed: {type(exc).__name__}: "
+                                             f"{exc}", cat.name, self.diff_id))
+                continue
+            self.unknowns.extend(Unknown(path, p, cat.name, self.diff_id)
+                                 for p in parsed.problems)
+            if parsed.packages:
+                self.records.append(FileRecord(path, cat.name, parsed.packages))
+
+    def result(self) -> LayerResult:
+        return LayerResult(
+            diff_id=self.diff_id,
+            records=tuple(sorted(self.records, key=lambda r: (r.path, r.cataloger))),
+            distros=tuple(sorted(self.distros, key=lambda x: x[0])),
+            whiteouts=tuple(self.whiteouts),
+            opaque_dirs=tuple(self.opaque),
+            touched=tuple(self.touched),
+            unknowns=tuple(self.unknowns),
+            entries=self.entries,
+        )
+
+
+def catalog_entries(diff_id: str, entries: Iterable[Entry],
+                    catalogers: tuple[Cataloger, ...]) -> LayerResult:
+    lc = LayerCatalog(diff_id, catalogers)
+    for e in entries:
+        lc.add(e)
+    return lc.result()

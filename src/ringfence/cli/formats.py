@@ -1,0 +1,16 @@
+"""Output format name -> renderer (the explicit list of formats)."""
+
+from __future__ import annotations
+
+from ringfence.errors import UsageError
+from ringfence.report.interface import Renderer
+from ringfence.report.json_report import JsonRenderer
+from ringfence.report.table import TableRenderer
+
+
+def renderer_for(fmt: str) -> Renderer:
+    if fmt == "table":
+        return TableRenderer()
+    if fmt == "json":
+        return JsonRenderer()
+    raise UsageError(fmt, "unknown output format")

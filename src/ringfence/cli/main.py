@@ -1,0 +1,42 @@
+"""Entry point: the command group and the single ``except Error``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ringfence import __version__
+from ringfence.cli.sbom import image_cmd, sbom_cmd
+from ringfence.errors import Error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ringfence")
+def cli() -> None:
+    """ringfence: defense in depth for containers — image, host and platform rings."""
+
+
+cli.add_command(sbom_cmd)
+cli.add_command(image_cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="ringfence", standalone_mode=False)
+    except Error as exc:
+        click.echo(f"error: {exc.diagnostics()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 3
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

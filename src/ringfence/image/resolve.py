@@ -1,0 +1,34 @@
+"""Open any image reference as an :class:`ImageSource`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ringfence.errors import UsageError
+from ringfence.image.docker_archive import DockerArchiveSource
+from ringfence.image.interface import ImageSource
+from ringfence.image.oci_archive import OciArchiveSource
+from ringfence.image.oci_layout import OciLayoutSource
+from ringfence.model.image import ImageRef
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOptions:
+    platform: str | None = None
+    insecure_registry: bool = False
+    auth_file: str | None = None
+
+
+def open_image(ref: ImageRef, options: OpenOptions) -> ImageSource:
+    if ref.transport == "oci":
+        return OciLayoutSource(str(ref.path), ref.name, options.platform)
+    if ref.transport == "oci-archive":
+        return OciArchiveSource(str(ref.path), ref.name, options.platform)
+    if ref.transport == "docker-archive":
+        return DockerArchiveSource(str(ref.path), ref.name, options.platform)
+    if ref.transport == "docker":
+        from ringfence.image.registry import RegistrySource
+
+        return RegistrySource(ref, options.platform, insecure=options.insecure_registry,
+                              auth_file=options.auth_file)
+    raise UsageError(str(ref), f"transport {ref.transport!r} is not an image source")

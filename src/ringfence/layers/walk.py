@@ -1,0 +1,121 @@
+"""Stream one layer tar exactly once, safely, never extracting anything to disk."""
+
+from __future__ import annotations
+
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ringfence.errors import InputError, LimitExceededError
+from ringfence.layers.paths import normalize
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+
+REG, DIR, SYMLINK, HARDLINK, WHITEOUT, OPAQUE, OTHER = (
+    "file", "dir", "symlink", "hardlink", "whiteout", "opaque", "other")
+TOO_LARGE, UNREADABLE = "too-large", "unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Budgets that keep a hostile layer from exhausting memory or time."""
+
+    max_file_bytes: int = 64 << 20      # one wanted file read into memory
+    max_read_bytes: int = 1 << 30       # all wanted files of one layer together
+    max_layer_bytes: int = 64 << 30     # decompressed tar stream of one layer
+    max_entries: int = 5_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One tar member after normalisation. ``data`` is set only for wanted files."""
+
+    path: str
+    kind: str
+    size: int
+    mode: int
+    uid: int
+    gid: int
+    link: str | None = None
+    data: bytes | None = None
+
+
+Wants = Callable[[str, int], bool]
+
+
+def _kind(member: tarfile.TarInfo, base: str) -> str:
+    if base == OPAQUE_MARKER:
+        return OPAQUE
+    if base.startswith(WHITEOUT_PREFIX):
+        return WHITEOUT
+    if member.isreg():
+        return REG
+    if member.isdir():
+        return DIR
+    if member.issym():
+        return SYMLINK
+    if member.islnk():
+        return HARDLINK
+    return OTHER
+
+
+def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits) -> Iterator[Entry]:
+    """Yield every member of the tar in ``stream`` as an :class:`Entry`.
+
+    Whiteouts are reported with the path they hide (``/a/.wh.b`` -> ``/a/b``); opaque
+    markers with their directory. Hardlinks whose target was read carry its data.
+    """
+    read_total = 0
+    retained: dict[str, bytes] = {}
+    count = 0
+    try:
+        with tarfile.open(fileobj=stream, mode="r|", errorlevel=2) as tar:
+            for member in tar:
+                count += 1
+                if count > limits.max_entries:
+                    raise LimitExceededError(subject, f"more than {limits.max_entries} entries")
+                path = normalize(member.name)
+                base = path.rsplit("/", 1)[-1]
+                kind = _kind(member, base)
+                if kind == WHITEOUT:
+                    parent = path.rsplit("/", 1)[0]
+                    yield Entry(normalize(parent + "/" + base[len(WHITEOUT_PREFIX):]), kind, 0,
+                                member.mode, member.uid, member.gid)
+                    continue
+                if kind == OPAQUE:
+                    yield Entry(path.rsplit("/", 1)[0] or "/", kind, 0, member.mode,
+                                member.uid, member.gid)
+                    continue
+                data: bytes | None = None
+                link: str | None = None
+                if kind == REG and wants(path, member.size):
+                    if member.size > limits.max_file_bytes:
+                        yield Entry(path, TOO_LARGE, member.size, member.mode, member.uid,
+                                    member.gid)
+                        continue
+                    read_total += member.size
+                    if read_total > limits.max_read_bytes:
+                        raise LimitExceededError(
+                            subject, f"wanted files exceed {limits.max_read_bytes} bytes")
+                    f = tar.extractfile(member)
+                    data = f.read() if f is not None else b""
+                    if len(data) != member.size:
+                        raise InputError(subject, f"{path}: truncated member")
+                    retained[path] = data
+                elif kind == SYMLINK:
+                    link = member.linkname
+                elif kind == HARDLINK:
+                    link = normalize(member.linkname)
+                    if wants(path, member.size) and link in retained:
+                        data = retained[link]
+                yield Entry(path, kind, member.size, member.mode, member.uid, member.gid,
+                            link, data)
+    except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
+        raise InputError(subject, f"not a readable tar stream ({exc})") from exc
+    except Exception as exc:
+        if type(exc).__module__.startswith(("zstd", "isal")):
+            raise InputError(subject, f"corrupt compressed stream ({exc})") from exc
+        raise

@@ -1,0 +1,91 @@
+"""Packages found in an image or filesystem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where a package record was found: a path inside the image and the layer (diffID)."""
+
+    path: str
+    layer: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "layer": self.layer}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Location:
+        return cls(d["path"], d.get("layer"))
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """One installed package.
+
+    ``type`` is the purl type (deb, apk, rpm, pypi, npm, maven, golang, cargo, gem,
+    composer). ``source_name``/``source_version`` carry the OS source package
+    (dpkg ``Source:``, rpm ``SOURCERPM``, apk ``o:``): distro advisories are keyed by it.
+    ``deleted`` marks a package that exists only in a lower layer (removed later but
+    still retrievable from the image).
+    """
+
+    name: str
+    version: str
+    type: str
+    purl: str
+    cataloger: str
+    source_name: str | None = None
+    source_version: str | None = None
+    arch: str | None = None
+    licenses: tuple[str, ...] = ()
+    locations: tuple[Location, ...] = ()
+    deleted: bool = False
+    metadata: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Identity used to merge and attribute across layers."""
+        return (self.type, self.name, self.version, self.arch or "")
+
+    def sort_key(self) -> tuple[str, str, str, str, str]:
+        first = self.locations[0].path if self.locations else ""
+        return (self.type, self.name.lower(), self.version, self.arch or "", first)
+
+    def with_layer(self, layer: str | None) -> Package:
+        return replace(self, locations=tuple(Location(loc.path, layer) for loc in self.locations))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "type": self.type,
+            "purl": self.purl,
+            "cataloger": self.cataloger,
+            "source_name": self.source_name,
+            "source_version": self.source_version,
+            "arch": self.arch,
+            "licenses": list(self.licenses),
+            "locations": [loc.to_dict() for loc in self.locations],
+            "deleted": self.deleted,
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Package:
+        return cls(
+            name=d["name"],
+            version=d["version"],
+            type=d["type"],
+            purl=d["purl"],
+            cataloger=d["cataloger"],
+            source_name=d.get("source_name"),
+            source_version=d.get("source_version"),
+            arch=d.get("arch"),
+            licenses=tuple(d.get("licenses", ())),
+            locations=tuple(Location.from_dict(x) for x in d.get("locations", ())),
+            deleted=bool(d.get("deleted", False)),
+            metadata=tuple(sorted((str(k), str(v)) for k, v in d.get("metadata", {}).items())),
+        )

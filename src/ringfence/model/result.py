@@ -1,0 +1,28 @@
+"""What a scan looked at and what it found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ringfence.model.finding import Finding
+from ringfence.model.image import ImageInfo
+from ringfence.model.inventory import Inventory
+from ringfence.model.unknown import Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The thing scanned: an image reference, a rootfs, an SBOM file, a host, a manifest."""
+
+    kind: str
+    name: str
+    digest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    target: Target
+    inventory: Inventory
+    image: ImageInfo | None = None
+    findings: tuple[Finding, ...] = ()
+    unknowns: tuple[Unknown, ...] = field(default=())

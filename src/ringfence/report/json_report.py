@@ -1,0 +1,31 @@
+"""ringfence's own JSON report (versioned schema: ``schema_version``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ringfence import __version__
+from ringfence.model.result import ScanResult
+
+SCHEMA_VERSION = "1.0"
+
+
+def to_document(result: ScanResult) -> dict[str, Any]:
+    inv = result.inventory
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "ringfence", "version": __version__},
+        "target": {"kind": result.target.kind, "name": result.target.name,
+                   "digest": result.target.digest},
+        "image": result.image.to_dict() if result.image else None,
+        "distro": inv.distro.to_dict() if inv.distro else None,
+        "packages": [p.to_dict() for p in inv.packages],
+        "deleted_packages": [p.to_dict() for p in inv.deleted],
+        "unknowns": [u.to_dict() for u in inv.unknowns],
+    }
+
+
+class JsonRenderer:
+    def render(self, result: ScanResult) -> str:
+        return json.dumps(to_document(result), indent=2, sort_keys=False) + "\n"

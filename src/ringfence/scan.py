@@ -1,0 +1,107 @@
+"""Orchestrators: open -> catalog layers (cached, in parallel) -> merge. No logic of their own
+beyond sequencing; every stage is a value-returning function elsewhere."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ringfence.cache.layer_cache import LayerCache, cache_key
+from ringfence.catalog.interface import Cataloger
+from ringfence.catalog.layer_result import LayerResult
+from ringfence.catalog.merge import merge_layers
+from ringfence.catalog.registry import CATALOGERS, fingerprint
+from ringfence.catalog.runner import LayerCatalog
+from ringfence.image.interface import ImageSource
+from ringfence.image.reference import parse_reference
+from ringfence.image.resolve import OpenOptions, open_image
+from ringfence.image.rootfs import walk_rootfs
+from ringfence.layers.analyze import analyze_layer
+from ringfence.layers.walk import Limits
+from ringfence.model.image import LayerInfo
+from ringfence.model.inventory import Inventory
+from ringfence.model.result import ScanResult, Target
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    open: OpenOptions = field(default_factory=OpenOptions)
+    limits: Limits = field(default_factory=Limits)
+    cache_dir: Path | None = None  # None: no cache
+    include_deleted: bool = False  # --layers all
+    workers: int = 0  # 0: one per core
+    catalogers: tuple[Cataloger, ...] = CATALOGERS
+
+
+def scan_image(reference: str, options: ScanOptions,
+               progress: Progress | None = None) -> ScanResult:
+    ref = parse_reference(reference)
+    if ref.transport == "dir":
+        return _scan_rootfs(str(ref.path), options)
+    if ref.transport == "sbom":
+        from ringfence.sbom.ingest import read_sbom
+
+        inventory = read_sbom(str(ref.path))
+        return ScanResult(Target("sbom", str(ref.path)), _visible(inventory, options))
+    source = open_image(ref, options.open)
+    try:
+        info = source.info()
+        results = _catalog_layers(source, info.layers, options, progress)
+    finally:
+        source.close()
+    inventory = _visible(merge_layers(results), options)
+    digest = info.manifest_digest or info.config_digest
+    return ScanResult(Target("image", info.reference, digest), inventory, image=info,
+                      unknowns=inventory.unknowns)
+
+
+def _visible(inv: Inventory, options: ScanOptions) -> Inventory:
+    return inv if options.include_deleted else replace(inv, deleted=())
+
+
+def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
+    lc = LayerCatalog("", options.catalogers)
+    for entry in walk_rootfs(root, lc.wants, options.limits):
+        lc.add(entry)
+    inv = merge_layers([replace(lc.result(), diff_id="")])
+    inv = replace(inv, packages=tuple(p.with_layer(None) for p in inv.packages))
+    return ScanResult(Target("rootfs", root), _visible(inv, options), unknowns=inv.unknowns)
+
+
+def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options: ScanOptions,
+                    progress: Progress | None) -> list[LayerResult]:
+    cache = LayerCache(options.cache_dir) if options.cache_dir else None
+    opts = repr(options.limits)
+    fp = fingerprint(options.catalogers)
+    results: dict[int, LayerResult] = {}
+    todo: list[int] = []
+    try:
+        for i, layer in enumerate(layers):
+            hit = cache.get(cache_key(layer.diff_id, fp, opts)) if cache else None
+            if hit is not None:
+                results[i] = hit
+            else:
+                todo.append(i)
+        done = len(results)
+        if progress:
+            progress("layers", done, len(layers))
+        workers = options.workers or min(len(todo), os.cpu_count() or 1) or 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {i: pool.submit(analyze_layer, source, layers[i], options.catalogers,
+                                      options.limits) for i in todo}
+            for i, fut in futures.items():
+                results[i] = fut.result()
+                if cache:
+                    cache.put(cache_key(layers[i].diff_id, fp, opts), results[i])
+                done += 1
+                if progress:
+                    progress("layers", done, len(layers))
+    finally:
+        if cache:
+            cache.close()
+    return [results[i] for i in range(len(layers))]
