@@ -19,7 +19,8 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--insecure-registry", is_flag=True,
                   help="Allow plain HTTP and unverified TLS for the registry.")
     @click.option("--authfile", type=click.Path(dir_okay=False),
-                  help="Registry credentials (default: $REGISTRY_AUTH_FILE, ~/.docker/config.json).")
+                  help="Registry credentials (default: $REGISTRY_AUTH_FILE, "
+                  "~/.docker/config.json).")
     @click.option("--layers", "layers_mode", type=click.Choice(["squashed", "all"]),
                   default="squashed", show_default=True,
                   help="'all' also reports packages deleted by a later layer.")

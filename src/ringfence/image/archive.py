@@ -78,7 +78,7 @@ class ArchiveIndex:
         return io.BufferedReader(_Section(self.path, offset, size), 1 << 20)
 
     def read(self, name: str, limit: int) -> bytes:
-        offset, size = self._members.get(normalize(name), (0, -1))
+        _, size = self._members.get(normalize(name), (0, -1))
         if size < 0:
             raise InputError(self.path, f"archive has no member {name!r}")
         if size > limit:

@@ -47,8 +47,9 @@ class DockerArchiveSource:
         config_name = str(entry.get("Config", ""))
         config_bytes = self.archive.read(config_name, 16 << 20)
         m = _HEX_NAME.search(config_name)
-        if m:  # the config file is named by its digest: check it
-            mf.verify_bytes(config_bytes, f"sha256:{m.group(1) or m.group(2)}", f"{subject} {config_name}")
+        config_digest = f"sha256:{m.group(1) or m.group(2)}" if m else None
+        if config_digest:  # the config file is named by its digest: check it
+            mf.verify_bytes(config_bytes, config_digest, f"{subject} {config_name}")
         config = mf.load_json(config_bytes, f"{subject} {config_name}")
         self._layer_names: dict[str, str] = {}
         blobs: list[tuple[str, str, int]] = []
@@ -64,7 +65,7 @@ class DockerArchiveSource:
             reference=subject + (f":{name}" if name else ""),
             transport="docker-archive",
             manifest_digest=None,
-            config_digest=f"sha256:{m.group(1) or m.group(2)}" if m else None,
+            config_digest=config_digest,
             os=config.get("os"),
             architecture=config.get("architecture"),
             layers=layers,

@@ -90,7 +90,8 @@ def build_layers(blobs: list[tuple[str, str, int]], config: dict[str, Any],
         raise InputError(subject, f"config lists {len(diff_ids or [])} diff_ids for "
                          f"{len(blobs)} layers")
     history = [h for h in config.get("history", []) if not h.get("empty_layer")]
-    created = [h.get("created_by") for h in history] if len(history) == len(blobs) else [None] * len(blobs)
+    created = ([h.get("created_by") for h in history] if len(history) == len(blobs)
+               else [None] * len(blobs))
     return tuple(LayerInfo(digest=d, diff_id=str(diff), media_type=mt, size=size,
                            created_by=cb)
                  for (d, mt, size), diff, cb in zip(blobs, diff_ids, created, strict=True))

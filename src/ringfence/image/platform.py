@@ -38,4 +38,4 @@ def choose(index: dict[str, Any], wanted: str | None, subject: str) -> dict[str,
                        for d in index.get("manifests", [])})
         raise InputError(subject, f"no manifest for platform {wanted or default_platform()}"
                          f" (index has: {', '.join(have) or 'none'})")
-    return candidates[0]
+    return dict(candidates[0])

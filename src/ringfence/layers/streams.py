@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from ringfence.errors import DigestMismatchError, InputError, LimitExceededError
 
@@ -73,17 +73,86 @@ def sniff(head: bytes) -> str:
 
 
 def decompressed(raw: BinaryIO, subject: str) -> BinaryIO:
-    """Wrap ``raw`` (a buffered stream) in the decompressor its magic bytes call for."""
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw, CHUNK)  # type: ignore[arg-type]
+    """Wrap ``raw`` in the decompressor its magic bytes call for."""
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(
+        cast(io.RawIOBase, raw), CHUNK)
     head = buffered.peek(4)[:4]
     kind = sniff(head)
     try:
         if kind == "gzip":
-            return _gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+            return cast(BinaryIO, _gzip.GzipFile(fileobj=buffered, mode="rb"))  # type: ignore[no-untyped-call,unused-ignore]
         if kind == "zstd":
             import zstandard
 
-            return zstandard.ZstdDecompressor().stream_reader(buffered, read_size=CHUNK)  # type: ignore[no-any-return]
+            return cast(BinaryIO, zstandard.ZstdDecompressor().stream_reader(buffered,
+                                                                            read_size=CHUNK))
     except Exception as exc:  # pragma: no cover - constructors rarely fail
         raise InputError(subject, f"cannot start {kind} decompression") from exc
     return buffered
+
+
+class ThreadedReader(io.RawIOBase):
+    """Read ``source`` ahead in a background thread (decompression and hashing release
+    the GIL, so one layer uses two cores: inflate there, parse here)."""
+
+    _DONE = object()
+
+    def __init__(self, source: BinaryIO, depth: int = 8) -> None:
+        import queue
+        import threading
+
+        self._q: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._buf = memoryview(b"")
+        self._eof = False
+        self._thread = threading.Thread(target=self._run, args=(source,), daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self, source: BinaryIO) -> None:
+        try:
+            while not self._stop.is_set():
+                chunk = source.read(CHUNK)
+                if not chunk:
+                    break
+                if not self._put(chunk):
+                    return
+        except BaseException as exc:  # handed to the reading thread, re-raised there
+            self._put(exc)
+            return
+        self._put(self._DONE)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._buf:
+            if self._eof:
+                return 0
+            item = self._q.get()
+            if item is self._DONE:
+                self._eof = True
+                return 0
+            if isinstance(item, BaseException):
+                self._eof = True
+                raise item
+            self._buf = memoryview(item)  # type: ignore[arg-type]
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        super().close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tarfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from typing import BinaryIO
 
 from ringfence.errors import InputError, LimitExceededError
 from ringfence.layers.paths import normalize
+from ringfence.layers.tarstream import Member, TarFormatError, TarReader
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -46,7 +46,7 @@ class Entry:
 Wants = Callable[[str, int], bool]
 
 
-def _kind(member: tarfile.TarInfo, base: str) -> str:
+def _kind(member: Member, base: str) -> str:
     if base == OPAQUE_MARKER:
         return OPAQUE
     if base.startswith(WHITEOUT_PREFIX):
@@ -72,48 +72,45 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits) -> It
     retained: dict[str, bytes] = {}
     count = 0
     try:
-        with tarfile.open(fileobj=stream, mode="r|", errorlevel=2) as tar:
-            for member in tar:
-                count += 1
-                if count > limits.max_entries:
-                    raise LimitExceededError(subject, f"more than {limits.max_entries} entries")
-                path = normalize(member.name)
-                base = path.rsplit("/", 1)[-1]
-                kind = _kind(member, base)
-                if kind == WHITEOUT:
-                    parent = path.rsplit("/", 1)[0]
-                    yield Entry(normalize(parent + "/" + base[len(WHITEOUT_PREFIX):]), kind, 0,
-                                member.mode, member.uid, member.gid)
+        tar = TarReader(stream)
+        for member in tar:
+            count += 1
+            if count > limits.max_entries:
+                raise LimitExceededError(subject, f"more than {limits.max_entries} entries")
+            path = normalize(member.name)
+            base = path.rsplit("/", 1)[-1]
+            kind = _kind(member, base)
+            if kind == WHITEOUT:
+                parent = path.rsplit("/", 1)[0]
+                yield Entry(normalize(parent + "/" + base[len(WHITEOUT_PREFIX):]), kind, 0,
+                            member.mode, member.uid, member.gid)
+                continue
+            if kind == OPAQUE:
+                yield Entry(path.rsplit("/", 1)[0] or "/", kind, 0, member.mode,
+                            member.uid, member.gid)
+                continue
+            data: bytes | None = None
+            link: str | None = None
+            if kind == REG and wants(path, member.size):
+                if member.size > limits.max_file_bytes:
+                    yield Entry(path, TOO_LARGE, member.size, member.mode, member.uid,
+                                member.gid)
                     continue
-                if kind == OPAQUE:
-                    yield Entry(path.rsplit("/", 1)[0] or "/", kind, 0, member.mode,
-                                member.uid, member.gid)
-                    continue
-                data: bytes | None = None
-                link: str | None = None
-                if kind == REG and wants(path, member.size):
-                    if member.size > limits.max_file_bytes:
-                        yield Entry(path, TOO_LARGE, member.size, member.mode, member.uid,
-                                    member.gid)
-                        continue
-                    read_total += member.size
-                    if read_total > limits.max_read_bytes:
-                        raise LimitExceededError(
-                            subject, f"wanted files exceed {limits.max_read_bytes} bytes")
-                    f = tar.extractfile(member)
-                    data = f.read() if f is not None else b""
-                    if len(data) != member.size:
-                        raise InputError(subject, f"{path}: truncated member")
-                    retained[path] = data
-                elif kind == SYMLINK:
-                    link = member.linkname
-                elif kind == HARDLINK:
-                    link = normalize(member.linkname)
-                    if wants(path, member.size) and link in retained:
-                        data = retained[link]
-                yield Entry(path, kind, member.size, member.mode, member.uid, member.gid,
-                            link, data)
-    except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
+                read_total += member.size
+                if read_total > limits.max_read_bytes:
+                    raise LimitExceededError(
+                        subject, f"wanted files exceed {limits.max_read_bytes} bytes")
+                data = tar.read_data(member.size)
+                retained[path] = data
+            elif kind == SYMLINK:
+                link = member.linkname
+            elif kind == HARDLINK:
+                link = normalize(member.linkname)
+                if wants(path, member.size) and link in retained:
+                    data = retained[link]
+            yield Entry(path, kind, member.size, member.mode, member.uid, member.gid,
+                        link, data)
+    except (TarFormatError, zlib.error, EOFError, OSError) as exc:
         raise InputError(subject, f"not a readable tar stream ({exc})") from exc
     except Exception as exc:
         if type(exc).__module__.startswith(("zstd", "isal")):

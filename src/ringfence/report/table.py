@@ -38,8 +38,8 @@ class TableRenderer:
                 table.add_row(p.name, p.version, src, layer, loc.path if loc else "")
             console.print(table)
         if inv.deleted:
-            table = Table(title=f"deleted in a later layer, still in the image ({len(inv.deleted)})",
-                          title_justify="left")
+            title = f"deleted in a later layer, still in the image ({len(inv.deleted)})"
+            table = Table(title=title, title_justify="left")
             for col in ("type", "name", "version", "path"):
                 table.add_column(col)
             for p in inv.deleted:

@@ -1,0 +1,183 @@
+"""A minimal, strict, streaming tar reader.
+
+Why not :mod:`tarfile`: in stream mode it moves data through 10 KiB slices and
+re-slices its buffer, which costs about one second of pure Python per 600 MB layer —
+more than decompressing it. This reader parses the 512-byte headers (ustar, GNU long
+names/links, pax extended and global headers, base-256 numbers), skips member data
+in large reads into one reusable buffer, and never seeks, so it works on any stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+BLOCK = 512
+_SKIP_CHUNK = 1 << 20
+
+REGTYPES = frozenset((b"0", b"\0", b"7"))
+LNKTYPE, SYMTYPE, CHRTYPE, BLKTYPE, DIRTYPE, FIFOTYPE = b"1", b"2", b"3", b"4", b"5", b"6"
+GNU_LONGNAME, GNU_LONGLINK, PAX_HEADER, PAX_GLOBAL, GNU_SPARSE = b"L", b"K", b"x", b"g", b"S"
+MAX_META = 1 << 20  # a long name or pax header bigger than this is hostile
+
+
+class TarFormatError(Exception):
+    """The stream is not a well-formed tar archive."""
+
+
+@dataclass(slots=True)
+class Member:
+    name: str
+    type: bytes
+    size: int
+    mode: int
+    uid: int
+    gid: int
+    linkname: str
+
+    def isreg(self) -> bool:
+        return self.type in REGTYPES or self.type == GNU_SPARSE
+
+    def isdir(self) -> bool:
+        return self.type == DIRTYPE
+
+    def issym(self) -> bool:
+        return self.type == SYMTYPE
+
+    def islnk(self) -> bool:
+        return self.type == LNKTYPE
+
+
+def _num(field: bytes) -> int:
+    if field and field[0] & 0x80:  # base-256 (GNU) for large values
+        value = int.from_bytes(field[1:], "big")
+        return -value if field[0] & 0x40 else value
+    text = field.split(b"\0", 1)[0].strip(b" \0")
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise TarFormatError(f"bad numeric field {field!r}") from None
+
+
+def _str(field: bytes) -> str:
+    return field.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
+def _checksum_ok(header: bytes) -> bool:
+    stored = _num(header[148:156])
+    unsigned = sum(header[:148]) + 256 + sum(header[156:])
+    if stored == unsigned:
+        return True
+    signed = sum(b - 256 if b > 127 else b for b in header[:148] + header[156:]) + 256
+    return stored == signed
+
+
+def _parse_pax(data: bytes) -> dict[str, str]:
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos)
+        if space < 0:
+            break
+        try:
+            length = int(data[pos:space])
+        except ValueError:
+            raise TarFormatError("malformed pax header") from None
+        if length <= 0 or pos + length > len(data):
+            raise TarFormatError("malformed pax record length")
+        record = data[space + 1: pos + length - 1]
+        key, _, value = record.partition(b"=")
+        out[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
+        pos += length
+    return out
+
+
+class TarReader:
+    """Iterate members; after each, call :meth:`read_data` or let it be skipped."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._s = stream
+        self._pending = 0  # bytes of the current member's data (+padding) not yet consumed
+        self._buf = bytearray(_SKIP_CHUNK)
+        self._global: dict[str, str] = {}
+
+    def _read_exact(self, n: int) -> bytes:
+        data = self._s.read(n)
+        if len(data) != n:
+            raise TarFormatError(f"unexpected end of archive (wanted {n} bytes, got {len(data)})")
+        return data
+
+    def _skip(self, n: int) -> None:
+        view = memoryview(self._buf)
+        while n > 0:
+            k = self._s.readinto(view[: min(n, _SKIP_CHUNK)])  # type: ignore[attr-defined]
+            if not k:
+                raise TarFormatError("unexpected end of archive inside a member")
+            n -= k
+
+    def read_data(self, size: int) -> bytes:
+        """Read the current member's data (``size`` bytes) and its padding."""
+        data = self._read_exact(size)
+        self._skip(self._pending - size)
+        self._pending = 0
+        return data
+
+    def __iter__(self) -> Iterator[Member]:
+        pax: dict[str, str] = {}
+        longname: str | None = None
+        longlink: str | None = None
+        while True:
+            if self._pending:
+                self._skip(self._pending)
+                self._pending = 0
+            header = self._s.read(BLOCK)
+            if not header or header == bytes(BLOCK) or len(header) < BLOCK:
+                if header and len(header) < BLOCK:
+                    raise TarFormatError("truncated header")
+                return  # end of archive (zero block or clean EOF)
+            if not _checksum_ok(header):
+                raise TarFormatError("header checksum mismatch")
+            typ = header[156:157]
+            size = _num(header[124:136])
+            if size < 0:
+                raise TarFormatError("negative member size")
+            padded = (size + BLOCK - 1) // BLOCK * BLOCK
+            if typ in (GNU_LONGNAME, GNU_LONGLINK, PAX_HEADER, PAX_GLOBAL):
+                if size > MAX_META:
+                    raise TarFormatError(f"metadata header of {size} bytes")
+                meta = self._read_exact(padded)[:size]
+                if typ == GNU_LONGNAME:
+                    longname = _str(meta)
+                elif typ == GNU_LONGLINK:
+                    longlink = _str(meta)
+                elif typ == PAX_HEADER:
+                    pax = _parse_pax(meta)
+                else:
+                    self._global.update(_parse_pax(meta))
+                continue
+            name = _str(header[0:100])
+            if header[257:265] == b"ustar\x0000":  # POSIX ustar: name may be split
+                prefix = _str(header[345:500])
+                if prefix:
+                    name = f"{prefix}/{name}"
+            attrs = {**self._global, **pax}
+            name = longname or attrs.get("path") or name
+            link = longlink or attrs.get("linkpath") or _str(header[157:257])
+            if "size" in attrs:
+                try:
+                    size = int(attrs["size"])
+                except ValueError:
+                    raise TarFormatError("bad pax size") from None
+                padded = (size + BLOCK - 1) // BLOCK * BLOCK
+            member = Member(name, typ, size, _num(header[100:108]),
+                            int(attrs.get("uid", _num(header[108:116]))),
+                            int(attrs.get("gid", _num(header[116:124]))), link)
+            pax, longname, longlink = {}, None, None
+            has_data = typ not in (LNKTYPE, SYMTYPE, CHRTYPE, BLKTYPE, DIRTYPE, FIFOTYPE)
+            self._pending = padded if has_data else 0
+            if not has_data:
+                member.size = 0 if typ != LNKTYPE else member.size
+            yield member
