@@ -7,10 +7,12 @@ from typing import Final
 from ringfence.catalog.apk.cataloger import ApkCataloger
 from ringfence.catalog.dpkg.cataloger import DpkgCataloger
 from ringfence.catalog.interface import Cataloger
+from ringfence.catalog.rpm.cataloger import RpmCataloger
 
 CATALOGERS: Final[tuple[Cataloger, ...]] = (
     DpkgCataloger(),
     ApkCataloger(),
+    RpmCataloger(),
 )
 
 
