@@ -1,0 +1,1 @@
+"""Smaller ecosystems: one module (one cataloger class) per file format."""

@@ -1,0 +1,1 @@
+"""PHP: Composer's installed.json and composer.lock."""

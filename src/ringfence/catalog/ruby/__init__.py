@@ -1,0 +1,1 @@
+"""Ruby: installed gem specifications and Gemfile.lock."""

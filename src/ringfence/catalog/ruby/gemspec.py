@@ -1,0 +1,49 @@
+"""Installed gems: ``specifications/**/*.gemspec`` written by RubyGems.
+
+A gemspec is Ruby code and is NEVER executed: like Syft and Trivy, only the literal
+``x.name = "..."``, ``x.version = "..."`` and ``x.licenses = [...]`` assignments of a
+``Gem::Specification.new do |x|`` block are read with regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.misc.common import package, text
+
+# `s.name = "bundler".freeze` / `spec.version = '1.0'` (any block variable name).
+_ASSIGN = r"^\s*\w+\.{field}\s*=\s*(?P<q>[\"'])(?P<value>[^\"'\n]*)(?P=q)"
+_NAME = re.compile(_ASSIGN.format(field="name"), re.MULTILINE)
+_VERSION = re.compile(_ASSIGN.format(field="version"), re.MULTILINE)
+_LICENSE = re.compile(_ASSIGN.format(field="license"), re.MULTILINE)
+_LICENSES = re.compile(r"^\s*\w+\.licenses\s*=\s*\[(?P<list>[^\]\n]*)\]", re.MULTILINE)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+class GemspecCataloger:
+    name = "ruby-gemspec"
+    version = "1"
+
+    def wants(self, path: str, size: int) -> bool:
+        return path.endswith(".gemspec") and "/specifications/" in path
+
+    def parse(self, path: str, data: bytes) -> Parsed:
+        source = text(data)
+        name, version = _NAME.search(source), _VERSION.search(source)
+        if name is None or version is None:
+            raise CatalogError("gemspec without literal name and version assignments")
+        if not name["value"] or not version["value"]:
+            raise CatalogError("gemspec with an empty name or version")
+        pkg = package(self.name, "gem", name["value"], version["value"], path,
+                      licenses=_licenses(source))
+        return Parsed((pkg,))
+
+
+def _licenses(source: str) -> tuple[str, ...]:
+    found: list[str] = []
+    if m := _LICENSES.search(source):
+        found.extend(_QUOTED.findall(m["list"]))
+    if m := _LICENSE.search(source):
+        found.append(m["value"])
+    return tuple(dict.fromkeys(found))
