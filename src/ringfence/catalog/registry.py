@@ -7,11 +7,19 @@ from typing import Final
 from ringfence.catalog.apk.cataloger import ApkCataloger
 from ringfence.catalog.dpkg.cataloger import DpkgCataloger
 from ringfence.catalog.interface import Cataloger
+from ringfence.catalog.npm.cataloger import NpmCataloger
+from ringfence.catalog.npm.lockfile import NpmLockfileCataloger
+from ringfence.catalog.python.cataloger import PythonInstalledCataloger
+from ringfence.catalog.python.lockfile import PythonLockfileCataloger
 from ringfence.catalog.rpm.cataloger import RpmCataloger
 
 CATALOGERS: Final[tuple[Cataloger, ...]] = (
     DpkgCataloger(),
     ApkCataloger(),
+    PythonInstalledCataloger(),
+    PythonLockfileCataloger(),
+    NpmCataloger(),
+    NpmLockfileCataloger(),
     RpmCataloger(),
 )
 

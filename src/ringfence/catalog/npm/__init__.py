@@ -1,0 +1,1 @@
+"""npm: installed packages under node_modules and package-lock.json files."""

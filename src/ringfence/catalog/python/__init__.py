@@ -1,0 +1,1 @@
+"""Python: installed distributions (dist-info, egg-info) and lock/requirements files."""
