@@ -1,0 +1,1 @@
+"""Go: modules embedded in compiled binaries (build info) and ``go.mod`` files."""

@@ -1,0 +1,70 @@
+"""cargo-auditable: the zlib-compressed JSON dependency list in the ELF section ``.dep-v0``.
+
+Format (rust-secure-code/cargo-auditable, ``auditable-serde``): ``{"packages": [{"name",
+"version", "source", "kind", "dependencies": [indices], "root"}]}``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+from dataclasses import dataclass
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from ringfence.catalog.interface import CatalogError
+
+SECTION = ".dep-v0"
+# The JSON is small (a few hundred bytes per crate); cap inflation against zlib bombs.
+MAX_JSON = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedCrate:
+    name: str
+    version: str
+    source: str
+    kind: str
+    root: bool
+    depends_on: tuple[str, ...]
+
+
+def dep_section(data: bytes) -> bytes | None:
+    """Raw bytes of ``.dep-v0`` or None when the ELF file has no such section."""
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        section = elf.get_section_by_name(SECTION)
+    except (ELFError, ValueError, OSError) as exc:
+        raise CatalogError(f"unreadable ELF file: {exc}") from exc
+    if section is None:
+        return None
+    return bytes(section.data())
+
+
+def parse_audit_data(blob: bytes) -> list[AuditedCrate]:
+    z = zlib.decompressobj()
+    try:
+        raw = z.decompress(blob, MAX_JSON)
+    except zlib.error as exc:
+        raise CatalogError(f"{SECTION}: not zlib data: {exc}") from exc
+    if z.unconsumed_tail:
+        raise CatalogError(f"{SECTION}: JSON larger than {MAX_JSON} bytes")
+    try:
+        doc = json.loads(raw)
+        packages = doc["packages"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CatalogError(f"{SECTION}: not cargo-auditable JSON: {exc}") from exc
+    if not isinstance(packages, list) or not all(
+            isinstance(p, dict) and "name" in p and "version" in p for p in packages):
+        raise CatalogError(f"{SECTION}: a package lacks name or version")
+    ids = [f"{p['name']}@{p['version']}" for p in packages]
+    out: list[AuditedCrate] = []
+    for p in packages:
+        deps = tuple(ids[i] for i in p.get("dependencies", [])
+                     if isinstance(i, int) and 0 <= i < len(ids))
+        out.append(AuditedCrate(str(p["name"]), str(p["version"]), str(p.get("source", "")),
+                                str(p.get("kind", "runtime")), bool(p.get("root", False)),
+                                deps))
+    return out
