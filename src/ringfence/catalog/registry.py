@@ -9,12 +9,20 @@ from ringfence.catalog.dpkg.cataloger import DpkgCataloger
 from ringfence.catalog.golang.cataloger import GoModuleCataloger
 from ringfence.catalog.interface import Cataloger
 from ringfence.catalog.java.cataloger import JavaArchiveCataloger
+from ringfence.catalog.npm.cataloger import NpmCataloger
+from ringfence.catalog.npm.lockfile import NpmLockfileCataloger
+from ringfence.catalog.python.cataloger import PythonInstalledCataloger
+from ringfence.catalog.python.lockfile import PythonLockfileCataloger
 from ringfence.catalog.rpm.cataloger import RpmCataloger
 from ringfence.catalog.rust.cataloger import CargoCataloger
 
 CATALOGERS: Final[tuple[Cataloger, ...]] = (
     DpkgCataloger(),
     ApkCataloger(),
+    PythonInstalledCataloger(),
+    PythonLockfileCataloger(),
+    NpmCataloger(),
+    NpmLockfileCataloger(),
     RpmCataloger(),
     JavaArchiveCataloger(),
     GoModuleCataloger(),
