@@ -9,11 +9,34 @@ from ringfence.catalog.dpkg.cataloger import DpkgCataloger
 from ringfence.catalog.golang.cataloger import GoModuleCataloger
 from ringfence.catalog.interface import Cataloger
 from ringfence.catalog.java.cataloger import JavaArchiveCataloger
+from ringfence.catalog.misc.alpm import AlpmCataloger
+from ringfence.catalog.misc.cocoapods import PodfileLockCataloger
+from ringfence.catalog.misc.conan import ConanfileCataloger
+from ringfence.catalog.misc.cran import RDescriptionCataloger
+from ringfence.catalog.misc.dotnet import DotnetDepsCataloger
+from ringfence.catalog.misc.hackage import (
+    CabalFreezeCataloger,
+    StackLockCataloger,
+    StackYamlCataloger,
+)
+from ringfence.catalog.misc.hex import MixLockCataloger, RebarLockCataloger
+from ringfence.catalog.misc.nix import NixStoreCataloger
+from ringfence.catalog.misc.opam import OpamCataloger
+from ringfence.catalog.misc.otp import ErlangOtpAppCataloger
+from ringfence.catalog.misc.pecl import PeclRegistryCataloger
+from ringfence.catalog.misc.portage import PortageCataloger
+from ringfence.catalog.misc.pub import PubspecLockCataloger
+from ringfence.catalog.misc.swift import SwiftResolvedCataloger
+from ringfence.catalog.misc.terraform import TerraformLockCataloger
+from ringfence.catalog.misc.yarn import YarnLockCataloger
 from ringfence.catalog.npm.cataloger import NpmCataloger
 from ringfence.catalog.npm.lockfile import NpmLockfileCataloger
+from ringfence.catalog.php.composer import ComposerInstalledCataloger, ComposerLockCataloger
 from ringfence.catalog.python.cataloger import PythonInstalledCataloger
 from ringfence.catalog.python.lockfile import PythonLockfileCataloger
 from ringfence.catalog.rpm.cataloger import RpmCataloger
+from ringfence.catalog.ruby.gemfile_lock import GemfileLockCataloger
+from ringfence.catalog.ruby.gemspec import GemspecCataloger
 from ringfence.catalog.rust.cataloger import CargoCataloger
 
 CATALOGERS: Final[tuple[Cataloger, ...]] = (
@@ -24,6 +47,29 @@ CATALOGERS: Final[tuple[Cataloger, ...]] = (
     NpmCataloger(),
     NpmLockfileCataloger(),
     RpmCataloger(),
+    GemspecCataloger(),
+    GemfileLockCataloger(),
+    ComposerInstalledCataloger(),
+    ComposerLockCataloger(),
+    PeclRegistryCataloger(),
+    AlpmCataloger(),
+    PortageCataloger(),
+    NixStoreCataloger(),
+    DotnetDepsCataloger(),
+    PubspecLockCataloger(),
+    MixLockCataloger(),
+    RebarLockCataloger(),
+    ErlangOtpAppCataloger(),
+    SwiftResolvedCataloger(),
+    PodfileLockCataloger(),
+    StackYamlCataloger(),
+    StackLockCataloger(),
+    CabalFreezeCataloger(),
+    RDescriptionCataloger(),
+    TerraformLockCataloger(),
+    ConanfileCataloger(),
+    YarnLockCataloger(),
+    OpamCataloger(),
     JavaArchiveCataloger(),
     GoModuleCataloger(),
     CargoCataloger(),
