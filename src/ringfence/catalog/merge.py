@@ -10,7 +10,7 @@ from ringfence.catalog import distro as distro_mod
 from ringfence.catalog import purls
 from ringfence.catalog.layer_result import FileRecord, LayerResult
 from ringfence.model.inventory import Distro, Inventory
-from ringfence.model.package import Location, Package
+from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
 
 PkgKey = tuple[str, str, str, str, str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ringfence.catalog import distro
-from ringfence.catalog.interface import CatalogError, Cataloger
+from ringfence.catalog.interface import Cataloger, CatalogError
 from ringfence.catalog.layer_result import FileRecord, LayerResult
 from ringfence.layers.walk import (
     DIR,
@@ -34,6 +34,8 @@ class LayerCatalog:
         self.touched: list[str] = []
         self.unknowns: list[Unknown] = []
         self.entries = 0
+        # wanted hardlinks whose target was not read in this pass: target -> link paths
+        self.pending_links: dict[str, list[str]] = {}
 
     def wants(self, path: str, size: int) -> bool:
         if distro.wants(path):
@@ -60,6 +62,9 @@ class LayerCatalog:
         if entry.kind == UNREADABLE:
             self.unknowns.append(Unknown(entry.path, "file could not be read", "walk",
                                          self.diff_id))
+            return
+        if entry.kind == HARDLINK and entry.data is None and entry.link:
+            self.pending_links.setdefault(entry.link, []).append(entry.path)
             return
         if entry.kind not in (REG, HARDLINK) or entry.data is None:
             return

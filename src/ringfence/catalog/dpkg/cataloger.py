@@ -48,17 +48,17 @@ class DpkgCataloger:
         return Parsed(tuple(packages), tuple(problems))
 
 
-def _installed(fields: dict[str, str]) -> bool:
+def _installed(fields: dict[str, str], status_d: bool) -> bool:
     status = fields.get("Status")
-    if status is None:  # distroless status.d entries may omit it
-        return True
+    if status is None:  # distroless status.d entries omit it; dpkg's own file never does
+        return status_d
     words = status.split()
     return len(words) == 3 and words[2] in _PRESENT
 
 
 def _package(path: str, f: dict[str, str]) -> Package | None:
     name, version = f.get("Package", "").strip(), f.get("Version", "").strip()
-    if not name or not version or not _installed(f):
+    if not name or not version or not _installed(f, "/status.d/" in path):
         return None
     src_name, src_version = name, version
     if src := f.get("Source"):
