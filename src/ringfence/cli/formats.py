@@ -13,4 +13,12 @@ def renderer_for(fmt: str) -> Renderer:
         return TableRenderer()
     if fmt == "json":
         return JsonRenderer()
+    if fmt == "cyclonedx":
+        from ringfence.sbom.cyclonedx import CycloneDxRenderer  # loads cyclonedx-python-lib
+
+        return CycloneDxRenderer()
+    if fmt == "spdx":
+        from ringfence.sbom.spdx import SpdxRenderer  # loads spdx-tools
+
+        return SpdxRenderer()
     raise UsageError(fmt, "unknown output format")

@@ -1,0 +1,193 @@
+"""ScanResult -> SPDX 2.3 JSON, built as an spdx-tools ``Document`` and written (and validated)
+by its JSON writer.
+
+The document DESCRIBES the scanned image package, which CONTAINS one package per ringfence
+package and, when known, an OPERATING-SYSTEM package for the distro. Each package carries a
+PACKAGE-MANAGER ``purl`` reference; ringfence's own facts (cataloger, locations with layer
+diffIDs, source package, deleted-in-a-later-layer) are a JSON object in the package comment
+after the ``ringfence:`` prefix, and a human sentence in ``sourceInfo`` as Syft writes it.
+Unknowns are summarised in the document comment and recorded one per document annotation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from spdx_tools.common.spdx_licensing import spdx_licensing
+from spdx_tools.spdx.jsonschema.document_converter import DocumentConverter
+from spdx_tools.spdx.model.actor import Actor, ActorType
+from spdx_tools.spdx.model.annotation import Annotation, AnnotationType
+from spdx_tools.spdx.model.checksum import Checksum, ChecksumAlgorithm
+from spdx_tools.spdx.model.document import CreationInfo, Document
+from spdx_tools.spdx.model.extracted_licensing_info import ExtractedLicensingInfo
+from spdx_tools.spdx.model.package import (
+    ExternalPackageRef,
+    ExternalPackageRefCategory,
+    PackagePurpose,
+)
+from spdx_tools.spdx.model.package import Package as SpdxPackage
+from spdx_tools.spdx.model.relationship import Relationship, RelationshipType
+from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
+from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+from ringfence import __version__
+from ringfence.model.inventory import Distro
+from ringfence.model.package import Package
+from ringfence.model.result import ScanResult
+from ringfence.model.unknown import Unknown
+from ringfence.sbom import package_id
+
+COMMENT_PREFIX = "ringfence: "
+UNKNOWN_PREFIX = "ringfence:unknown "
+DOCUMENT_ID = "SPDXRef-DOCUMENT"
+NAMESPACE_BASE = "https://ringfence.invalid/spdx/"  # reserved TLD: a unique URI, not a place
+_UNSAFE = re.compile(r"[^A-Za-z0-9.\-]+")
+
+
+def spdx_id(pkg: Package) -> str:
+    name = _UNSAFE.sub("-", pkg.name).strip("-") or "x"
+    return f"SPDXRef-Package-{pkg.type}-{name}-{package_id(pkg)}"
+
+
+def ringfence_fields(pkg: Package) -> dict[str, Any]:
+    return {
+        "cataloger": pkg.cataloger,
+        "source_name": pkg.source_name,
+        "source_version": pkg.source_version,
+        "arch": pkg.arch,
+        "deleted": pkg.deleted,
+        "locations": [loc.to_dict() for loc in pkg.locations],
+        "metadata": dict(pkg.metadata),
+    }
+
+
+class _Licenses:
+    """SPDX license expressions; anything the SPDX list does not know becomes a LicenseRef
+    with its original text kept in ``hasExtractedLicensingInfos``."""
+
+    def __init__(self) -> None:
+        self.extracted: dict[str, ExtractedLicensingInfo] = {}
+
+    def expression(self, values: tuple[str, ...]) -> Any:  # license_expression's type
+        if not values:
+            return SpdxNoAssertion()
+        parts = [self._one(v) for v in values]
+        text = parts[0] if len(parts) == 1 else " AND ".join(f"({p})" for p in parts)
+        return spdx_licensing.parse(text)
+
+    def _one(self, value: str) -> str:
+        if not spdx_licensing.validate(value).errors:
+            return value
+        ref = "LicenseRef-" + (_UNSAFE.sub("-", value).strip("-") or "unnamed")
+        if ref in self.extracted and self.extracted[ref].license_name != value:
+            ref += "-" + hashlib.sha256(value.encode()).hexdigest()[:8]
+        self.extracted[ref] = ExtractedLicensingInfo(license_id=ref, extracted_text=value,
+                                                     license_name=value)
+        return ref
+
+
+def _package(pkg: Package, licenses: _Licenses) -> SpdxPackage:
+    paths = ", ".join(loc.path for loc in pkg.locations)
+    return SpdxPackage(
+        spdx_id=spdx_id(pkg), name=pkg.name, version=pkg.version,
+        download_location=SpdxNoAssertion(), files_analyzed=False,
+        license_declared=licenses.expression(pkg.licenses),
+        license_concluded=SpdxNoAssertion(), copyright_text=SpdxNoAssertion(),
+        source_info=f"acquired package info from {pkg.cataloger}: {paths}" if paths else None,
+        comment=COMMENT_PREFIX + json.dumps(ringfence_fields(pkg), sort_keys=True),
+        external_references=[ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER,
+                                                "purl", pkg.purl)],
+    )
+
+
+def _os_package(distro: Distro) -> SpdxPackage:
+    return SpdxPackage(
+        spdx_id=f"SPDXRef-OperatingSystem-{_UNSAFE.sub('-', distro.id)}",
+        name=distro.id, version=distro.version_id, download_location=SpdxNoAssertion(),
+        files_analyzed=False, description=distro.pretty_name,
+        primary_package_purpose=PackagePurpose.OPERATING_SYSTEM,
+        comment=COMMENT_PREFIX + json.dumps(distro.to_dict(), sort_keys=True),
+    )
+
+
+def _subject(result: ScanResult) -> SpdxPackage:
+    target = result.target
+    checksums = []
+    if target.digest and target.digest.startswith("sha256:"):
+        checksums.append(Checksum(ChecksumAlgorithm.SHA256, target.digest.removeprefix("sha256:")))
+    image = target.kind == "image"
+    return SpdxPackage(
+        spdx_id="SPDXRef-Image" if image else "SPDXRef-Target", name=target.name,
+        version=target.digest, download_location=SpdxNoAssertion(), files_analyzed=False,
+        checksums=checksums,
+        primary_package_purpose=PackagePurpose.CONTAINER if image else PackagePurpose.FILE,
+    )
+
+
+def _unknowns(unknowns: list[Unknown], tool: Actor, created: datetime) -> list[Annotation]:
+    return [Annotation(DOCUMENT_ID, AnnotationType.OTHER, tool, created,
+                       UNKNOWN_PREFIX + json.dumps(u.to_dict(), sort_keys=True))
+            for u in unknowns]
+
+
+def _comment(unknowns: list[Unknown]) -> str | None:
+    if not unknowns:
+        return None
+    lines = [f"{u.location}: {u.reason} ({u.plugin})" for u in unknowns]
+    return f"ringfence could not analyse {len(unknowns)} item(s):\n" + "\n".join(lines)
+
+
+def build_document(result: ScanResult, created: datetime | None = None) -> Document:
+    created = created or datetime.now(UTC).replace(microsecond=0)
+    inv = result.inventory
+    tool = Actor(ActorType.TOOL, f"ringfence-{__version__}")
+    unknowns = sorted(set(inv.unknowns) | set(result.unknowns))
+    info = CreationInfo(
+        spdx_version="SPDX-2.3", spdx_id=DOCUMENT_ID, name=result.target.name,
+        document_namespace=f"{NAMESPACE_BASE}{quote(result.target.name, safe='')}-{uuid.uuid4()}",
+        creators=[tool], created=created, document_comment=_comment(unknowns))
+    subject = _subject(result)
+    licenses = _Licenses()
+    packages = [_package(p, licenses) for p in (*inv.packages, *inv.deleted)]
+    if inv.distro is not None:
+        packages.append(_os_package(inv.distro))
+    packages.sort(key=lambda p: p.spdx_id)
+    relationships = [Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, subject.spdx_id)]
+    relationships += [Relationship(subject.spdx_id, RelationshipType.CONTAINS, p.spdx_id)
+                      for p in packages]
+    return Document(info, packages=[subject, *packages], relationships=relationships,
+                    annotations=_unknowns(unknowns, tool, created),
+                    extracted_licensing_info=sorted(licenses.extracted.values(),
+                                                    key=lambda e: str(e.license_id)))
+
+
+def _dashed_categories(doc: dict[str, Any]) -> dict[str, Any]:
+    """spdx-tools 0.8 writes ``PACKAGE_MANAGER``; the SPDX 2.3 spec and its JSON schema say
+    ``PACKAGE-MANAGER`` (spdx/tools-python#813; readers accept both, the spec's form wins)."""
+    for pkg in doc.get("packages", ()):
+        for ref in pkg.get("externalRefs", ()):
+            ref["referenceCategory"] = ref["referenceCategory"].replace("_", "-")
+    return doc
+
+
+class SpdxRenderer:
+    """SPDX 2.3 JSON, validated by spdx-tools before it is written. Deterministic except
+    ``creationInfo.created`` (and annotation dates) and ``documentNamespace``.
+
+    This is spdx-tools' ``write_document_to_stream`` (validate, convert, dump) with one
+    correction of the converted dict in between (see ``_dashed_categories``)."""
+
+    def render(self, result: ScanResult) -> str:
+        document = build_document(result)
+        problems = validate_full_spdx_document(document)
+        if problems:  # our bug, never the user's input: fail loudly
+            raise ValueError(f"invalid SPDX document: {problems}")
+        converter = DocumentConverter()  # type: ignore[no-untyped-call]  # untyped __init__
+        converted: dict[str, Any] = converter.convert(document)
+        return json.dumps(_dashed_categories(converted), indent=2) + "\n"
