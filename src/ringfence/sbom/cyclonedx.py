@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from cyclonedx.contrib.license.factories import LicenseFactory
-from cyclonedx.exception.factory import InvalidLicenseExpressionException
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType
@@ -97,13 +96,9 @@ def _props(pairs: Iterable[tuple[str, str]]) -> list[Property]:
 
 
 def _component(pkg: Package) -> Component:
-    try:
-        licenses = _licenses(pkg.licenses)
-    except InvalidLicenseExpressionException:  # pragma: no cover - factory falls back to name
-        licenses = [DisjunctiveLicense(name=v) for v in pkg.licenses]
     return Component(name=pkg.name, version=pkg.version, type=ComponentType.LIBRARY,
                      bom_ref=bom_ref(pkg), purl=PackageURL.from_string(pkg.purl),
-                     licenses=licenses, properties=_props(package_properties(pkg)))
+                     licenses=_licenses(pkg.licenses), properties=_props(package_properties(pkg)))
 
 
 def _os_component(distro: Distro) -> Component:

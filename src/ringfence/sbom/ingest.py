@@ -27,6 +27,13 @@ SPDX_VERSIONS = ("SPDX-2.2", "SPDX-2.3")
 
 def read_sbom(path: str) -> Inventory:
     doc = _load(path)
+    try:
+        return _read(path, doc)
+    except (AttributeError, TypeError, KeyError, ValueError) as e:  # a field of the wrong shape
+        raise InputError(path, f"malformed SBOM structure: {type(e).__name__}: {e}") from e
+
+
+def _read(path: str, doc: dict[str, Any]) -> Inventory:
     if doc.get("bomFormat") == "CycloneDX":
         if doc.get("specVersion") not in CYCLONEDX_VERSIONS:
             raise InputError(path, f"unsupported CycloneDX specVersion {doc.get('specVersion')!r}",

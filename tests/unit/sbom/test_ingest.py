@@ -48,6 +48,10 @@ def _write(tmp_path: Path, doc: Any) -> str:
     ('{"hello": "world"}', "not a CycloneDX or SPDX JSON document"),
     ('{"bomFormat": "CycloneDX", "specVersion": "1.1"}', "unsupported CycloneDX specVersion"),
     ('{"spdxVersion": "SPDX-2.1"}', "unsupported SPDX version"),
+    ('{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": ["x"]}',
+     "malformed SBOM structure"),
+    ('{"spdxVersion": "SPDX-2.3", "packages": [{"externalRefs": 5}]}',
+     "malformed SBOM structure"),
 ])
 def test_bad_documents_raise_input_error_naming_the_file(content: str, message: str,
                                                          tmp_path: Path) -> None:
