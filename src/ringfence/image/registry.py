@@ -193,8 +193,8 @@ class BlobStream(io.RawIOBase):
         self._count += len(chunk)
         self._hash.update(chunk)
         if self._size is not None and self._count > self._size:
-            raise InputError(self._subject, f"registry sent more than the {self._size} bytes "
-                             "of the descriptor")
+            raise DigestMismatchError(self._subject, self._digest,
+                                      f"more than the descriptor's {self._size} bytes")
         if not chunk:
             actual = f"{self._digest.partition(':')[0]}:{self._hash.hexdigest()}"
             if actual != self._digest:
@@ -219,9 +219,14 @@ class RegistryBlobStore:
         return f"{self.client.subject} {self.kind[:-1]} {digest}"
 
     def open(self, digest: str, size: int | None = None) -> BinaryIO:
-        _check_digest(digest, self._subject(digest))
+        subject = self._subject(digest)
+        _check_digest(digest, subject)
         response = self.client.get(f"{self.kind}/{digest}", self.accept)
-        return BlobStream(response, digest, self._subject(digest), size)  # type: ignore[return-value]
+        length = response.headers.get("content-length")
+        if size is not None and length is not None and length != str(size):
+            response.close()
+            raise DigestMismatchError(subject, digest, f"a blob of {length} bytes, not {size}")
+        return BlobStream(response, digest, subject, size)  # type: ignore[return-value]
 
     def read(self, digest: str, limit: int) -> bytes:
         if digest in self.known:

@@ -287,8 +287,18 @@ def test_endless_layer_stops_at_the_descriptor_size() -> None:
     fake.override[f"/v2/team/app/blobs/{fake.image.layer}"] = lambda: httpx.Response(
         200, content=endless())
     with source.open_layer(source.info().layers[0]) as stream, \
-            pytest.raises(InputError, match="more than"):
+            pytest.raises(DigestMismatchError, match="more than the descriptor's"):
         stream.read()
+
+
+def test_layer_of_another_length_is_refused_before_streaming() -> None:
+    fake = FakeRegistry(single())
+    source = open_source(fake)
+    layer = source.info().layers[0]
+    fake.override[f"/v2/team/app/blobs/{layer.digest}"] = lambda: httpx.Response(
+        200, content=fake.image.blobs[layer.digest] + b"tail")
+    with pytest.raises(DigestMismatchError, match=f"a blob of {layer.size + 4} bytes"):
+        source.open_layer(layer)
 
 
 def test_endless_manifest_stops_at_the_cap() -> None:
