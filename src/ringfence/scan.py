@@ -13,7 +13,7 @@ from ringfence.cache.layer_cache import LayerCache, cache_key
 from ringfence.catalog.interface import Cataloger
 from ringfence.catalog.layer_result import LayerResult
 from ringfence.catalog.merge import merge_layers
-from ringfence.catalog.registry import CATALOGERS, fingerprint
+from ringfence.catalog.registry import DIRECTORY_CATALOGERS, IMAGE_CATALOGERS, fingerprint
 from ringfence.catalog.runner import LayerCatalog
 from ringfence.image.interface import ImageSource
 from ringfence.image.reference import parse_reference
@@ -35,7 +35,15 @@ class ScanOptions:
     cache_dir: Path | None = None  # None: no cache
     include_deleted: bool = False  # --layers all
     workers: int = 0  # 0: one per core
-    catalogers: tuple[Cataloger, ...] = CATALOGERS
+    # None: the registry's choice per source (installed-only for images, plus lock files
+    # and manifests for directories)
+    catalogers: tuple[Cataloger, ...] | None = None
+
+    def for_image(self) -> tuple[Cataloger, ...]:
+        return self.catalogers if self.catalogers is not None else IMAGE_CATALOGERS
+
+    def for_directory(self) -> tuple[Cataloger, ...]:
+        return self.catalogers if self.catalogers is not None else DIRECTORY_CATALOGERS
 
 
 def scan_image(reference: str, options: ScanOptions,
@@ -65,7 +73,7 @@ def _visible(inv: Inventory, options: ScanOptions) -> Inventory:
 
 
 def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
-    lc = LayerCatalog("", options.catalogers)
+    lc = LayerCatalog("", options.for_directory())
     for entry in walk_rootfs(root, lc.wants, options.limits):
         lc.add(entry)
     inv = merge_layers([replace(lc.result(), diff_id="")])
@@ -77,7 +85,8 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
                     progress: Progress | None) -> list[LayerResult]:
     cache = LayerCache(options.cache_dir) if options.cache_dir else None
     opts = repr(options.limits)
-    fp = fingerprint(options.catalogers)
+    catalogers = options.for_image()
+    fp = fingerprint(catalogers)
     results: dict[int, LayerResult] = {}
     todo: list[int] = []
     try:
@@ -92,7 +101,7 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
             progress("layers", done, len(layers))
         workers = options.workers or min(len(todo), os.cpu_count() or 1) or 1
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {i: pool.submit(analyze_layer, source, layers[i], options.catalogers,
+            futures = {i: pool.submit(analyze_layer, source, layers[i], catalogers,
                                       options.limits) for i in todo}
             for i, fut in futures.items():
                 results[i] = fut.result()

@@ -34,7 +34,8 @@ def contents_section(images: Path, name: str, title: str) -> list[str]:
 
 def contents_debs(images: Path, name: str) -> set[tuple[str, str]]:
     """The exact dpkg list (name, version) recorded for the image."""
-    return {(ln.split()[0], ln.split()[1]) for ln in contents_section(images, name, "dpkg packages")}
+    lines = contents_section(images, name, "dpkg packages")
+    return {(ln.split()[0], ln.split()[1]) for ln in lines}
 
 
 def _key(result: ScanResult) -> list[tuple[str, str, str, str | None]]:

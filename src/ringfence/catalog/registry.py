@@ -6,7 +6,7 @@ from typing import Final
 
 from ringfence.catalog.apk.cataloger import ApkCataloger
 from ringfence.catalog.dpkg.cataloger import DpkgCataloger
-from ringfence.catalog.golang.cataloger import GoModuleCataloger
+from ringfence.catalog.golang.cataloger import GoBinaryCataloger, GoModCataloger
 from ringfence.catalog.interface import Cataloger
 from ringfence.catalog.java.cataloger import JavaArchiveCataloger
 from ringfence.catalog.misc.alpm import AlpmCataloger
@@ -37,25 +37,38 @@ from ringfence.catalog.python.lockfile import PythonLockfileCataloger
 from ringfence.catalog.rpm.cataloger import RpmCataloger
 from ringfence.catalog.ruby.gemfile_lock import GemfileLockCataloger
 from ringfence.catalog.ruby.gemspec import GemspecCataloger
-from ringfence.catalog.rust.cataloger import CargoCataloger
+from ringfence.catalog.rust.cataloger import CargoAuditableCataloger, CargoLockCataloger
 
-CATALOGERS: Final[tuple[Cataloger, ...]] = (
+# What is installed: package databases, installed metadata, binaries. Run on every source.
+INSTALLED: Final[tuple[Cataloger, ...]] = (
     DpkgCataloger(),
     ApkCataloger(),
-    PythonInstalledCataloger(),
-    PythonLockfileCataloger(),
-    NpmCataloger(),
-    NpmLockfileCataloger(),
     RpmCataloger(),
+    PythonInstalledCataloger(),
+    NpmCataloger(),
     GemspecCataloger(),
-    GemfileLockCataloger(),
     ComposerInstalledCataloger(),
-    ComposerLockCataloger(),
     PeclRegistryCataloger(),
     AlpmCataloger(),
     PortageCataloger(),
     NixStoreCataloger(),
     DotnetDepsCataloger(),
+    RDescriptionCataloger(),
+    JavaArchiveCataloger(),
+    GoBinaryCataloger(),
+    CargoAuditableCataloger(),
+)
+
+# What a source tree declares: lock files and manifests. Like Syft's directory catalogers
+# and Trivy's fs scanner, these run on ``dir:`` sources only: in an image, a lock file left
+# next to an app describes what was meant to be installed, and the installed metadata
+# above already says what is.
+DECLARED: Final[tuple[Cataloger, ...]] = (
+    PythonLockfileCataloger(),
+    NpmLockfileCataloger(),
+    YarnLockCataloger(),
+    GemfileLockCataloger(),
+    ComposerLockCataloger(),
     PubspecLockCataloger(),
     MixLockCataloger(),
     RebarLockCataloger(),
@@ -65,17 +78,16 @@ CATALOGERS: Final[tuple[Cataloger, ...]] = (
     StackYamlCataloger(),
     StackLockCataloger(),
     CabalFreezeCataloger(),
-    RDescriptionCataloger(),
     TerraformLockCataloger(),
     ConanfileCataloger(),
-    YarnLockCataloger(),
     OpamCataloger(),
-    JavaArchiveCataloger(),
-    GoModuleCataloger(),
-    CargoCataloger(),
+    GoModCataloger(),
+    CargoLockCataloger(),
 )
 
+IMAGE_CATALOGERS: Final[tuple[Cataloger, ...]] = INSTALLED
+DIRECTORY_CATALOGERS: Final[tuple[Cataloger, ...]] = INSTALLED + DECLARED
 
-def fingerprint(catalogers: tuple[Cataloger, ...] = CATALOGERS) -> str:
+def fingerprint(catalogers: tuple[Cataloger, ...]) -> str:
     """Names and versions of every cataloger: part of the layer cache key."""
     return ",".join(f"{c.name}={c.version}" for c in catalogers)

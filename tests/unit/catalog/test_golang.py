@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from ringfence.catalog.golang import buildinfo
-from ringfence.catalog.golang.cataloger import GoModuleCataloger
+from ringfence.catalog.golang.cataloger import GoBinaryCataloger, GoModCataloger
 from ringfence.catalog.interface import CatalogError, Parsed
 
-CAT = GoModuleCataloger()
+CAT = GoBinaryCataloger()
+MOD = GoModCataloger()
 
 
 def _peer_binaries() -> list[Path]:
@@ -121,7 +122,7 @@ def test_elf_without_buildinfo() -> None:
 
 
 def _gomod(data_dir: Path, name: str) -> Parsed:
-    return CAT.parse("/src/go.mod", (data_dir / "pkgdb/go/scalibr-gomod" / name).read_bytes())
+    return MOD.parse("/src/go.mod", (data_dir / "pkgdb/go/scalibr-gomod" / name).read_bytes())
 
 
 # Expected values copied from osv-scalibr's gomod_test.go (same commit family as the data).
@@ -171,12 +172,12 @@ def test_trivy_gomod_counts_requires(data_dir: Path) -> None:
     text = (data_dir / "pkgdb/go/trivy-gomod/go.mod").read_text()
     require_lines = sum(1 for line in text.splitlines()
                         if line.startswith("\t") and " v" in line and "=>" not in line)
-    got = CAT.parse("/src/go.mod", text.encode())
+    got = MOD.parse("/src/go.mod", text.encode())
     assert len([p for p in got.packages if p.name != "stdlib"]) == require_lines > 0
 
 
 def test_wants() -> None:
-    assert CAT.wants("/src/go.mod", 10)
+    assert MOD.wants("/src/go.mod", 10) and not CAT.wants("/src/go.mod", 10)
     assert CAT.wants("/usr/bin/skopeo", 16_000_000)
     assert CAT.wants("/manager", 40_000_000)
     assert CAT.wants("/usr/libexec/docker/cli-plugins/docker-buildx", 60_000_000)

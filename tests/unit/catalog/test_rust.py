@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from ringfence.catalog.interface import CatalogError, Parsed
-from ringfence.catalog.rust.cataloger import CargoCataloger
+from ringfence.catalog.rust.cataloger import CargoAuditableCataloger, CargoLockCataloger
 
-CAT = CargoCataloger()
+CAT = CargoAuditableCataloger()
+LOCK = CargoLockCataloger()
 
 
 def _parse(path: Path, image_path: str = "/src/Cargo.lock") -> Parsed:
-    return CAT.parse(image_path, path.read_bytes())
+    return LOCK.parse(image_path, path.read_bytes())
 
 
 def test_trivy_golden_package_list(data_dir: Path) -> None:
@@ -65,8 +66,8 @@ def test_osv_scanner_lock_counts_every_package(data_dir: Path) -> None:
 
 
 def test_wants() -> None:
-    assert CAT.wants("/app/Cargo.lock", 100)
-    assert not CAT.wants("/app/Cargo.toml", 100)
+    assert LOCK.wants("/app/Cargo.lock", 100) and not CAT.wants("/app/Cargo.lock", 100)
+    assert not LOCK.wants("/app/Cargo.toml", 100)
     assert CAT.wants("/usr/local/bin/rg", 4_000_000)
     assert not CAT.wants("/usr/share/doc/x/README", 4_000_000)
     assert not CAT.wants("/usr/bin/tiny", 1000)

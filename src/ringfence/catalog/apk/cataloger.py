@@ -14,7 +14,7 @@ class ApkCataloger:
     version = "1"
 
     def wants(self, path: str, size: int) -> bool:
-        return path == DB_PATH
+        return path.endswith(DB_PATH)  # at any depth, as for dpkg
 
     def parse(self, path: str, data: bytes) -> Parsed:
         text = data.decode("utf-8", "replace")

@@ -20,12 +20,12 @@ class DpkgCataloger:
     version = "1"
 
     def wants(self, path: str, size: int) -> bool:
-        if path == "/var/lib/dpkg/status":
+        # at any depth, as Syft does: a root filesystem kept inside another (chroots,
+        # multi-stage leftovers) has installed packages too
+        if path.endswith("/var/lib/dpkg/status"):
             return True
-        if path.startswith("/var/lib/dpkg/status.d/"):
-            base = path[len("/var/lib/dpkg/status.d/"):]
-            return "/" not in base and not base.endswith((".md5sums", ".list"))
-        return False
+        _, sep, base = path.rpartition("/var/lib/dpkg/status.d/")
+        return bool(sep) and "/" not in base and not base.endswith((".md5sums", ".list"))
 
     def parse(self, path: str, data: bytes) -> Parsed:
         try:

@@ -15,22 +15,33 @@ from ringfence.model.package import Location, Package
 MIN_BINARY = 512 * 1024
 
 
-class GoModuleCataloger:
+class GoBinaryCataloger:
+    """Modules compiled into Go binaries (what is installed)."""
+
     name = "golang"
     version = "1"
 
     def wants(self, path: str, size: int) -> bool:
-        if path.endswith("/go.mod"):
-            return True
         return maybe_program(path, size, MIN_BINARY)
 
     def parse(self, path: str, data: bytes) -> Parsed:
-        if path.endswith("/go.mod"):
-            return _from_gomod(path, data)
         if not data.startswith(ELF_MAGIC):
             return Parsed()
         info = read(data)
         return Parsed() if info is None else Parsed(tuple(_from_buildinfo(path, info)))
+
+
+class GoModCataloger:
+    """Requirements declared in ``go.mod`` (source trees; not run on images)."""
+
+    name = "golang-mod"
+    version = "1"
+
+    def wants(self, path: str, size: int) -> bool:
+        return path.endswith("/go.mod")
+
+    def parse(self, path: str, data: bytes) -> Parsed:
+        return _from_gomod(path, data)
 
 
 def _package(path: str, module: str, version: str, meta: dict[str, str]) -> Package:

@@ -21,6 +21,8 @@ class ErlangOtpAppCataloger:
         return path.endswith(".app")
 
     def parse(self, path: str, data: bytes) -> Parsed:
+        if b"\x00" in data[:4096]:  # e.g. terminfo's iTerm.app: not an OTP resource file
+            return Parsed()
         source = text(data)
         app, vsn = _APP.match(source), _VSN.search(source)
         if app is None or vsn is None:  # some other kind of .app file: not ours

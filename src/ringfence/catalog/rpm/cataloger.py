@@ -19,6 +19,7 @@ from ringfence.model.package import Location, Package
 _DIRS = ("/var/lib/rpm/", "/usr/lib/sysimage/rpm/")
 _FILES = ("Packages", "Packages.db", "rpmdb.sqlite")
 PATHS = frozenset(d + f for d in _DIRS for f in _FILES)
+_SUFFIXES = tuple(PATHS)
 NAMESPACE = "redhat"  # placeholder; merge re-qualifies it with the image's distro id
 
 
@@ -27,7 +28,7 @@ class RpmCataloger:
     version = "1"
 
     def wants(self, path: str, size: int) -> bool:
-        return path in PATHS
+        return path.endswith(_SUFFIXES)  # at any depth, as for dpkg
 
     def parse(self, path: str, data: bytes) -> Parsed:
         return to_parsed(path, _reader(data)(data))

@@ -13,19 +13,30 @@ from ringfence.model.package import Location, Package
 MIN_BINARY = 64 * 1024
 
 
-class CargoCataloger:
+class CargoAuditableCataloger:
+    """Crates recorded in cargo-auditable binaries (what is installed)."""
+
     name = "cargo"
     version = "1"
 
     def wants(self, path: str, size: int) -> bool:
-        if path.endswith("/Cargo.lock"):
-            return True
         return maybe_program(path, size, MIN_BINARY)
 
     def parse(self, path: str, data: bytes) -> Parsed:
-        if path.endswith("/Cargo.lock"):
-            return _from_lock(path, data)
         return _from_binary(path, data)
+
+
+class CargoLockCataloger:
+    """Crates pinned in ``Cargo.lock`` (source trees; not run on images)."""
+
+    name = "cargo-lock"
+    version = "1"
+
+    def wants(self, path: str, size: int) -> bool:
+        return path.endswith("/Cargo.lock")
+
+    def parse(self, path: str, data: bytes) -> Parsed:
+        return _from_lock(path, data)
 
 
 def _package(path: str, name: str, version: str, meta: dict[str, str]) -> Package:
