@@ -38,20 +38,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def docker_registry(root: Path, htpasswd: Path | None = None) -> Iterator[str]:
+def docker_registry(root: Path, htpasswd: Path | None = None,
+                    tls: tuple[Path, Path] | None = None) -> Iterator[str]:
     """Run ``docker-registry serve`` on a free port; yield ``127.0.0.1:PORT``."""
     if shutil.which("docker-registry") is None:
         pytest.skip("docker-registry is not installed (apt-get install docker-registry)")
     host = f"127.0.0.1:{free_port()}"
     auth = (f"auth:\n  htpasswd:\n    realm: test\n    path: {htpasswd}\n" if htpasswd else "")
+    certs = f"  tls:\n    certificate: {tls[0]}\n    key: {tls[1]}\n" if tls else ""
     config = root / "config.yml"
     config.write_text(f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
-                      f"    rootdirectory: {root / 'storage'}\nhttp:\n  addr: {host}\n{auth}")
+                      f"    rootdirectory: {root / 'storage'}\nhttp:\n  addr: {host}\n"
+                      f"{certs}{auth}")
     log = (root / "registry.log").open("wb")
     proc = subprocess.Popen(["docker-registry", "serve", str(config)],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_for(f"http://{host}/v2/", proc)
+        _wait_for(f"{'https' if tls else 'http'}://{host}/v2/", proc)
         yield host
     finally:
         proc.kill()
@@ -65,7 +68,9 @@ def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
         if proc.poll() is not None:
             raise RuntimeError(f"docker-registry exited with {proc.returncode}")
         try:
-            if httpx.get(url, timeout=1).status_code in (200, 401):
+            # readiness probe of our own registry, whose throwaway certificate is not trusted
+            probe = httpx.get(url, timeout=1, verify=False)  # noqa: S501
+            if probe.status_code in (200, 401):
                 return
         except httpx.TransportError:
             pass
@@ -160,6 +165,37 @@ def test_cli_sbom_json(open_registry: str, images_dir: Path) -> None:
     refused = _cli("sbom", ref, "-f", "json", "--no-cache")
     assert refused.returncode == 3
     assert "--insecure-registry" in refused.stderr
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def test_tls_registry_with_a_self_signed_certificate(
+        images_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        oci_packages: dict[str, list[dict[str, Any]]]) -> None:
+    """Verified by default; unverified only with insecure (and then no fall-back to HTTP is
+    needed); trusted once the certificate is in the trust store OpenSSL reads."""
+    cert, key = _self_signed(tmp_path)
+    with docker_registry(tmp_path, tls=(cert, key)) as host:
+        push(images_dir, "bookworm-min", f"{host}/test/bookworm-min:1")
+        ref = f"docker://{host}/test/bookworm-min:1"
+        with pytest.raises(RegistryError, match="CERTIFICATE_VERIFY_FAILED") as err:
+            scan_image(ref, ScanOptions(cache_dir=None))
+        assert err.value.hint and "--insecure-registry" in err.value.hint
+        source = RegistrySource(parse_reference(ref), None, insecure=True, auth_file=None)
+        try:
+            assert source.client.base == f"https://{host}"
+        finally:
+            source.close()
+        assert package_dicts(ref, insecure()) == oci_packages["bookworm-min"]
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        assert package_dicts(ref, ScanOptions(cache_dir=None)) == oci_packages["bookworm-min"]
 
 
 def _htpasswd_line(tmp_path: Path) -> Path:

@@ -71,7 +71,13 @@ class RegistryClient:
             if not insecure:
                 raise RegistryError(self.subject, f"cannot use https://{host}/v2/: "
                                     f"{exc.message}", hint=INSECURE_HINT) from exc
-        return self._ping(f"http://{host}")
+            https_failure = exc.message
+        try:
+            return self._ping(f"http://{host}")
+        except RegistryError as exc:
+            raise RegistryError(self.subject, f"cannot use https://{host}/v2/ "
+                                f"({https_failure}) nor http://{host}/v2/ ({exc.message})"
+                                ) from exc
 
     def _ping(self, base: str) -> str:
         response = self.send(self.http.build_request("GET", f"{base}/v2/"), stream=False)

@@ -406,6 +406,15 @@ def test_insecure_falls_back_to_plain_http() -> None:
     assert {r.url.scheme for r in fake.log} == {"http"}
 
 
+def test_insecure_reports_both_schemes_when_neither_works() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"refused {request.url.scheme}")
+
+    with pytest.raises(RegistryError, match="refused https.* nor http://fake.test/v2/ "
+                       r"\(ConnectError: refused http\)"):
+        open_source(FakeRegistry(single()), insecure=True, transport=httpx.MockTransport(refuse))
+
+
 def test_docker_hub_names_use_the_hub_api_host() -> None:
     fake = FakeRegistry(single())
     fake.image.tags["latest"] = fake.image.tags["1"]
