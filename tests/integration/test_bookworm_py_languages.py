@@ -72,12 +72,27 @@ def test_pip_packages_and_layers(sbom: dict[str, Any], contents: str) -> None:
         assert key in debian or path.startswith(PIP_SITE)
 
 
-def test_requirements_txt_is_layer_3(sbom: dict[str, Any], contents: str) -> None:
+def test_lock_files_in_an_image_are_not_inventory(sbom: dict[str, Any]) -> None:
+    # Images get the installed-package catalogers only (Syft and Trivy do the same):
+    # /app/requirements.txt and /app/package-lock.json do not add a second copy.
+    assert _found(sbom, "python-lockfile") == {} and _found(sbom, "npm-lockfile") == {}
+
+
+def test_requirements_txt_is_layer_3_with_declared_catalogers(images_dir: Path,
+                                                              contents: str) -> None:
+    from ringfence.catalog.registry import DIRECTORY_CATALOGERS
+    from ringfence.scan import ScanOptions, scan_image
+
+    result = scan_image(f"oci:{images_dir / 'bookworm-py.oci'}",
+                        ScanOptions(cache_dir=None, catalogers=DIRECTORY_CATALOGERS))
+    assert result.image is not None
+    layer3 = result.image.layers[2].diff_id
+    declared = {(p.name, p.version): (p.locations[0].path, p.locations[0].layer)
+                for p in result.inventory.packages if p.cataloger == "python-lockfile"}
     pip_list = {tuple(line.split("==", 1)) for line in
                 _section(contents, "python distributions visible")}
-    declared = _found(sbom, "python-lockfile")
     assert set(declared) == {k for k in pip_list if k[0] not in {"pip", "setuptools", "wheel"}}
-    assert set(declared.values()) == {("/app/requirements.txt", _layers(sbom)[2])}
+    assert set(declared.values()) == {("/app/requirements.txt", layer3)}
 
 
 def test_npm_tree_and_layer(sbom: dict[str, Any], contents: str) -> None:
@@ -91,9 +106,6 @@ def test_npm_tree_and_layer(sbom: dict[str, Any], contents: str) -> None:
     layer4 = _layers(sbom)[3]
     assert {k: path for k, (path, _) in installed.items()} == want
     assert {layer for _, layer in installed.values()} == {layer4}
-    declared = _found(sbom, "npm-lockfile")
-    assert set(declared) == set(want) - {(root[1], root[2])}
-    assert set(declared.values()) == {("/app/package-lock.json", layer4)}
 
 
 def test_no_unknowns_from_language_catalogers(sbom: dict[str, Any]) -> None:
