@@ -10,12 +10,13 @@ its reason; there are two kinds:
   brew .rb, Prolog pack.pl, GitHub workflow) or produced only by the Dockerfile's build
   stage (the downloaded DocuSign.eSign.dll): their packages are dropped from the expected
   set, and a case left with nothing to compare is skipped with that reason;
-* "mode" deviations. Syft runs different cataloger sets for directories (declared: lock
-  files, requirements, pom.xml) and images (installed: installed.json, package.json).
-  ringfence has one explicit registry (catalog/registry.py) applied to every source, so a
-  file Syft reads in only one mode is read in both here; where that file is present, the
-  expected set is extended with Syft's own answer for it (taken from the golden case of the
-  other mode, never typed in here).
+* "mode" deviations, for directories only. Like Syft, ringfence runs lock-file and
+  manifest catalogers (declared: lock files, requirements, pom.xml) on directories only, and
+  images get the installed-package catalogers alone (catalog/registry.py, INSTALLED and
+  DECLARED). Directories get the installed-package catalogers too (as Syft's directory mode
+  does for some of them), so where an installed-package file Syft reads only in images is
+  present in the directory (package.json, installed.json), the directory case is extended
+  with Syft's own answer for it (taken from the golden image case, never typed in here).
 """
 
 from __future__ import annotations
@@ -95,16 +96,11 @@ ADJUST: dict[tuple[str, str], Adjust] = {
         ("afflib",), "Cellar/afflib/1.2.3/.brew/afflib.rb (Ruby code) was excluded"),
     (COMMON, "find lua rock package"): Adjust(
         ("kong",), "rockspec/kong-3.7.0-0.rockspec (Lua code) was excluded"),
-    # Mode deviations (see module docstring): the file is present, our one registry reads it.
-    (IMAGE, "find npm package"): Adjust(
-        add=((DIR, "find javascript npm packages (yarn.lock & package-lock.json)"),),
-        add_why="yarn.lock and package-lock.json are in the image too"),
+    # Mode deviations (see module docstring): an installed-package file present in the
+    # directory, read there because installed-package catalogers run on directories too.
     (DIR, "find javascript npm packages (yarn.lock & package-lock.json)"): Adjust(
         add=((IMAGE, "find npm package"),),
         add_why="javascript/package-json/package.json is in the directory too"),
-    (IMAGE, "find python egg & wheel packages"): Adjust(
-        add=((DIR, "find python requirements.txt & setup.py package references"),),
-        add_why="python/requires/*.txt are in the image too"),
     (DIR, "find php composer package"): Adjust(
         add=((IMAGE, "find PHP composer installed.json packages"),),
         add_why="php/vendor/composer/installed.json is in the directory too"),
@@ -113,8 +109,12 @@ ADJUST: dict[tuple[str, str], Adjust] = {
 
 
 def _norm(type_: str, name: str) -> str:
-    """PyPI names compare by their PEP 503 normal form (Syft lower-cases them too)."""
-    return re.sub(r"[-_.]+", "-", name).lower() if type_ == "pypi" else name
+    """PyPI names compare by their PEP 503 normal form (Syft lower-cases them too); Maven
+    names by the artifactId, which is Syft's whole name (ours is ``group:artifact``, as the
+    purl is; the group is not in the golden)."""
+    if type_ == "pypi":
+        return re.sub(r"[-_.]+", "-", name).lower()
+    return name.rpartition(":")[2] if type_ == "maven" else name
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from ringfence.catalog.dpkg.cataloger import DpkgCataloger
 from ringfence.catalog.golang.cataloger import GoBinaryCataloger, GoModCataloger
 from ringfence.catalog.interface import Cataloger
 from ringfence.catalog.java.cataloger import JavaArchiveCataloger
+from ringfence.catalog.java.pomxml import PomXmlCataloger
 from ringfence.catalog.misc.alpm import AlpmCataloger
 from ringfence.catalog.misc.cocoapods import PodfileLockCataloger
 from ringfence.catalog.misc.conan import ConanfileCataloger
@@ -83,6 +84,7 @@ DECLARED: Final[tuple[Cataloger, ...]] = (
     OpamCataloger(),
     GoModCataloger(),
     CargoLockCataloger(),
+    PomXmlCataloger(),
 )
 
 IMAGE_CATALOGERS: Final[tuple[Cataloger, ...]] = INSTALLED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -128,7 +129,9 @@ def _gomod(data_dir: Path, name: str) -> Parsed:
 # Expected values copied from osv-scalibr's gomod_test.go (same commit family as the data).
 # Deviations: scalibr strips the leading "v" (we keep Go's own version strings, as Syft and
 # Trivy do; compared here without it) and reports a local-directory replacement as a
-# package "./fork/net" with an empty version, which we drop.
+# package "./fork/net" with an empty version, which we drop. scalibr also reports a
+# "stdlib" package from the go/toolchain directive (indirect-packages.mod: stdlib 1.17);
+# we follow Syft, which reports stdlib only from binaries (see test_gomod_has_no_stdlib).
 SCALIBR = {
     "empty.mod": set(),
     "one-package.mod": {("github.com/BurntSushi/toml", "1.0.0")},
@@ -136,8 +139,7 @@ SCALIBR = {
                               ("gopkg.in/yaml.v2", "2.4.0"),
                               ("github.com/mattn/go-colorable", "0.1.9"),
                               ("github.com/mattn/go-isatty", "0.0.14"),
-                              ("golang.org/x/sys", "0.0.0-20210630005230-0f9fa26af87c"),
-                              ("stdlib", "1.17")},
+                              ("golang.org/x/sys", "0.0.0-20210630005230-0f9fa26af87c")},
     "replace-one.mod": {("example.com/fork/net", "1.4.5")},
     "replace-mixed.mod": {("example.com/fork/net", "1.4.5"), ("golang.org/x/net", "0.5.6")},
     "replace-local.mod": {("github.com/BurntSushi/toml", "1.0.0")},
@@ -160,12 +162,24 @@ def test_gomod_not_a_gomod(data_dir: Path) -> None:
         _gomod(data_dir, "not-go-mod.mod")
 
 
-def test_gomod_toolchain_gives_stdlib(data_dir: Path) -> None:
-    got = _gomod(data_dir, "toolchain.mod")
-    assert {(p.name, p.version) for p in got.packages} == {
-        ("github.com/BurntSushi/toml", "v1.0.0"), ("stdlib", "1.23.6")}
-    suffixed = _gomod(data_dir, "toolchain-with-suffix.mod")
-    assert ("stdlib", "1.23.6-xyz") in {(p.name, p.version) for p in suffixed.packages}
+@pytest.mark.parametrize("name", ["toolchain.mod", "toolchain-with-suffix.mod",
+                                  "indirect-packages.mod", "indirect-1.23.mod"])
+def test_gomod_has_no_stdlib(data_dir: Path, name: str) -> None:
+    # Each file has a go directive (toolchain*.mod also a toolchain line), from which
+    # scalibr reports stdlib. Like Syft we do not: the go directive is a minimum language
+    # version, not a Go that built anything, and a stdlib from it would flag stdlib CVEs
+    # for a source tree that ships no binary. Only binaries report stdlib.
+    text = (data_dir / "pkgdb/go/scalibr-gomod" / name).read_text()
+    assert re.search(r"^go 1\.\d+", text, re.MULTILINE)
+    got = _gomod(data_dir, name)
+    assert got.packages and "stdlib" not in {p.name for p in got.packages}
+
+
+def test_gomod_toolchain_file_requires(data_dir: Path) -> None:
+    for name in ("toolchain.mod", "toolchain-with-suffix.mod"):
+        got = _gomod(data_dir, name)
+        assert [(p.name, p.version) for p in got.packages] == [
+            ("github.com/BurntSushi/toml", "v1.0.0")]
 
 
 def test_trivy_gomod_counts_requires(data_dir: Path) -> None:
@@ -173,7 +187,7 @@ def test_trivy_gomod_counts_requires(data_dir: Path) -> None:
     require_lines = sum(1 for line in text.splitlines()
                         if line.startswith("\t") and " v" in line and "=>" not in line)
     got = MOD.parse("/src/go.mod", text.encode())
-    assert len([p for p in got.packages if p.name != "stdlib"]) == require_lines > 0
+    assert len(got.packages) == require_lines > 0
 
 
 def test_wants() -> None:

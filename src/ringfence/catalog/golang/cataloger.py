@@ -105,10 +105,11 @@ def _main_version(info: BuildInfo) -> str:
 
 
 def _from_gomod(path: str, data: bytes) -> Parsed:
+    """The required modules; never ``stdlib``.
+
+    Like Syft (stdlib only from binaries), and unlike scalibr: the ``go`` directive is the
+    minimum language version and ``toolchain`` a preference, not a Go that built anything;
+    a stdlib from them would match stdlib CVEs against a source tree that ships no binary.
+    """
     mod = parse_gomod(data)
-    pkgs = [_package(path, p, v, {}) for p, v in mod.requires]
-    # stdlib as scalibr reports it: the toolchain line, else the go directive.
-    go = stdlib_version(mod.toolchain) if mod.toolchain else mod.go
-    if go:
-        pkgs.append(_package(path, "stdlib", go, {}))
-    return Parsed(tuple(pkgs))
+    return Parsed(tuple(_package(path, p, v, {}) for p, v in mod.requires))
