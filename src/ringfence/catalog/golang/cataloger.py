@@ -35,7 +35,7 @@ class GoModCataloger:
     """Requirements declared in ``go.mod`` (source trees; not run on images)."""
 
     name = "golang-mod"
-    version = "1"
+    version = "2"  # 2: no stdlib from the go/toolchain directives
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith("/go.mod")
