@@ -36,11 +36,16 @@ class LayerCatalog:
         self.entries = 0
         # wanted hardlinks whose target was not read in this pass: target -> link paths
         self.pending_links: dict[str, list[str]] = {}
+        self._predicates = tuple(c.wants for c in catalogers)
 
     def wants(self, path: str, size: int) -> bool:
+        """Called for every regular file of every layer: keep it a flat loop."""
         if distro.wants(path):
             return True
-        return any(c.wants(path, size) for c in self.catalogers)
+        for wants in self._predicates:  # noqa: SIM110 - flat loop beats any(genexpr) here
+            if wants(path, size):
+                return True
+        return False
 
     def add(self, entry: Entry) -> None:
         self.entries += 1
@@ -50,9 +55,7 @@ class LayerCatalog:
         if entry.kind == OPAQUE:
             self.opaque.append(entry.path)
             return
-        if entry.kind == DIR:
-            return
-        if not self.wants(entry.path, entry.size):
+        if entry.kind == DIR or not entry.wanted:
             return
         self.touched.append(entry.path)
         if entry.kind == TOO_LARGE:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from ringfence.errors import UsageError
 from ringfence.report.interface import Renderer
 from ringfence.report.json_report import JsonRenderer
-from ringfence.report.table import TableRenderer
 
 
 def renderer_for(fmt: str) -> Renderer:
     if fmt == "table":
+        from ringfence.report.table import TableRenderer  # loads rich
+
         return TableRenderer()
     if fmt == "json":
         return JsonRenderer()

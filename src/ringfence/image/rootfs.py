@@ -8,7 +8,7 @@ import stat
 from collections.abc import Iterator
 
 from ringfence.errors import InputError
-from ringfence.layers.walk import DIR, REG, SYMLINK, UNREADABLE, Entry, Limits, Wants
+from ringfence.layers.walk import DIR, REG, SYMLINK, TOO_LARGE, UNREADABLE, Entry, Limits, Wants
 
 # Pseudo filesystems of a live host: never part of what is installed.
 SKIP_TOP = frozenset({"proc", "sys", "dev", "run"})
@@ -49,15 +49,19 @@ def walk_rootfs(root: str, wants: Wants, limits: Limits) -> Iterator[Entry]:
             if not stat.S_ISREG(st.st_mode):
                 continue
             data = None
-            if wants(path, st.st_size):
+            wanted = wants(path, st.st_size)
+            if wanted:
                 if st.st_size > limits.max_file_bytes:
-                    yield Entry(path, "too-large", st.st_size, st.st_mode, st.st_uid, st.st_gid)
+                    yield Entry(path, TOO_LARGE, st.st_size, st.st_mode, st.st_uid, st.st_gid,
+                                wanted=True)
                     continue
                 data = _read(full)
                 if data is None:
-                    yield Entry(path, UNREADABLE, st.st_size, st.st_mode, st.st_uid, st.st_gid)
+                    yield Entry(path, UNREADABLE, st.st_size, st.st_mode, st.st_uid, st.st_gid,
+                                wanted=True)
                     continue
-            yield Entry(path, REG, st.st_size, st.st_mode, st.st_uid, st.st_gid, data=data)
+            yield Entry(path, REG, st.st_size, st.st_mode, st.st_uid, st.st_gid, data=data,
+                        wanted=wanted)
 
 
 def _join(parent: str, name: str) -> str:

@@ -34,16 +34,21 @@ class HashingReader(io.RawIOBase):
         return True
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._raw.read(len(b))
-        n = len(data)
+        view = memoryview(b)
+        readinto = getattr(self._raw, "readinto", None)
+        if readinto is not None:  # no intermediate bytes object: one copy less per chunk
+            n = readinto(view) or 0
+        else:
+            data = self._raw.read(len(view))
+            n = len(data)
+            view[:n] = data
         if n:
-            self._hash.update(data)
+            self._hash.update(view[:n])
             self.count += n
             if self._limit is not None and self.count > self._limit:
                 raise LimitExceededError(
                     self.subject, f"more than {self._limit} bytes; refusing to read on",
                     hint="a decompression bomb or a layer larger than --max-layer-bytes")
-            b[:n] = data
         return n
 
     def drain(self) -> None:

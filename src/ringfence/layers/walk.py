@@ -41,6 +41,7 @@ class Entry:
     gid: int
     link: str | None = None
     data: bytes | None = None
+    wanted: bool = False  # a cataloger asked for this path (decided once, in the walk)
 
 
 Wants = Callable[[str, int], bool]
@@ -91,10 +92,11 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits) -> It
                 continue
             data: bytes | None = None
             link: str | None = None
-            if kind == REG and wants(path, member.size):
+            wanted = kind in (REG, HARDLINK) and wants(path, member.size)
+            if kind == REG and wanted:
                 if member.size > limits.max_file_bytes:
                     yield Entry(path, TOO_LARGE, member.size, member.mode, member.uid,
-                                member.gid)
+                                member.gid, wanted=True)
                     continue
                 read_total += member.size
                 if read_total > limits.max_read_bytes:
@@ -106,10 +108,10 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits) -> It
                 link = member.linkname
             elif kind == HARDLINK:
                 link = normalize(member.linkname)
-                if wants(path, member.size) and link in retained:
+                if wanted and link in retained:
                     data = retained[link]
             yield Entry(path, kind, member.size, member.mode, member.uid, member.gid,
-                        link, data)
+                        link, data, wanted)
     except (TarFormatError, zlib.error, EOFError, OSError) as exc:
         raise InputError(subject, f"not a readable tar stream ({exc})") from exc
     except Exception as exc:

@@ -8,12 +8,14 @@ headers, resolved here through the ELF section/segment tables (pyelftools).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
+
 import io
 from dataclasses import dataclass
 from typing import Literal
-
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
 
 from ringfence.catalog.interface import CatalogError
 
@@ -86,6 +88,9 @@ def _varint_bytes(data: bytes, at: int) -> tuple[bytes, int]:
 def _pointer_strings(data: bytes, start: int, size: int, big: bool) -> tuple[bytes, bytes]:
     order: Literal["big", "little"] = "big" if big else "little"
     try:
+        from elftools.common.exceptions import ELFError  # pyelftools: loaded only here
+        from elftools.elf.elffile import ELFFile
+
         elf = ELFFile(io.BytesIO(data))
         spans = _address_spans(elf)
     except (ELFError, ValueError, OSError) as exc:

@@ -11,9 +11,6 @@ import json
 import zlib
 from dataclasses import dataclass
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-
 from ringfence.catalog.interface import CatalogError
 
 SECTION = ".dep-v0"
@@ -33,7 +30,12 @@ class AuditedCrate:
 
 def dep_section(data: bytes) -> bytes | None:
     """Raw bytes of ``.dep-v0`` or None when the ELF file has no such section."""
+    if SECTION.encode() not in data:  # the section name sits in .shstrtab: cheap reject
+        return None
     try:
+        from elftools.common.exceptions import ELFError  # pyelftools: loaded only here
+        from elftools.elf.elffile import ELFFile
+
         elf = ELFFile(io.BytesIO(data))
         section = elf.get_section_by_name(SECTION)
     except (ELFError, ValueError, OSError) as exc:
