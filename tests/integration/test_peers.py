@@ -82,8 +82,11 @@ def _ours(ref: str) -> set[Key]:
 
 
 # (our transport, Syft's scheme, does Trivy read it?) — Trivy ignores oci-archive tars.
-FORMS = [("oci", "oci-dir", ".oci", True), ("docker-archive", "docker-archive", ".docker.tar",
-                                             True), ("oci-archive", "oci-archive", ".oci.tar", False)]
+FORMS = [
+    ("oci", "oci-dir", ".oci", True),
+    ("docker-archive", "docker-archive", ".docker.tar", True),
+    ("oci-archive", "oci-archive", ".oci.tar", False),
+]
 
 
 @pytest.mark.skipif(not (shutil.which("syft") and shutil.which("trivy")), reason="peers absent")
