@@ -1,5 +1,6 @@
 """Frozen values passed between stages. No I/O here."""
 
+from ringfence.model.advisory import Advisory, Affected, AffectedRange, Event, VulnerabilityMatch
 from ringfence.model.finding import Finding, Rule, Severity
 from ringfence.model.image import ImageInfo, ImageRef, LayerInfo
 from ringfence.model.inventory import Distro, Inventory
@@ -8,7 +9,11 @@ from ringfence.model.result import ScanResult, Target
 from ringfence.model.unknown import Unknown
 
 __all__ = [
+    "Advisory",
+    "Affected",
+    "AffectedRange",
     "Distro",
+    "Event",
     "Finding",
     "ImageInfo",
     "ImageRef",
@@ -21,4 +26,5 @@ __all__ = [
     "Severity",
     "Target",
     "Unknown",
+    "VulnerabilityMatch",
 ]

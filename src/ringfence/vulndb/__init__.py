@@ -1,0 +1,1 @@
+"""Local vulnerability database: importers write it, matchers only read it."""

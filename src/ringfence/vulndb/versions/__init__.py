@@ -1,0 +1,1 @@
+"""Version schemes, one module per scheme. Imports nothing else from ringfence."""
