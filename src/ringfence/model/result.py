@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ringfence.model.advisory import VulnerabilityMatch
 from ringfence.model.finding import Finding
 from ringfence.model.image import ImageInfo
 from ringfence.model.inventory import Inventory
@@ -20,9 +21,22 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class DbInfo:
+    """Which vulnerability database answered, and how old its newest data is."""
+
+    path: str
+    schema_version: int
+    built_at: str
+    newest_record: str | None
+    age_days: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class ScanResult:
     target: Target
     inventory: Inventory
     image: ImageInfo | None = None
     findings: tuple[Finding, ...] = ()
     unknowns: tuple[Unknown, ...] = field(default=())
+    vulnerabilities: tuple[VulnerabilityMatch, ...] = ()
+    db: DbInfo | None = None
