@@ -1,0 +1,1 @@
+"""Shared machinery for rules and checks. Domain rules live in their own packages."""

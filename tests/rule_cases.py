@@ -1,0 +1,19 @@
+"""Every rule of every domain has tests/cases/<RULE-ID>/{good,bad}: the bad case makes the
+rule fire and the good case keeps it quiet. Each domain adds one line to DOMAINS: its
+explicit tuple of checks and a loader that turns a case directory into that domain's facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ringfence.checks.rule import Check
+
+CASES = Path(__file__).parent / "cases"
+
+Loader = Callable[[Path], Any]
+DOMAINS: list[tuple[str, Sequence[Check[Any]], Loader]] = [
+    # ("imageconfig", IMAGE_CHECKS, imageconfig_case_loader),
+]
