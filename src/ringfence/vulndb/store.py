@@ -1,0 +1,193 @@
+"""The SQLite vulnerability database, opened read-only by matchers.
+
+Schema (version ``SCHEMA_VERSION``; a file with another version is refused)::
+
+    meta(key PRIMARY KEY, value)              schema_version, built_at
+    sources(name PRIMARY KEY, kind, origin, fetched_at, newest_record,
+            records, withdrawn, skipped, withdrawn_ids JSON, skipped_list JSON)
+    ecosystem_counts(source, ecosystem, records)   records per ecosystem and source
+    advisories(source, id, aliases JSON, summary, severity, cvss_vector, severities JSON,
+               published, modified, withdrawn, refs JSON)          PRIMARY KEY (source, id)
+    affected(source, advisory_id, ecosystem, package, purl, ranges JSON, versions JSON,
+             status, severity)                                     INDEX (ecosystem, package)
+
+Withdrawn advisories keep their ``advisories`` row (``withdrawn`` set) but have no
+``affected`` rows, so they never match; they are counted and listed per source.
+One advisory id may be held by several sources (a CVE from the Debian tracker and from the
+Alpine secdb); ``advisory(id, ecosystem)`` picks the source that holds the ecosystem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from ringfence.errors import InputError
+from ringfence.model.advisory import Advisory, Affected, AffectedRange, Event
+from ringfence.model.finding import Severity
+from ringfence.model.result import DbInfo
+
+SCHEMA_VERSION: Final = 1
+
+SCHEMA: Final = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (name TEXT PRIMARY KEY, kind TEXT NOT NULL, origin TEXT NOT NULL,
+  fetched_at TEXT NOT NULL, newest_record TEXT, records INTEGER NOT NULL,
+  withdrawn INTEGER NOT NULL, skipped INTEGER NOT NULL, withdrawn_ids TEXT NOT NULL,
+  skipped_list TEXT NOT NULL);
+CREATE TABLE ecosystem_counts (source TEXT NOT NULL, ecosystem TEXT NOT NULL,
+  records INTEGER NOT NULL, PRIMARY KEY (source, ecosystem));
+CREATE TABLE advisories (source TEXT NOT NULL, id TEXT NOT NULL, aliases TEXT NOT NULL,
+  summary TEXT NOT NULL, severity INTEGER NOT NULL, cvss_vector TEXT, severities TEXT NOT NULL,
+  published TEXT, modified TEXT, withdrawn TEXT, refs TEXT NOT NULL, PRIMARY KEY (source, id));
+CREATE TABLE affected (source TEXT NOT NULL, advisory_id TEXT NOT NULL,
+  ecosystem TEXT NOT NULL, package TEXT NOT NULL, purl TEXT, ranges TEXT NOT NULL,
+  versions TEXT NOT NULL, status TEXT NOT NULL, severity TEXT);
+"""
+INDEXES: Final = """
+CREATE INDEX affected_pkg ON affected (ecosystem, package);
+CREATE INDEX advisories_id ON advisories (id);
+"""
+
+
+def default_path() -> Path:
+    """``$XDG_DATA_HOME/ringfence/db.sqlite`` (``~/.local/share`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ringfence" / "db.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """One data source as recorded in the DB (``db status``)."""
+
+    name: str
+    kind: str
+    origin: str
+    fetched_at: str
+    newest_record: str | None
+    records: int
+    withdrawn: int
+    skipped: int
+    withdrawn_ids: tuple[str, ...]
+    skipped_list: tuple[str, ...]
+    ecosystems: dict[str, int]
+
+
+def ranges_from_json(text: str) -> tuple[AffectedRange, ...]:
+    return tuple(AffectedRange(r["type"], tuple(Event(k, v) for k, v in r["events"]))
+                 for r in json.loads(text))
+
+
+def age_days(newest: str | None, now: datetime | None = None) -> float | None:
+    """Days since ``newest`` (an RFC 3339 timestamp), None when unknown."""
+    if not newest:
+        return None
+    try:
+        when = datetime.fromisoformat(newest.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return round(((now or datetime.now(UTC)) - when).total_seconds() / 86400, 2)
+
+
+class VulnStore:
+    """Read-only access to one DB file; every query is a small indexed lookup."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+
+    @classmethod
+    def open(cls, path: Path | str) -> VulnStore:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(str(path), "no vulnerability database here",
+                             hint="run `ringfence db import PATH…` or `ringfence db update`")
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                   check_same_thread=False)
+            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(str(path), "not a ringfence vulnerability database") from exc
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            conn.close()
+            found = "none" if row is None else row[0]
+            raise InputError(str(path), f"schema_version {found}, expected {SCHEMA_VERSION}",
+                             hint="re-import or `ringfence db update` with this version")
+        return cls(path, conn)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> VulnStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def affected(self, ecosystem: str, package: str) -> tuple[Affected, ...]:
+        rows = self._conn.execute(
+            "SELECT advisory_id, ecosystem, package, ranges, versions, status, severity "
+            "FROM affected WHERE ecosystem=? AND package=? ORDER BY advisory_id, rowid",
+            (ecosystem, package))
+        return tuple(Affected(r[0], r[1], r[2], ranges_from_json(r[3]),
+                              tuple(json.loads(r[4])), r[5], r[6]) for r in rows)
+
+    def advisory(self, advisory_id: str, ecosystem: str | None = None) -> Advisory | None:
+        """The advisory; with ``ecosystem``, from the source that holds it for that ecosystem."""
+        row = None
+        if ecosystem is not None:
+            row = self._conn.execute(
+                f"SELECT {_ADV_COLS} FROM advisories a WHERE id=? AND source IN "  # noqa: S608
+                "(SELECT source FROM affected WHERE advisory_id=? AND ecosystem=?) "
+                "ORDER BY source LIMIT 1", (advisory_id, advisory_id, ecosystem)).fetchone()
+        if row is None:
+            row = self._conn.execute(
+                f"SELECT {_ADV_COLS} FROM advisories a WHERE id=? "  # noqa: S608
+                "ORDER BY source LIMIT 1",
+                (advisory_id,)).fetchone()
+        return None if row is None else _advisory(row)
+
+    def ecosystems(self) -> dict[str, int]:
+        rows = self._conn.execute("SELECT ecosystem, SUM(records) FROM ecosystem_counts "
+                                  "GROUP BY ecosystem ORDER BY ecosystem")
+        return {r[0]: int(r[1]) for r in rows}
+
+    def sources(self) -> tuple[SourceInfo, ...]:
+        counts: dict[str, dict[str, int]] = {}
+        for src, eco, n in self._conn.execute("SELECT source, ecosystem, records FROM "
+                                              "ecosystem_counts ORDER BY source, ecosystem"):
+            counts.setdefault(src, {})[eco] = n
+        rows = self._conn.execute(
+            "SELECT name, kind, origin, fetched_at, newest_record, records, withdrawn, "
+            "skipped, withdrawn_ids, skipped_list FROM sources ORDER BY name").fetchall()
+        return tuple(SourceInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                                tuple(json.loads(r[8])), tuple(json.loads(r[9])),
+                                counts.get(r[0], {})) for r in rows)
+
+    def meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def info(self) -> DbInfo:
+        newest = self._conn.execute("SELECT MAX(newest_record) FROM sources").fetchone()[0]
+        return DbInfo(path=str(self.path), schema_version=SCHEMA_VERSION,
+                      built_at=self.meta("built_at") or "", newest_record=newest,
+                      age_days=age_days(newest))
+
+
+_ADV_COLS: Final = (  # constant column list, not input
+    "source, id, aliases, summary, severity, cvss_vector, published, modified, "
+                    "withdrawn, refs")
+
+
+def _advisory(row: tuple[Any, ...]) -> Advisory:
+    return Advisory(id=row[1], source=row[0], aliases=tuple(json.loads(row[2])), summary=row[3],
+                    severity=Severity(row[4]), cvss_vector=row[5], published=row[6],
+                    modified=row[7], withdrawn=row[8], references=tuple(json.loads(row[9])))

@@ -1,0 +1,119 @@
+"""Writes a new DB file: schema, sources from importers, sources copied from an old DB."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ringfence.model.advisory import Affected
+from ringfence.vulndb.importers.record import Record, SourceData
+from ringfence.vulndb.store import INDEXES, SCHEMA, SCHEMA_VERSION
+
+_TABLES = ("sources", "ecosystem_counts", "advisories", "affected")
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class StoreWriter:
+    """Builds one fresh DB file; :meth:`finish` adds the indexes and meta and closes it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = sqlite3.connect(path)
+        self._conn.execute("PRAGMA journal_mode=OFF")
+        self._conn.execute("PRAGMA synchronous=OFF")
+        self._conn.executescript(SCHEMA)
+
+    def add(self, data: SourceData, fetched_at: str | None = None) -> dict[str, int]:
+        """Write one source; returns its records per ecosystem (withdrawn excluded)."""
+        live = _merge_duplicates(r for r in data.records if not r.advisory.withdrawn)
+        counts: Counter[str] = Counter()
+        for rec in live:
+            for eco in {a.ecosystem for a in rec.affected}:
+                counts[eco] += 1
+        withdrawn = data.withdrawn_ids
+        self._conn.execute(
+            "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (data.name, data.kind, data.origin, fetched_at or now_utc(), data.newest_record(),
+             len(live), len(withdrawn), len(data.skipped), json.dumps(list(withdrawn)),
+             json.dumps([str(s) for s in data.skipped])))
+        self._conn.executemany("INSERT INTO ecosystem_counts VALUES (?,?,?)",
+                               [(data.name, e, n) for e, n in sorted(counts.items())])
+        kept = {r.advisory.id: r for r in data.records if r.advisory.withdrawn} | {
+            r.advisory.id: r for r in live}
+        self._conn.executemany("INSERT INTO advisories VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               [_advisory_row(data.name, r) for r in kept.values()])
+        self._conn.executemany("INSERT INTO affected VALUES (?,?,?,?,?,?,?,?,?)",
+                               [_affected_row(data.name, a, p) for r in live
+                                for a, p in _with_purls(r)])
+        return dict(counts)
+
+    def copy_from(self, old: Path, keep: Iterable[str]) -> tuple[str, ...]:
+        """Copy the sources named in ``keep`` from the DB at ``old``; returns those copied."""
+        names = sorted(set(keep))
+        if not names:
+            return ()
+        self._conn.execute("ATTACH DATABASE ? AS old", (f"{old.resolve().as_uri()}?mode=ro",))
+        marks = ",".join("?" * len(names))
+        for table in _TABLES:
+            col = "name" if table == "sources" else "source"
+            self._conn.execute(f"INSERT INTO main.{table} SELECT * FROM old.{table} "  # noqa: S608
+                               f"WHERE {col} IN ({marks})", names)
+        self._conn.commit()
+        self._conn.execute("DETACH DATABASE old")
+        return tuple(names)
+
+    def finish(self) -> None:
+        self._conn.executescript(INDEXES)
+        self._conn.executemany("INSERT INTO meta VALUES (?,?)",
+                               [("schema_version", str(SCHEMA_VERSION)),
+                                ("built_at", now_utc())])
+        self._conn.commit()
+        self._conn.close()
+
+    def abort(self) -> None:
+        self._conn.close()
+
+
+def _merge_duplicates(records: Iterable[Record]) -> list[Record]:
+    """One record per id: a second copy (AlmaLinux ships 43 ids twice) adds its affected."""
+    by_id: dict[str, Record] = {}
+    for rec in records:
+        first = by_id.get(rec.advisory.id)
+        if first is None:
+            by_id[rec.advisory.id] = rec
+        else:
+            extra = tuple(a for a in rec.affected if a not in first.affected)
+            purls = tuple(p for a, p in _with_purls(rec) if a in extra)
+            by_id[rec.advisory.id] = Record(first.advisory, first.affected + extra,
+                                            first.severities, _pad(first) + purls)
+    return list(by_id.values())
+
+
+def _pad(rec: Record) -> tuple[str | None, ...]:
+    return rec.purls + (None,) * (len(rec.affected) - len(rec.purls))
+
+
+def _with_purls(rec: Record) -> list[tuple[Affected, str | None]]:
+    return list(zip(rec.affected, _pad(rec), strict=True))
+
+
+def _advisory_row(source: str, rec: Record) -> tuple[Any, ...]:
+    a = rec.advisory
+    return (source, a.id, json.dumps(list(a.aliases)), a.summary, int(a.severity),
+            a.cvss_vector, json.dumps([list(s) for s in rec.severities]), a.published,
+            a.modified, a.withdrawn, json.dumps(list(a.references)))
+
+
+def _affected_row(source: str, a: Affected, purl: str | None = None) -> tuple[Any, ...]:
+    ranges = [{"type": r.type, "events": [[e.kind, e.version] for e in r.events]}
+              for r in a.ranges]
+    return (source, a.advisory_id, a.ecosystem, a.package, purl, json.dumps(ranges),
+            json.dumps(list(a.versions)), a.status, a.severity)
