@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ringfence.cache.layer_cache import LayerCache, cache_key
 from ringfence.catalog.interface import Cataloger
@@ -20,6 +21,7 @@ from ringfence.image.reference import parse_reference
 from ringfence.image.resolve import OpenOptions, open_image
 from ringfence.image.rootfs import walk_rootfs
 from ringfence.layers.analyze import analyze_layer
+from ringfence.layers.analyzer import LayerAnalyzer, SquashView
 from ringfence.layers.walk import Limits
 from ringfence.model.image import LayerInfo
 from ringfence.model.inventory import Inventory
@@ -38,6 +40,8 @@ class ScanOptions:
     # None: the registry's choice per source (installed-only for images, plus lock files
     # and manifests for directories)
     catalogers: tuple[Cataloger, ...] | None = None
+    # extra single-pass layer analyzers (secrets, file metadata, ...), chosen by the command
+    analyzers: tuple[LayerAnalyzer, ...] = ()
 
     def for_image(self) -> tuple[Cataloger, ...]:
         return self.catalogers if self.catalogers is not None else IMAGE_CATALOGERS
@@ -65,7 +69,21 @@ def scan_image(reference: str, options: ScanOptions,
     inventory = _visible(merge_layers(results), options)
     digest = info.manifest_digest or info.config_digest
     return ScanResult(Target("image", info.reference, digest), inventory, image=info,
-                      unknowns=inventory.unknowns)
+                      unknowns=inventory.unknowns,
+                      analyses=_merge_analyses(options.analyzers, results))
+
+
+def _merge_analyses(analyzers: tuple[LayerAnalyzer, ...],
+                    results: list[LayerResult]) -> tuple[tuple[str, Any], ...]:
+    if not analyzers:
+        return ()
+    view = SquashView([(frozenset(r.files), frozenset(r.dirs), frozenset(r.whiteouts),
+                        frozenset(r.opaque_dirs)) for r in results])
+    out = []
+    for analyzer in analyzers:
+        per_layer = [(r.diff_id, dict(r.facts).get(analyzer.name)) for r in results]
+        out.append((analyzer.name, analyzer.merge(per_layer, view)))
+    return tuple(out)
 
 
 def _visible(inv: Inventory, options: ScanOptions) -> Inventory:
@@ -73,12 +91,14 @@ def _visible(inv: Inventory, options: ScanOptions) -> Inventory:
 
 
 def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
-    lc = LayerCatalog("", options.for_directory())
+    lc = LayerCatalog("", options.for_directory(), options.analyzers)
     for entry in walk_rootfs(root, lc.wants, options.limits):
         lc.add(entry)
-    inv = merge_layers([replace(lc.result(), diff_id="")])
+    result = replace(lc.result(), diff_id="")
+    inv = merge_layers([result])
     inv = replace(inv, packages=tuple(p.with_layer(None) for p in inv.packages))
-    return ScanResult(Target("rootfs", root), _visible(inv, options), unknowns=inv.unknowns)
+    return ScanResult(Target("rootfs", root), _visible(inv, options), unknowns=inv.unknowns,
+                      analyses=_merge_analyses(options.analyzers, [result]))
 
 
 def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options: ScanOptions,
@@ -86,7 +106,7 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
     cache = LayerCache(options.cache_dir) if options.cache_dir else None
     opts = repr(options.limits)
     catalogers = options.for_image()
-    fp = fingerprint(catalogers)
+    fp = fingerprint((*catalogers, *options.analyzers))
     results: dict[int, LayerResult] = {}
     todo: list[int] = []
     try:
@@ -102,7 +122,7 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
         workers = options.workers or min(len(todo), os.cpu_count() or 1) or 1
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {i: pool.submit(analyze_layer, source, layers[i], catalogers,
-                                      options.limits) for i in todo}
+                                      options.limits, options.analyzers) for i in todo}
             for i, fut in futures.items():
                 results[i] = fut.result()
                 if cache:

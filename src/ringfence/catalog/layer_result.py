@@ -43,6 +43,11 @@ class LayerResult:
     touched: tuple[str, ...] = ()
     unknowns: tuple[Unknown, ...] = ()
     entries: int = 0
+    # every non-directory path and every directory of the layer (squashed visibility for
+    # analyzers), and each analyzer's JSON-able facts by analyzer name
+    files: tuple[str, ...] = ()
+    dirs: tuple[str, ...] = ()
+    facts: tuple[tuple[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +59,9 @@ class LayerResult:
             "touched": list(self.touched),
             "unknowns": [u.to_dict() for u in self.unknowns],
             "entries": self.entries,
+            "files": list(self.files),
+            "dirs": list(self.dirs),
+            "facts": [[name, value] for name, value in self.facts],
         }
 
     @classmethod
@@ -67,4 +75,7 @@ class LayerResult:
             touched=tuple(d["touched"]),
             unknowns=tuple(Unknown.from_dict(u) for u in d["unknowns"]),
             entries=int(d.get("entries", 0)),
+            files=tuple(d.get("files", ())),
+            dirs=tuple(d.get("dirs", ())),
+            facts=tuple((str(n), v) for n, v in d.get("facts", ())),
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Sequence
+from typing import Final, Protocol
 
 from ringfence.catalog.apk.cataloger import ApkCataloger
 from ringfence.catalog.dpkg.cataloger import DpkgCataloger
@@ -90,6 +91,11 @@ DECLARED: Final[tuple[Cataloger, ...]] = (
 IMAGE_CATALOGERS: Final[tuple[Cataloger, ...]] = INSTALLED
 DIRECTORY_CATALOGERS: Final[tuple[Cataloger, ...]] = INSTALLED + DECLARED
 
-def fingerprint(catalogers: tuple[Cataloger, ...]) -> str:
-    """Names and versions of every cataloger: part of the layer cache key."""
-    return ",".join(f"{c.name}={c.version}" for c in catalogers)
+class _Versioned(Protocol):
+    name: str
+    version: str
+
+
+def fingerprint(plugins: Sequence[_Versioned]) -> str:
+    """Names and versions of every cataloger and analyzer: part of the layer cache key."""
+    return ",".join(f"{c.name}={c.version}" for c in plugins)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from ringfence.catalog import distro
 from ringfence.catalog.interface import Cataloger, CatalogError
 from ringfence.catalog.layer_result import FileRecord, LayerResult
+from ringfence.layers.analyzer import LayerAnalyzer
 from ringfence.layers.walk import (
     DIR,
     HARDLINK,
@@ -24,7 +25,8 @@ from ringfence.model.unknown import Unknown
 class LayerCatalog:
     """Accumulates one layer's results as entries stream past (single pass)."""
 
-    def __init__(self, diff_id: str, catalogers: tuple[Cataloger, ...]) -> None:
+    def __init__(self, diff_id: str, catalogers: tuple[Cataloger, ...],
+                 analyzers: tuple[LayerAnalyzer, ...] = ()) -> None:
         self.diff_id = diff_id
         self.catalogers = catalogers
         self.records: list[FileRecord] = []
@@ -36,7 +38,11 @@ class LayerCatalog:
         self.entries = 0
         # wanted hardlinks whose target was not read in this pass: target -> link paths
         self.pending_links: dict[str, list[str]] = {}
-        self._predicates = tuple(c.wants for c in catalogers)
+        self._predicates = (*(c.wants for c in catalogers), *(a.wants for a in analyzers))
+        self.analyzers = analyzers
+        self._states = tuple(a.new_state() for a in analyzers)
+        self.files: list[str] = []
+        self.dirs: list[str] = []
 
     def wants(self, path: str, size: int) -> bool:
         """Called for every regular file of every layer: keep it a flat loop."""
@@ -49,6 +55,12 @@ class LayerCatalog:
 
     def add(self, entry: Entry) -> None:
         self.entries += 1
+        for state in self._states:
+            state.observe(entry)
+        if entry.kind == DIR:
+            self.dirs.append(entry.path)
+        elif entry.kind not in (WHITEOUT, OPAQUE):
+            self.files.append(entry.path)
         if entry.kind == WHITEOUT:
             self.whiteouts.append(entry.path)
             return
@@ -105,6 +117,10 @@ class LayerCatalog:
             touched=tuple(self.touched),
             unknowns=tuple(self.unknowns),
             entries=self.entries,
+            files=tuple(self.files) if self.analyzers else (),
+            dirs=tuple(self.dirs) if self.analyzers else (),
+            facts=tuple((a.name, s.facts()) for a, s in zip(self.analyzers, self._states,
+                                                              strict=True)),
         )
 
 

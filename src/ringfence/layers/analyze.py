@@ -10,15 +10,16 @@ from ringfence.catalog.interface import Cataloger
 from ringfence.catalog.layer_result import LayerResult
 from ringfence.catalog.runner import LayerCatalog
 from ringfence.image.interface import ImageSource
+from ringfence.layers.analyzer import LayerAnalyzer
 from ringfence.layers.streams import CHUNK, HashingReader, ThreadedReader, decompressed
 from ringfence.layers.walk import Entry, Limits, Wants, walk_tar
 from ringfence.model.image import LayerInfo
 
 
 def analyze_layer(source: ImageSource, layer: LayerInfo, catalogers: tuple[Cataloger, ...],
-                  limits: Limits) -> LayerResult:
+                  limits: Limits, analyzers: tuple[LayerAnalyzer, ...] = ()) -> LayerResult:
     subject = f"{source.info().reference} layer {layer.digest}"
-    lc = LayerCatalog(layer.diff_id, catalogers)
+    lc = LayerCatalog(layer.diff_id, catalogers, analyzers)
     _stream_layer(source, layer, subject, lc.wants, limits, lc.add)
     if lc.pending_links:
         # A wanted path was a hardlink to a file nobody wanted when it streamed past:

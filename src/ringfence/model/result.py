@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ringfence.model.advisory import VulnerabilityMatch
 from ringfence.model.finding import Finding
@@ -40,3 +41,9 @@ class ScanResult:
     unknowns: tuple[Unknown, ...] = field(default=())
     vulnerabilities: tuple[VulnerabilityMatch, ...] = ()
     db: DbInfo | None = None
+    # merged results of layer analyzers by name (secrets, file metadata, drift hashes)
+    analyses: tuple[tuple[str, Any], ...] = ()
+
+    def analysis(self, name: str) -> Any:
+        """The merged value of analyzer ``name``, or None when it did not run."""
+        return dict(self.analyses).get(name)

@@ -1,0 +1,69 @@
+"""Layer analyzers: per-layer facts gathered in the same single pass as the catalogers.
+
+A domain (secrets, image-config, drift) supplies an analyzer: a cheap ``wants`` for file
+content, a fresh per-layer ``state`` that observes every entry (metadata always, content
+when wanted) and returns JSON-able facts (cached with the layer), and ``merge`` that turns
+the facts of all layers plus the squashed view into the domain's value for the image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from ringfence.layers.walk import Entry
+
+
+class AnalyzerState(Protocol):
+    def observe(self, entry: Entry) -> None: ...
+
+    def facts(self) -> Any: ...
+
+
+class LayerAnalyzer(Protocol):
+    name: str
+    version: str  # part of the layer cache key
+
+    def wants(self, path: str, size: int) -> bool: ...
+
+    def new_state(self) -> AnalyzerState: ...
+
+    def merge(self, layers: Sequence[tuple[str, Any]], view: SquashView) -> Any: ...
+
+
+class SquashView:
+    """Which path of which layer is still visible in the final filesystem.
+
+    Built from each layer's non-directory paths, directories, whiteouts and opaque
+    directories (OCI image spec "Representing Changes"): a path of layer *i* is hidden
+    when a later layer has an entry at the same path, replaces an ancestor directory with
+    a non-directory, whites out the path or an ancestor, or marks an ancestor opaque.
+    """
+
+    def __init__(self, layers: Sequence[tuple[frozenset[str], frozenset[str], frozenset[str],
+                                              frozenset[str]]]) -> None:
+        # per layer: (files, dirs, whiteouts, opaque_dirs)
+        self._layers = list(layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def visible(self, path: str, layer_index: int) -> bool:
+        for files, dirs, whiteouts, opaque in self._layers[layer_index + 1:]:
+            if path in files or path in dirs or path in whiteouts:
+                return False
+            parent = path
+            while parent not in ("", "/"):
+                parent = parent.rsplit("/", 1)[0] or "/"
+                if parent in whiteouts or parent in opaque or parent in files:
+                    return False
+            if "/" in opaque:
+                return False
+        return True
+
+    def deleted_by(self, path: str, layer_index: int) -> int | None:
+        """Index of the first later layer that hides ``path``, or None when visible."""
+        for j in range(layer_index + 1, len(self._layers)):
+            if not SquashView(self._layers[j - 1:j + 1]).visible(path, 0):
+                return j
+        return None
