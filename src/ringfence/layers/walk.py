@@ -12,6 +12,9 @@ from ringfence.layers.paths import normalize
 from ringfence.layers.tarstream import Member, TarFormatError, TarReader
 
 WHITEOUT_PREFIX = ".wh."
+# Wanted files up to this size are kept for hardlinks later in the same layer; a link to a
+# bigger one is resolved by a second pass (layers/analyze.py), so memory stays bounded.
+RETAIN_FOR_HARDLINKS = 4 << 20
 OPAQUE_MARKER = ".wh..wh..opq"
 
 REG, DIR, SYMLINK, HARDLINK, WHITEOUT, OPAQUE, OTHER = (
@@ -103,7 +106,8 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits) -> It
                     raise LimitExceededError(
                         subject, f"wanted files exceed {limits.max_read_bytes} bytes")
                 data = tar.read_data(member.size)
-                retained[path] = data
+                if member.size <= RETAIN_FOR_HARDLINKS:
+                    retained[path] = data
             elif kind == SYMLINK:
                 link = member.linkname
             elif kind == HARDLINK:
