@@ -1,0 +1,1 @@
+"""Ring 3, the platform: Kubernetes manifests and live clusters."""
