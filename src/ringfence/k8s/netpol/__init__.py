@@ -1,0 +1,1 @@
+"""NetworkPolicy semantics as Kubernetes defines them: who may reach whom, on which ports."""
