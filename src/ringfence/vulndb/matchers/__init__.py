@@ -1,0 +1,1 @@
+"""Matchers: which (ecosystem, package, version) an installed package is looked up as."""

@@ -1,0 +1,50 @@
+"""Language packages: the ecosystem from the purl type, the name as the registry spells it.
+
+purl type -> OSV ecosystem: pypi PyPI, npm npm, golang Go, cargo crates.io, maven Maven,
+gem RubyGems, composer Packagist, nuget NuGet, hex Hex, pub Pub, hackage Hackage, cran CRAN,
+swift SwiftURL. The name is rebuilt from the purl as OSV writes it (Maven ``group:artifact``,
+Go and Packagist ``namespace/name``, npm ``@scope/name``) and normalised with
+``vulndb/names.py`` exactly as the importers stored it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from packageurl import PackageURL
+
+from ringfence.model.inventory import Distro
+from ringfence.model.package import Package
+from ringfence.vulndb.matchers.interface import Query
+from ringfence.vulndb.names import normalize
+
+ECOSYSTEMS: Final = {
+    "pypi": "PyPI", "npm": "npm", "golang": "Go", "cargo": "crates.io", "maven": "Maven",
+    "gem": "RubyGems", "composer": "Packagist", "nuget": "NuGet", "hex": "Hex", "pub": "Pub",
+    "hackage": "Hackage", "cran": "CRAN", "swift": "SwiftURL",
+}
+_SEPARATOR: Final = {"maven": ":", "golang": "/", "composer": "/", "npm": "/", "swift": "/"}
+
+
+def osv_name(purl: PackageURL) -> str:
+    """The package name in OSV's spelling for this purl's ecosystem."""
+    sep = _SEPARATOR.get(purl.type)
+    if sep and purl.namespace:
+        return f"{purl.namespace}{sep}{purl.name}"
+    return str(purl.name)
+
+
+class LanguageMatcher:
+    name = "language"
+
+    def queries(self, package: Package, distro: Distro | None) -> tuple[Query, ...]:
+        ecosystem = ECOSYSTEMS.get(package.type)
+        if ecosystem is None or not package.version:
+            return ()
+        try:
+            purl = PackageURL.from_string(package.purl)
+        except ValueError:
+            return ()
+        name = normalize(ecosystem, osv_name(purl))
+        return (Query(package, ecosystem, name, package.version,
+                      f"{package.type} package {name} {package.version} in {ecosystem}"),)
