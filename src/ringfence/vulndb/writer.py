@@ -39,9 +39,10 @@ class StoreWriter:
             for eco in {a.ecosystem for a in rec.affected}:
                 counts[eco] += 1
         withdrawn = data.withdrawn_ids
+        now = now_utc()
         self._conn.execute(
             "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (data.name, data.kind, data.origin, fetched_at or now_utc(), data.newest_record(),
+            (data.name, data.kind, data.origin, fetched_at or now, data.newest_record(now),
              len(live), len(withdrawn), len(data.skipped), json.dumps(list(withdrawn)),
              json.dumps([str(s) for s in data.skipped])))
         self._conn.executemany("INSERT INTO ecosystem_counts VALUES (?,?,?)",

@@ -51,8 +51,13 @@ class SourceData:
     def withdrawn_ids(self) -> tuple[str, ...]:
         return tuple(sorted({r.advisory.id for r in self.records if r.advisory.withdrawn}))
 
-    def newest_record(self) -> str | None:
-        """The newest ``modified`` (else ``published``) date; zero Go timestamps ignored."""
+    def newest_record(self, now: str) -> str | None:
+        """The newest ``modified`` (else ``published``) date up to ``now`` (RFC 3339 UTC).
+
+        Go's repository records carry zero timestamps (``0001-…``) and two PyPI records are
+        dated 2027 (a source anomaly noted in PROVENANCE): neither is the data's age, so
+        zero and future dates are ignored (compared as ``YYYY-MM-DDTHH:MM:SS`` text).
+        """
         dates = [r.advisory.modified or r.advisory.published for r in self.records]
-        real = [d for d in dates if d and not d.startswith("0001-")]
+        real = [d for d in dates if d and not d.startswith("0001-") and d[:19] <= now[:19]]
         return max(real, default=None)
