@@ -10,10 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.checks.rule import Check
+from ringfence.k8s.netpol.rules import NETPOL_CHECKS
+from ringfence.k8s.netpol.rules import load_facts as netpol_facts
+from ringfence.k8s.rules.rules import K8S_CHECKS
+from tests.unit.k8s.cases import k8s_case
 
 CASES = Path(__file__).parent / "cases"
 
 Loader = Callable[[Path], Any]
 DOMAINS: list[tuple[str, Sequence[Check[Any]], Loader]] = [
     # ("imageconfig", IMAGE_CHECKS, imageconfig_case_loader),
+    ("k8s", K8S_CHECKS, k8s_case),
+    ("netpol", NETPOL_CHECKS, netpol_facts),
 ]
