@@ -1,0 +1,99 @@
+"""Batched calls to the real version comparators (one process for many pairs)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .corpus import Pair
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+_APT = """
+import apt_pkg, json, sys
+apt_pkg.init_system()
+json.dump([apt_pkg.version_compare(a, b) for a, b in json.load(sys.stdin)], sys.stdout)
+"""
+_RPM = """
+import json, rpm, sys
+json.dump([rpm.labelCompare(tuple(a), tuple(b)) for a, b in json.load(sys.stdin)], sys.stdout)
+"""
+# One shell for many pairs: lt and gt exit codes (0 true, 1 false, 2 syntax error).
+_DPKG = """
+while IFS= read -r a && IFS= read -r b; do
+  dpkg --compare-versions "$a" lt "$b" 2>/dev/null; lt=$?
+  dpkg --compare-versions "$a" gt "$b" 2>/dev/null; echo "$lt $?"
+done
+"""
+_NODE = """
+const semver = require(process.argv[1]);
+let buf = '';
+process.stdin.on('data', d => { buf += d; });
+process.stdin.on('end', () => {
+  const parse = v => { try { return new semver.SemVer(v); } catch (e) { return null; } };
+  process.stdout.write(JSON.stringify(JSON.parse(buf).map(([a, b]) => {
+    const va = parse(a), vb = parse(b);
+    return va === null || vb === null ? [va !== null, vb !== null, null]
+                                      : [true, true, va.compare(vb)];
+  })));
+});
+"""
+
+
+def _sign(n: int) -> int:
+    return (n > 0) - (n < 0)
+
+
+def _system_python(code: str, module: str, payload: object) -> list[int]:
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", f"import {module}"], capture_output=True,
+                           check=False) if Path(SYSTEM_PYTHON).exists() else None
+    if probe is None or probe.returncode:
+        pytest.skip(f"{SYSTEM_PYTHON} lacks the {module} module (Debian python3-{module})")
+    out = subprocess.run([SYSTEM_PYTHON, "-c", code], input=json.dumps(payload),
+                         capture_output=True, text=True, check=True, timeout=120)
+    return [_sign(n) for n in json.loads(out.stdout)]
+
+
+def apt_pkg_compare(pairs: list[Pair]) -> list[int]:
+    """Debian's python3-apt: apt's own copy of dpkg's algorithm, no syntax checks."""
+    return _system_python(_APT, "apt_pkg", pairs)
+
+
+def rpm_label_compare(triples: list[tuple[tuple[str, str, str], tuple[str, str, str]]],
+                      ) -> list[int]:
+    return _system_python(_RPM, "rpm", triples)
+
+
+def dpkg_compare(pairs: list[Pair]) -> list[int | None]:
+    """`dpkg --compare-versions` itself: -1/0/1, None for a syntax error."""
+    if shutil.which("dpkg") is None:
+        pytest.skip("dpkg is not installed")
+    assert not any(v.startswith("-") or "\n" in v for p in pairs for v in p)
+    text = "".join(f"{a}\n{b}\n" for a, b in pairs)
+    out = subprocess.run(["sh", "-c", _DPKG], input=text, capture_output=True, text=True,
+                         check=True, timeout=300).stdout.split("\n")
+    codes = [tuple(int(c) for c in line.split()) for line in out if line]
+    return [None if 2 in c else (-1 if c[0] == 0 else 1 if c[1] == 0 else 0) for c in codes]
+
+
+def node_semver(module_dir: Path, pairs: list[Pair]) -> list[tuple[bool, bool, int | None]]:
+    out = subprocess.run(["node", "-e", _NODE, str(module_dir)], input=json.dumps(pairs),
+                         capture_output=True, text=True, check=True, timeout=120)
+    return [(a, b, c) for a, b, c in json.loads(out.stdout)]
+
+
+def install_node_semver(tmp: Path) -> Path:
+    """`npm install semver@7` into tmp; skips when npm or the registry is unavailable."""
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        pytest.skip("node/npm are not installed")
+    done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(tmp),
+                           "semver@7"], capture_output=True, text=True, check=False,
+                          timeout=180)
+    module = tmp / "node_modules" / "semver"
+    if done.returncode or not module.is_dir():
+        pytest.skip(f"npm install semver@7 failed (offline?): {done.stderr[-300:]}")
+    return module
