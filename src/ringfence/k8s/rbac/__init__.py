@@ -1,0 +1,1 @@
+"""RBAC: effective permissions, who-can, and the escalation graph with shortest paths."""

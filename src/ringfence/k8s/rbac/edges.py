@@ -1,0 +1,223 @@
+"""Escalation edges, from grants and workloads (see graph.py for the nodes).
+
+Per subject and scope (cluster-wide, or one namespace), each capability is one lookup in
+that subject's own grants, so building the graph is linear in grants, service accounts,
+workloads and namespaces. Assumptions, stated so a reviewer can weigh them:
+
+* reading every secret of a namespace yields the token of any service account there
+  (legacy token Secrets; the issue's "get/list secrets -> every token there");
+* exec/attach needs ``create`` on ``pods/exec`` / ``pods/attach`` (the verb the API server
+  checks since websocket exec authorizes as create);
+* a mutating webhook can rewrite every pod created in the cluster;
+* a node holds the token of every DaemonSet pod with a mounted token (it runs on each node).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from ringfence.k8s.objects import K8sObject
+from ringfence.k8s.rbac.effective import RbacIndex
+from ringfence.k8s.rbac.graph import CLUSTER_ADMIN, NODE, Edge, Graph, Node
+from ringfence.k8s.rbac.model import Grant, Subject
+from ringfence.k8s.rbac.request import Request, allows
+from ringfence.k8s.rbac.workloads import PodRun, enforcing_namespaces, pod_runs
+
+RBAC = "rbac.authorization.k8s.io"
+POD_MAKERS = (("", "pods"), ("apps", "deployments"), ("apps", "daemonsets"),
+              ("apps", "statefulsets"), ("apps", "replicasets"), ("batch", "jobs"),
+              ("batch", "cronjobs"), ("", "replicationcontrollers"))
+Find = Callable[..., Grant | None]
+
+
+def build_graph(index: RbacIndex, objects: Sequence[K8sObject]) -> Graph:
+    no_auto = {(o.in_namespace(), o.name) for o in objects if o.kind == "ServiceAccount"
+               and o.raw.get("automountServiceAccountToken") is False}
+    runs = pod_runs(objects, no_auto)
+    namespaces = {"default", "kube-system"} | {o.name for o in objects if o.kind == "Namespace"}
+    namespaces |= {o.namespace for o in objects if o.namespace}
+    namespaces |= {b.namespace for b in index.bindings if b.namespace}
+    accounts = _accounts(index, objects, runs, namespaces)
+    edges: list[Edge] = []
+    for subject in index.subjects():
+        edges.extend(_grant_edges(index, subject, accounts))
+    edges.extend(_hub_edges(namespaces, accounts, runs, enforcing_namespaces(objects)))
+    edges.extend(_workload_edges(runs))
+    with_grants = {e.src for e in edges if e.grant is not None}
+    identities = {Node("ServiceAccount", n, ns) for ns, names in accounts.items() for n in names}
+    identities |= {Node.of(s) for s in index.subjects()}
+    edges.extend(_membership(identities, with_grants))
+    sources = identities | {Node("Workload", r.ref) for r in runs}
+    return Graph.of(edges, sources)
+
+
+def _accounts(index: RbacIndex, objects: Iterable[K8sObject], runs: Iterable[PodRun],
+              namespaces: Iterable[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {ns: {"default"} for ns in namespaces}
+    for o in objects:
+        if o.kind == "ServiceAccount":
+            out.setdefault(o.in_namespace(), set()).add(o.name)
+    for r in runs:
+        out.setdefault(r.namespace, set()).add(r.service_account)
+    for s in index.subjects():
+        if s.kind == "ServiceAccount":
+            out.setdefault(s.namespace, set()).add(s.name)
+    return out
+
+
+def _finder(grants: Sequence[Grant]) -> Find:
+    def find(verb: str, group: str, resource: str, sub: str = "", name: str = "",
+             ) -> Grant | None:
+        req = Request(verb, resource, group, sub, "", name)
+        return next((g for g in grants if allows(g.rule, req)), None)
+    return find
+
+
+def _grant_edges(index: RbacIndex, subject: Subject,
+                 accounts: dict[str, set[str]]) -> Iterator[Edge]:
+    own = index.direct(subject)
+    src = Node.of(subject)
+    cluster = [g for g in own if not g.namespace]
+    scopes: dict[str, list[Grant]] = {"*": cluster}
+    for g in own:
+        if g.namespace:
+            scopes.setdefault(g.namespace, list(cluster)).append(g)
+    done: set[tuple[str, str]] = set()
+    for scope in sorted(scopes, key=lambda s: s != "*"):
+        for edge in _scope_edges(src, scope, _finder(scopes[scope]), accounts):
+            key = (edge.dst.kind, edge.reason)
+            if scope == "*":
+                done.add(key)
+            elif key in done:
+                continue  # the cluster-wide grant already covers this namespace
+            yield edge
+
+
+def _scope_edges(src: Node, ns: str, find: Find, accounts: dict[str, set[str]],
+                 ) -> Iterator[Edge]:
+    cluster = ns == "*"
+    if g := find("*", "*", "*"):
+        yield Edge(src, CLUSTER_ADMIN if cluster else Node("namespace", "", ns),
+                   "all verbs on all resources", g)
+    for group, res in POD_MAKERS:
+        if g := find("create", group, res):
+            yield Edge(src, Node("pods", "", ns), f"create {res}", g)
+            break
+    if g := find("get", "", "secrets") or find("list", "", "secrets"):
+        yield Edge(src, Node("secrets", "", ns), "read secrets", g)
+    if g := find("create", "", "pods", "exec") or find("create", "", "pods", "attach"):
+        yield Edge(src, Node("exec", "", ns), "exec/attach into pods", g)
+    yield from _named(src, ns, find, accounts, "create", "serviceaccounts", "token",
+                      "create service account tokens")
+    yield from _named(src, ns, find, accounts, "impersonate", "serviceaccounts", "",
+                      "impersonate service accounts")
+    yield from _rbac_edges(src, ns, find)
+    if cluster:
+        yield from _cluster_edges(src, find)
+
+
+def _named(src: Node, ns: str, find: Find, accounts: dict[str, set[str]], verb: str,
+           res: str, sub: str, reason: str) -> Iterator[Edge]:
+    if g := find(verb, "", res, sub):
+        yield Edge(src, Node("serviceaccounts", "", ns), reason, g)
+        return
+    spaces = sorted(accounts) if ns == "*" else [ns]
+    for space in spaces:
+        for name in sorted(accounts.get(space, ())):
+            if g := find(verb, "", res, sub, name):
+                yield Edge(src, Node("ServiceAccount", name, space), f"{reason} ({name})", g)
+
+
+def _rbac_edges(src: Node, ns: str, find: Find) -> Iterator[Edge]:
+    cluster = ns == "*"
+    scope_node = Node("namespace", "", ns)
+    create_rb = find("create", RBAC, "rolebindings")
+    bind = find("bind", RBAC, "clusterroles", name="admin") or find("bind", RBAC, "roles")
+    if create_rb and bind:
+        yield Edge(src, scope_node, "create rolebindings + bind", create_rb, (bind,))
+    esc = find("escalate", RBAC, "roles")
+    upd = find("update", RBAC, "roles") or find("patch", RBAC, "roles")
+    if esc and upd:
+        yield Edge(src, scope_node, "escalate + update roles", esc, (upd,))
+    if not cluster:
+        return
+    create_crb = find("create", RBAC, "clusterrolebindings")
+    bind_ca = find("bind", RBAC, "clusterroles", name="cluster-admin")
+    if create_crb and bind_ca:
+        yield Edge(src, CLUSTER_ADMIN, "create clusterrolebindings + bind cluster-admin",
+                   create_crb, (bind_ca,))
+    esc = find("escalate", RBAC, "clusterroles")
+    upd = find("update", RBAC, "clusterroles") or find("patch", RBAC, "clusterroles")
+    if esc and upd:
+        yield Edge(src, CLUSTER_ADMIN, "escalate + update clusterroles", esc, (upd,))
+
+
+def _cluster_edges(src: Node, find: Find) -> Iterator[Edge]:
+    if g := find("impersonate", "", "groups", name="system:masters"):
+        yield Edge(src, CLUSTER_ADMIN, "impersonate group system:masters", g)
+    if g := find("impersonate", "", "users"):
+        yield Edge(src, Node("User", "*"), "impersonate any user", g)
+    if g := find("get", "", "nodes", "proxy") or find("create", "", "nodes", "proxy"):
+        yield Edge(src, NODE, "nodes/proxy: the kubelet API runs commands in any pod", g)
+    csr = find("create", "certificates.k8s.io", "certificatesigningrequests")
+    approval = find("update", "certificates.k8s.io", "certificatesigningrequests", "approval")
+    signer = find("approve", "certificates.k8s.io", "signers",
+                  name="kubernetes.io/kube-apiserver-client")
+    if csr and approval and signer:
+        yield Edge(src, CLUSTER_ADMIN, "create and approve a client CSR for system:masters",
+                   approval, (signer, csr))
+    for verb in ("create", "update", "patch"):
+        if g := find(verb, "admissionregistration.k8s.io", "mutatingwebhookconfigurations"):
+            yield Edge(src, Node("pods", "", "*"),
+                       f"{verb} mutatingwebhookconfigurations: rewrite every new pod", g)
+            break
+
+
+def _hub_edges(namespaces: set[str], accounts: dict[str, set[str]], runs: Sequence[PodRun],
+               enforcing: set[str]) -> Iterator[Edge]:
+    for kind in ("pods", "secrets", "serviceaccounts", "exec", "namespace"):
+        for ns in sorted(namespaces):
+            yield Edge(Node(kind, "", "*"), Node(kind, "", ns), "in every namespace")
+    for ns in sorted(namespaces):
+        for kind in ("pods", "secrets", "exec"):
+            yield Edge(Node("namespace", "", ns), Node(kind, "", ns), "full control")
+        yield Edge(Node("pods", "", ns), Node("serviceaccounts", "", ns),
+                   "a pod may run as any service account of its namespace")
+        yield Edge(Node("secrets", "", ns), Node("serviceaccounts", "", ns),
+                   "service-account token secrets")
+        if ns not in enforcing:
+            yield Edge(Node("pods", "", ns), NODE,
+                       "a privileged pod (no Pod Security enforcement in the namespace)")
+    for ns, names in sorted(accounts.items()):
+        for name in sorted(names):
+            yield Edge(Node("serviceaccounts", "", ns), Node("ServiceAccount", name, ns),
+                       "token")
+    for r in runs:
+        yield Edge(Node("exec", "", r.namespace), Node("Workload", r.ref),
+                   "run commands in its containers")
+
+
+def _workload_edges(runs: Sequence[PodRun]) -> Iterator[Edge]:
+    for r in runs:
+        node = Node("Workload", r.ref)
+        sa = Node("ServiceAccount", r.service_account, r.namespace)
+        if r.token:
+            yield Edge(node, sa, f"mounted service account token [{r.location}]")
+            if r.daemon:
+                yield Edge(NODE, sa, f"{r.ref} runs on every node [{r.location}]")
+        if r.node_access:
+            yield Edge(node, NODE, f"{', '.join(r.node_access)} [{r.location}]")
+
+
+def _membership(identities: Iterable[Node], with_grants: set[Node]) -> Iterator[Edge]:
+    groups = {n for n in with_grants if n.kind == "Group"}
+    for node in sorted(identities):
+        subject = node.subject
+        if subject is None:
+            continue
+        if node.kind == "User":
+            yield Edge(Node("User", "*"), node, "impersonated")
+        for group in subject.groups():
+            g = Node.of(group)
+            if g in groups:
+                yield Edge(node, g, "member")
