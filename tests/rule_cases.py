@@ -12,8 +12,10 @@ from typing import Any
 from ringfence.checks.rule import Check
 from ringfence.k8s.netpol.rules import NETPOL_CHECKS
 from ringfence.k8s.netpol.rules import load_facts as netpol_facts
+from ringfence.k8s.rbac.rules import RBAC_CHECKS
 from ringfence.k8s.rules.rules import K8S_CHECKS
 from tests.unit.k8s.cases import k8s_case
+from tests.unit.k8s.rbac.cases import rbac_case
 
 CASES = Path(__file__).parent / "cases"
 
@@ -22,4 +24,5 @@ DOMAINS: list[tuple[str, Sequence[Check[Any]], Loader]] = [
     # ("imageconfig", IMAGE_CHECKS, imageconfig_case_loader),
     ("k8s", K8S_CHECKS, k8s_case),
     ("netpol", NETPOL_CHECKS, netpol_facts),
+    ("rbac", RBAC_CHECKS, rbac_case),
 ]
