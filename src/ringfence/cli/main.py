@@ -7,6 +7,7 @@ import sys
 import click
 
 from ringfence import __version__
+from ringfence.cli.netpol import netpol_cmd
 from ringfence.cli.rbac import rbac_cmd
 from ringfence.cli.sbom import image_cmd, sbom_cmd
 from ringfence.errors import Error
@@ -20,6 +21,7 @@ def cli() -> None:
 
 cli.add_command(sbom_cmd)
 cli.add_command(image_cmd)
+cli.add_command(netpol_cmd)
 cli.add_command(rbac_cmd)
 
 
