@@ -18,6 +18,10 @@ def renderer_for(fmt: str) -> Renderer:
         from ringfence.sbom.cyclonedx import CycloneDxRenderer  # loads cyclonedx-python-lib
 
         return CycloneDxRenderer()
+    if fmt == "sarif":
+        from ringfence.report.sarif import SarifRenderer
+
+        return SarifRenderer()
     if fmt == "spdx":
         from ringfence.sbom.spdx import SpdxRenderer  # loads spdx-tools
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from ringfence import __version__
 from ringfence.model.result import ScanResult
+from ringfence.model.unknown import Unknown
 
-SCHEMA_VERSION = "1.0"
+# 1.1: "vulnerabilities" (matches, suppressed ones with "suppressed_by") and "db" (the
+# database that answered and its age; null when no database was used).
+SCHEMA_VERSION = "1.1"
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
@@ -22,8 +26,15 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "distro": inv.distro.to_dict() if inv.distro else None,
         "packages": [p.to_dict() for p in inv.packages],
         "deleted_packages": [p.to_dict() for p in inv.deleted],
-        "unknowns": [u.to_dict() for u in inv.unknowns],
+        "unknowns": [u.to_dict() for u in _unknowns(result)],
+        "vulnerabilities": [m.to_dict() for m in result.vulnerabilities],
+        "db": asdict(result.db) if result.db else None,
     }
+
+
+def _unknowns(result: ScanResult) -> list[Unknown]:
+    """The inventory's unknowns plus those of later stages (matching, ignore file)."""
+    return sorted(set(result.inventory.unknowns) | set(result.unknowns))
 
 
 class JsonRenderer:

@@ -7,13 +7,15 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from ringfence.model.result import ScanResult
+from ringfence.model.result import DbInfo, ScanResult
 
 
 class TableRenderer:
-    def __init__(self, width: int = 120, color: bool = False) -> None:
+    def __init__(self, width: int = 120, color: bool = False,
+                 show_suppressed: bool = False) -> None:
         self.width = width
         self.color = color
+        self.show_suppressed = show_suppressed
 
     def render(self, result: ScanResult) -> str:
         buf = io.StringIO()
@@ -52,5 +54,40 @@ class TableRenderer:
             for u in inv.unknowns:
                 table.add_row(u.location, u.plugin, u.reason)
             console.print(table)
-        console.print(f"{len(inv.packages)} packages, {len(inv.unknowns)} unknowns")
+        _vulnerabilities(console, result, layer_no, self.show_suppressed)
+        unknowns = len(set(inv.unknowns) | set(result.unknowns))
+        console.print(f"{len(inv.packages)} packages, {unknowns} unknowns")
+        if result.db is not None:
+            console.print(db_footer(result.db))
         return buf.getvalue()
+
+
+def _vulnerabilities(console: Console, result: ScanResult, layer_no: dict[str, int],
+                     show_suppressed: bool) -> None:
+    """One row per (package, advisory), grouped by package, with the fixed version(s)."""
+    if result.db is None and not result.vulnerabilities:
+        return
+    shown = [m for m in result.vulnerabilities if show_suppressed or not m.suppressed_by]
+    hidden = len(result.vulnerabilities) - len(shown)
+    table = Table(title=f"vulnerabilities ({len(shown)})", title_justify="left")
+    for col in ("package", "installed", "fixed in", "id", "severity", "status", "layer"):
+        table.add_column(col, overflow="fold")
+    previous = None
+    for m in shown:
+        key = (m.package_purl, m.location)
+        first = key != previous
+        previous = key
+        layer = str(layer_no.get(m.layer, "")) if m.layer else ""
+        status = f"{m.status} (suppressed)" if m.suppressed_by else m.status
+        table.add_row(m.package_name if first else "", m.installed_version if first else "",
+                      ", ".join(m.fixed_versions), m.advisory_id, m.severity.name.lower(),
+                      status, layer if first else "")
+    console.print(table)
+    if hidden:
+        console.print(f"{hidden} suppressed by VEX or the ignore file (listed in JSON output)")
+
+
+def db_footer(db: DbInfo) -> str:
+    age = "age unknown" if db.age_days is None else f"{db.age_days:.1f} days old"
+    newest = db.newest_record or "no dated record"
+    return f"vulnerability database {db.path}: newest record {newest} ({age})"

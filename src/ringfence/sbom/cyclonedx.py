@@ -14,17 +14,31 @@ cyclonedx-python-lib, so we could not emit it through the library.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.impact_analysis import ImpactAnalysisAffectedStatus, ImpactAnalysisState
 from cyclonedx.model.license import DisjunctiveLicense, License, LicenseExpression
 from cyclonedx.model.tool import ToolRepository
+from cyclonedx.model.vulnerability import (
+    BomTarget,
+    BomTargetVersionRange,
+    Vulnerability,
+    VulnerabilityAnalysis,
+    VulnerabilityRating,
+    VulnerabilityReference,
+    VulnerabilityScoreSource,
+    VulnerabilitySeverity,
+    VulnerabilitySource,
+)
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from ringfence import __version__
+from ringfence.model.advisory import VulnerabilityMatch
 from ringfence.model.inventory import Distro
 from ringfence.model.package import Package
 from ringfence.model.result import ScanResult
@@ -126,6 +140,49 @@ def _subject(result: ScanResult) -> Component:
                      properties=_props(pairs))
 
 
+CVSS_METHODS = {"CVSS:3.1/": VulnerabilityScoreSource.CVSS_V3_1,
+                "CVSS:3.0/": VulnerabilityScoreSource.CVSS_V3,
+                "CVSS:4.0/": VulnerabilityScoreSource.CVSS_V4}
+
+
+def _rating(m: VulnerabilityMatch) -> VulnerabilityRating:
+    method = VulnerabilityScoreSource.OTHER
+    if m.cvss_vector:
+        method = next((v for k, v in CVSS_METHODS.items() if m.cvss_vector.startswith(k)),
+                      VulnerabilityScoreSource.CVSS_V2)
+    score = Decimal(str(m.cvss_score)) if m.cvss_score is not None else None
+    return VulnerabilityRating(
+        source=VulnerabilitySource(name=m.data_source), score=score,
+        severity=VulnerabilitySeverity(m.severity.name.lower()),
+        method=method if m.cvss_score is not None else None,
+        vector=m.cvss_vector if m.cvss_score is not None else None)
+
+
+def _vulnerability(n: int, m: VulnerabilityMatch, ref: str | None) -> Vulnerability:
+    """One per match (so a VEX/ignore suppression stays with the package it is about):
+    ``analysis.state`` is ``not_affected`` with the reason as ``detail`` when suppressed."""
+    status = ImpactAnalysisAffectedStatus.AFFECTED
+    affects = [BomTarget(ref=ref, versions=[BomTargetVersionRange(
+        version=m.installed_version, status=status)])] if ref else []
+    analysis = (VulnerabilityAnalysis(state=ImpactAnalysisState.NOT_AFFECTED,
+                                      detail=m.suppressed_by) if m.suppressed_by else None)
+    fixed = ", ".join(m.fixed_versions)
+    source = VulnerabilitySource(name=m.data_source)
+    return Vulnerability(
+        bom_ref=f"vuln-{n}:{m.advisory_id}", id=m.advisory_id, source=source,
+        references=[VulnerabilityReference(id=a, source=source) for a in m.aliases],
+        ratings=[_rating(m)], description=m.summary or None,
+        recommendation=f"Upgrade {m.package_name} to {fixed}" if fixed else None,
+        affects=affects, analysis=analysis,
+        properties=_props([(f"{NS}status", m.status), (f"{NS}matched_by", m.matched_by)]))
+
+
+def vulnerabilities(matches: Iterable[VulnerabilityMatch],
+                    refs: dict[tuple[str, str], str]) -> list[Vulnerability]:
+    return [_vulnerability(n, m, refs.get((m.package_purl, m.location)))
+            for n, m in enumerate(matches)]
+
+
 def build_bom(result: ScanResult) -> Bom:
     inv = result.inventory
     tool = Component(name="ringfence", version=__version__, type=ComponentType.APPLICATION)
@@ -136,7 +193,10 @@ def build_bom(result: ScanResult) -> Bom:
     components = [_component(p) for p in (*inv.packages, *inv.deleted)]
     if inv.distro is not None:
         components.append(_os_component(inv.distro))
-    bom = Bom(metadata=meta, components=components)
+    refs = {(p.purl, p.locations[0].path if p.locations else ""): str(c.bom_ref.value)
+            for p, c in zip((*inv.packages, *inv.deleted), components, strict=False)}
+    bom = Bom(metadata=meta, components=components,
+              vulnerabilities=vulnerabilities(result.vulnerabilities, refs))
     bom.register_dependency(subject, components)
     return bom
 
