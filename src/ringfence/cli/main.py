@@ -7,6 +7,7 @@ import sys
 import click
 
 from ringfence import __version__
+from ringfence.cli.db import db_group
 from ringfence.cli.netpol import netpol_cmd
 from ringfence.cli.rbac import rbac_cmd
 from ringfence.cli.sbom import image_cmd, sbom_cmd
@@ -23,6 +24,7 @@ cli.add_command(sbom_cmd)
 cli.add_command(image_cmd)
 cli.add_command(netpol_cmd)
 cli.add_command(rbac_cmd)
+cli.add_command(db_group)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,6 +49,7 @@ class ImportReport:
     replaced: tuple[str, ...]  # origins superseded by a later input of the same source name
     unsupported: tuple[str, ...]  # files found under a directory that are no known feed format
     seconds: float
+    fetched: tuple[str, ...] = ()  # ``db update``: per source, downloaded / resumed / not modified
 
 
 def import_paths(paths: Sequence[Path], db_path: Path,
@@ -65,6 +66,14 @@ def import_paths(paths: Sequence[Path], db_path: Path,
     data.extend(_osv_dirs(data))
     return write(db_path, [d for d in data if d.kind != "osv-part"], started,
                  tuple(unsupported))
+
+
+def update(db_path: Path, base_url: str | None = None, sources: Sequence[str] = (),
+           progress: Progress | None = None) -> ImportReport:
+    """Download the official feeds (or a mirror's) and import them; see ``vulndb.feeds``."""
+    from ringfence.vulndb.feeds import update as run_update  # httpx only when updating
+
+    return run_update(db_path, base_url, sources, progress)
 
 
 def write(db_path: Path, data: Sequence[SourceData], started: float,

@@ -1,0 +1,146 @@
+"""``ringfence db import|status`` end to end, and an import killed with SIGKILL midway."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ringfence.cli.main import main
+from ringfence.vulndb.store import VulnStore
+
+# PROVENANCE.md section 1 (records by ecosystem) and the withdrawn counts of its notes.
+OSV_ZIPS = {"AlmaLinux:10": 675, "AlmaLinux:8": 3277, "AlmaLinux:9": 1826, "Bitnami": 7444,
+            "CRAN": 14, "crates.io": 1206 - 13, "Go": 4291 - 17, "GHC": 3, "Hackage": 32,
+            "": 132, "PyPI": 7080 - 269}
+WITHDRAWN = {"osv:PyPI": 269, "osv:Go": 17, "osv:crates.io": 13}
+
+
+def _status(db: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    capsys.readouterr()
+    assert main(["db", "status", "--db", str(db), "-f", "json"]) == 0
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def _almalinux_duplicates(zip_path: Path) -> Counter[str]:
+    """PROVENANCE counts files; 43 ids occur twice and the DB holds each id once."""
+    seen: dict[str, set[str]] = {}
+    dups: Counter[str] = Counter()
+    with zipfile.ZipFile(zip_path) as archive:
+        for name in archive.namelist():
+            doc = json.loads(archive.read(name))
+            for eco in {a["package"]["ecosystem"] for a in doc["affected"]}:
+                if doc["id"] in seen.setdefault(eco, set()):
+                    dups[eco] += 1
+                seen[eco].add(doc["id"])
+    return dups
+
+
+SUITES = {"woody": "3.0", "sarge": "3.1", "etch": "4.0", "lenny": "5.0", "squeeze": "6.0",
+          "wheezy": "7", "jessie": "8", "stretch": "9", "buster": "10", "bullseye": "11"}
+
+
+def _suites_per_advisory(text: str) -> dict[str, int]:
+    """Advisories per Debian release, counted from the list text independently."""
+    per: dict[str, set[str]] = {}
+    current = ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            current = line.split("] ", 1)[1].split()[0]
+        elif (m := re.match(r"\s+\[([a-z]+)\] - ", line)) is not None:
+            per.setdefault(f"Debian:{SUITES[m.group(1)]}", set()).add(current)
+    return {eco: len(ids) for eco, ids in per.items()}
+
+
+def _sample_counts(samples: Path) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for path in samples.rglob("*.json"):
+        doc = json.loads(path.read_text())
+        if not doc.get("withdrawn"):
+            counts.update({a["package"]["ecosystem"] for a in doc.get("affected", [])})
+    return counts
+
+
+@pytest.mark.slow
+def test_import_all_shared_advisories(data_dir: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    advisories = data_dir / "advisories"
+    db = tmp_path / "db.sqlite"
+    assert main(["db", "import", str(advisories), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "not imported: " in out and "nodejs-security-wg.tar.gz" in out  # listed, not hidden
+    status = _status(db, capsys)
+    expected = Counter(OSV_ZIPS)
+    expected.subtract(_almalinux_duplicates(advisories / "osv" / "AlmaLinux.zip"))
+    expected.update(_sample_counts(advisories / "osv-samples"))
+    got = status["ecosystems"]
+    for eco, n in expected.items():
+        if not eco.startswith("Debian:"):  # Debian ecosystems also get the DSA/DLA lists
+            assert got[eco] == n, eco
+    sources = {s["name"]: s for s in status["sources"]}
+    for name in ("DSA-list", "DLA-list"):
+        text = (advisories / "debian-security-tracker" / name).read_text()
+        assert sources[f"debian:{name}"]["ecosystems"] == _suites_per_advisory(text)
+    for name, n in WITHDRAWN.items():
+        assert sources[name]["withdrawn"] == len(sources[name]["withdrawn_ids"]) == n
+    assert sources["debian:DSA-list"]["records"] == 5406
+    assert sources["debian:DLA-list"]["records"] == 3534
+    assert sources["alpine-secdb:v3.10/main"]["records"] > 0
+    assert all(s["skipped"] == 0 for s in status["sources"])
+    assert status["newest_record"] == "2026-08-21T12:56:10Z"  # AlmaLinux, PROVENANCE table 0
+    assert main(["db", "status", "--db", str(db)]) == 0
+    table = capsys.readouterr().out
+    assert "PyPI" in table and "days old" in table
+
+
+def test_killed_import_leaves_the_old_db(data_dir: Path, tmp_path: Path) -> None:
+    advisories = data_dir / "advisories"
+    db = tmp_path / "db.sqlite"
+    assert main(["db", "import", str(advisories / "osv" / "CRAN.zip"), "--db", str(db)]) == 0
+    before = db.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "ringfence.cli.main", "db", "import",
+                             str(advisories), "--db", str(db)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL  # it was still importing
+    assert db.read_bytes() == before
+    with VulnStore.open(db) as store:
+        assert store.ecosystems() == {"CRAN": 14}
+        assert store.affected("CRAN", store_package(store))
+
+
+def store_package(store: VulnStore) -> str:
+    """A package the CRAN source lists (read through the public API of the old DB)."""
+    (source,) = store.sources()
+    assert source.name == "osv:CRAN"
+    with zipfile.ZipFile(source.origin) as archive:
+        doc = json.loads(archive.read(archive.namelist()[0]))
+    return str(doc["affected"][0]["package"]["name"])
+
+
+def test_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text("{not json")
+    assert main(["db", "import", str(bad), "--db", str(tmp_path / "db.sqlite")]) == 3
+    assert "broken.json: malformed JSON" in capsys.readouterr().err
+    foreign = tmp_path / "foreign.sqlite"
+    foreign.write_bytes(b"x" * 4096)
+    assert main(["db", "status", "--db", str(foreign)]) == 3
+    assert "foreign.sqlite" in capsys.readouterr().err
+    good = tmp_path / "one.json"
+    good.write_text(json.dumps({"id": "X-1", "modified": "2024-01-01T00:00:00Z",
+                                "affected": []}))
+    assert main(["db", "import", str(good), "--db", str(foreign)]) == 3  # never overwritten
+    assert foreign.read_bytes() == b"x" * 4096
