@@ -8,6 +8,7 @@ import click
 
 from ringfence import __version__
 from ringfence.cli.db import db_group
+from ringfence.cli.k8s import k8s_cmd
 from ringfence.cli.netpol import netpol_cmd
 from ringfence.cli.rbac import rbac_cmd
 from ringfence.cli.sbom import image_cmd, sbom_cmd
@@ -25,6 +26,7 @@ cli.add_command(image_cmd)
 cli.add_command(netpol_cmd)
 cli.add_command(rbac_cmd)
 cli.add_command(db_group)
+cli.add_command(k8s_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,6 +77,18 @@ def load_bytes(data: bytes, source: str = "<stdin>") -> Manifests:
     return Manifests(tuple(objects), tuple(unknowns), 1)
 
 
+def load_value(doc: Any, source: str, line: int = 0) -> Manifests:
+    """Objects of one already-parsed document (an object or a List), e.g. a live list
+    response; an unusable document becomes an Unknown."""
+    objects: list[K8sObject] = []
+    unknowns: list[Unknown] = []
+    try:
+        _collect(doc, source, line, objects, unknowns)
+    except _Reject as exc:
+        unknowns.append(Unknown(source, str(exc), PLUGIN))
+    return Manifests(tuple(objects), tuple(unknowns), 0)
+
+
 def _expand(paths: Iterable[str | Path], unknowns: list[Unknown]) -> Iterator[Path]:
     for p in map(Path, paths):
         if p.is_dir():
