@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.checks.rule import Check
+from ringfence.host.rules import HOST_CHECKS
 from ringfence.k8s.netpol.rules import NETPOL_CHECKS
 from ringfence.k8s.netpol.rules import load_facts as netpol_facts
 from ringfence.k8s.rbac.rules import RBAC_CHECKS
 from ringfence.k8s.rules.rules import K8S_CHECKS
+from tests.unit.host.case_loader import load_host_case
 from tests.unit.k8s.cases import k8s_case
 from tests.unit.k8s.rbac.cases import rbac_case
 
@@ -25,4 +27,5 @@ DOMAINS: list[tuple[str, Sequence[Check[Any]], Loader]] = [
     ("k8s", K8S_CHECKS, k8s_case),
     ("netpol", NETPOL_CHECKS, netpol_facts),
     ("rbac", RBAC_CHECKS, rbac_case),
+    ("host", HOST_CHECKS, load_host_case),
 ]

@@ -8,6 +8,7 @@ import click
 
 from ringfence import __version__
 from ringfence.cli.db import db_group
+from ringfence.cli.host import host_cmd
 from ringfence.cli.k8s import k8s_cmd
 from ringfence.cli.netpol import netpol_cmd
 from ringfence.cli.rbac import rbac_cmd
@@ -27,6 +28,7 @@ cli.add_command(netpol_cmd)
 cli.add_command(rbac_cmd)
 cli.add_command(db_group)
 cli.add_command(k8s_cmd)
+cli.add_command(host_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,37 @@
+"""HostFacts: everything the HOST rules look at, gathered once under one root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ringfence.host.facts import FileStat
+from ringfence.host.kernel import KernelFacts
+from ringfence.host.runtimes import DockerDaemon, RuntimeConfig
+from ringfence.host.sshd import SshdConfig
+from ringfence.host.sysctl import Sysctl
+from ringfence.model.unknown import Unknown
+
+
+@dataclass(frozen=True, slots=True)
+class HostFacts:
+    """Facts of one host root. ``None``/empty means *not read* (absent or unreadable,
+    the reason is in ``unknowns`` when it was an error): rules over it are not evaluated."""
+
+    root: str
+    live: bool
+    kernel: KernelFacts
+    sysctls: Mapping[str, Sysctl] = field(default_factory=dict)
+    sshd: SshdConfig | None = None
+    docker: DockerDaemon | None = None
+    runtime_configs: tuple[RuntimeConfig, ...] = ()
+    sockets: tuple[FileStat, ...] = ()
+    configs: tuple[FileStat, ...] = ()
+    runtime_paths: tuple[str, ...] = ()  # daemon files CIS wants audited that exist here
+    audit_watched: frozenset[str] | None = None  # None: no audit rules file
+    policy_json: tuple[str, bytes] | None = None  # (path, bytes) of containers policy.json
+    unknowns: tuple[Unknown, ...] = ()
+
+    def sysctl_int(self, name: str) -> int | None:
+        s = self.sysctls.get(name)
+        return s.as_int() if s is not None else None

@@ -1,0 +1,160 @@
+"""HOST rules over container runtime configs, socket and file permissions and audit rules
+(CIS Docker Benchmark v1.6.0 sections 1.1, 2 and 3; Lynis CONT-8108)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ringfence.checks.rule import Check, Violation
+from ringfence.host import audit, perms
+from ringfence.host.model import HostFacts
+from ringfence.host.runtimes import DockerDaemon
+from ringfence.model.finding import Rule, Severity
+
+HOST = "host"
+
+
+def _docker(f: HostFacts) -> bool:
+    return f.docker is not None
+
+
+def _daemon(f: HostFacts) -> DockerDaemon:
+    assert f.docker is not None
+    return f.docker
+
+
+def _icc(f: HostFacts) -> Iterator[Violation]:
+    if _daemon(f).icc:
+        yield Violation("icc is not false: containers on the default bridge talk freely",
+                        _daemon(f).source)
+
+
+def _userns(f: HostFacts) -> Iterator[Violation]:
+    if not _daemon(f).userns_remap:
+        yield Violation("userns-remap is not set: root in a container is root on the host",
+                        _daemon(f).source)
+
+
+def _nnp(f: HostFacts) -> Iterator[Violation]:
+    if not _daemon(f).no_new_privileges:
+        yield Violation("no-new-privileges is not true", _daemon(f).source)
+
+
+def _live_restore(f: HostFacts) -> Iterator[Violation]:
+    if not _daemon(f).live_restore:
+        yield Violation("live-restore is not true: containers stop with the daemon",
+                        _daemon(f).source)
+
+
+def _logging(f: HostFacts) -> Iterator[Violation]:
+    if _daemon(f).log_driver == "none":
+        yield Violation("log-driver is none: container output is discarded", _daemon(f).source)
+
+
+def _tcp_tls(f: HostFacts) -> Iterator[Violation]:
+    d = _daemon(f)
+    if d.tcp_hosts and not d.tls_verify:
+        yield Violation(f"API on {', '.join(d.tcp_hosts)} without tlsverify: anyone who "
+                        "reaches the port controls the host", d.source)
+
+
+def _insecure(f: HostFacts) -> Iterator[Violation]:
+    for c in f.runtime_configs:
+        for reg in c.insecure_registries:
+            yield Violation(f"{c.runtime} trusts {reg} without TLS verification", c.source)
+
+
+def _unconfined(f: HostFacts) -> Iterator[Violation]:
+    for c in f.runtime_configs:
+        for setting in c.unconfined:
+            yield Violation(f"{c.runtime}: {setting} turns default confinement off", c.source)
+
+
+def _short_names(f: HostFacts) -> Iterator[Violation]:
+    confs = [c for c in f.runtime_configs if c.runtime == "registries.conf"]
+    mode = next((c.short_names for c in reversed(confs) if c.short_names), "enforcing")
+    search = next((c for c in reversed(confs) if c.search_registries), None)
+    if search is not None and len(search.search_registries) > 1 and mode != "enforcing":
+        yield Violation(f"short names resolve through {', '.join(search.search_registries)} "
+                        f"with short-name-mode {mode}: the first registry that has a name wins",
+                        search.source)
+
+
+def _sockets(f: HostFacts) -> Iterator[Violation]:
+    for st in f.sockets:
+        for issue in perms.socket_problems(st):
+            yield Violation(issue, st.path)
+
+
+def _configs(f: HostFacts) -> Iterator[Violation]:
+    for st in f.configs:
+        for issue in perms.config_problems(st):
+            yield Violation(issue, st.path)
+
+
+def _audit(f: HostFacts) -> Iterator[Violation]:
+    watched = f.audit_watched or frozenset()
+    for path in f.runtime_paths:
+        if not audit.is_watched(path, set(watched)):
+            yield Violation(f"{path} is not watched by any audit rule", path)
+
+
+def _r(rid: str, title: str, sev: Severity, fix: str, threats: tuple[str, ...],
+       refs: tuple[str, ...]) -> Rule:
+    return Rule(rid, title, sev, HOST, fix, threats, refs)
+
+
+RUNTIME_CHECKS: tuple[Check[HostFacts], ...] = (
+    Check(_r("HOST-030", "Docker restricts traffic between containers (icc false)",
+             Severity.MEDIUM, 'Set "icc": false in /etc/docker/daemon.json and link only '
+             "the containers that must talk.", ("lateral-movement",),
+             ("CIS Docker 2.2", "T1021")), _icc, _docker),
+    Check(_r("HOST-031", "Docker remaps container root to an unprivileged user",
+             Severity.MEDIUM, 'Set "userns-remap": "default" in daemon.json.',
+             ("container-escape",), ("CIS Docker 2.9", "T1611")), _userns, _docker),
+    Check(_r("HOST-032", "Docker defaults containers to no-new-privileges", Severity.MEDIUM,
+             'Set "no-new-privileges": true in daemon.json.', ("container-escape",),
+             ("CIS Docker 2.14", "T1548")), _nnp, _docker),
+    Check(_r("HOST-033", "Docker keeps containers running across daemon restarts",
+             Severity.LOW, 'Set "live-restore": true in daemon.json.',
+             ("resource-exhaustion",), ("CIS Docker 2.15",)), _live_restore, _docker),
+    Check(_r("HOST-034", "Docker keeps container logs", Severity.LOW,
+             "Use a log driver that ships logs off the host (journald, syslog, fluentd).",
+             ("persistence-drift",), ("CIS Docker 2.13", "T1070")), _logging, _docker),
+    Check(_r("HOST-035", "The Docker API is not exposed over TCP without TLS",
+             Severity.CRITICAL, 'Remove tcp:// hosts or set "tlsverify": true with '
+             "tlscacert/tlscert/tlskey.", ("container-escape",
+                                           "platform-privilege-escalation"),
+             ("CIS Docker 2.7", "T1610", "T1611")), _tcp_tls, _docker),
+    Check(_r("HOST-036", "No runtime pulls from registries without TLS", Severity.HIGH,
+             "Remove insecure-registries (daemon.json), insecure = true (registries.conf), "
+             "insecure_skip_verify and http:// mirrors (containerd), insecure_registries "
+             "(CRI-O).", ("malicious-image",), ("CIS Docker 2.5", "T1525")), _insecure,
+          lambda f: bool(f.runtime_configs)),
+    Check(_r("HOST-037", "Runtimes keep their default seccomp/LSM confinement",
+             Severity.HIGH, "Remove seccomp/apparmor 'unconfined' defaults, "
+             "disable_apparmor and label = false from runtime configs.",
+             ("container-escape",), ("CIS Docker 2.17", "CIS Docker 5.1", "T1611")),
+          _unconfined, lambda f: bool(f.runtime_configs)),
+    Check(_r("HOST-038", "Short image names cannot resolve to an unexpected registry",
+             Severity.MEDIUM, 'Set short-name-mode = "enforcing" or list a single '
+             "unqualified-search-registries entry in registries.conf.",
+             ("malicious-image",), ("T1525",)), _short_names,
+          lambda f: any(c.runtime == "registries.conf" for c in f.runtime_configs)),
+    Check(_r("HOST-040", "Runtime API sockets are root's and not world-writable",
+             Severity.CRITICAL, "chown root:docker (docker.sock) or root:root, chmod 660.",
+             ("container-escape", "platform-privilege-escalation"),
+             ("CIS Docker 3.15", "CIS Docker 3.16", "CIS Docker 3.23", "CIS Docker 3.24",
+              "Lynis CONT-8108", "T1611", "T1610")), _sockets, lambda f: bool(f.sockets)),
+    Check(_r("HOST-041", "Runtime configs and units are root's and not writable by others",
+             Severity.HIGH, "chown root:root; chmod 644 files and 755 directories.",
+             ("persistence-drift", "platform-privilege-escalation"),
+             ("CIS Docker 3.1", "CIS Docker 3.2", "CIS Docker 3.3", "CIS Docker 3.4",
+              "CIS Docker 3.5", "CIS Docker 3.6", "CIS Docker 3.17", "CIS Docker 3.18",
+              "CIS Docker 3.19", "CIS Docker 3.22", "Lynis CONT-8108", "T1543")),
+          _configs, lambda f: bool(f.configs)),
+    Check(_r("HOST-042", "Runtime binaries, state and configs are audited", Severity.MEDIUM,
+             "Add auditd watches, e.g. '-w /usr/bin/dockerd -k docker', for each path.",
+             ("persistence-drift",), tuple(f"CIS Docker 1.1.{n}" for n in range(3, 19))),
+          _audit, lambda f: bool(f.runtime_paths)),
+)

@@ -1,0 +1,154 @@
+"""Container runtime daemon configs: Docker daemon.json, containerd config.toml, CRI-O
+crio.conf, containers.conf and registries.conf, parsed into frozen values (pure)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A runtime config file that is not valid JSON/TOML or not the expected shape."""
+
+
+@dataclass(frozen=True, slots=True)
+class DockerDaemon:
+    """The daemon.json keys CIS Docker section 2 looks at (dockerd defaults when absent)."""
+
+    source: str
+    icc: bool
+    userns_remap: str | None
+    no_new_privileges: bool
+    live_restore: bool
+    log_driver: str
+    tcp_hosts: tuple[str, ...]
+    tls_verify: bool
+    seccomp_profile: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeConfig:
+    """What any runtime config says about registries trusted without TLS and confinement."""
+
+    runtime: str  # docker | containerd | cri-o | containers.conf | registries.conf
+    source: str
+    insecure_registries: tuple[str, ...] = ()
+    unconfined: tuple[str, ...] = ()  # settings that switch default confinement off
+    short_names: str | None = None  # registries.conf short-name-mode
+    search_registries: tuple[str, ...] = ()
+
+
+def _table(doc: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    cur: Any = doc
+    for key in keys:
+        cur = cur.get(key, {}) if isinstance(cur, Mapping) else {}
+    return cur if isinstance(cur, Mapping) else {}
+
+
+def _toml(data: bytes, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return ()
+
+
+def parse_daemon_json(data: bytes, source: str) -> tuple[DockerDaemon, RuntimeConfig]:
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: not valid JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{source}: not a JSON object")
+    hosts = _strings(doc.get("hosts"))
+    seccomp = doc.get("seccomp-profile")
+    daemon = DockerDaemon(
+        source=source, icc=doc.get("icc", True) is not False,
+        userns_remap=doc.get("userns-remap") or None,
+        no_new_privileges=doc.get("no-new-privileges") is True,
+        live_restore=doc.get("live-restore") is True,
+        log_driver=str(doc.get("log-driver", "json-file")),
+        tcp_hosts=tuple(h for h in hosts if h.startswith("tcp://")),
+        tls_verify=doc.get("tlsverify") is True,
+        seccomp_profile=str(seccomp) if seccomp is not None else None)
+    unconfined = [f"seccomp-profile={seccomp}"] if seccomp == "unconfined" else []
+    if doc.get("selinux-enabled") is False:
+        unconfined.append("selinux-enabled=false")
+    return daemon, RuntimeConfig("docker", source, _strings(doc.get("insecure-registries")),
+                                 tuple(unconfined))
+
+
+def _cri(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The CRI plugin tables of containerd config version 2 and 3."""
+    for name in ("io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime",
+                 "io.containerd.cri.v1.images"):
+        table = _table(doc, "plugins", name)
+        if table:
+            yield name, table
+
+
+def parse_containerd(data: bytes, source: str) -> RuntimeConfig:
+    doc = _toml(data, source)
+    unconfined: list[str] = []
+    insecure: list[str] = []
+    for name, cri in _cri(doc):
+        if cri.get("disable_apparmor") is True:
+            unconfined.append(f'plugins."{name}".disable_apparmor=true')
+        for host, conf in _table(cri, "registry", "configs").items():
+            if _table(conf, "tls").get("insecure_skip_verify") is True:
+                insecure.append(str(host))
+        for host, mirror in _table(cri, "registry", "mirrors").items():
+            endpoints = _strings(mirror.get("endpoint")) if isinstance(mirror, Mapping) else ()
+            if any(e.startswith("http://") for e in endpoints):
+                insecure.append(str(host))
+    return RuntimeConfig("containerd", source, tuple(insecure), tuple(unconfined))
+
+
+def parse_crio(data: bytes, source: str) -> RuntimeConfig:
+    doc = _toml(data, source)
+    runtime = _table(doc, "crio", "runtime")
+    unconfined = [f"crio.runtime.{k}={runtime[k]}" for k in ("seccomp_profile",
+                                                             "apparmor_profile")
+                  if runtime.get(k) == "unconfined"]
+    if runtime.get("no_pivot") is True:
+        unconfined.append("crio.runtime.no_pivot=true")
+    insecure = _strings(_table(doc, "crio", "image").get("insecure_registries"))
+    return RuntimeConfig("cri-o", source, insecure, tuple(unconfined))
+
+
+def parse_containers_conf(data: bytes, source: str) -> RuntimeConfig:
+    doc = _toml(data, source)
+    containers = _table(doc, "containers")
+    unconfined = [f"containers.{k}={containers[k]}" for k in ("seccomp_profile",
+                                                              "apparmor_profile")
+                  if containers.get(k) == "unconfined"]
+    if containers.get("label") is False:
+        unconfined.append("containers.label=false")
+    return RuntimeConfig("containers.conf", source, (), tuple(unconfined))
+
+
+def parse_registries_conf(data: bytes, source: str) -> RuntimeConfig:
+    """containers-registries.conf(5), version 2 (``[[registry]]``) and version 1 tables."""
+    doc = _toml(data, source)
+    insecure = list(_strings(_table(doc, "registries", "insecure").get("registries")))
+    for reg in doc.get("registry", []) if isinstance(doc.get("registry"), list) else []:
+        if isinstance(reg, Mapping) and reg.get("insecure") is True:
+            insecure.append(str(reg.get("location") or reg.get("prefix") or "?"))
+        for mirror in reg.get("mirror", []) if isinstance(reg, Mapping) else []:
+            if isinstance(mirror, Mapping) and mirror.get("insecure") is True:
+                insecure.append(str(mirror.get("location", "?")))
+    search = _strings(doc.get("unqualified-search-registries")) or _strings(
+        _table(doc, "registries", "search").get("registries"))
+    mode = doc.get("short-name-mode")
+    return RuntimeConfig("registries.conf", source, tuple(insecure), (),
+                         str(mode) if mode is not None else None, search)

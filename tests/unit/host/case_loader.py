@@ -1,0 +1,46 @@
+"""Loader of tests/cases/HOST-*/{good,bad}: each case is a small fake host root.
+
+Git keeps neither sockets nor file modes, so a case may hold a ``MODES`` file
+(``PATH MODE [socket]`` per line): the case is copied to a temporary root, real unix
+sockets are created and modes applied there, then the facts are gathered with the root
+declared live (its /proc and /sys stand for the running kernel's).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
+from ringfence.host.gather import gather_host_facts
+from ringfence.host.model import HostFacts
+
+
+def make_socket(path: Path, mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.bind(str(path))
+    path.chmod(mode)
+
+
+def apply_modes(root: Path, modes: str) -> None:
+    for line in modes.splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        path, mode = root / fields[0], int(fields[1], 8)
+        if fields[2:] == ["socket"]:
+            make_socket(path, mode)
+        else:
+            path.chmod(mode)
+
+
+def load_host_case(case: Path) -> HostFacts:
+    with tempfile.TemporaryDirectory(prefix="hostcase") as tmp:
+        root = Path(tmp) / "root"
+        shutil.copytree(case, root, ignore=shutil.ignore_patterns("MODES"))
+        modes = case / "MODES"
+        if modes.exists():
+            apply_modes(root, modes.read_text())
+        return gather_host_facts(root, live=True)
