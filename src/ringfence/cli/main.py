@@ -13,6 +13,7 @@ from ringfence.cli.k8s import k8s_cmd
 from ringfence.cli.netpol import netpol_cmd
 from ringfence.cli.rbac import rbac_cmd
 from ringfence.cli.sbom import image_cmd, sbom_cmd
+from ringfence.cli.trust import TRUST_COMMANDS
 from ringfence.errors import Error
 
 
@@ -23,9 +24,11 @@ def cli() -> None:
 
 
 cli.add_command(sbom_cmd)
+for _command in TRUST_COMMANDS:
+    cli.add_command(_command)
 cli.add_command(image_cmd)
-cli.add_command(netpol_cmd)
 cli.add_command(rbac_cmd)
+cli.add_command(netpol_cmd)
 cli.add_command(db_group)
 cli.add_command(k8s_cmd)
 cli.add_command(host_cmd)
@@ -33,7 +36,8 @@ cli.add_command(host_cmd)
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        cli.main(args=argv, prog_name="ringfence", standalone_mode=False)
+        # without standalone mode click returns (not raises) the code of Exit(n)
+        status = cli.main(args=argv, prog_name="ringfence", standalone_mode=False)
     except Error as exc:
         click.echo(f"error: {exc.diagnostics()}", err=True)
         return exc.exit_code
@@ -45,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -313,3 +313,71 @@ def fetch_top_manifest(store: RegistryBlobStore, ref: ImageRef) -> tuple[str, st
                          hint="re-push the image with a current client (schema 2 / OCI)")
     store.known[digest] = data
     return digest, media_type or None
+
+
+# --- writing (signature attachments); used by ringfence.trust ---------------------------
+
+def registry_request(client: RegistryClient, method: str, path: str, *,
+                     content: bytes | None = None,
+                     headers: dict[str, str] | None = None) -> httpx.Response:
+    """One request to ``/v2/<repo>/<path>`` (or an absolute/rooted URL from a Location
+    header) with the client's credentials; 401 is answered once; any status is returned."""
+    if "://" in path:
+        url = path
+    elif path.startswith("/"):
+        url = f"{client.base}{path}"
+    else:
+        url = f"{client.base}/v2/{client.repository}/{path}"
+
+    def build(auth: str | None) -> httpx.Request:
+        extra = dict(headers or {})
+        if auth:
+            extra["Authorization"] = auth
+        return client.http.build_request(method, url, content=content, headers=extra)
+
+    used = client.auth.header()
+    response = client.send(build(used))
+    if response.status_code == 401:
+        used = client.auth.answer(response, client.send, used)
+        response = client.send(build(used))
+    return response
+
+
+def fetch_optional_manifest(client: RegistryClient, reference: str,
+                            limit: int = mediatypes.MAX_MANIFEST_BYTES) -> bytes | None:
+    """The manifest at a tag or digest, or None when the registry answers 404."""
+    response = registry_request(client, "GET", f"manifests/{reference}",
+                                headers={"Accept": mediatypes.ACCEPT})
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise RegistryError(client.subject, f"GET manifests/{reference}: HTTP "
+                            f"{response.status_code}{_registry_errors(response.content[:65536])}")
+    if len(response.content) > limit:
+        raise InputError(f"{client.subject} manifest {reference}", f"larger than {limit} bytes")
+    return response.content
+
+
+def push_blob(client: RegistryClient, data: bytes) -> str:
+    """Upload ``data`` as a blob (monolithic POST + PUT) unless present; return its digest."""
+    digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    if registry_request(client, "HEAD", f"blobs/{digest}").status_code == 200:
+        return digest
+    start = registry_request(client, "POST", "blobs/uploads/")
+    location = start.headers.get("location")
+    if start.status_code != 202 or not location:
+        raise RegistryError(client.subject, f"blob upload refused: HTTP {start.status_code}")
+    sep = "&" if "?" in location else "?"
+    put = registry_request(client, "PUT", f"{location}{sep}digest={digest}", content=data,
+                           headers={"Content-Type": "application/octet-stream"})
+    if put.status_code != 201:
+        raise RegistryError(client.subject, f"blob upload failed: HTTP {put.status_code}")
+    return digest
+
+
+def push_manifest(client: RegistryClient, reference: str, data: bytes, media_type: str) -> None:
+    put = registry_request(client, "PUT", f"manifests/{reference}", content=data,
+                           headers={"Content-Type": media_type})
+    if put.status_code != 201:
+        raise RegistryError(client.subject, f"PUT manifests/{reference}: HTTP "
+                            f"{put.status_code}{_registry_errors(put.content[:65536])}")
