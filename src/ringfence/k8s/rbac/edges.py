@@ -14,6 +14,7 @@ workloads and namespaces. Assumptions, stated so a reviewer can weigh them:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ringfence.k8s.objects import K8sObject
@@ -38,9 +39,13 @@ def build_graph(index: RbacIndex, objects: Sequence[K8sObject]) -> Graph:
     namespaces |= {o.namespace for o in objects if o.namespace}
     namespaces |= {b.namespace for b in index.bindings if b.namespace}
     accounts = _accounts(index, objects, runs, namespaces)
+    by_name: dict[str, set[str]] = {}
+    for ns, names in accounts.items():
+        for name in names:
+            by_name.setdefault(name, set()).add(ns)
     edges: list[Edge] = []
     for subject in index.subjects():
-        edges.extend(_grant_edges(index, subject, accounts))
+        edges.extend(_grant_edges(index, subject, by_name))
     edges.extend(_hub_edges(namespaces, accounts, runs, enforcing_namespaces(objects)))
     edges.extend(_workload_edges(runs))
     with_grants = {e.src for e in edges if e.grant is not None}
@@ -65,36 +70,51 @@ def _accounts(index: RbacIndex, objects: Iterable[K8sObject], runs: Iterable[Pod
     return out
 
 
-def _finder(grants: Sequence[Grant]) -> Find:
+def _finder(grants: Sequence[Grant], fallback: Find | None = None) -> Find:
+    """First grant allowing the request: ``grants``, then ``fallback`` (the memoised
+    cluster-wide finder, so a namespace scope costs only its own grants)."""
     def find(verb: str, group: str, resource: str, sub: str = "", name: str = "",
              ) -> Grant | None:
         req = Request(verb, resource, group, sub, "", name)
-        return next((g for g in grants if allows(g.rule, req)), None)
+        found = next((g for g in grants if allows(g.rule, req)), None)
+        if found is None and fallback is not None:
+            return fallback(verb, group, resource, sub, name)
+        return found
     return find
 
 
+def _names(grants: Sequence[Grant], verb: str, resource: str, sub: str,
+           ) -> Iterator[tuple[str, Grant]]:
+    """(name, grant) for rules that allow the request only for listed resourceNames."""
+    for g in grants:
+        names = g.rule.resource_names
+        if names and allows(g.rule, Request(verb, resource, "", sub, "", names[0])):
+            yield from ((n, g) for n in names)
+
+
 def _grant_edges(index: RbacIndex, subject: Subject,
-                 accounts: dict[str, set[str]]) -> Iterator[Edge]:
+                 by_name: dict[str, set[str]]) -> Iterator[Edge]:
     own = index.direct(subject)
     src = Node.of(subject)
     cluster = [g for g in own if not g.namespace]
-    scopes: dict[str, list[Grant]] = {"*": cluster}
+    scopes: dict[str, list[Grant]] = {}
     for g in own:
         if g.namespace:
-            scopes.setdefault(g.namespace, list(cluster)).append(g)
+            scopes.setdefault(g.namespace, []).append(g)
+    cluster_find = functools.cache(_finder(cluster))
     done: set[tuple[str, str]] = set()
-    for scope in sorted(scopes, key=lambda s: s != "*"):
-        for edge in _scope_edges(src, scope, _finder(scopes[scope]), accounts):
-            key = (edge.dst.kind, edge.reason)
-            if scope == "*":
-                done.add(key)
-            elif key in done:
-                continue  # the cluster-wide grant already covers this namespace
-            yield edge
+    for edge in _scope_edges(src, "*", cluster, cluster_find, by_name):
+        done.add((edge.dst.kind, edge.reason))
+        yield edge
+    for scope in sorted(scopes):
+        find = _finder(scopes[scope], cluster_find)
+        for edge in _scope_edges(src, scope, scopes[scope], find, by_name):
+            if (edge.dst.kind, edge.reason) not in done:  # else the cluster grant covers it
+                yield edge
 
 
-def _scope_edges(src: Node, ns: str, find: Find, accounts: dict[str, set[str]],
-                 ) -> Iterator[Edge]:
+def _scope_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
+                 by_name: dict[str, set[str]]) -> Iterator[Edge]:
     cluster = ns == "*"
     if g := find("*", "*", "*"):
         yield Edge(src, CLUSTER_ADMIN if cluster else Node("namespace", "", ns),
@@ -107,25 +127,25 @@ def _scope_edges(src: Node, ns: str, find: Find, accounts: dict[str, set[str]],
         yield Edge(src, Node("secrets", "", ns), "read secrets", g)
     if g := find("create", "", "pods", "exec") or find("create", "", "pods", "attach"):
         yield Edge(src, Node("exec", "", ns), "exec/attach into pods", g)
-    yield from _named(src, ns, find, accounts, "create", "serviceaccounts", "token",
+    yield from _named(src, ns, grants, find, by_name, "create", "token",
                       "create service account tokens")
-    yield from _named(src, ns, find, accounts, "impersonate", "serviceaccounts", "",
+    yield from _named(src, ns, grants, find, by_name, "impersonate", "",
                       "impersonate service accounts")
     yield from _rbac_edges(src, ns, find)
     if cluster:
         yield from _cluster_edges(src, find)
 
 
-def _named(src: Node, ns: str, find: Find, accounts: dict[str, set[str]], verb: str,
-           res: str, sub: str, reason: str) -> Iterator[Edge]:
-    if g := find(verb, "", res, sub):
+def _named(src: Node, ns: str, grants: Sequence[Grant], find: Find,
+           by_name: dict[str, set[str]], verb: str, sub: str, reason: str) -> Iterator[Edge]:
+    if g := find(verb, "", "serviceaccounts", sub):
         yield Edge(src, Node("serviceaccounts", "", ns), reason, g)
         return
-    spaces = sorted(accounts) if ns == "*" else [ns]
-    for space in spaces:
-        for name in sorted(accounts.get(space, ())):
-            if g := find(verb, "", res, sub, name):
-                yield Edge(src, Node("ServiceAccount", name, space), f"{reason} ({name})", g)
+    for name, g in _names(grants, verb, "serviceaccounts", sub):
+        # cluster-wide: the service accounts of that name in every namespace
+        spaces = by_name.get(name, set())
+        for space in sorted(spaces if ns == "*" else spaces & {ns}):
+            yield Edge(src, Node("ServiceAccount", name, space), f"{reason} ({name})", g)
 
 
 def _rbac_edges(src: Node, ns: str, find: Find) -> Iterator[Edge]:
