@@ -23,6 +23,7 @@ from ringfence.host.runtimes import (
 )
 from ringfence.host.sshd import load_sshd_config
 from ringfence.host.sysctl import collect_sysctls
+from ringfence.host.trust import rooted_policy_facts
 from ringfence.model.unknown import Unknown
 
 PLUGIN = "host"
@@ -103,13 +104,13 @@ def gather_host_facts(root: Path | str = "/", *, live: bool | None = None) -> Ho
     sysctls, serrors = collect_sysctls(reader)
     sshd = attempt(g.errors, load_sshd_config, reader)
     docker, configs = g.runtime_configs()
-    policy = attempt(g.errors, reader.read, "/etc/containers/policy.json")
+    policy = attempt(g.errors, rooted_policy_facts, reader)
     facts = HostFacts(
         root=reader.root, live=reader.is_live, kernel=kernel, sysctls=sysctls, sshd=sshd,
         docker=docker, runtime_configs=configs, sockets=g.sockets(),
         configs=g.stats(list(perms.CONFIG_PATHS)),
         runtime_paths=g.existing(audit.AUDITED_PATHS), audit_watched=g.audit(),
-        policy_json=("/etc/containers/policy.json", policy) if policy is not None else None)
+        trust_policy=policy)
     errors = kerrors + serrors + g.errors
     unknowns = tuple(sorted({Unknown(e.path, e.reason, PLUGIN) for e in errors}))
     return _with_unknowns(facts, unknowns)

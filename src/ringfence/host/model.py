@@ -11,6 +11,7 @@ from ringfence.host.runtimes import DockerDaemon, RuntimeConfig
 from ringfence.host.sshd import SshdConfig
 from ringfence.host.sysctl import Sysctl
 from ringfence.model.unknown import Unknown
+from ringfence.trust.lint import PolicyFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class HostFacts:
     configs: tuple[FileStat, ...] = ()
     runtime_paths: tuple[str, ...] = ()  # daemon files CIS wants audited that exist here
     audit_watched: frozenset[str] | None = None  # None: no audit rules file
-    policy_json: tuple[str, bytes] | None = None  # (path, bytes) of containers policy.json
+    trust_policy: PolicyFacts | None = None  # /etc/containers/policy.json, lint facts
     unknowns: tuple[Unknown, ...] = ()
 
     def sysctl_int(self, name: str) -> int | None:

@@ -32,6 +32,7 @@ NEEDS: Final[dict[str, str]] = {
     "HOST-036": "a runtime config (daemon.json, containerd, CRI-O, containers, registries)",
     "HOST-037": "a runtime config (daemon.json, containerd, CRI-O, containers.conf)",
     "HOST-038": "/etc/containers/registries.conf",
+    "HOST-039": "/etc/containers/policy.json",
     "HOST-040": "a runtime API socket under /run",
     "HOST-041": "runtime config files or units",
     "HOST-042": "runtime binaries, state or configs to audit",

@@ -10,6 +10,7 @@ from ringfence.host import audit, perms
 from ringfence.host.model import HostFacts
 from ringfence.host.runtimes import DockerDaemon
 from ringfence.model.finding import Rule, Severity
+from ringfence.trust.rules import TRUST_CHECKS
 
 HOST = "host"
 
@@ -80,6 +81,13 @@ def _short_names(f: HostFacts) -> Iterator[Violation]:
                         search.source)
 
 
+def _trust(f: HostFacts) -> Iterator[Violation]:
+    assert f.trust_policy is not None
+    for check in TRUST_CHECKS:
+        for v in check.func(f.trust_policy):
+            yield Violation(f"{check.rule.id} {check.rule.title}: {v.message}", v.location)
+
+
 def _sockets(f: HostFacts) -> Iterator[Violation]:
     for st in f.sockets:
         for issue in perms.socket_problems(st):
@@ -141,6 +149,11 @@ RUNTIME_CHECKS: tuple[Check[HostFacts], ...] = (
              "unqualified-search-registries entry in registries.conf.",
              ("malicious-image",), ("T1525",)), _short_names,
           lambda f: any(c.runtime == "registries.conf" for c in f.runtime_configs)),
+    Check(_r("HOST-039", "The containers trust policy verifies images (policy.json lint)",
+             Severity.HIGH, "Fix the policy.json findings (the IMG-2xx rule named in each "
+             "message): default reject, signedBy/sigstoreSigned per registry, readable keys.",
+             ("malicious-image",), ("containers-policy.json(5)", "T1525", "T1610")), _trust,
+          lambda f: f.trust_policy is not None),
     Check(_r("HOST-040", "Runtime API sockets are root's and not world-writable",
              Severity.CRITICAL, "chown root:docker (docker.sock) or root:root, chmod 660.",
              ("container-escape", "platform-privilege-escalation"),

@@ -46,6 +46,9 @@ def facts_table(f: HostFacts) -> list[dict[str, Any]]:
     out.append(_fact("sshd.config", ",".join(f.sshd.files) if f.sshd else None,
                      f.sshd.path if f.sshd else None, "/etc/ssh/sshd_config absent"))
     out += [_fact(f"runtime.{c.runtime}", "parsed", c.source) for c in f.runtime_configs]
+    out.append(_fact("trust.policy", len(f.trust_policy.entries) if f.trust_policy else None,
+                     f.trust_policy.source if f.trust_policy else None,
+                     "/etc/containers/policy.json absent or unreadable"))
     out += [_fact(f"file.{s.path}", f"{s.kind} {s.mode:04o} {s.uid}:{s.gid}", s.path)
             for s in (*f.sockets, *f.configs)]
     out.append(_fact("audit.watched", len(f.audit_watched) if f.audit_watched is not None

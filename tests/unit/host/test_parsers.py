@@ -122,3 +122,18 @@ def test_sshd_include_scope_and_match(tmp_path: Path) -> None:
     deploy = conf.settings(MatchContext("deploy", "h", "10.0.0.1"))
     assert deploy["passwordauthentication"] == "no" and base["passwordauthentication"] == "yes"
     assert conf.settings(MatchContext("bob", "h", "10.0.0.1"))["x11forwarding"] == "yes"
+
+
+def test_policy_keys_are_looked_up_inside_the_root(tmp_path: Path) -> None:
+    from ringfence.host.trust import rooted_policy_facts
+
+    (tmp_path / "etc" / "containers").mkdir(parents=True)
+    (tmp_path / "etc" / "containers" / "policy.json").write_text(
+        '{"default": [{"type": "reject"}], "transports": {"docker": {"r.io": [{"type": '
+        '"signedBy", "keyType": "GPGKeys", "keyPath": "/etc/passwd"}], "q.io": [{"type": '
+        '"signedBy", "keyType": "GPGKeys", "keyPath": "keys/q.gpg"}]}}}')
+    facts = rooted_policy_facts(RootReader(tmp_path))
+    assert Path("/etc/passwd").exists()  # on the host, but not under this root
+    assert facts is not None
+    assert facts.unreadable == (("transports.docker['r.io']", "/etc/passwd"),)
+    assert facts.relative == (("transports.docker['q.io']", "keys/q.gpg"),)
