@@ -122,3 +122,17 @@ def test_no_path_outside_the_root_is_touched(tmp_path: Path,
     assert len(seen) > 50 and outside == []
     assert facts.kernel.release is None and facts.sysctls["net.ipv4.ip_forward"].value == "1"
     assert {c.source for c in facts.runtime_configs} == {"/etc/docker/daemon.json"}
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    (root / "etc" / "docker").mkdir(parents=True)
+    (root / "etc" / "docker" / "daemon.json").write_text('{"icc": false,')  # broken JSON
+    out = tmp_path / "o.json"
+    assert main(["host", "--root", str(root), "-f", "json", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert [(u["location"], u["reason"].split(":")[0]) for u in doc["unknowns"]] == [
+        ("/etc/docker/daemon.json", "not valid JSON")]
+    assert {r["id"]: r["status"] for r in doc["rules"]}["HOST-030"] == "not evaluated"
+    assert main(["host", "--root", str(root), "--strict", "-f", "json", "-o", str(out)]) == 4
+    assert main(["host", "--root", str(tmp_path / "missing")]) == 2
