@@ -1,0 +1,116 @@
+"""SecretsAnalyzer: which files of each layer to read, the per-layer hits, and the merge
+that marks secrets in files a later layer deleted or replaced as still retrievable.
+
+Like Trivy's secret analyzer it reads only text files: files above a size cap, files with
+a known binary type (by extension), noisy trees (docs, man pages, locales, VCS metadata)
+are not read, and read files with a NUL byte in their first 8 KiB count as binary. Every
+skipped file is counted by reason in the facts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, Final
+
+from ringfence.layers.analyzer import SquashView
+from ringfence.layers.walk import HARDLINK, REG, TOO_LARGE, Entry
+from ringfence.secretscan.allowlist import Allowlist
+from ringfence.secretscan.model import FILE, SecretHit, SecretsReport
+from ringfence.secretscan.scanner import scan
+
+DEFAULT_MAX_BYTES: Final = 1 << 20
+BINARY_EXTENSIONS: Final = frozenset((
+    ".a", ".o", ".so", ".ko", ".bin", ".pyc", ".pyo", ".class", ".jar", ".war", ".whl",
+    ".egg", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".lz4", ".tar", ".deb", ".rpm",
+    ".apk", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".bmp", ".webp", ".svg", ".pdf",
+    ".doc", ".ttf", ".otf", ".woff", ".woff2", ".mo", ".gmo", ".db", ".sqlite", ".mp3",
+    ".mp4", ".wasm", ".node", ".socket", ".cache", ".dat"))
+NOISY_PREFIXES: Final = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/",
+                         "/usr/share/locale/", "/usr/share/i18n/", "/usr/share/zoneinfo/",
+                         "/usr/include/", "/usr/share/mime/", "/usr/share/icons/",
+                         "/proc/", "/sys/", "/dev/", "/var/lib/dpkg/info/")
+NOISY_PARTS: Final = ("/.git/", "/node_modules/.cache/", "/__pycache__/")
+BINARY_SNIFF: Final = 8192
+
+
+def excluded(path: str) -> bool:
+    """Known binary type or a noisy tree: never read."""
+    if path.startswith(NOISY_PREFIXES) or any(p in path for p in NOISY_PARTS):
+        return True
+    base = path.rsplit("/", 1)[-1]
+    if ".so." in base:
+        return True
+    dot = base.rfind(".")
+    return dot > 0 and base[dot:].lower() in BINARY_EXTENSIONS
+
+
+class _State:
+    def __init__(self, analyzer: SecretsAnalyzer) -> None:
+        self._analyzer = analyzer
+        self.hits: list[list[Any]] = []
+        self.skipped: Counter[str] = Counter()
+        self.scanned = 0
+
+    def observe(self, entry: Entry) -> None:
+        if entry.kind == TOO_LARGE:
+            self.skipped["too-large"] += 1
+            return
+        if entry.kind not in (REG, HARDLINK):
+            return
+        if entry.size > self._analyzer.max_bytes:
+            self.skipped["too-large"] += 1
+        elif excluded(entry.path):
+            self.skipped["excluded"] += 1
+        elif entry.data is None:
+            return  # a hardlink whose target was not read here
+        elif b"\0" in entry.data[:BINARY_SNIFF]:
+            self.skipped["binary"] += 1
+        else:
+            self.scanned += 1
+            self.hits.extend([entry.path, m.rule_id, m.line, m.redacted, m.fingerprint]
+                             for m in scan(entry.data))
+
+    def facts(self) -> Any:
+        return {"hits": self.hits, "scanned": self.scanned, "skipped": dict(self.skipped)}
+
+
+class SecretsAnalyzer:
+    """Secrets in every layer's text files (a LayerAnalyzer)."""
+
+    name = "secrets"
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES,
+                 allowlist: Allowlist | None = None) -> None:
+        self.max_bytes = max_bytes
+        self.allowlist = allowlist or Allowlist()
+        # facts depend on the rules and the cap (part of the layer cache key), never on
+        # the allow-list (applied in merge)
+        self.version = f"1-{max_bytes}"
+
+    def wants(self, path: str, size: int) -> bool:
+        return size <= self.max_bytes and not excluded(path)
+
+    def new_state(self) -> _State:
+        return _State(self)
+
+    def merge(self, layers: Sequence[tuple[str, Any]], view: SquashView) -> SecretsReport:
+        hits: list[SecretHit] = []
+        skipped: Counter[str] = Counter()
+        scanned = suppressed = 0
+        for i, (diff_id, facts) in enumerate(layers):
+            if not facts:
+                continue
+            scanned += facts["scanned"]
+            skipped.update(facts["skipped"])
+            for path, rule_id, line, redacted, fp in facts["hits"]:
+                j = view.deleted_by(path, i) if len(view) == len(layers) else None
+                hit = SecretHit(rule_id, FILE, path, line, redacted, fp, diff_id or None,
+                                i if diff_id else None,
+                                layers[j][0] if j is not None else None, j)
+                if self.allowlist.allows(hit):
+                    suppressed += 1
+                else:
+                    hits.append(hit)
+        return SecretsReport(tuple(sorted(hits)), scanned, tuple(sorted(skipped.items())),
+                             suppressed)

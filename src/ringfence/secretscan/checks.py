@@ -1,0 +1,41 @@
+"""SECRET_CHECKS: one Check per secret rule over the gathered SecretFacts.
+
+Secrets in ``Env`` are reported by the image-config rule for secrets in ENV (IMG-0NN), not
+here, so one secret is one finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Final
+
+from ringfence.checks.rule import Check, Violation
+from ringfence.secretscan.model import ENV, SecretHit, SecretsReport
+from ringfence.secretscan.rules import SECRET_RULES, SecretRule
+
+
+@dataclass(frozen=True, slots=True)
+class SecretFacts:
+    """File hits of every layer (None: the secrets analyzer did not run) and config hits."""
+
+    files: SecretsReport | None
+    config: tuple[SecretHit, ...] = ()
+
+    def hits(self) -> Iterator[SecretHit]:
+        if self.files is not None:
+            yield from self.files.hits
+        yield from (h for h in self.config if h.source != ENV)
+
+
+def _check(rule: SecretRule) -> Check[SecretFacts]:
+    def func(facts: SecretFacts) -> Iterator[Violation]:
+        for hit in facts.hits():
+            if hit.rule_id == rule.rule.id:
+                yield Violation(hit.describe(rule.rule.title), hit.location)
+
+    applies: Callable[[SecretFacts], bool] = lambda facts: facts.files is not None  # noqa: E731
+    return Check(rule.rule, func, applies)
+
+
+SECRET_CHECKS: Final[tuple[Check[SecretFacts], ...]] = tuple(_check(r) for r in SECRET_RULES)

@@ -1,0 +1,36 @@
+"""Secrets in an image's config: ``Env``, ``Labels`` and every history ``created_by``
+(a build argument or ``ENV`` line stays in the history even after a later layer unsets it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ringfence.secretscan.allowlist import Allowlist
+from ringfence.secretscan.model import ENV, HISTORY, LABEL, SecretHit
+from ringfence.secretscan.scanner import scan_text
+
+
+def _hits(source: str, location: str, text: str) -> list[SecretHit]:
+    return [SecretHit(m.rule_id, source, location, m.line, m.redacted, m.fingerprint)
+            for m in scan_text(text)]
+
+
+def scan_config(config: Mapping[str, Any],
+                allowlist: Allowlist | None = None) -> tuple[SecretHit, ...]:
+    """``config`` is the whole image config JSON (with ``config`` and ``history``)."""
+    inner = config.get("config") or {}
+    out: list[SecretHit] = []
+    for item in inner.get("Env") or ():
+        if isinstance(item, str):
+            out.extend(_hits(ENV, f"Env[{item.partition('=')[0]}]", item))
+    labels = inner.get("Labels") or {}
+    if isinstance(labels, dict):
+        for key, value in sorted(labels.items()):
+            out.extend(_hits(LABEL, f"Labels[{key}]", f"{key}={value}"))
+    for n, entry in enumerate(config.get("history") or ()):
+        created = entry.get("created_by") if isinstance(entry, dict) else None
+        if isinstance(created, str):
+            out.extend(_hits(HISTORY, f"history[{n}].created_by", created))
+    allow = allowlist or Allowlist()
+    return tuple(h for h in out if not allow.allows(h))

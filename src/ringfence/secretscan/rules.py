@@ -1,0 +1,129 @@
+"""The secret rules (IMG-1NN): metadata, prefilter keywords, a pattern and its validators.
+
+Each pattern captures the secret itself in the group named ``secret``; the scanner redacts
+that group in every output. ``keywords`` are lowercase byte strings: a rule's pattern runs
+only on content where one of them occurs (the scanner finds them all in one combined
+search). ``min_entropy`` is the Shannon entropy (bits per character) the secret must reach;
+``context`` a byte string the whole content must contain as well.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from ringfence.model.finding import Rule, Severity
+
+_THEFT: Final = ("credential-theft", "lateral-movement")
+_REFS: Final = ("CIS Docker 4.10", "T1552.001", "T1552.007")
+_REMOVE: Final = ("Remove the credential from every layer (rebuild without it: deleting it in a "
+                  "later layer leaves it retrievable), revoke and rotate it, and pass secrets "
+                  "at run time (build secrets, mounted files, a secret store).")
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRule:
+    rule: Rule
+    keywords: tuple[bytes, ...]
+    pattern: re.Pattern[bytes]
+    min_entropy: float = 0.0
+    context: bytes | None = None
+    validate: Callable[[bytes], bool] | None = None
+
+
+def _rule(num: int, title: str, severity: Severity, remediation: str = _REMOVE) -> Rule:
+    return Rule(f"IMG-{num}", title, severity, "image", remediation, _THEFT, _REFS)
+
+
+def _jwt_header(secret: bytes) -> bool:
+    head = secret.split(b".", 1)[0]
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(head + b"=" * (-len(head) % 4)))
+    except (binascii.Error, ValueError):
+        return False
+    return isinstance(doc, dict) and "alg" in doc
+
+
+def _mixed(secret: bytes) -> bool:
+    """A generic value must mix character classes: identifiers and words are not secrets."""
+    classes = (any(c.isdigit() for c in secret.decode("latin-1")),
+               any(97 <= c <= 122 for c in secret), any(65 <= c <= 90 for c in secret))
+    return sum(classes) >= 2 and not _placeholder(secret)
+
+
+PLACEHOLDERS: Final = (b"example", b"xxxx", b"changeme", b"change_me", b"placeholder",
+                       b"your_", b"your-", b"dummy", b"redacted", b"sample", b"****", b"${",
+                       b"{{", b"%(", b"<")
+
+
+def _placeholder(secret: bytes) -> bool:
+    low = secret.lower()
+    return any(p in low for p in PLACEHOLDERS)
+
+
+def _not_placeholder(secret: bytes) -> bool:
+    return not _placeholder(secret)
+
+
+_PEM = (rb"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY"
+        rb"(?: BLOCK)?)-----\r?\n(?:[A-Za-z-]+: [^\r\n]*\r?\n)*\s*"
+        rb"(?P<secret>[A-Za-z0-9+/=\r\n]{64,})-----END (?P=kind)-----")
+_GENERIC = (rb"(?i)(?:passw(?:or)?d|secret|token|api_?key|access_?key)"
+            rb"[a-z0-9_.-]{0,20}[\"']?[ \t]*[:=][ \t]*[\"']?"
+            rb"(?P<secret>[A-Za-z0-9+/=_.~!@#$%^&*-]{12,128})(?![A-Za-z0-9+/=_.~!@#$%^&*-])")
+
+SECRET_RULES: Final[tuple[SecretRule, ...]] = (
+    SecretRule(_rule(101, "AWS access key id", Severity.HIGH),
+               (b"akia", b"asia", b"abia", b"acca"),
+               re.compile(rb"(?<![A-Za-z0-9])(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})"
+                          rb"(?![A-Za-z0-9])"),
+               min_entropy=3.0, validate=_not_placeholder),
+    SecretRule(_rule(102, "AWS secret access key", Severity.CRITICAL),
+               (b"aws",),
+               re.compile(rb"(?i)aws_?(?:secret)?_?(?:access)?_?key[\"']?[ \t]*[:=][ \t]*"
+                          rb"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+               min_entropy=4.0, validate=_not_placeholder),
+    SecretRule(_rule(103, "GCP service-account key (JSON)", Severity.CRITICAL),
+               (b"private_key_id",),
+               re.compile(rb"\"private_key_id\"\s*:\s*\"(?P<secret>[0-9a-f]{40})\""),
+               min_entropy=3.0, context=b"\"service_account\""),
+    SecretRule(_rule(104, "GitHub token", Severity.CRITICAL),
+               (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
+               re.compile(rb"(?<![A-Za-z0-9_])(?P<secret>(?:gh[pousr]_[A-Za-z0-9]{36}|"
+                          rb"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}))(?![A-Za-z0-9_])"),
+               min_entropy=3.5, validate=_not_placeholder),
+    SecretRule(_rule(105, "GitLab personal access token", Severity.CRITICAL),
+               (b"glpat-",),
+               re.compile(rb"(?<![A-Za-z0-9_-])(?P<secret>glpat-[A-Za-z0-9_-]{20})"
+                          rb"(?![A-Za-z0-9_-])"),
+               min_entropy=3.0, validate=_not_placeholder),
+    SecretRule(_rule(106, "Slack token", Severity.HIGH),
+               (b"xoxb-", b"xoxa-", b"xoxp-", b"xoxo-", b"xoxr-", b"xoxs-"),
+               re.compile(rb"(?<![A-Za-z0-9-])(?P<secret>xox[abposr]-[0-9]{10,13}-"
+                          rb"[0-9A-Za-z-]{10,72})(?![A-Za-z0-9-])"),
+               min_entropy=3.0, validate=_not_placeholder),
+    SecretRule(_rule(107, "Slack incoming webhook URL", Severity.MEDIUM),
+               (b"hooks.slack.com",),
+               re.compile(rb"https://hooks\.slack\.com/services/"
+                          rb"(?P<secret>T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})"
+                          rb"(?![A-Za-z0-9])"),
+               min_entropy=3.0, validate=_not_placeholder),
+    SecretRule(_rule(108, "Private key", Severity.HIGH),
+               (b"private key",), re.compile(_PEM), min_entropy=4.5),
+    SecretRule(_rule(109, "JSON Web Token", Severity.MEDIUM),
+               (b"eyj",),
+               re.compile(rb"(?<![A-Za-z0-9_-])(?P<secret>eyJ[A-Za-z0-9_-]{10,}\."
+                          rb"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})(?![A-Za-z0-9_.-])"),
+               min_entropy=3.5, validate=_jwt_header),
+    SecretRule(_rule(110, "Password, token or secret assignment", Severity.MEDIUM),
+               (b"passw", b"secret", b"token", b"api_key", b"apikey", b"access_key",
+                b"accesskey"),
+               re.compile(_GENERIC), min_entropy=3.5, validate=_mixed),
+)
+
+RULES_BY_ID: Final[dict[str, SecretRule]] = {r.rule.id: r for r in SECRET_RULES}
