@@ -15,9 +15,11 @@ from ringfence.k8s.netpol.rules import NETPOL_CHECKS
 from ringfence.k8s.netpol.rules import load_facts as netpol_facts
 from ringfence.k8s.rbac.rules import RBAC_CHECKS
 from ringfence.k8s.rules.rules import K8S_CHECKS
+from ringfence.trust.rules import TRUST_CHECKS
 from tests.unit.host.case_loader import load_host_case
 from tests.unit.k8s.cases import k8s_case
 from tests.unit.k8s.rbac.cases import rbac_case
+from tests.unit.trust.cases import trust_case
 
 CASES = Path(__file__).parent / "cases"
 
@@ -28,4 +30,5 @@ DOMAINS: list[tuple[str, Sequence[Check[Any]], Loader]] = [
     ("netpol", NETPOL_CHECKS, netpol_facts),
     ("rbac", RBAC_CHECKS, rbac_case),
     ("host", HOST_CHECKS, load_host_case),
+    ("trust", TRUST_CHECKS, trust_case),
 ]

@@ -227,3 +227,28 @@ def test_signature_by_untrusted_key_rejected_by_both(env: Env) -> None:
     ref = env.push("signed-by-b")
     ringfence_sign(env, ref, env.key_b)
     assert both_verdicts(env, ref, {"default": [signed_by(env.pub_a)]}) == (False, False)
+
+
+def test_sigstore_attachment_round_trip_in_registry(env: Env) -> None:
+    """ringfence signs with a cosign-format key into ``sha256-<hex>.sig`` in the registry
+    and verifies it back (skopeo 1.9 has sigstore compiled out, so no oracle here)."""
+    from ringfence.trust.keys import decrypt_private, generate
+    from ringfence.trust.sign import sign_sigstore
+
+    ref = env.push("sigstore")
+    pair = generate(b"pw")
+    pub = env.root / "sigstore.pub"
+    pub.write_bytes(pair.public_pem)
+    rd = env.root / "registries-sigstore.d"
+    rd.mkdir(exist_ok=True)
+    rd.joinpath("a.yaml").write_text(f"docker:\n  {env.host}:\n"
+                                     "    use-sigstore-attachments: true\n")
+    where = sign_sigstore(parse_reference(ref), decrypt_private(pair.private_pem, b"pw", "k"),
+                          SignOptions(str(rd), True))
+    assert where.endswith(".sig") and env.digest(ref).replace(":", "-") in where
+    policy = loads_policy(json.dumps({"default": [{"type": "sigstoreSigned", "keyPath": str(pub),
+                                                   "signedIdentity": {"type": "matchExact"}}]}))
+    options = VerifyOptions(str(rd), insecure_registry=True)
+    assert verify(parse_reference(ref), policy, options).allowed
+    assert not verify(parse_reference(ref), policy,
+                      VerifyOptions(str(env.registries_d), insecure_registry=True)).allowed
