@@ -16,6 +16,7 @@ from ringfence.catalog.layer_result import LayerResult
 from ringfence.catalog.merge import merge_layers
 from ringfence.catalog.registry import DIRECTORY_CATALOGERS, IMAGE_CATALOGERS, fingerprint
 from ringfence.catalog.runner import LayerCatalog
+from ringfence.errors import InputError
 from ringfence.image.interface import ImageSource
 from ringfence.image.reference import parse_reference
 from ringfence.image.resolve import OpenOptions, open_image
@@ -26,6 +27,7 @@ from ringfence.layers.walk import Limits
 from ringfence.model.image import LayerInfo
 from ringfence.model.inventory import Inventory
 from ringfence.model.result import ScanResult, Target
+from ringfence.report.processors import Filters, apply_filters
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -134,3 +136,23 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
         if cache:
             cache.close()
     return [results[i] for i in range(len(layers))]
+
+
+def add_vulnerabilities(result: ScanResult, db_path: Path, filters: Filters,
+                        max_age_days: float | None = None) -> ScanResult:
+    """Match the inventory against the DB at ``db_path``, then apply the user's filters.
+    ``max_age_days``: refuse a database whose newest record is older (or undated)."""
+    from ringfence.vulndb.match import match_all  # loads the version schemes
+    from ringfence.vulndb.store import VulnStore
+
+    with VulnStore.open(db_path) as store:
+        info = store.info()
+        if max_age_days is not None and (info.age_days is None or info.age_days > max_age_days):
+            age = "undated" if info.age_days is None else f"{info.age_days:.1f} days old"
+            raise InputError(str(db_path), f"vulnerability database is {age}, over "
+                             f"--max-db-age {max_age_days:g}",
+                             hint="run `ringfence db update` (or raise --max-db-age)")
+        outcome = match_all(result.inventory, store)
+    matches, notes = apply_filters(outcome.matches, filters, result.inventory.distro)
+    unknowns = tuple(sorted({*result.unknowns, *outcome.unknowns, *notes}))
+    return replace(result, vulnerabilities=matches, db=info, unknowns=unknowns)

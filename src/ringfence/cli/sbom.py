@@ -11,8 +11,13 @@ import click
 from ringfence.cli.formats import renderer_for
 from ringfence.cli.options import image_options, scan_options
 from ringfence.cli.progress import layer_progress
+from ringfence.cli.vulns import filters, vuln_options
+from ringfence.errors import EXIT_POLICY, Error
+from ringfence.model.finding import Severity
 from ringfence.model.result import ScanResult
-from ringfence.scan import scan_image
+from ringfence.report.processors import policy_failed
+from ringfence.scan import add_vulnerabilities, scan_image
+from ringfence.vulndb.store import default_path
 
 
 def _scan(ref: str, **kw: Any) -> ScanResult:
@@ -48,11 +53,32 @@ def sbom_cmd(ref: str, fmt: str | None, output: Path | None, **kw: Any) -> None:
 
 @click.command("image")
 @click.argument("ref")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None)
+@click.option("-f", "--format", "fmt", type=click.Choice([*FORMATS, "sarif"]), default=None)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 @image_options
-def image_cmd(ref: str, fmt: str | None, output: Path | None, **kw: Any) -> None:
-    """Ring 1 report of REF: its inventory (vulnerabilities, secrets and trust come later)."""
+@vuln_options
+def image_cmd(ref: str, fmt: str | None, output: Path | None, db_path: Path | None,
+              fail_on: str | None, max_db_age: float | None, vex_files: tuple[Path, ...],
+              ignore_file: Path | None, ignore_unfixed: bool, severities: Any,
+              **kw: Any) -> None:
+    """Ring 1 report of REF: its inventory and vulnerabilities (secrets and trust come later).
+
+    Exit codes: 0 ran and nothing at/over --fail-on; 1 --fail-on matched; 2 usage; 3 could
+    not complete (including --fail-on without a usable database); 4 unknowns under --strict.
+    """
+    chosen = filters(vex_files, ignore_file, ignore_unfixed, severities)
+    path = db_path or default_path()
     result = _scan(ref, **kw)
+    if db_path is not None or path.is_file():
+        result = add_vulnerabilities(result, path, chosen, max_db_age)
+    else:
+        click.echo(f"note: no vulnerability database at {path}; reporting the inventory only "
+                   "(run `ringfence db update` or `ringfence db import PATH…`)", err=True)
     fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
     _emit(renderer_for(fmt).render(result), output)
+    if fail_on is None:
+        return
+    if result.db is None:
+        raise Error(str(path), "--fail-on cannot be evaluated without a vulnerability database")
+    if policy_failed(result.vulnerabilities, Severity[fail_on.upper()]):
+        raise click.exceptions.Exit(EXIT_POLICY)
