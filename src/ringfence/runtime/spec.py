@@ -12,7 +12,7 @@ from typing import Final
 
 from ringfence.runtime.seccomp_profile import SeccompProfile
 
-NAMESPACES: Final = ("pid", "network", "ipc", "uts", "user", "mount", "cgroup")
+NAMESPACES: Final = ("pid", "network", "ipc", "uts", "mount", "cgroup")  # user: see spec
 
 # host paths whose bind mount into a container hands over the host (CIS Docker 5.5, 5.31)
 RUNTIME_SOCKETS: Final = (
@@ -90,7 +90,8 @@ class ContainerSpec:
     no_new_privileges: bool | None = None
     read_only_rootfs: bool | None = None
     user: str | None = None  # "" or "0" or "root" = root; None = not said (image default)
-    host_namespaces: frozenset[str] = frozenset()  # namespaces shared with the host
+    host_namespaces: frozenset[str] = frozenset()  # pid/network/ipc/uts/mount shared with host
+    user_namespace: bool | None = None  # own user namespace; False = host's; None = not said
     mounts: tuple[Mount, ...] = ()
     devices: tuple[str, ...] = ()  # host device paths passed in
     limits: Limits | None = None  # None = the input carries no resource section
