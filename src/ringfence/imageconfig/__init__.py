@@ -1,0 +1,1 @@
+"""Image-config rules (IMG-0NN): config, history, reference, inventory and file metadata."""
