@@ -1,0 +1,1 @@
+"""Seccomp profiles: syscall tables, recording a workload's profile, linting any profile."""
