@@ -41,6 +41,9 @@ class LayerCatalog:
         self._predicates = (*(c.wants for c in catalogers), *(a.wants for a in analyzers))
         self.analyzers = analyzers
         self._states = tuple(a.new_state() for a in analyzers)
+        # content digests some analyzer asked the walk for (optional ``digests`` attribute)
+        self.digests: tuple[str, ...] = tuple(sorted(
+            {d for a in analyzers for d in getattr(a, "digests", ())}))
         self.files: list[str] = []
         self.dirs: list[str] = []
 

@@ -8,10 +8,12 @@ import click
 
 from ringfence import __version__
 from ringfence.cli.db import db_group
+from ringfence.cli.diff import baseline_group, diff_cmd
 from ringfence.cli.host import host_cmd
 from ringfence.cli.k8s import k8s_cmd
 from ringfence.cli.netpol import netpol_cmd
 from ringfence.cli.rbac import rbac_cmd
+from ringfence.cli.runtime import runtime_cmd
 from ringfence.cli.sbom import image_cmd, sbom_cmd
 from ringfence.cli.trust import TRUST_COMMANDS
 from ringfence.errors import Error
@@ -32,6 +34,9 @@ cli.add_command(netpol_cmd)
 cli.add_command(db_group)
 cli.add_command(k8s_cmd)
 cli.add_command(host_cmd)
+cli.add_command(diff_cmd)
+cli.add_command(baseline_group)
+cli.add_command(runtime_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:

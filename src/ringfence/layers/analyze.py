@@ -20,7 +20,7 @@ def analyze_layer(source: ImageSource, layer: LayerInfo, catalogers: tuple[Catal
                   limits: Limits, analyzers: tuple[LayerAnalyzer, ...] = ()) -> LayerResult:
     subject = f"{source.info().reference} layer {layer.digest}"
     lc = LayerCatalog(layer.diff_id, catalogers, analyzers)
-    _stream_layer(source, layer, subject, lc.wants, limits, lc.add)
+    _stream_layer(source, layer, subject, lc.wants, limits, lc.add, lc.digests)
     if lc.pending_links:
         # A wanted path was a hardlink to a file nobody wanted when it streamed past:
         # rare, so read the layer a second time for just those targets.
@@ -36,7 +36,8 @@ def analyze_layer(source: ImageSource, layer: LayerInfo, catalogers: tuple[Catal
 
 
 def _stream_layer(source: ImageSource, layer: LayerInfo, subject: str, wants: Wants,
-                  limits: Limits, sink: Callable[[Entry], None]) -> None:
+                  limits: Limits, sink: Callable[[Entry], None],
+                  digests: tuple[str, ...] = ()) -> None:
     raw = source.open_layer(layer)
     inner: ThreadedReader | None = None
     try:
@@ -46,7 +47,7 @@ def _stream_layer(source: ImageSource, layer: LayerInfo, subject: str, wants: Wa
         tar_stream = HashingReader(cast(BinaryIO, inner), f"{subject} (diffID {layer.diff_id})",
                                    limit=limits.max_layer_bytes)
         stream = cast(BinaryIO, io.BufferedReader(tar_stream, CHUNK))
-        for entry in walk_tar(stream, subject, wants, limits):
+        for entry in walk_tar(stream, subject, wants, limits, digests):
             sink(entry)
         tar_stream.verify(layer.diff_id)
         blob.verify(layer.digest if layer.digest.startswith("sha") else None)

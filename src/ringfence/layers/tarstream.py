@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 BLOCK = 512
 _SKIP_CHUNK = 1 << 20
@@ -124,6 +124,21 @@ class TarReader:
         self._skip(self._pending - size)
         self._pending = 0
         return data
+
+    def digest_data(self, size: int, hashers: list[Any]) -> None:
+        """Stream the current member's data (``size`` bytes) through ``hashers`` (hashlib
+        objects) in chunks, never holding it whole, then skip its padding."""
+        view = memoryview(self._buf)
+        left = size
+        while left > 0:
+            k = self._s.readinto(view[: min(left, _SKIP_CHUNK)])  # type: ignore[attr-defined]
+            if not k:
+                raise TarFormatError("unexpected end of archive inside a member")
+            for h in hashers:
+                h.update(view[:k])
+            left -= k
+        self._skip(self._pending - size)
+        self._pending = 0
 
     def __iter__(self) -> Iterator[Member]:
         pax: dict[str, str] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ class Entry:
     link: str | None = None
     data: bytes | None = None
     wanted: bool = False  # a cataloger asked for this path (decided once, in the walk)
+    # (algorithm, hex) of a regular file's content when the walk was asked for digests
+    digests: tuple[tuple[str, str], ...] = ()
 
 
 Wants = Callable[[str, int], bool]
@@ -66,11 +69,14 @@ def _kind(member: Member, base: str) -> str:
     return OTHER
 
 
-def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits) -> Iterator[Entry]:
+def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
+             digests: tuple[str, ...] = ()) -> Iterator[Entry]:
     """Yield every member of the tar in ``stream`` as an :class:`Entry`.
 
     Whiteouts are reported with the path they hide (``/a/.wh.b`` -> ``/a/b``); opaque
     markers with their directory. Hardlinks whose target was read carry its data.
+    ``digests`` (hashlib names): every regular file's content is hashed with each, streamed
+    in chunks when the file is not wanted (or too large to read), so size does not matter.
     """
     read_total = 0
     retained: dict[str, bytes] = {}
@@ -96,6 +102,14 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits) -> It
             data: bytes | None = None
             link: str | None = None
             wanted = kind in (REG, HARDLINK) and wants(path, member.size)
+            if kind == REG and digests and not (wanted and member.size
+                                                <= limits.max_file_bytes):
+                hashers = [hashlib.new(a) for a in digests]
+                tar.digest_data(member.size, hashers)
+                sums = tuple((a, h.hexdigest()) for a, h in zip(digests, hashers, strict=True))
+                yield Entry(path, TOO_LARGE if wanted else REG, member.size, member.mode,
+                            member.uid, member.gid, wanted=wanted, digests=sums)
+                continue
             if kind == REG and wanted:
                 if member.size > limits.max_file_bytes:
                     yield Entry(path, TOO_LARGE, member.size, member.mode, member.uid,
@@ -114,8 +128,10 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits) -> It
                 link = normalize(member.linkname)
                 if wanted and link in retained:
                     data = retained[link]
+            sums = tuple((a, hashlib.new(a, data).hexdigest()) for a in digests) \
+                if data is not None and kind == REG else ()
             yield Entry(path, kind, member.size, member.mode, member.uid, member.gid,
-                        link, data, wanted)
+                        link, data, wanted, sums)
     except (TarFormatError, zlib.error, EOFError, OSError) as exc:
         raise InputError(subject, f"not a readable tar stream ({exc})") from exc
     except Exception as exc:
