@@ -19,11 +19,13 @@ from ringfence.k8s.rules.rules import K8S_CHECKS
 from ringfence.runtime.facts import load_case as runtime_case
 from ringfence.runtime.rules import RT_CHECKS
 from ringfence.secretscan.checks import SECRET_CHECKS
+from ringfence.seccomp.rules import SECCOMP_CHECKS
 from ringfence.trust.rules import TRUST_CHECKS
 from tests.unit.host.case_loader import load_host_case
 from tests.unit.imageconfig.cases import image_case, secret_case
 from tests.unit.k8s.cases import k8s_case
 from tests.unit.k8s.rbac.cases import rbac_case
+from tests.unit.seccomp.cases import seccomp_case
 from tests.unit.trust.cases import trust_case
 
 CASES = Path(__file__).parent / "cases"
@@ -37,5 +39,6 @@ DOMAINS: list[tuple[str, Sequence[Check[Any]], Loader]] = [
     ("rbac", RBAC_CHECKS, rbac_case),
     ("host", HOST_CHECKS, load_host_case),
     ("trust", TRUST_CHECKS, trust_case),
+    ("seccomp", SECCOMP_CHECKS, seccomp_case),
     ("runtime", RT_CHECKS, runtime_case),
 ]
