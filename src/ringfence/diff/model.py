@@ -10,6 +10,10 @@ FILE, DIR, SYMLINK, OTHER = "file", "dir", "symlink", "other"
 ADDED, CHANGED, DELETED = "added", "changed", "deleted"
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 SEVERITY_ORDER = {LOW: 1, MEDIUM: 2, HIGH: 3}
+# Paths the container runtime creates or bind-mounts into every container: they differ
+# from the image by design, so neither side's copy is compared (podman diff hides the same).
+RUNTIME_OWNED = ("/proc", "/sys", "/dev", "/run", "/etc/hostname", "/etc/hosts",
+                 "/etc/resolv.conf", "/.containerenv")
 
 
 @dataclass(frozen=True, slots=True)

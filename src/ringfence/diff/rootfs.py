@@ -12,18 +12,17 @@ from pathlib import Path
 from typing import BinaryIO, Final, cast
 
 from ringfence.diff.hashes import FileHashAnalyzer, entry_state
-from ringfence.diff.model import SYMLINK, FileState, FsView
+from ringfence.diff.model import RUNTIME_OWNED, SYMLINK, FileState, FsView
 from ringfence.errors import InputError
 from ringfence.image.rootfs import walk_rootfs
 from ringfence.layers import walk
 from ringfence.layers.streams import CHUNK, decompressed
 from ringfence.layers.walk import Entry, Limits, walk_tar
 
-# Paths the container runtime creates or bind-mounts into every container: they differ
-# from the image by design, so neither side's copy is compared (podman diff hides the same).
-RUNTIME_OWNED: Final = ("/proc", "/sys", "/dev", "/run", "/etc/hostname", "/etc/hosts",
-                        "/etc/resolv.conf", "/.containerenv")
 IMAGE_TRANSPORTS: Final = ("oci:", "oci-archive:", "docker-archive:", "docker://")
+
+
+__all__ = ("RUNTIME_OWNED", "container_view", "image_view")
 
 
 def container_view(spec: str, limits: Limits | None = None) -> FsView:
