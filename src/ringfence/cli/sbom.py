@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,14 @@ import click
 from ringfence.cli.formats import renderer_for
 from ringfence.cli.options import image_options, scan_options
 from ringfence.cli.progress import layer_progress
+from ringfence.cli.scanners import (
+    add_findings,
+    allowlist,
+    analyzers,
+    findings_failed,
+    renderer,
+    scanner_options,
+)
 from ringfence.cli.vulns import filters, vuln_options
 from ringfence.errors import EXIT_POLICY, Error
 from ringfence.model.finding import Severity
@@ -20,9 +29,9 @@ from ringfence.scan import add_vulnerabilities, scan_image
 from ringfence.vulndb.store import default_path
 
 
-def _scan(ref: str, **kw: Any) -> ScanResult:
+def _scan(ref: str, extra: tuple[Any, ...] = (), **kw: Any) -> ScanResult:
     with layer_progress() as progress:
-        return scan_image(ref, scan_options(**kw), progress)
+        return scan_image(ref, replace(scan_options(**kw), analyzers=extra), progress)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -57,26 +66,32 @@ def sbom_cmd(ref: str, fmt: str | None, output: Path | None, **kw: Any) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 @image_options
 @vuln_options
+@scanner_options
 def image_cmd(ref: str, fmt: str | None, output: Path | None, db_path: Path | None,
               fail_on: str | None, max_db_age: float | None, vex_files: tuple[Path, ...],
               ignore_file: Path | None, ignore_unfixed: bool, severities: Any,
-              **kw: Any) -> None:
-    """Ring 1 report of REF: its inventory and vulnerabilities (secrets and trust come later).
+              scanners: frozenset[str], secret_allowlist: Path | None, **kw: Any) -> None:
+    """Ring 1 report of REF: inventory, vulnerabilities, secrets and image-config findings.
 
     Exit codes: 0 ran and nothing at/over --fail-on; 1 --fail-on matched; 2 usage; 3 could
     not complete (including --fail-on without a usable database); 4 unknowns under --strict.
     """
     chosen = filters(vex_files, ignore_file, ignore_unfixed, severities)
     path = db_path or default_path()
-    result = _scan(ref, **kw)
-    if db_path is not None or path.is_file():
+    allow = allowlist(secret_allowlist)
+    result = add_findings(_scan(ref, analyzers(scanners, allow), **kw), scanners, allow)
+    if "vuln" in scanners and (db_path is not None or path.is_file()):
         result = add_vulnerabilities(result, path, chosen, max_db_age)
-    else:
+    elif "vuln" in scanners:
         click.echo(f"note: no vulnerability database at {path}; reporting the inventory only "
                    "(run `ringfence db update` or `ringfence db import PATH…`)", err=True)
     fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
-    _emit(renderer_for(fmt).render(result), output)
+    _emit(renderer(fmt, scanners, renderer_for).render(result), output)
     if fail_on is None:
+        return
+    if findings_failed(result, fail_on):
+        raise click.exceptions.Exit(EXIT_POLICY)
+    if "vuln" not in scanners:
         return
     if result.db is None:
         raise Error(str(path), "--fail-on cannot be evaluated without a vulnerability database")

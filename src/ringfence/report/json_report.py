@@ -12,7 +12,8 @@ from ringfence.model.unknown import Unknown
 
 # 1.1: "vulnerabilities" (matches, suppressed ones with "suppressed_by") and "db" (the
 # database that answered and its age; null when no database was used).
-SCHEMA_VERSION = "1.1"
+# 1.2: "findings" (rule findings of the image-config and secret scanners; secrets redacted).
+SCHEMA_VERSION = "1.2"
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
@@ -29,6 +30,9 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "unknowns": [u.to_dict() for u in _unknowns(result)],
         "vulnerabilities": [m.to_dict() for m in result.vulnerabilities],
         "db": asdict(result.db) if result.db else None,
+        "findings": [{"rule_id": f.rule_id, "severity": f.severity.name.lower(),
+                      "message": f.message, "location": f.location}
+                     for f in result.findings],
     }
 
 

@@ -14,8 +14,9 @@ from typing import Any, Final
 
 from ringfence import __version__
 from ringfence.model.advisory import VulnerabilityMatch
-from ringfence.model.finding import Severity
+from ringfence.model.finding import Rule, Severity
 from ringfence.model.result import ScanResult
+from ringfence.report.sarif_findings import findings_run_parts
 
 SCHEMA_URI: Final = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                      "sarif-schema-2.1.0.json")
@@ -71,15 +72,20 @@ def _location(m: VulnerabilityMatch) -> dict[str, Any]:
             "logicalLocations": logical}
 
 
-def to_sarif(result: ScanResult) -> dict[str, Any]:
+def to_sarif(result: ScanResult, finding_rules: tuple[Rule, ...] = ()) -> dict[str, Any]:
+    """``finding_rules``: metadata of the rules behind ``result.findings`` (image config,
+    secrets): described in ``rules`` after the advisories, findings appended as results."""
     rules: dict[str, dict[str, Any]] = {}
     for m in result.vulnerabilities:
         rules.setdefault(m.advisory_id, _rule(m))
     index = {rule_id: i for i, rule_id in enumerate(rules)}
+    check_rules, check_results = findings_run_parts(result.findings, finding_rules,
+                                                    len(rules))
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "ringfence", "version": __version__,
-                            "rules": list(rules.values())}},
-        "results": [_result(m, index[m.advisory_id]) for m in result.vulnerabilities],
+                            "rules": [*rules.values(), *check_rules]}},
+        "results": [*(_result(m, index[m.advisory_id]) for m in result.vulnerabilities),
+                    *check_results],
         "properties": {"target": result.target.name, "digest": result.target.digest},
     }
     if result.db is not None:
@@ -89,5 +95,8 @@ def to_sarif(result: ScanResult) -> dict[str, Any]:
 
 
 class SarifRenderer:
+    def __init__(self, rules: tuple[Rule, ...] = ()) -> None:
+        self.rules = rules  # metadata of the rules behind result.findings
+
     def render(self, result: ScanResult) -> str:
-        return json.dumps(to_sarif(result), indent=2) + "\n"
+        return json.dumps(to_sarif(result, self.rules), indent=2) + "\n"

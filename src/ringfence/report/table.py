@@ -55,6 +55,7 @@ class TableRenderer:
                 table.add_row(u.location, u.plugin, u.reason)
             console.print(table)
         _vulnerabilities(console, result, layer_no, self.show_suppressed)
+        _findings(console, result)
         unknowns = len(set(inv.unknowns) | set(result.unknowns))
         console.print(f"{len(inv.packages)} packages, {unknowns} unknowns")
         if result.db is not None:
@@ -85,6 +86,18 @@ def _vulnerabilities(console: Console, result: ScanResult, layer_no: dict[str, i
     console.print(table)
     if hidden:
         console.print(f"{hidden} suppressed by VEX or the ignore file (listed in JSON output)")
+
+
+def _findings(console: Console, result: ScanResult) -> None:
+    """Rule findings (image config, secrets), most severe first."""
+    if not result.findings:
+        return
+    table = Table(title=f"findings ({len(result.findings)})", title_justify="left")
+    for col in ("rule", "severity", "location", "message"):
+        table.add_column(col, overflow="fold")
+    for f in sorted(result.findings, key=lambda f: (-f.severity, f.rule_id, f.location)):
+        table.add_row(f.rule_id, f.severity.name.lower(), f.location, f.message)
+    console.print(table)
 
 
 def db_footer(db: DbInfo) -> str:
