@@ -9,7 +9,7 @@ Schema (version ``SCHEMA_VERSION``; a file with another version is refused)::
     advisories(source, id, aliases JSON, summary, severity, cvss_vector, severities JSON,
                published, modified, withdrawn, refs JSON)          PRIMARY KEY (source, id)
     affected(source, advisory_id, ecosystem, package, purl, ranges JSON, versions JSON,
-             status, severity)                                     INDEX (ecosystem, package)
+             status, severity)          INDEX (ecosystem, package), (advisory_id, ecosystem)
 
 Withdrawn advisories keep their ``advisories`` row (``withdrawn`` set) but have no
 ``affected`` rows, so they never match; they are counted and listed per source.
@@ -51,6 +51,7 @@ CREATE TABLE affected (source TEXT NOT NULL, advisory_id TEXT NOT NULL,
 """
 INDEXES: Final = """
 CREATE INDEX affected_pkg ON affected (ecosystem, package);
+CREATE INDEX affected_adv ON affected (advisory_id, ecosystem);
 CREATE INDEX advisories_id ON advisories (id);
 """
 
@@ -102,6 +103,7 @@ class VulnStore:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self._conn = conn
+        self._affected: dict[tuple[str, str], tuple[Affected, ...]] = {}
 
     @classmethod
     def open(cls, path: Path | str) -> VulnStore:
@@ -132,6 +134,16 @@ class VulnStore:
         self.close()
 
     def affected(self, ecosystem: str, package: str) -> tuple[Affected, ...]:
+        """What every advisory says about ``package`` in ``ecosystem`` (memoised per store)."""
+        key = (ecosystem, package)
+        cached = self._affected.get(key)
+        if cached is None:
+            if len(self._affected) >= _CACHE_SIZE:
+                self._affected.clear()
+            cached = self._affected[key] = self._query_affected(ecosystem, package)
+        return cached
+
+    def _query_affected(self, ecosystem: str, package: str) -> tuple[Affected, ...]:
         rows = self._conn.execute(
             "SELECT advisory_id, ecosystem, package, ranges, versions, status, severity "
             "FROM affected WHERE ecosystem=? AND package=? ORDER BY advisory_id, rowid",
@@ -182,6 +194,7 @@ class VulnStore:
                       age_days=age_days(newest))
 
 
+_CACHE_SIZE: Final = 8192
 _ADV_COLS: Final = (  # constant column list, not input
     "source, id, aliases, summary, severity, cvss_vector, published, modified, "
                     "withdrawn, refs")

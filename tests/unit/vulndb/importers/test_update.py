@@ -24,7 +24,6 @@ from ringfence.vulndb.feeds import feed_url
 from ringfence.vulndb.store import VulnStore
 
 ROUTES = {
-    "/osv/PyPI/all.zip": "osv/PyPI.zip",
     "/osv/crates.io/all.zip": "osv/crates.io.zip",
     "/debian-tracker/json": "debian-security-tracker/json-samples/vunnel-debian.json",
     "/alpine-secdb/v3.10/main.json": "alpine-secdb/v3.10/main.json",
@@ -83,23 +82,23 @@ def mirror(data_dir: Path) -> Iterator[tuple[str, type[Mirror]]]:
 def test_update_imports_and_revalidates(tmp_path: Path, mirror: tuple[str, type[Mirror]]) -> None:
     base, handler = mirror
     db = tmp_path / "db.sqlite"
-    sources = ["osv:PyPI", "debian-tracker", "alpine-secdb:v3.10/main"]
+    sources = ["osv:crates.io", "debian-tracker", "alpine-secdb:v3.10/main"]
     report = update(db, base, sources)
     assert [f.split(":")[0] for f in report.fetched] == ["osv", "debian-tracker", "alpine-secdb"]
     assert all("downloaded" in f for f in report.fetched)
     with VulnStore.open(db) as store:
         eco = store.ecosystems()
-        assert eco["PyPI"] == 7080 - 269  # PROVENANCE: 7080 records, 269 withdrawn
+        assert eco["crates.io"] == 1206 - 13  # PROVENANCE: 1206 records, 13 withdrawn
         assert eco["Alpine:v3.10"] == 1111
         origins = {s.name: s.origin for s in store.sources()}
-        assert origins["osv:PyPI"] == f"{base}/osv/PyPI/all.zip"
+        assert origins["osv:crates.io"] == f"{base}/osv/crates.io/all.zip"
     handler.log.clear()
-    again = update(db, base, ["osv:PyPI"])
-    assert handler.log == [("/osv/PyPI/all.zip", 304)]
-    assert again.fetched[0].startswith("osv:PyPI: not modified") and again.kept == (
+    again = update(db, base, ["osv:crates.io"])
+    assert handler.log == [("/osv/crates.io/all.zip", 304)]
+    assert again.fetched[0].startswith("osv:crates.io: not modified") and again.kept == (
         "alpine-secdb:v3.10/main", "debian-tracker")
     with VulnStore.open(db) as store:
-        assert store.ecosystems()["PyPI"] == 7080 - 269
+        assert store.ecosystems()["crates.io"] == 1206 - 13
 
 
 def test_resume_with_range(tmp_path: Path, mirror: tuple[str, type[Mirror]],
@@ -135,3 +134,17 @@ def test_official_urls_and_unknown_source() -> None:
     assert feed_url("debian-tracker", "http://m/") == "http://m/debian-tracker/json"
     with pytest.raises(UsageError):
         feed_url("nvd", None)
+
+
+def test_cli_update(tmp_path: Path, mirror: tuple[str, type[Mirror]],
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    from ringfence.cli.main import main
+
+    base, _ = mirror
+    db = str(tmp_path / "db.sqlite")
+    assert main(["db", "update", "--url-base", base, "--source", "osv:crates.io",
+                 "--db", db]) == 0
+    assert "fetched osv:crates.io: downloaded" in capsys.readouterr().out
+    assert main(["db", "status", "--db", db]) == 0
+    assert "crates.io  1193" in capsys.readouterr().out  # 1206 records, 13 withdrawn
+    assert main(["db", "update", "--url-base", base, "--source", "nvd", "--db", db]) == 2
