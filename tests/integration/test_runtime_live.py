@@ -76,10 +76,10 @@ def runc_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
             bundle.mkdir()
             cfg = _config(bundle, rootfs, variant)
             (bundle / "config.json").write_text(json.dumps(cfg))
+            bundles[variant] = bundle  # torn down even if `run` fails half-way
             subprocess.run(["runc", "--root", str(state), "run", "-d", "--bundle", str(bundle),
                             f"rf-{variant}"], check=True, stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-            bundles[variant] = bundle
         yield state, bundles
     finally:
         for variant in bundles:
@@ -185,7 +185,7 @@ def podman_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[
     rootfs = _rootfs(base)
     cmd = ["podman", "--root", str(base / "root"), "--runroot", str(base / "run"), "--tmpdir",
            str(base / "tmp"), "--cgroup-manager", "cgroupfs", "--runtime", "runc",
-           "--events-backend", "none"]
+           "--events-backend", "none", "--storage-driver", "vfs"]  # overlay leaves a mount
     common = ["run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit",
               "nproc=1024:1024"]
     flags = {"pm-weak": ["--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
