@@ -104,7 +104,9 @@ def test_import_all_shared_advisories(data_dir: Path, tmp_path: Path,
     assert "PyPI" in table and "days old" in table
 
 
-def test_killed_import_leaves_the_old_db(data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("phase", ["reading", pytest.param("writing", marks=pytest.mark.slow)])
+def test_killed_import_leaves_the_old_db(data_dir: Path, tmp_path: Path, phase: str) -> None:
+    """SIGKILL after ~1 s (still reading the inputs) or once the new file is being written."""
     advisories = data_dir / "advisories"
     db = tmp_path / "db.sqlite"
     assert main(["db", "import", str(advisories / "osv" / "CRAN.zip"), "--db", str(db)]) == 0
@@ -112,13 +114,25 @@ def test_killed_import_leaves_the_old_db(data_dir: Path, tmp_path: Path) -> None
     proc = subprocess.Popen([sys.executable, "-m", "ringfence.cli.main", "db", "import",
                              str(advisories), "--db", str(db)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
+    tmp_db = tmp_path / f".db.sqlite.{proc.pid}.tmp"
+    if phase == "reading":
+        time.sleep(1.0)
+    else:
+        deadline = time.monotonic() + 120
+        while not tmp_db.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL  # it was still importing
     assert db.read_bytes() == before
     with VulnStore.open(db) as store:
         assert store.ecosystems() == {"CRAN": 14}
         assert store.affected("CRAN", store_package(store))
+    if phase == "writing":
+        assert tmp_db.exists()  # the killed import's half-written file
+        assert main(["db", "import", str(advisories / "osv" / "Hackage.zip"),
+                     "--db", str(db)]) == 0
+        assert list(tmp_path.glob(".db.sqlite.*.tmp")) == []  # removed by the next import
 
 
 def store_package(store: VulnStore) -> str:

@@ -87,6 +87,7 @@ def write(db_path: Path, data: Sequence[SourceData], started: float,
         by_name[d.name] = d
     old_names = _existing_sources(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(db_path)
     tmp = db_path.parent / f".{db_path.name}.{os.getpid()}.tmp"
     writer = StoreWriter(tmp)
     try:
@@ -100,6 +101,24 @@ def write(db_path: Path, data: Sequence[SourceData], started: float,
         raise
     return ImportReport(str(db_path), tuple(reports), kept, tuple(replaced), unsupported,
                         round(time.monotonic() - started, 3))
+
+
+def _remove_stale(db_path: Path) -> None:
+    """Delete temporary files left by killed imports (their process no longer exists)."""
+    for tmp in db_path.parent.glob(f".{db_path.name}.*.tmp"):
+        pid = tmp.name.removesuffix(".tmp").rsplit(".", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _existing_sources(db_path: Path) -> set[str]:
