@@ -10,9 +10,11 @@ rejected: checks walk the expanded tree.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,8 +55,27 @@ class _Reject(Exception):
     """A document parsed but is unusable; the message becomes the Unknown's reason."""
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Parsing builds millions of acyclic dicts and lists that all stay alive: every cyclic
+    collection would walk them all again (measured: 3x the parse time at 3,600 objects).
+    Reference counting still frees garbage; the collector is restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_paths(paths: Iterable[str | Path]) -> Manifests:
     """Load files and directories (recursively: *.yaml, *.yml, *.json, sorted)."""
+    with _no_cyclic_gc():
+        return _load_paths(paths)
+
+
+def _load_paths(paths: Iterable[str | Path]) -> Manifests:
     objects: list[K8sObject] = []
     unknowns: list[Unknown] = []
     files = 0
@@ -73,7 +94,8 @@ def load_bytes(data: bytes, source: str = "<stdin>") -> Manifests:
     """Load one stream (a file's bytes, or stdin)."""
     objects: list[K8sObject] = []
     unknowns: list[Unknown] = []
-    _load_into(data, source, objects, unknowns)
+    with _no_cyclic_gc():
+        _load_into(data, source, objects, unknowns)
     return Manifests(tuple(objects), tuple(unknowns), 1)
 
 
