@@ -49,11 +49,16 @@ def _jwt_header(secret: bytes) -> bool:
     return isinstance(doc, dict) and "alg" in doc
 
 
+_CODE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
 def _mixed(secret: bytes) -> bool:
-    """A generic value must mix character classes: identifiers and words are not secrets."""
-    classes = (any(c.isdigit() for c in secret.decode("latin-1")),
-               any(97 <= c <= 122 for c in secret), any(65 <= c <= 90 for c in secret))
-    return sum(classes) >= 2 and not _placeholder(secret)
+    """A generic value needs letters and digits and must not read as code (an identifier or
+    attribute access such as ``settings.SECRET_KEY``): words and names are not secrets."""
+    has_digit = any(48 <= c <= 57 for c in secret)
+    has_letter = any(65 <= c <= 90 or 97 <= c <= 122 for c in secret)
+    code = _CODE.fullmatch(secret) is not None and (b"_" in secret or b"." in secret)
+    return has_digit and has_letter and not code and not _placeholder(secret)
 
 
 PLACEHOLDERS: Final = (b"example", b"xxxx", b"changeme", b"change_me", b"placeholder",
@@ -75,7 +80,7 @@ _PEM = (rb"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVAT
         rb"(?P<secret>[A-Za-z0-9+/=\r\n]{64,})-----END (?P=kind)-----")
 _GENERIC = (rb"(?i)(?:passw(?:or)?d|secret|token|api_?key|access_?key)"
             rb"[a-z0-9_.-]{0,20}[\"']?[ \t]*[:=][ \t]*[\"']?"
-            rb"(?P<secret>[A-Za-z0-9+/=_.~!@#$%^&*-]{12,128})(?![A-Za-z0-9+/=_.~!@#$%^&*-])")
+            rb"(?P<secret>[A-Za-z0-9+/=_.~!@#$%^&*-]{12,128})(?=[\"'`\s;,]|$)")
 
 SECRET_RULES: Final[tuple[SecretRule, ...]] = (
     SecretRule(_rule(101, "AWS access key id", Severity.HIGH),

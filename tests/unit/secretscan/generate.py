@@ -165,3 +165,7 @@ NEAR_MISSES: list[tuple[str, str, str]] = [
     ("generic short", "IMG-110", "password=Ab3dEf9\n"),
     ("generic word", "IMG-110", "secret: supersecretvalue\n"),
 ]
+NEAR_MISSES += [
+    ("generic attribute", "IMG-110", "password = settings.EMAIL_HOST_PASSWORD2\n"),
+    ("generic call", "IMG-110", "password = forms.CharField(label='x')\n"),
+]
