@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import socket
+import sys
 from typing import Any, Final
 
 CAPS: Final = (
@@ -170,4 +171,6 @@ def gather() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(gather(), indent=2, sort_keys=True))
+    # the standalone entry point (copied into a container, no ringfence CLI there) is the one
+    # place this module writes; the library functions above return data only
+    sys.stdout.write(json.dumps(gather(), indent=2, sort_keys=True) + "\n")

@@ -4,6 +4,7 @@ syscalls are what make the difference between a working and a dead container."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,22 @@ def test_command_mode_profile_works_in_the_container(tmp_path: Path, runtime: st
                             _seccomp(rec.profile()))
     done = run_bundle(bundle, runtime)
     assert (done.returncode, done.stdout) == (0, "ok\nout\n"), done.stderr
+
+
+@pytest.mark.parametrize("runtime", runtime_params())
+def test_cli_record_then_lint(tmp_path: Path, runtime: str) -> None:
+    from ringfence.cli.main import main
+
+    if runtime == "crun":
+        pytest.skip("the CLI runs crun without the test's mount-namespace wrapper")
+    bundle = busybox_bundle(tmp_path / "b", ["/bin/sh", "-c", WORKLOAD])
+    out = tmp_path / "profile.json"
+    assert main(["seccomp", "record", "--runtime", runtime, "-o", str(out), str(bundle)]) == 0
+    assert main(["seccomp", "lint", str(out)]) == 0
+    set_config(bundle, _seccomp(json.loads(out.read_text())))
+    done = run_bundle(bundle, runtime)
+    assert (done.returncode, done.stdout) == (0, "ok\nout\n"), done.stderr
+    allow = tmp_path / "allow.json"
+    allow.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW"}))
+    assert main(["seccomp", "lint", str(allow)]) == 1
+    assert main(["seccomp", "lint", str(tmp_path / "missing.json")]) == 2

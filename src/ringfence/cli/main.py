@@ -12,9 +12,11 @@ from ringfence.cli.diff import baseline_group, diff_cmd
 from ringfence.cli.host import host_cmd
 from ringfence.cli.k8s import k8s_cmd
 from ringfence.cli.netpol import netpol_cmd
+from ringfence.cli.probe import probe_cmd
 from ringfence.cli.rbac import rbac_cmd
 from ringfence.cli.runtime import runtime_cmd
 from ringfence.cli.sbom import image_cmd, sbom_cmd
+from ringfence.cli.seccomp import seccomp_group
 from ringfence.cli.trust import TRUST_COMMANDS
 from ringfence.errors import Error
 
@@ -37,6 +39,8 @@ cli.add_command(host_cmd)
 cli.add_command(diff_cmd)
 cli.add_command(baseline_group)
 cli.add_command(runtime_cmd)
+cli.add_command(seccomp_group)
+cli.add_command(probe_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:

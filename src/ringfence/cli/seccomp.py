@@ -1,0 +1,71 @@
+"""``ringfence seccomp record|lint``: build a minimal profile by tracing, audit any profile."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ringfence.checks.engine import run_checks
+from ringfence.errors import EXIT_POLICY
+from ringfence.model.finding import Severity
+from ringfence.seccomp.lint import load_profile_facts
+from ringfence.seccomp.record import RUNTIME_TAILS, record_bundle, record_command
+from ringfence.seccomp.rules import SECCOMP_CHECKS
+
+SEVERITIES = ["low", "medium", "high", "critical"]
+
+
+@click.group("seccomp")
+def seccomp_group() -> None:
+    """Seccomp profiles: record one from a workload, lint any."""
+
+
+@seccomp_group.command("record")
+@click.option("--runtime", type=click.Choice(sorted(RUNTIME_TAILS)), default="runc",
+              show_default=True, help="Runtime whose post-filter syscalls to allow.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--timeout", type=float, default=60.0, show_default=True)
+@click.argument("target", nargs=-1, required=True)
+def record_cmd(runtime: str, output: Path | None, timeout: float,
+               target: tuple[str, ...]) -> None:
+    """Trace TARGET (an OCI bundle directory, run once with RUNTIME, or a command run on
+    this host) and write the OCI seccomp profile that lets it run."""
+    first = Path(target[0])
+    if len(target) == 1 and (first / "config.json").is_file():
+        rec = record_bundle(first, runtime, timeout=timeout)
+    else:
+        rec = record_command(list(target), runtime, timeout=timeout)
+    text = json.dumps(rec.profile(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if rec.unknown:
+        click.echo(f"note: dropped names this architecture lacks: {', '.join(rec.unknown)}",
+                   err=True)
+    if rec.exit_code != 0:
+        click.echo(f"note: the traced workload exited {rec.exit_code}", err=True)
+
+
+@seccomp_group.command("lint")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True)
+@click.argument("profile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def lint_cmd(fmt: str, fail_on: str, profile: Path) -> None:
+    """Audit a seccomp profile (Docker/podman profile file, OCI linux.seccomp or a whole
+    config.json): default action, escape-class syscalls, architectures, unknown names."""
+    run = run_checks(SECCOMP_CHECKS, load_profile_facts(profile))
+    if fmt == "json":
+        click.echo(json.dumps({
+            "evaluated": list(run.evaluated),
+            "findings": [{"rule": f.rule_id, "severity": f.severity.name.lower(),
+                          "message": f.message, "location": f.location}
+                         for f in run.findings]}, indent=2))
+    else:
+        for f in run.findings:
+            click.echo(f"{f.severity.name:<8} {f.rule_id} {f.location}: {f.message}")
+        click.echo(f"{len(run.findings)} finding(s), {len(run.evaluated)} rule(s) evaluated")
+    if any(f.severity >= Severity.parse(fail_on) for f in run.findings):
+        raise click.exceptions.Exit(EXIT_POLICY)
