@@ -90,5 +90,7 @@ def test_cli_sbom_json(images_dir: Path, tmp_path: Path) -> None:
                  "--cache-dir", str(tmp_path / "c")])
     assert code == 0
     doc = json.loads(out.read_text())
-    assert doc["schema_version"] == "1.0" and len(doc["packages"]) == 88
+    from ringfence.report.json_report import SCHEMA_VERSION
+
+    assert doc["schema_version"] == SCHEMA_VERSION and len(doc["packages"]) == 88
     assert doc["distro"]["id"] == "debian" and doc["distro"]["version_id"] == "12"
