@@ -18,8 +18,8 @@ from ringfence.k8s.rbac.rules import RBAC_CHECKS
 from ringfence.k8s.rules.rules import K8S_CHECKS
 from ringfence.runtime.facts import load_case as runtime_case
 from ringfence.runtime.rules import RT_CHECKS
-from ringfence.secretscan.checks import SECRET_CHECKS
 from ringfence.seccomp.rules import SECCOMP_CHECKS
+from ringfence.secretscan.checks import SECRET_CHECKS
 from ringfence.trust.rules import TRUST_CHECKS
 from tests.unit.host.case_loader import load_host_case
 from tests.unit.imageconfig.cases import image_case, secret_case
