@@ -29,6 +29,15 @@ _ACTIONS: Final = {
     "SCMP_ACT_LOG": "LOG", "SCMP_ACT_NOTIFY": "USER_NOTIF",
 }
 _U64: Final = 0xFFFFFFFFFFFFFFFF
+# Docker/podman profiles name arches in includes/excludes as Go's GOARCH ("amd64"), libseccomp
+# as SCMP_ARCH_*; both spellings of one architecture are the same arch here
+_ARCH_ALIASES: Final = {
+    "SCMP_ARCH_X86_64": ("amd64", "x86_64"), "SCMP_ARCH_X86": ("x86", "386", "i386"),
+    "SCMP_ARCH_X32": ("x32",), "SCMP_ARCH_AARCH64": ("arm64", "aarch64"),
+    "SCMP_ARCH_ARM": ("arm",), "SCMP_ARCH_PPC64LE": ("ppc64le",),
+    "SCMP_ARCH_S390X": ("s390x",), "SCMP_ARCH_S390": ("s390",),
+    "SCMP_ARCH_RISCV64": ("riscv64",),
+}
 
 
 class ProfileError(ValueError):
@@ -100,11 +109,20 @@ def _selected(entry: Mapping[str, Any], have: frozenset[str], arch: str) -> bool
     need = set(capnames.normalize_all(inc.get("caps") or ()))
     if need and not need <= have:
         return False
-    if inc.get("arches") and arch not in inc["arches"]:
+    names = _arch_names(arch)
+    if inc.get("arches") and not names & set(inc["arches"]):
         return False
     if set(capnames.normalize_all(exc.get("caps") or ())) & have:
         return False
-    return not (exc.get("arches") and arch in exc["arches"])
+    return not (exc.get("arches") and names & set(exc["arches"]))
+
+
+def _arch_names(arch: str) -> frozenset[str]:
+    """Every spelling of ``arch`` (libseccomp's SCMP_ARCH_* and Docker's GOARCH names)."""
+    for scmp, aliases in _ARCH_ALIASES.items():
+        if arch == scmp or arch in aliases:
+            return frozenset((scmp, *aliases))
+    return frozenset((arch,))
 
 
 def _rule(entry: Mapping[str, Any], default_errno: int) -> SyscallRule:
