@@ -20,6 +20,7 @@ from ringfence.runtime.facts import load_case as runtime_case
 from ringfence.runtime.rules import RT_CHECKS
 from ringfence.seccomp.rules import SECCOMP_CHECKS
 from ringfence.secretscan.checks import SECRET_CHECKS
+from ringfence.trust.provenance_rules import PROVENANCE_CHECKS
 from ringfence.trust.rules import TRUST_CHECKS
 from tests.unit.host.case_loader import load_host_case
 from tests.unit.imageconfig.cases import image_case, secret_case
@@ -27,6 +28,7 @@ from tests.unit.k8s.cases import k8s_case
 from tests.unit.k8s.rbac.cases import rbac_case
 from tests.unit.seccomp.cases import seccomp_case
 from tests.unit.trust.cases import trust_case
+from tests.unit.trust.provenance_cases import provenance_case
 
 CASES = Path(__file__).parent / "cases"
 
@@ -41,4 +43,5 @@ DOMAINS: list[tuple[str, Sequence[Check[Any]], Loader]] = [
     ("trust", TRUST_CHECKS, trust_case),
     ("seccomp", SECCOMP_CHECKS, seccomp_case),
     ("runtime", RT_CHECKS, runtime_case),
+    ("provenance", PROVENANCE_CHECKS, provenance_case),
 ]

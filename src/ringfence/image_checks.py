@@ -1,9 +1,11 @@
 """Ring-1 checks of a scanned image: image-config rules (IMAGE_CHECKS) and secret rules
-(SECRET_CHECKS) over facts gathered from a ScanResult. No I/O beyond what the scan did."""
+(SECRET_CHECKS) over facts gathered from a ScanResult. No I/O beyond what the scan did.
+Provenance rules (PROVENANCE_CHECKS) gather their own facts: trust/provenance.py."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from ringfence.checks.engine import CheckRun, run_checks
 from ringfence.imageconfig.facts import image_facts
@@ -16,8 +18,11 @@ from ringfence.secretscan.allowlist import Allowlist
 from ringfence.secretscan.analyzer import SecretsAnalyzer
 from ringfence.secretscan.checks import SECRET_CHECKS, SecretFacts
 from ringfence.secretscan.config import scan_config
+from ringfence.trust.provenance import ProvenanceOptions, provenance_facts
+from ringfence.trust.provenance_rules import PROVENANCE_CHECKS
+from ringfence.trust.provenance_section import provenance_section
 
-SECRET, CONFIG = "secret", "config"
+SECRET, CONFIG, PROVENANCE = "secret", "config", "provenance"
 
 
 def analyzers_for(scanners: Collection[str],
@@ -34,7 +39,8 @@ def analyzers_for(scanners: Collection[str],
 def rules_for(scanners: Collection[str]) -> tuple[Rule, ...]:
     config = [c.rule for c in IMAGE_CHECKS] if CONFIG in scanners else []
     secret = [c.rule for c in SECRET_CHECKS] if SECRET in scanners else []
-    return (*config, *secret)
+    provenance = [c.rule for c in PROVENANCE_CHECKS] if PROVENANCE in scanners else []
+    return (*config, *secret, *provenance)
 
 
 def secret_facts(result: ScanResult, allowlist: Allowlist | None = None) -> SecretFacts:
@@ -53,3 +59,12 @@ def check_image(result: ScanResult, scanners: Collection[str] = (SECRET, CONFIG)
     return CheckRun(tuple(f for r in runs for f in r.findings),
                     tuple(e for r in runs for e in r.evaluated),
                     tuple(u for r in runs for u in r.unknowns))
+
+
+def check_provenance(result: ScanResult,
+                     options: ProvenanceOptions) -> tuple[CheckRun, dict[str, Any]]:
+    """IMG-210…214 findings and the provenance section of the report."""
+    facts, unknowns = provenance_facts(result, options)
+    run = run_checks(PROVENANCE_CHECKS, facts, result.target.name)
+    return (CheckRun(run.findings, run.evaluated, (*run.unknowns, *unknowns)),
+            provenance_section(facts))

@@ -37,7 +37,7 @@ def test_json_findings(image: tuple[str, list[str]], capsys: pytest.CaptureFixtu
     code, out = _run(capsys, "image", ref, "-f", "json", "--scanners", "secret,config")
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema_version"] == "1.2"
+    assert doc["schema_version"] == "1.3"
     by_rule = {f["rule_id"]: f for f in doc["findings"]}
     assert {"IMG-001", "IMG-004", "IMG-012", "IMG-104", "IMG-105"} <= set(by_rule)
     assert "still retrievable" in by_rule["IMG-104"]["message"]

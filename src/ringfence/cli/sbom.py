@@ -14,9 +14,11 @@ from ringfence.cli.options import image_options, scan_options
 from ringfence.cli.progress import layer_progress
 from ringfence.cli.scanners import (
     add_findings,
+    add_provenance,
     allowlist,
     analyzers,
     findings_failed,
+    provenance_options,
     renderer,
     scanner_options,
 )
@@ -70,8 +72,11 @@ def sbom_cmd(ref: str, fmt: str | None, output: Path | None, **kw: Any) -> None:
 def image_cmd(ref: str, fmt: str | None, output: Path | None, db_path: Path | None,
               fail_on: str | None, max_db_age: float | None, vex_files: tuple[Path, ...],
               ignore_file: Path | None, ignore_unfixed: bool, severities: Any,
-              scanners: frozenset[str], secret_allowlist: Path | None, **kw: Any) -> None:
-    """Ring 1 report of REF: inventory, vulnerabilities, secrets and image-config findings.
+              scanners: frozenset[str], secret_allowlist: Path | None,
+              trusted_registries: tuple[str, ...], policy_path: Path | None,
+              registries_d: str | None, **kw: Any) -> None:
+    """Ring 1 report of REF: inventory, vulnerabilities, secrets, image-config and
+    provenance findings (history, OCI annotations, attestations, trust policy verdict).
 
     Exit codes: 0 ran and nothing at/over --fail-on; 1 --fail-on matched; 2 usage; 3 could
     not complete (including --fail-on without a usable database); 4 unknowns under --strict.
@@ -79,7 +84,9 @@ def image_cmd(ref: str, fmt: str | None, output: Path | None, db_path: Path | No
     chosen = filters(vex_files, ignore_file, ignore_unfixed, severities)
     path = db_path or default_path()
     allow = allowlist(secret_allowlist)
+    trust = provenance_options(trusted_registries, policy_path, registries_d, kw)
     result = add_findings(_scan(ref, analyzers(scanners, allow), **kw), scanners, allow)
+    result = add_provenance(result, scanners, trust)
     if "vuln" in scanners and (db_path is not None or path.is_file()):
         result = add_vulnerabilities(result, path, chosen, max_db_age)
     elif "vuln" in scanners:

@@ -1,5 +1,6 @@
-"""``ringfence image --scanners vuln,secret,config`` and ``--secret-allowlist``: which ring-1
-scanners run, their layer analyzers, and the findings they add to the result."""
+"""``ringfence image --scanners vuln,secret,config,provenance`` and ``--secret-allowlist``:
+which ring-1 scanners run, their layer analyzers, and the findings they add to the result.
+Provenance options: ``--trusted-registry`` (repeatable), ``--policy``, ``--registries-d``."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from typing import Any
 
 import click
 
-from ringfence.image_checks import analyzers_for, check_image, rules_for
+from ringfence.image_checks import analyzers_for, check_image, check_provenance, rules_for
 from ringfence.model.finding import Severity
 from ringfence.model.result import ScanResult
 from ringfence.report.interface import Renderer
 from ringfence.secretscan.allowlist import Allowlist
+from ringfence.trust.provenance import ProvenanceOptions
+from ringfence.trust.verify import VerifyOptions
 
-SCANNERS = ("vuln", "secret", "config")
+SCANNERS = ("vuln", "secret", "config", "provenance")
 
 
 def _parse(_ctx: click.Context, _param: click.Parameter, value: str) -> frozenset[str]:
@@ -33,6 +36,14 @@ def scanner_options(func: Callable[..., Any]) -> Callable[..., Any]:
                   callback=_parse, help="Comma-separated scanners to run.")
     @click.option("--secret-allowlist", type=click.Path(dir_okay=False, path_type=Path),
                   help="TOML allow-list of accepted secrets (rules, paths, fingerprints).")
+    @click.option("--trusted-registry", "trusted_registries", multiple=True,
+                  metavar="HOST[/PATH]", help="Registry or repository prefix images may come "
+                  "from (repeatable); others are IMG-210 findings.")
+    @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="containers-policy.json: its verdict is a finding (IMG-214) and its "
+                  "sigstoreSigned keys verify attestations (IMG-213).")
+    @click.option("--registries-d", type=click.Path(file_okay=False),
+                  help="registries.d directory (lookaside stores, sigstore attachments).")
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
@@ -55,6 +66,26 @@ def add_findings(result: ScanResult, scanners: frozenset[str],
     run = check_image(result, scanners, allow)
     return replace(result, findings=(*result.findings, *run.findings),
                    unknowns=tuple(sorted({*result.unknowns, *run.unknowns})))
+
+
+def add_provenance(result: ScanResult, scanners: frozenset[str],
+                   options: ProvenanceOptions) -> ScanResult:
+    """IMG-210…214 findings, plus the history/provenance section under analyses."""
+    if "provenance" not in scanners or result.image is None:
+        return result
+    run, section = check_provenance(result, options)
+    return replace(result, findings=(*result.findings, *run.findings),
+                   unknowns=tuple(sorted({*result.unknowns, *run.unknowns})),
+                   analyses=(*result.analyses, ("provenance", section)))
+
+
+def provenance_options(trusted: tuple[str, ...], policy_path: Path | None,
+                       registries_d: str | None, kw: dict[str, Any]) -> ProvenanceOptions:
+    from ringfence.trust.policy import load_policy
+
+    return ProvenanceOptions(
+        tuple(trusted), load_policy(policy_path) if policy_path else None,
+        VerifyOptions(registries_d, bool(kw.get("insecure_registry")), kw.get("authfile")))
 
 
 def renderer(fmt: str, scanners: frozenset[str], default: Callable[[str], Renderer]) -> Renderer:

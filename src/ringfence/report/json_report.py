@@ -13,7 +13,9 @@ from ringfence.model.unknown import Unknown
 # 1.1: "vulnerabilities" (matches, suppressed ones with "suppressed_by") and "db" (the
 # database that answered and its age; null when no database was used).
 # 1.2: "findings" (rule findings of the image-config and secret scanners; secrets redacted).
-SCHEMA_VERSION = "1.2"
+# 1.3: "provenance" (allow-list state, OCI annotations/labels, history, attestations, trust
+# policy verdict; null when the provenance scanner did not run).
+SCHEMA_VERSION = "1.3"
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
@@ -33,6 +35,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "findings": [{"rule_id": f.rule_id, "severity": f.severity.name.lower(),
                       "message": f.message, "location": f.location}
                      for f in result.findings],
+        "provenance": result.analysis("provenance"),
     }
 
 

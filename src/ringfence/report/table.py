@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ringfence.model.result import DbInfo, ScanResult
+from ringfence.report.provenance_table import render_provenance
 
 
 class TableRenderer:
@@ -56,6 +57,7 @@ class TableRenderer:
             console.print(table)
         _vulnerabilities(console, result, layer_no, self.show_suppressed)
         _findings(console, result)
+        render_provenance(console, result.analysis("provenance"))
         unknowns = len(set(inv.unknowns) | set(result.unknowns))
         console.print(f"{len(inv.packages)} packages, {unknowns} unknowns")
         if result.db is not None:

@@ -1,0 +1,57 @@
+"""The history/provenance section of the image table: allow-list state, OCI annotations
+and labels, who/what made each layer, attestations (builder, source) and the policy verdict.
+Reads the JSON-ready section the provenance scanner put in ScanResult.analyses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def render_provenance(console: Console, section: dict[str, Any] | None) -> None:
+    if not section:
+        return
+    allow = section.get("allow_list") or {}
+    console.print(f"trusted registries: {allow.get('state', '')}"
+                  + (f" ({allow['registry']})" if allow.get("registry") else ""))
+    for key, found in (section.get("oci") or {}).items():
+        console.print(f"  {key} = {found['value']} ({found['from']})")
+    _history(console, section.get("history") or [])
+    _attestations(console, section.get("attestations") or [])
+    policy = section.get("policy")
+    if policy is not None:
+        state = "accepted" if policy["allowed"] else "REJECTED"
+        console.print(f"trust policy: {state} (scope {policy['scope']})")
+        for r in policy["requirements"]:
+            console.print(f"  {r['type']}: {'ok' if r['accepted'] else 'no'} - {r['reason']}")
+    for note in section.get("notes") or []:
+        console.print(f"note: {note}")
+
+
+def _history(console: Console, history: list[dict[str, Any]]) -> None:
+    if not history:
+        return
+    table = Table(title=f"history ({len(history)})", title_justify="left")
+    for col in ("layer", "created", "author", "created_by"):
+        table.add_column(col, overflow="fold")
+    for h in history:
+        layer = "(empty)" if h["empty_layer"] else str(h["layer"])
+        table.add_row(layer, h["created"], h["author"], h["created_by"] or h["comment"])
+    console.print(table)
+
+
+def _attestations(console: Console, atts: list[dict[str, Any]]) -> None:
+    if not atts:
+        return
+    table = Table(title=f"attestations ({len(atts)})", title_justify="left")
+    for col in ("where", "predicate", "verified", "builder", "source", "revision"):
+        table.add_column(col, overflow="fold")
+    for a in atts:
+        verified = {True: "yes", False: f"NO: {a['problem']}", None: "not checked"}[
+            a["verified"]]
+        table.add_row(a["where"], a["predicate_type"] or a["problem"], verified,
+                      a["builder_id"] or "", a["source_repository"] or "",
+                      a["source_revision"] or "")
+    console.print(table)
