@@ -43,15 +43,21 @@ def _history(console: Console, history: list[dict[str, Any]]) -> None:
 
 
 def _attestations(console: Console, atts: list[dict[str, Any]]) -> None:
+    """One block of field/value rows per attestation (URLs stay on one line)."""
     if not atts:
         return
     table = Table(title=f"attestations ({len(atts)})", title_justify="left")
-    for col in ("where", "predicate", "verified", "builder", "source", "revision"):
+    for col in ("#", "field", "value"):
         table.add_column(col, overflow="fold")
-    for a in atts:
+    for n, a in enumerate(atts, 1):
         verified = {True: "yes", False: f"NO: {a['problem']}", None: "not checked"}[
             a["verified"]]
-        table.add_row(a["where"], a["predicate_type"] or a["problem"], verified,
-                      a["builder_id"] or "", a["source_repository"] or "",
-                      a["source_revision"] or "")
+        rows = [("where", a["where"]), ("predicate", a["predicate_type"] or a["problem"]),
+                ("verified", verified), ("builder", a["builder_id"]),
+                ("build type", a["build_type"]), ("source", a["source_repository"]),
+                ("revision", a["source_revision"]),
+                ("subjects", ", ".join(d for s in a["subjects"] for d in s["digests"]))]
+        for i, (name, value) in enumerate((r for r in rows if r[1]), 0):
+            table.add_row(str(n) if i == 0 else "", name, str(value),
+                          end_section=name == "subjects")
     console.print(table)
