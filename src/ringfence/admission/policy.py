@@ -37,8 +37,10 @@ from ringfence.trust.policy import load_policy as load_trust_policy
 
 LEVELS: Final = ("privileged", "baseline", "restricted")
 MAX_POLICY_BYTES: Final = 1 << 20
-# single-pod rules a policy may name: K8S-032 (registries) is driven by ``registries``
-RULE_IDS: Final = frozenset(c.rule.id for c in (*PSS_CHECKS, *WORKLOAD_CHECKS)) - {"K8S-032"}
+# single-pod rules a policy may name: K8S-032 is driven by ``registries``; K8S-035 needs the
+# pod's ServiceAccount object, which an admission request does not carry
+RULE_IDS: Final = frozenset(c.rule.id for c in (*PSS_CHECKS, *WORKLOAD_CHECKS)) - {
+    "K8S-032", "K8S-035"}
 _TOP: Final = ("pss", "rules", "registries", "trust", "vulnerabilities", "exemptions")
 
 
