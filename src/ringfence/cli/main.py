@@ -9,6 +9,7 @@ import click
 from ringfence import __version__
 from ringfence.cli.db import db_group
 from ringfence.cli.diff import baseline_group, diff_cmd
+from ringfence.cli.harden import harden_cmd
 from ringfence.cli.host import host_cmd
 from ringfence.cli.k8s import k8s_cmd
 from ringfence.cli.netpol import netpol_cmd
@@ -42,6 +43,7 @@ cli.add_command(baseline_group)
 cli.add_command(runtime_cmd)
 cli.add_command(seccomp_group)
 cli.add_command(probe_cmd)
+cli.add_command(harden_cmd)
 cli.add_command(webhook_group)
 
 

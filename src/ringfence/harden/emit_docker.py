@@ -26,7 +26,8 @@ def run_flags(plan: Plan, engine: str = "docker",
     flags = ["--read-only"]
     if engine == "podman":
         flags.append("--read-only-tmpfs=false")
-    flags += [f"--tmpfs={t.path}:{','.join(tmpfs_options(plan, t))}" for t in plan.tmpfs]
+    flags += [f"--tmpfs={t.path}:{','.join(tmpfs_options(plan, t, engine))}"
+              for t in plan.tmpfs]
     flags += ["--cap-drop=ALL", *(f"--cap-add={c}" for c in plan.cap_add),
               "--security-opt=no-new-privileges"]
     if seccomp_path is not None:

@@ -136,10 +136,14 @@ def make_plan(w: Workload, opts: HardenOptions = HardenOptions()) -> Plan:
                 opts.tmpfs_size, seccomp, (*notes, *tmp_notes))
 
 
-def tmpfs_options(plan: Plan, t: Tmpfs) -> list[str]:
-    """Mount options of one tmpfs: owned by the planned user (mode 0755), /tmp-like scratch
-    directories world-writable with the sticky bit."""
+def tmpfs_options(plan: Plan, t: Tmpfs, engine: str = "oci") -> list[str]:
+    """Mount options of one tmpfs: owned by the planned user, /tmp-like scratch directories
+    world-writable with the sticky bit, others 0755. The owner is always set because runc
+    gives a tmpfs the mode of the directory it covers when the image has one (a 0755 /tmp
+    of root would otherwise be read-only for the user; measured with runc 1.1.5). The kernel
+    and docker take ``uid=``/``gid=``; podman (4.3) rejects them and chowns with ``U``."""
     scratch = t.path in ("/tmp", "/var/tmp")  # noqa: S108
-    owner = ["mode=1777"] if scratch or plan.uid == 0 else [
-        "mode=0755", f"uid={plan.uid}", f"gid={plan.gid}"]
-    return ["rw", "nosuid", "nodev", "noexec", f"size={plan.tmpfs_size}", *owner]
+    owner = [] if plan.uid == 0 else ["U"] if engine == "podman" else [
+        f"uid={plan.uid}", f"gid={plan.gid}"]
+    mode = "mode=1777" if scratch else "mode=0755"
+    return ["rw", "nosuid", "nodev", "noexec", f"size={plan.tmpfs_size}", mode, *owner]

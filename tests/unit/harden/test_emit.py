@@ -39,14 +39,15 @@ def test_docker_flags() -> None:
     assert run_flags(plan, "docker", "/p/seccomp.json") == [
         "--read-only",
         "--tmpfs=/run:rw,nosuid,nodev,noexec,size=16m,mode=0755,uid=1000,gid=1000",
-        "--tmpfs=/tmp:rw,nosuid,nodev,noexec,size=16m,mode=1777",
-        "--tmpfs=/var/tmp:rw,nosuid,nodev,noexec,size=16m,mode=1777",
+        "--tmpfs=/tmp:rw,nosuid,nodev,noexec,size=16m,mode=1777,uid=1000,gid=1000",
+        "--tmpfs=/var/tmp:rw,nosuid,nodev,noexec,size=16m,mode=1777,uid=1000,gid=1000",
         "--cap-drop=ALL", "--cap-add=NET_BIND_SERVICE", "--security-opt=no-new-privileges",
         "--security-opt=seccomp=/p/seccomp.json", "--user=1000:1000", "--pids-limit=64",
         "--memory=268435456"]
     podman = run_flags(plan, "podman", None)
     assert podman[:2] == ["--read-only", "--read-only-tmpfs=false"]
     assert not any("seccomp" in f for f in podman)
+    assert "--tmpfs=/run:rw,nosuid,nodev,noexec,size=16m,mode=0755,U" in podman
     assert run_command(plan, "podman").splitlines()[-1].strip() == "example/img"
 
 
