@@ -17,6 +17,7 @@ from ringfence.cli.probe import probe_cmd
 from ringfence.cli.rbac import rbac_cmd
 from ringfence.cli.runtime import runtime_cmd
 from ringfence.cli.sbom import image_cmd, sbom_cmd
+from ringfence.cli.scan import scan_cmd
 from ringfence.cli.seccomp import seccomp_group
 from ringfence.cli.trust import TRUST_COMMANDS
 from ringfence.cli.webhook import webhook_group
@@ -43,6 +44,7 @@ cli.add_command(baseline_group)
 cli.add_command(runtime_cmd)
 cli.add_command(seccomp_group)
 cli.add_command(probe_cmd)
+cli.add_command(scan_cmd)
 cli.add_command(harden_cmd)
 cli.add_command(webhook_group)
 

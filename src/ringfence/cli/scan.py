@@ -1,0 +1,106 @@
+"""``ringfence scan``: every workload of manifests (or a live cluster) across the image,
+host and platform rings, as a defense-in-depth report. Exit codes: 0 ok, 1 a workload has a
+threat at depth below --fail-below, 2 usage, 3 could not complete, 4 rings not evaluated
+under --strict."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ringfence.errors import EXIT_POLICY, EXIT_UNKNOWNS, UsageError
+from ringfence.k8s.load import Manifests, load_paths
+from ringfence.scan import ScanOptions
+from ringfence.scan_all import ScanAllOptions, scan_all
+from ringfence.threats.document import depth_document
+
+
+def _manifests(paths: tuple[str, ...], kubeconfig: str | None) -> Manifests:
+    if bool(paths) == bool(kubeconfig):
+        raise UsageError("scan", "give --k8s PATH (repeatable) or --kubeconfig FILE")
+    if kubeconfig:
+        from ringfence.k8s.live import read_cluster  # loads the kubernetes client
+
+        return read_cluster(kubeconfig, None)
+    return load_paths(paths)
+
+
+def _image_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, ref = pair.partition("=")
+        if not sep or not name or not ref:
+            raise UsageError(pair, "--image-map takes NAME=REF (e.g. nginx:1.27=oci:/tmp/n)")
+        out[name] = ref
+    return out
+
+
+def _render(doc: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        from ringfence.report.depth_json import render_depth_json
+
+        return render_depth_json(doc)
+    if fmt == "sarif":
+        from ringfence.report.depth_sarif import render_depth_sarif
+
+        return json.dumps(render_depth_sarif(doc), indent=2) + "\n"
+    if fmt == "html":
+        from ringfence.report.html_report import render_depth_html
+
+        return render_depth_html(doc)
+    from ringfence.report.depth_table import render_depth_table
+
+    return render_depth_table(doc)
+
+
+@click.command("scan")
+@click.option("--k8s", "k8s_paths", multiple=True, help="Manifest file or directory.")
+@click.option("--kubeconfig", help="Read the workloads of this cluster instead.")
+@click.option("--host", "host_live", is_flag=True, help="Audit this machine as the host.")
+@click.option("--host-root", type=click.Path(path_type=Path), help="Audit a mounted host root.")
+@click.option("--runtime", is_flag=True, help="Include the runtime state of the containers.")
+@click.option("--live", is_flag=True, help="With --runtime: read running containers (/proc).")
+@click.option("--images-from", type=click.Choice(["manifests", "none"]), default="manifests",
+              show_default=True, help="Scan the images the manifests name, or none.")
+@click.option("--image-map", multiple=True, metavar="NAME=REF",
+              help="Scan REF (oci:DIR, docker-archive:FILE…) for manifest image NAME.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path),
+              help="Vulnerability database (without it the vulnerability control is not "
+                   "evaluated).")
+@click.option("--allowed-registry", "registries", multiple=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "sarif", "html"]),
+              default=None)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--fail-below", type=click.IntRange(0, 3), default=None,
+              help="Exit 1 when a threat of a workload is held by fewer rings.")
+@click.option("--strict", is_flag=True, help="Exit 4 when a ring was not evaluated.")
+def scan_cmd(k8s_paths: tuple[str, ...], kubeconfig: str | None, host_live: bool,
+             host_root: Path | None, runtime: bool, live: bool, images_from: str,
+             image_map: tuple[str, ...], db_path: Path | None, registries: tuple[str, ...],
+             fmt: str | None, output: Path | None, fail_below: int | None,
+             strict: bool) -> None:
+    """Defense in depth per workload: for each threat, which rings hold."""
+    if host_live and host_root is not None:
+        raise UsageError("scan", "give --host or --host-root, not both")
+    if runtime != live:
+        raise UsageError("scan", "--runtime needs --live (and --live needs --runtime)")
+    options = ScanAllOptions(
+        host_root="/" if host_live else (str(host_root) if host_root is not None else None),
+        runtime_live=runtime, images_from=images_from, image_map=_image_map(image_map),
+        scan=ScanOptions(), db_path=db_path, allowed_registries=registries)
+    doc = depth_document(scan_all(_manifests(k8s_paths, kubeconfig), options))
+    fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
+    text = _render(doc, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if fail_below is not None and any(t["depth"] < fail_below for w in doc["workloads"]
+                                      for t in w["threats"]):
+        raise click.exceptions.Exit(EXIT_POLICY)
+    if strict and doc["summary"]["not_evaluated_cells"]:
+        raise click.exceptions.Exit(EXIT_UNKNOWNS)

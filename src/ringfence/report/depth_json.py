@@ -1,0 +1,40 @@
+"""The depth report as JSON (schema ``ringfence.depth/1``) and the JSON Schema it follows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+RING_STATES: Final = ["holds", "fails", "not-evaluated", "no-control"]
+
+_STR: Final = {"type": "string"}
+_STRS: Final = {"type": "array", "items": _STR}
+_RING: Final = {"type": "object", "required": ["ring", "state", "reason"],
+                "properties": {"ring": {"enum": ["image", "host", "platform"]},
+                               "state": {"enum": RING_STATES}, "reason": _STR,
+                               "held": _STRS, "failed": _STRS, "unverified": _STRS}}
+_THREAT: Final = {"type": "object", "required": ["threat", "depth", "rings"],
+                  "properties": {"threat": _STR,
+                                 "depth": {"type": "integer", "minimum": 0, "maximum": 3},
+                                 "rings": {"type": "array", "items": _RING,
+                                           "minItems": 3, "maxItems": 3}}}
+DEPTH_SCHEMA: Final[dict[str, Any]] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["schema", "tool", "catalog_version", "threats", "workloads", "summary",
+                 "unknowns", "sources", "rules"],
+    "properties": {
+        "schema": {"const": "ringfence.depth/1"},
+        "threats": {"type": "array", "items": {
+            "type": "object", "required": ["id", "name", "techniques"],
+            "properties": {"techniques": {"type": "array", "minItems": 1, "items": {
+                "type": "string", "pattern": r"^T\d{4}(\.\d{3})?$"}}}}},
+        "workloads": {"type": "array", "items": {
+            "type": "object", "required": ["ref", "threats", "chains", "findings"],
+            "properties": {"threats": {"type": "array", "items": _THREAT}}}},
+    },
+}
+
+
+def render_depth_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
