@@ -13,6 +13,7 @@ an unparseable version is never a match by accident.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cmp_to_key
@@ -68,7 +69,23 @@ def listed(version: str, versions: tuple[str, ...], compare: Compare) -> bool:
     """``version`` is one of the enumerated ``versions`` (textually or by the scheme)."""
     if version in versions:
         return True
-    return any(compare(version, v) == 0 for v in versions)
+    key = getattr(compare, "key", None)
+    if key is None:
+        return any(compare(version, v) == 0 for v in versions)
+    return key(version) in _key_set(key, versions)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _key_set(key: Callable[[str], Any], versions: tuple[str, ...]) -> frozenset[Any]:
+    """Parsed keys of an advisory's version list (one parse per list, not per package);
+    entries the scheme cannot parse cannot equal a parseable installed version."""
+    out = set()
+    for v in versions:
+        try:
+            out.add(key(v))
+        except ValueError:  # InvalidVersion
+            continue
+    return frozenset(out)
 
 
 def evaluate(affected: Affected, version: str, compare: Compare) -> Verdict:

@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Final
+from types import ModuleType
+from typing import Any, Final
 
 from . import apk, cargo, dpkg, gem, golang, maven, pep440, rpm, semver
 
 Compare = Callable[[str, str], int]
+_CACHE = 1 << 17  # versions seen in one scan + the advisories they meet
+
+
+def _by_cached_key(module: ModuleType) -> Compare:
+    """Compare through an LRU-cached ``key``: matching meets the same installed and
+    advisory versions thousands of times, and parsing dominates otherwise."""
+    key: Callable[[str], Any] = functools.lru_cache(maxsize=_CACHE)(module.key)
+
+    @functools.wraps(module.compare)  # keeps the scheme's module and name visible
+    def compare(a: str, b: str) -> int:
+        if a == b:
+            key(a)  # still raise InvalidVersion for an unparseable version
+            return 0
+        ka, kb = key(a), key(b)
+        return int((ka > kb) - (ka < kb))
+
+    compare.key = key  # type: ignore[attr-defined]  # lets callers build sets of keys
+    return compare
+
+
+def _by_cached_pairs(module: ModuleType) -> Compare:
+    """Schemes whose keys are comparison wrappers (apk, Maven, RubyGems): cache pairs."""
+    cached: Compare = functools.lru_cache(maxsize=_CACHE)(module.compare)
+    return cached
+
+
+_DPKG, _RPM, _PEP440, _SEMVER = (_by_cached_key(m) for m in (dpkg, rpm, pep440, semver))
+_GO, _CARGO = _by_cached_key(golang), _by_cached_key(cargo)
+_APK, _MAVEN, _GEM = (_by_cached_pairs(m) for m in (apk, maven, gem))
 # Packagist (Composer) and Pub versions are semver-like: compared with npm semver rules;
 # Hex (Elixir) uses SemVer 2.0 proper: the cargo module. Documented approximations.
 _BY_BASE: Final[dict[str, Compare]] = {
-    "Debian": dpkg.compare, "Ubuntu": dpkg.compare,
-    "Alpine": apk.compare,
-    "AlmaLinux": rpm.compare, "Rocky Linux": rpm.compare, "Red Hat": rpm.compare,
-    "openSUSE": rpm.compare, "SUSE": rpm.compare, "Mageia": rpm.compare,
-    "PyPI": pep440.compare, "npm": semver.compare, "Go": golang.compare,
-    "crates.io": cargo.compare, "Maven": maven.compare, "RubyGems": gem.compare,
-    "Packagist": semver.compare, "Pub": semver.compare, "Hex": cargo.compare,
+    "Debian": _DPKG, "Ubuntu": _DPKG,
+    "Alpine": _APK,
+    "AlmaLinux": _RPM, "Rocky Linux": _RPM, "Red Hat": _RPM,
+    "openSUSE": _RPM, "SUSE": _RPM, "Mageia": _RPM,
+    "PyPI": _PEP440, "npm": _SEMVER, "Go": _GO,
+    "crates.io": _CARGO, "Maven": _MAVEN, "RubyGems": _GEM,
+    "Packagist": _SEMVER, "Pub": _SEMVER, "Hex": _CARGO,
 }
 
 
