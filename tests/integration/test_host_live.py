@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
     out = tmp_path_factory.mktemp("host") / "host.json"
-    code = main(["host", "-f", "json", "-o", str(out)])
+    code = main(["host", "--fail-on", "high", "-f", "json", "-o", str(out)])
     return code, json.loads(out.read_text())
 
 

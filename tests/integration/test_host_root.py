@@ -63,7 +63,7 @@ def build_root(root: Path) -> Path:
 def doc(tmp_path: Path) -> tuple[int, dict[str, Any], Path]:
     root = build_root(tmp_path / "root")
     out = tmp_path / "host.json"
-    code = main(["host", "--root", str(root), "-f", "json", "-o", str(out)])
+    code = main(["host", "--root", str(root), "--fail-on", "high", "-f", "json", "-o", str(out)])
     return code, json.loads(out.read_text()), root
 
 

@@ -108,11 +108,11 @@ def test_cli_record_then_lint(tmp_path: Path, runtime: str) -> None:
     bundle = busybox_bundle(tmp_path / "b", ["/bin/sh", "-c", WORKLOAD])
     out = tmp_path / "profile.json"
     assert main(["seccomp", "record", "--runtime", runtime, "-o", str(out), str(bundle)]) == 0
-    assert main(["seccomp", "lint", str(out)]) == 0
+    assert main(["seccomp", "lint", "--fail-on", "high", str(out)]) == 0
     set_config(bundle, _seccomp(json.loads(out.read_text())))
     done = run_bundle(bundle, runtime)
     assert (done.returncode, done.stdout) == (0, "ok\nout\n"), done.stderr
     allow = tmp_path / "allow.json"
     allow.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW"}))
-    assert main(["seccomp", "lint", str(allow)]) == 1
+    assert main(["seccomp", "lint", "--fail-on", "high", str(allow)]) == 1
     assert main(["seccomp", "lint", str(tmp_path / "missing.json")]) == 2

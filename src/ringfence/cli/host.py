@@ -22,10 +22,10 @@ SEVERITIES = ["low", "medium", "high", "critical"]
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default=None,
               help="Output format (default: table on a terminal, json otherwise).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True,
-              help="Exit 1 when a finding has this severity or higher.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Exit 1 when a finding has this severity or higher (as every command).")
 @click.option("--strict", is_flag=True, help="Exit 4 when some facts could not be read.")
-def host_cmd(root: Path | None, fmt: str | None, output: Path | None, fail_on: str,
+def host_cmd(root: Path | None, fmt: str | None, output: Path | None, fail_on: str | None,
              strict: bool) -> None:
     """Audit the container host: kernel, LSMs, sysctls, sshd, runtime configs, permissions."""
     doc = audit_host(str(root) if root is not None else "/")
@@ -40,8 +40,8 @@ def host_cmd(root: Path | None, fmt: str | None, output: Path | None, fail_on: s
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-    threshold = Severity.parse(fail_on)
-    if any(Severity.parse(x["severity"]) >= threshold for x in doc["findings"]):
+    if fail_on and any(Severity.parse(x["severity"]) >= Severity.parse(fail_on)
+                       for x in doc["findings"]):
         raise click.exceptions.Exit(EXIT_POLICY)
     if strict and doc["unknowns"]:
         raise click.exceptions.Exit(EXIT_UNKNOWNS)
