@@ -2,51 +2,60 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from ringfence import __version__
-from ringfence.cli.db import db_group
-from ringfence.cli.diff import baseline_group, diff_cmd
-from ringfence.cli.harden import harden_cmd
-from ringfence.cli.host import host_cmd
-from ringfence.cli.k8s import k8s_cmd
-from ringfence.cli.netpol import netpol_cmd
-from ringfence.cli.probe import probe_cmd
-from ringfence.cli.rbac import rbac_cmd
-from ringfence.cli.runtime import runtime_cmd
-from ringfence.cli.sbom import image_cmd, sbom_cmd
-from ringfence.cli.scan import scan_cmd
-from ringfence.cli.seccomp import seccomp_group
-from ringfence.cli.trust import TRUST_COMMANDS
-from ringfence.cli.webhook import webhook_group
 from ringfence.errors import Error
 
+# name -> (module, attribute): the one list of commands. Modules are imported only when
+# their command runs (or for --help), so `ringfence sbom` does not pay for uvicorn,
+# cryptography or the Kubernetes rules at start-up.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sbom": ("ringfence.cli.sbom", "sbom_cmd"),
+    "image": ("ringfence.cli.image", "image_cmd"),
+    "db": ("ringfence.cli.db", "db_group"),
+    "sign": ("ringfence.cli.trust", "sign_cmd"),
+    "verify": ("ringfence.cli.trust", "verify_cmd"),
+    "policy": ("ringfence.cli.trust", "policy_group"),
+    "key": ("ringfence.cli.trust", "key_group"),
+    "diff": ("ringfence.cli.diff", "diff_cmd"),
+    "baseline": ("ringfence.cli.diff", "baseline_group"),
+    "host": ("ringfence.cli.host", "host_cmd"),
+    "runtime": ("ringfence.cli.runtime", "runtime_cmd"),
+    "harden": ("ringfence.cli.harden", "harden_cmd"),
+    "seccomp": ("ringfence.cli.seccomp", "seccomp_group"),
+    "probe": ("ringfence.cli.probe", "probe_cmd"),
+    "k8s": ("ringfence.cli.k8s", "k8s_cmd"),
+    "rbac": ("ringfence.cli.rbac", "rbac_cmd"),
+    "netpol": ("ringfence.cli.netpol", "netpol_cmd"),
+    "scan": ("ringfence.cli.scan", "scan_cmd"),
+    "webhook": ("ringfence.cli.webhook", "webhook_group"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):  # pragma: no cover - a wiring mistake
+            raise TypeError(f"{module}.{attribute} is not a click command")
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ringfence")
 def cli() -> None:
     """ringfence: defense in depth for containers — image, host and platform rings."""
-
-
-cli.add_command(sbom_cmd)
-for _command in TRUST_COMMANDS:
-    cli.add_command(_command)
-cli.add_command(image_cmd)
-cli.add_command(rbac_cmd)
-cli.add_command(netpol_cmd)
-cli.add_command(db_group)
-cli.add_command(k8s_cmd)
-cli.add_command(host_cmd)
-cli.add_command(diff_cmd)
-cli.add_command(baseline_group)
-cli.add_command(runtime_cmd)
-cli.add_command(seccomp_group)
-cli.add_command(probe_cmd)
-cli.add_command(scan_cmd)
-cli.add_command(harden_cmd)
-cli.add_command(webhook_group)
 
 
 def main(argv: list[str] | None = None) -> int:
