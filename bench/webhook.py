@@ -7,9 +7,12 @@ so client or server queueing shows up in p99. Half the requests carry a complian
 privileged pod: every response is checked, and a privileged pod allowed is a failure.
 
 Above ~100 requests/s the Python generator saturates a 2-core machine before the server
-does; when Debian's ``wrk`` is installed the same rates are also driven by wrk.
+does; when Debian's ``wrk`` is installed the same rates are also driven by wrk on one
+schedule shared by its connections (``wrk_script``: Poisson arrivals, and bursts of one
+request per connection at once), the same two bodies, every answer checked.
 
     python bench/webhook.py [--rates 100,500] [--seconds 5] [--max-concurrency 64]
+                            [--fail-closed] [--arrivals poisson,burst]
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from tests.integration.webhook_support import free_port, make_tls, review
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "k8s"
 POLICY = "pss: {enforce: baseline, audit: restricted}\n"
+OK_UID, BAD_UID = "bench-compliant", "bench-privileged"
 PRIVILEGED = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad"}, "spec": {
     "containers": [{"name": "c", "image": "x:1", "securityContext": {"privileged": True}}]}}
 
@@ -86,28 +90,116 @@ async def run_rate(url: str, ctx: Any, rate: int, seconds: float) -> dict[str, A
             "max_ms": round(latencies[-1] * 1000, 2) if latencies else None, **outcome}
 
 
-def run_wrk(url: str, rate: int, seconds: float, tmp: Path) -> dict[str, Any]:
-    """Debian's wrk (C, TLS) paced to ``rate``: each of 10 connections waits 10/rate s
-    between requests (wrk's ``delay()``), so the client is not the bottleneck that the
-    Python generator becomes above ~100 requests/s on 2 cores. Compliant body only."""
-    conns = 10
-    script = tmp / "post.lua"
-    body = json.dumps(json.dumps(review(compliant())))  # a Lua string literal
-    script.write_text("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = "
-                      f"\"application/json\"\nwrk.body = {body}\n"
-                      f"function delay() return {conns * 1000 / rate:.3f} end\n")
-    out = subprocess.run(["wrk", "-t1", f"-c{conns}", f"-d{seconds:g}s", "--latency", "-s",
-                          str(script), f"{url}/validate"], capture_output=True, text=True,
-                         check=True).stdout
-    def ms(label: str) -> float:
-        value = out.split(label, 1)[1].split()[0]
-        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-        unit = next(u for u in ("us", "ms", "s") if value.endswith(u))
-        return round(float(value.removesuffix(unit)) * scale[unit], 2)
+WRK_LUA = """\
+local ffi = require("ffi")  -- wrk embeds LuaJIT: a monotonic clock for the schedule
+ffi.cdef[[typedef struct { long tv_sec; long tv_nsec; } rf_timespec;
+int clock_gettime(int clk, rf_timespec *ts);]]
+local ts = ffi.new("rf_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+local bodies, reqs, sent, slot, claimed = {OK_BODY, BAD_BODY}, {}, 0, nil, 0
+local arrivals, interval, burst = ARRIVALS, INTERVAL_MS, CONNECTIONS
+late, late_max_ms, allowed, denied, bad_allowed, ok_denied, other = 0, 0, 0, 0, 0, 0, 0
+function init(args)
+  for i, b in ipairs(bodies) do
+    reqs[i] = wrk.format("POST", nil, {["Content-Type"] = "application/json"}, b)
+  end
+end
+function request()
+  sent = sent + 1
+  return reqs[sent % 2 + 1]
+end
+local function gap()  -- from one arrival to the next (math.random unseeded: same every run)
+  claimed = claimed + 1
+  if arrivals == "poisson" then return -math.log(1 - math.random()) * interval end
+  if arrivals == "burst" then return claimed % burst == 0 and burst * interval or 0 end
+  return interval
+end
+function delay()  -- the next free slot of one shared schedule, whichever connection asks
+  local now = now_ms()
+  slot = (slot or now) + gap()
+  if slot < now then
+    late, late_max_ms = late + 1, math.max(late_max_ms, now - slot)
+    return 0
+  end
+  return slot - now
+end
+function response(status, headers, body)
+  if status ~= 200 then other = other + 1; return end
+  local ok = body:find('"allowed":true', 1, true) ~= nil
+  if ok then allowed = allowed + 1 else denied = denied + 1 end
+  if ok and body:find(BAD_UID, 1, true) then bad_allowed = bad_allowed + 1 end
+  if not ok and body:find(OK_UID, 1, true) then ok_denied = ok_denied + 1 end
+end
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function done(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    io.write(string.format("ringfence: %d %.3f %d %d %d %d %d\\n", t:get("late"),
+      t:get("late_max_ms"), t:get("allowed"), t:get("denied"), t:get("bad_allowed"),
+      t:get("ok_denied"), t:get("other")))
+  end
+end
+"""
+WRK_CONNECTIONS = 10
+WRK_COUNTS = ("late", "late_max_ms", "allowed", "denied", "bad_allowed", "ok_denied",
+              "non_200")
 
-    return {"rate": rate, "generator": "wrk", "throughput": float(
-        out.split("Requests/sec:")[1].split()[0]), "p50_ms": ms(" 50%"), "p99_ms": ms(" 99%"),
-        "non_2xx": out.count("Non-2xx")}
+
+def _lua_string(text: str) -> str:
+    level = next(n for n in range(1, 64) if f"]{'=' * n}]" not in text)
+    return f"[{'=' * level}[{text}]{'=' * level}]"
+
+
+def wrk_script(rate: int, arrivals: str = "poisson") -> str:
+    """wrk's Lua: half compliant, half privileged reviews (fixed uids, so every answer is
+    checked against what it was asked), paced to ``rate`` by one schedule shared by the
+    connections: ``delay()`` waits for the next slot instead of a fixed gap after each
+    answer, so the offered rate stays ``rate`` whatever the latency. Arrivals are
+    ``poisson`` (exponential gaps, as independent API-server calls), ``uniform`` (evenly
+    spaced) or ``burst`` (one request per connection at once, every connections/rate s, as
+    a rollout creating many pods). A slot found already past (every connection busy:
+    client-side queueing that wrk's latency would not show, i.e. coordinated omission) is
+    counted in ``late``."""
+    bodies = {uid: json.dumps(review(obj, uid=uid), separators=(",", ":"))
+              for uid, obj in ((OK_UID, compliant()), (BAD_UID, PRIVILEGED))}
+    return (WRK_LUA.replace("OK_BODY", _lua_string(bodies[OK_UID]))
+            .replace("BAD_BODY", _lua_string(bodies[BAD_UID]))
+            .replace("OK_UID", json.dumps(OK_UID)).replace("BAD_UID", json.dumps(BAD_UID))
+            .replace("INTERVAL_MS", f"{1000 / rate:.6f}").replace("ARRIVALS", json.dumps(arrivals))
+            .replace("CONNECTIONS", str(WRK_CONNECTIONS)))
+
+
+def run_wrk(url: str, rate: int, seconds: float, tmp: Path,
+            arrivals: str = "poisson") -> dict[str, Any]:
+    """Debian's wrk (C, TLS) over 10 keep-alive connections at ``rate`` (``wrk_script``):
+    the client is not the bottleneck that the Python generator becomes above ~100
+    requests/s on 2 cores. Latency is wrk's, from each request's send."""
+    script = tmp / f"bench-{rate}-{arrivals}.lua"
+    script.write_text(wrk_script(rate, arrivals))
+    argv = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds:g}s", "--latency", "-s",
+            str(script), f"{url}/validate"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+
+    def after(label: str, index: int = 0) -> str:
+        return out.split(label, 1)[1].split()[index]
+
+    counts = out.split("ringfence:", 1)[1].split()[:len(WRK_COUNTS)]
+    return {"rate": rate, "generator": f"wrk-{arrivals}",
+            "throughput": float(after("Requests/sec:")),
+            "p50_ms": _ms(after(" 50%")), "p99_ms": _ms(after(" 99%")),
+            "max_ms": _ms(after("Latency", 2)),  # Latency: avg, stdev, max
+            **{k: (float(v) if "." in v else int(v)) for k, v in zip(WRK_COUNTS, counts,
+                                                                      strict=True)}}
+
+
+def _ms(value: str) -> float:
+    """A wrk duration ("812.00us", "3.21ms", "1.02s") in milliseconds."""
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    unit = next(u for u in ("us", "ms", "s") if value.endswith(u))
+    return round(float(value.removesuffix(unit)) * scale[unit], 2)
 
 
 def start_server(tmp: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
@@ -136,6 +228,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--max-concurrency", type=int, default=64)
     parser.add_argument("--fail-closed", action="store_true")
+    parser.add_argument("--arrivals", default="poisson,burst",
+                        help="wrk arrival models: poisson, uniform, burst (comma-separated)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_server(Path(tmp), args)
@@ -144,7 +238,8 @@ def main() -> int:
             results = [asyncio.run(run_rate(url, ctx, int(r), args.seconds))
                        for r in args.rates.split(",")]
             if shutil.which("wrk"):
-                results += [run_wrk(url, int(r), args.seconds, Path(tmp))
+                results += [run_wrk(url, int(r), args.seconds, Path(tmp), arrivals)
+                            for arrivals in args.arrivals.split(",")
                             for r in args.rates.split(",")]
         finally:
             proc.terminate()

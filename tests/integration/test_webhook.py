@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +24,14 @@ import yaml
 from ringfence.admission.app import WebhookApp, WebhookConfig
 from ringfence.admission.evaluate import Decision, evaluate_pod
 from ringfence.admission.manifest import RESOURCES
-from ringfence.admission.policy import loads_policy
+from ringfence.admission.policy import TrustSettings, loads_policy
 from ringfence.admission.review import POD_KINDS, ReviewRequest
-from ringfence.admission.server import policy_evaluator
+from ringfence.admission.server import policy_evaluator, webhook_app
 from ringfence.k8s.facts import facts_from_objects
 from ringfence.k8s.load import load_bytes, load_paths
 from ringfence.k8s.podview import pod_view
 from ringfence.k8s.rules.pss import pss_level
+from ringfence.trust.policy import loads_policy as loads_trust
 from tests.integration.webhook_support import Tls, free_port, make_tls, review, running
 
 POLICY = """\
@@ -308,3 +312,78 @@ def test_manifest_parses_and_is_consistent(tls: Tls, fail_closed: bool) -> None:
     assert pod is not None and pss_level(pod) == "restricted"
     restricted = loads_policy("pss: {enforce: restricted}\nrules: {deny: [K8S-036, K8S-034]}")
     assert evaluate_pod(restricted, pod).allowed
+
+
+def _recording(threads: list[str]) -> Any:
+    real = policy_evaluator(loads_policy(POLICY))
+
+    def evaluate(review: ReviewRequest) -> Decision | None:
+        threads.append(threading.current_thread().name)
+        return real(review)
+
+    return evaluate
+
+
+def test_inline_evaluation_on_the_event_loop(tls: Tls) -> None:
+    """A policy without signature lookups is evaluated on the event loop (no worker thread)
+    with the same answers; a body above ``inline_max_bytes`` still goes to a worker."""
+    assert webhook_app(loads_policy(POLICY), WebhookConfig()).inline
+    threads: list[str] = []
+    app = WebhookApp(_recording(threads), WebhookConfig(fail_closed=True, inline_max_bytes=4096),
+                     inline=True)
+    big = copy.deepcopy(COMPLIANT)
+    big["metadata"]["annotations"] = {"note": "a" * 4096}
+    with running(app, tls) as url, httpx.Client(verify=tls.context()) as client:
+        denied = _post(client, url, review(PRIVILEGED))
+        allowed = _post(client, url, review(COMPLIANT))
+        big_allowed = _post(client, url, review(big))
+        big_denied = _post(client, url, review({**big, "spec": PRIVILEGED["spec"]}))
+    assert denied["allowed"] is False and denied["status"]["code"] == 403
+    assert "K8S-003" in denied["status"]["message"]
+    assert allowed["allowed"] is True and big_allowed["allowed"] is True
+    assert big_denied["allowed"] is False and "K8S-003" in big_denied["status"]["message"]
+    assert len(threads) == 4
+    assert not any(t.startswith("ringfence-admission") for t in threads[:2]), threads
+    assert all(t.startswith("ringfence-admission") for t in threads[2:]), threads
+
+
+@pytest.mark.parametrize("fail_closed", [True, False])
+def test_inline_failure_goes_through_the_fail_mode(tls: Tls, fail_closed: bool) -> None:
+    app = WebhookApp(_raising, WebhookConfig(fail_closed=fail_closed), inline=True)
+    with running(app, tls) as url, httpx.Client(verify=tls.context()) as client:
+        resp = _post(client, url, review(PRIVILEGED))
+    assert resp["allowed"] is not fail_closed
+    text = "RuntimeError: scan index corrupt"
+    if fail_closed:
+        assert resp["status"]["code"] == 500 and text in resp["status"]["message"]
+    else:
+        assert text in resp["warnings"][0] and "fail-open" in resp["warnings"][0]
+
+
+def test_signature_lookups_keep_the_worker_thread(tls: Tls) -> None:
+    """With ``trust`` the policy's evaluation may block on a registry: it runs in a worker
+    thread, and the real verifier failing against a closed port on 127.0.0.1 denies
+    (fail-closed) with the lookup named."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    trust = TrustSettings(loads_trust('{"default": [{"type": "reject"}]}'), None, 30.0)
+    policy = replace(loads_policy(POLICY), trust=trust)
+    app = webhook_app(policy, WebhookConfig(fail_closed=True, timeout_seconds=10))
+    assert not app.inline
+    pod = copy.deepcopy(COMPLIANT)
+    pod["spec"]["containers"][0]["image"] = f"127.0.0.1:{port}/app@sha256:{'ab' * 32}"
+    with running(app, tls) as url, httpx.Client(verify=tls.context(), timeout=15) as client:
+        resp = _post(client, url, review(pod))
+    assert resp["allowed"] is False and resp["status"]["code"] == 500
+    assert "signature lookup for 127.0.0.1:" in resp["status"]["message"]
+
+
+def test_every_real_workload_is_evaluated_inline_by_default(data_dir: Path) -> None:
+    """All 468 pod-running objects of shared/data/k8s fit under the default inline bound
+    (largest: argocd-server, 14 KB), so real reviews never take the worker-thread hop."""
+    loaded = load_paths([data_dir / "k8s"])
+    workloads = [o for o in loaded.objects if o.kind in POD_KINDS]
+    assert len(workloads) == 468
+    largest = max(len(json.dumps(review(_raw(o))).encode()) for o in workloads)
+    assert 14_000 < largest <= WebhookConfig().inline_max_bytes
