@@ -39,8 +39,7 @@ def _document(facts: K8sFacts, run: CheckRun) -> dict[str, Any]:
         "objects": len(facts.objects),
         "workloads": [{"ref": p.ref, "location": p.location, "pss": pss_level(p)}
                       for p in facts.pods],
-        "findings": [{"rule": f.rule_id, "severity": f.severity.name.lower(),
-                      "message": f.message, "location": f.location} for f in run.findings],
+        "findings": [f.to_dict() for f in run.findings],
         "evaluated": list(run.evaluated),
         "unknowns": [u.to_dict() for u in (*facts.unknowns, *run.unknowns)],
     }

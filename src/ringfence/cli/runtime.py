@@ -50,8 +50,7 @@ def _document(facts: RuntimeFacts, run: CheckRun) -> dict[str, Any]:
         "containers": [{"name": s.label, "id": s.id, "source": s.source,
                         "location": s.location} for s in facts.specs],
         "live": [_live_doc(c) for c in facts.live],
-        "findings": [{"rule": f.rule_id, "severity": f.severity.name.lower(),
-                      "message": f.message, "location": f.location} for f in run.findings],
+        "findings": [f.to_dict() for f in run.findings],
         "evaluated": list(run.evaluated),
         "unknowns": [u.to_dict() for u in (*facts.unknowns, *run.unknowns)],
     }

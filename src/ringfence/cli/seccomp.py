@@ -61,9 +61,7 @@ def lint_cmd(fmt: str, fail_on: str | None, profile: Path) -> None:
     if fmt == "json":
         click.echo(json.dumps({
             "evaluated": list(run.evaluated),
-            "findings": [{"rule": f.rule_id, "severity": f.severity.name.lower(),
-                          "message": f.message, "location": f.location}
-                         for f in run.findings]}, indent=2))
+            "findings": [f.to_dict() for f in run.findings]}, indent=2))
     else:
         for f in run.findings:
             click.echo(f"{f.severity.name:<8} {f.rule_id} {f.location}: {f.message}")

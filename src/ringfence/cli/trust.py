@@ -131,9 +131,8 @@ def lint_cmd(policy_path: str, fmt: str, fail_on: str) -> None:
     run = run_checks(TRUST_CHECKS, load_policy_facts(policy_path), policy_path)
     if fmt == "json":
         click.echo(json.dumps({"policy": policy_path, "evaluated": list(run.evaluated),
-                               "findings": [{"rule": f.rule_id, "severity": f.severity.name,
-                                             "location": f.location, "message": f.message}
-                                            for f in run.findings]}, indent=2))
+                               "findings": [f.to_dict() for f in run.findings]},
+                              indent=2))
     else:
         for f in run.findings:
             click.echo(f"{f.rule_id} {f.severity.name:<8} {f.location}\n    {f.message}")

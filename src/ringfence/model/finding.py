@@ -42,3 +42,8 @@ class Finding:
     message: str
     location: str
     severity: Severity
+
+    def to_dict(self) -> dict[str, str]:
+        """The one JSON shape of a finding, shared by every command's report."""
+        return {"rule": self.rule_id, "severity": self.severity.name.lower(),
+                "message": self.message, "location": self.location}
