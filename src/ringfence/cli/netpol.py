@@ -6,11 +6,12 @@ import json
 
 import click
 
-from ringfence.errors import EXIT_UNKNOWNS
+from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.k8s.load import load_paths
 from ringfence.k8s.netpol.connlist import Connection, connections, render
 from ringfence.k8s.netpol.evaluate import Network
 from ringfence.k8s.netpol.parse import build_cluster
+from ringfence.report.text import plain
 
 SCHEMA = "ringfence.netpol.matrix/1"
 
@@ -24,33 +25,35 @@ def netpol_cmd() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-n", "--namespace", default=None,
               help="Only connections with at least one end in NAMESPACE.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "connlist"]),
-              default="table", show_default=True,
-              help="connlist: netpol-analyzer's line format, diffable line by line.")
-@click.option("--strict", is_flag=True, help="Exit 4 when a document could not be read.")
-def matrix_cmd(paths: tuple[str, ...], namespace: str | None, fmt: str, strict: bool) -> None:
-    """Allowed connections between the workloads in PATHS (files or directories)."""
+@report_options(["table", "json", "connlist"],
+                fail_on_help="Accepted for the common contract; the matrix has no findings.")
+def matrix_cmd(paths: tuple[str, ...], namespace: str | None, report: ReportOptions) -> None:
+    """Allowed connections between the workloads in PATHS (files or directories).
+    connlist is netpol-analyzer's line format, diffable line by line."""
     manifests = load_paths(paths)
     cluster = build_cluster(manifests.objects)
     for unknown in manifests.unknowns:
-        click.echo(f"warning: {unknown.location}: {unknown.reason}", err=True)
+        report.note(f"warning: {plain(unknown.location)}: {plain(unknown.reason)}")
     for problem in cluster.problems:
-        click.echo(f"warning: {problem}", err=True)
+        report.note(f"warning: {plain(problem)}")
     conns = connections(Network(cluster), namespace)
+    fmt = report.format()
     if fmt == "connlist":
-        click.echo(render(conns), nl=False)
+        text = render(conns)
     elif fmt == "json":
-        click.echo(json.dumps({"schema": SCHEMA, "connections": [c.as_dict() for c in conns],
-                               "problems": list(cluster.problems)}, indent=2))
+        text = json.dumps({"schema": SCHEMA, "connections": [c.as_dict() for c in conns],
+                           "problems": list(cluster.problems),
+                           "unknowns": [u.to_dict() for u in manifests.unknowns]},
+                          indent=2) + "\n"
     else:
-        click.echo(_table(conns), nl=False)
-    if strict and manifests.unknowns:
-        raise click.exceptions.Exit(EXIT_UNKNOWNS)
+        text = _table(conns)
+    emit(text, report.output)
+    finish(report, severities=(), unknowns=len(manifests.unknowns))
 
 
 def _table(conns: list[Connection]) -> str:
     rows = [("SOURCE", "DESTINATION", "CONNECTIONS")]
-    rows += [(c.src, c.dst, str(c.conns)) for c in conns]
+    rows += [(plain(c.src), plain(c.dst), plain(c.conns)) for c in conns]
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
     return "".join(f"{a:<{w0}}  {b:<{w1}}  {c}\n" for a, b, c in rows)

@@ -7,19 +7,16 @@ from typing import Any
 
 import click
 
-from ringfence.errors import EXIT_POLICY, EXIT_UNKNOWNS, UsageError
+from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.errors import UsageError
 from ringfence.k8s.rbac.facts import RbacFacts, gather_paths
 from ringfence.k8s.rbac.graph import TARGETS, Path, paths_to
 from ringfence.k8s.rbac.request import parse_request
 from ringfence.k8s.rbac.whocan import Answer, who_can
+from ringfence.model.finding import Severity
+from ringfence.report.text import plain
 
-_files = click.option("-f", "--filename", "files", multiple=True, required=True,
-                      type=click.Path(exists=True), help="Manifest file or directory "
-                      "(repeatable; YAML/JSON, multi-document, List kinds).")
-_fmt = click.option("-o", "--format", "fmt", type=click.Choice(["text", "json"]),
-                    default="text", show_default=True)
-_strict = click.option("--strict", is_flag=True,
-                       help="Exit 4 when a document could not be read.")
+_files = click.argument("files", nargs=-1, required=True)
 
 
 @click.group("rbac")
@@ -27,18 +24,11 @@ def rbac_cmd() -> None:
     """RBAC: who can do what, and escalation paths to cluster-admin, nodes and secrets."""
 
 
-def _load(files: tuple[str, ...]) -> RbacFacts:
+def _load(files: tuple[str, ...], report: ReportOptions) -> RbacFacts:
     facts = gather_paths(files)
     for u in facts.unknowns:
-        click.echo(f"warning: {u.location}: {u.reason}", err=True)
+        report.note(f"warning: {plain(u.location)}: {plain(u.reason)}")
     return facts
-
-
-def _done(facts: RbacFacts, strict: bool, failed: bool = False) -> None:
-    if strict and facts.unknowns:
-        raise click.exceptions.Exit(EXIT_UNKNOWNS)
-    if failed:
-        raise click.exceptions.Exit(EXIT_POLICY)
 
 
 @rbac_cmd.command("who-can")
@@ -48,22 +38,32 @@ def _done(facts: RbacFacts, strict: bool, failed: bool = False) -> None:
 @click.option("--subresource", default="", help="Subresource (also RESOURCE/SUB).")
 @click.option("--name", "name", default="", help="A named object (resourceNames).")
 @_files
-@_fmt
-@_strict
+@report_options(["table", "json"],
+                fail_on_help="Accepted for the common contract: who-can has no findings.")
 def who_can_cmd(verb: str, resource: str, namespace: str, subresource: str, name: str,
-                files: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Subjects allowed to VERB RESOURCE (pods, pods/exec, deployments.apps, /healthz)."""
-    facts = _load(files)
+                files: tuple[str, ...], report: ReportOptions) -> None:
+    """Subjects allowed to VERB RESOURCE (pods, pods/exec, deployments.apps, /healthz),
+    from the RBAC objects in FILES (manifest files or directories)."""
+    facts = _load(files, report)
     answers = who_can(facts.index, parse_request(verb, resource, namespace, subresource,
                                                  name))
-    if fmt == "json":
-        click.echo(json.dumps([_answer_dict(a) for a in answers], indent=2))
+    if report.format() == "json":
+        text = json.dumps({"schema": "ringfence.rbac-who-can/1",
+                           "request": {"verb": verb, "resource": resource,
+                                       "subresource": subresource, "name": name,
+                                       "namespace": namespace},
+                           "answers": [_answer_dict(a) for a in answers],
+                           "unknowns": [u.to_dict() for u in facts.unknowns]},
+                          indent=2) + "\n"
     else:
+        lines = []
         for a in answers:
-            click.echo(f"{a.subject}\t{a.scope}")
-            for g in a.grants:
-                click.echo(f"    {g.why()}  [{g.binding.location}]")
-    _done(facts, strict)
+            lines.append(f"{plain(a.subject)}\t{plain(a.scope)}")
+            lines += [f"    {plain(g.why())}  [{plain(g.binding.location)}]"
+                      for g in a.grants]
+        text = "".join(f"{line}\n" for line in lines)
+    emit(text, report.output)
+    finish(report, severities=(), unknowns=len(facts.unknowns))
 
 
 def _answer_dict(a: Answer) -> dict[str, Any]:
@@ -80,26 +80,31 @@ def _answer_dict(a: Answer) -> dict[str, Any]:
               "cluster-admin, node and secrets).")
 @click.option("--include-trusted", is_flag=True,
               help="Also start from trusted control-plane identities.")
-@click.option("--fail", is_flag=True, help="Exit 1 when any path is found.")
 @_files
-@_fmt
-@_strict
-def paths_cmd(to: tuple[str, ...], include_trusted: bool, fail: bool,
-              files: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Shortest escalation paths, each edge with the binding, role and rule that grant it."""
+@report_options(["table", "json"], fail_on_help="Exit 1 when an escalation path is found "
+                "(every path is a critical finding, so any level matches).")
+def paths_cmd(to: tuple[str, ...], include_trusted: bool, files: tuple[str, ...],
+              report: ReportOptions) -> None:
+    """Shortest escalation paths in the RBAC objects of FILES (manifest files or
+    directories), each edge with the binding, role and rule that grant it."""
     if any(not t for t in to):
         raise UsageError("--to", "an empty target")
-    facts = _load(files)
+    facts = _load(files, report)
     found = paths_to(facts.graph, to or TARGETS, include_trusted)
-    if fmt == "json":
-        click.echo(json.dumps({t: [_path_dict(p) for p in ps] for t, ps in found.items()},
-                              indent=2))
+    if report.format() == "json":
+        text = json.dumps({"schema": "ringfence.rbac-paths/1",
+                           "paths": {t: [_path_dict(p) for p in ps] for t, ps in found.items()},
+                           "unknowns": [u.to_dict() for u in facts.unknowns]},
+                          indent=2) + "\n"
     else:
+        lines = []
         for target, paths in found.items():
-            click.echo(f"== paths to {target}: {len(paths)}")
-            for p in paths:
-                click.echo(f"{p}\n")
-    _done(facts, strict, fail and any(found.values()))
+            lines.append(f"== paths to {plain(target)}: {len(paths)}")
+            lines += [f"{plain(p, newlines=True)}\n" for p in paths]
+        text = "".join(f"{line}\n" for line in lines)
+    emit(text, report.output)
+    severities = [Severity.CRITICAL for ps in found.values() for _ in ps]
+    finish(report, severities=severities, unknowns=len(facts.unknowns))
 
 
 def _path_dict(p: Path) -> dict[str, Any]:

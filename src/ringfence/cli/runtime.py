@@ -4,21 +4,19 @@ live, what the kernel enforces for every container process (declared vs effectiv
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ringfence.checks.engine import CheckRun, run_checks
-from ringfence.errors import EXIT_POLICY, EXIT_UNKNOWNS, UsageError
-from ringfence.model.finding import Severity
+from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.errors import UsageError
+from ringfence.report.text import plain
 from ringfence.runtime.facts import RuntimeFacts
 from ringfence.runtime.live import STATE_ROOTS, LiveContainer, gather_live
 from ringfence.runtime.load import load_file
 from ringfence.runtime.rules import RT_CHECKS
-
-SEVERITIES = [s.name.lower() for s in Severity if s is not Severity.UNKNOWN]
 
 
 def _live_doc(c: LiveContainer) -> dict[str, Any]:
@@ -62,13 +60,14 @@ def _table(doc: dict[str, Any]) -> str:
     for c in doc["live"]:
         e = c["effective"]
         blocked = "unread" if e["blocked_syscalls"] is None else len(e["blocked_syscalls"])
-        lines.append(f"{c['id'][:12]} pid {c['pid']:<7} caps {len(e['cap_bnd']):>2} "
+        lines.append(f"{plain(c['id'][:12])} pid {c['pid']:<7} caps {len(e['cap_bnd']):>2} "
                      f"nnp {int(e['no_new_privs'])} seccomp {e['seccomp_mode']} "
                      f"blocked {blocked} ro-root {e['root_read_only']} "
                      f"host-ns {','.join(e['host_namespaces']) or '-'}")
-    lines += [f"{f['rule']}  {f['severity']:<8} {f['message']}  ({f['location']})"
-              for f in doc["findings"]]
-    lines += [f"UNKNOWN  {u['location']}: {u['reason']}" for u in doc["unknowns"]]
+    lines += [f"{f['rule']}  {f['severity']:<8} {plain(f['message'])}  "
+              f"({plain(f['location'])})" for f in doc["findings"]]
+    lines += [f"UNKNOWN  {plain(u['location'])}: {plain(u['reason'])}"
+              for u in doc["unknowns"]]
     return "\n".join(lines) + "\n"
 
 
@@ -89,21 +88,15 @@ def _facts(files: tuple[str, ...], live: bool, state_roots: tuple[str, ...]) -> 
               "declared config vs what /proc and the seccomp filter show.")
 @click.option("--state-root", "state_roots", multiple=True, help="Extra runc/crun state "
               "directory (--root of the runtime); repeatable.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default=None)
-@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 on a finding at or "
-              "above this severity.")
-@click.option("--strict", is_flag=True, help="Exit 4 when something could not be read.")
+@report_options(["table", "json"])
 def runtime_cmd(files: tuple[str, ...], live: bool, state_roots: tuple[str, ...],
-                fmt: str | None, fail_on: str | None, strict: bool) -> None:
+                report: ReportOptions) -> None:
     """Container runtime configs (docker/podman inspect JSON, OCI config.json, crictl inspect)
     and, with --live, the effective confinement of running containers. Exit codes: 0 ok,
     1 --fail-on matched, 2 usage, 3 could not complete, 4 unknowns under --strict."""
     facts = _facts(files, live, state_roots)
     run = run_checks(RT_CHECKS, facts)
     doc = _document(facts, run)
-    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
-    click.echo(json.dumps(doc, indent=2) + "\n" if fmt == "json" else _table(doc), nl=False)
-    if fail_on and any(f.severity >= Severity[fail_on.upper()] for f in run.findings):
-        raise click.exceptions.Exit(EXIT_POLICY)
-    if strict and doc["unknowns"]:
-        raise click.exceptions.Exit(EXIT_UNKNOWNS)
+    text = json.dumps(doc, indent=2) + "\n" if report.format() == "json" else _table(doc)
+    emit(text, report.output)
+    finish(report, severities=[f.severity for f in run.findings], unknowns=len(doc["unknowns"]))

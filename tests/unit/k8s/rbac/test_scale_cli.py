@@ -72,24 +72,25 @@ def test_cross_environment_and_rules_on_real_data(data_dir: Path) -> None:
 
 def test_cli_who_can_and_paths(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     goat = str(data_dir / "k8s" / "kubernetes-goat")
-    assert main(["rbac", "who-can", "list", "secrets", "-n", "big-monolith", "-f", goat]) == 0
+    assert main(["rbac", "who-can", "list", "secrets", "-n", "big-monolith", "-f", "table",
+                 goat]) == 0
     out = capsys.readouterr().out
     assert "ServiceAccount big-monolith/big-monolith-sa\tbig-monolith" in out
     assert "RoleBinding big-monolith/secret-reader-binding -> Role big-monolith/" \
            "secret-reader" in out
     assert main(["rbac", "who-can", "create", "pods", "--subresource", "exec", "-n",
-                 "big-monolith", "-f", goat]) == 0
+                 "big-monolith", "-f", "table", goat]) == 0
     out = capsys.readouterr().out
     assert "big-monolith-sa" not in out and "superadmin" in out
     calico = str(data_dir / "k8s" / "calico")
-    assert main(["rbac", "paths", "--to", "cluster-admin", "-f", calico]) == 0
+    assert main(["rbac", "paths", "--to", "cluster-admin", "-f", "table", calico]) == 0
     out = capsys.readouterr().out
     assert out.startswith("== paths to cluster-admin: 2\nServiceAccount tigera-operator/"
                           "tigera-operator\n  -> cluster-admin  (create clusterrolebindings")
-    assert main(["rbac", "paths", "--fail", "-f", calico]) == 1
-    assert main(["rbac", "paths", "--strict", "-f", goat]) == 4  # Chart.yaml, values.yaml
+    assert main(["rbac", "paths", "--fail-on", "low", calico]) == 1
+    assert main(["rbac", "paths", "--strict", goat]) == 4  # Chart.yaml, values.yaml
     capsys.readouterr()
-    assert main(["rbac", "paths", "-f", calico, "-o", "json", "--to", "cluster-admin"]) == 0
+    assert main(["rbac", "paths", calico, "-f", "json", "--to", "cluster-admin"]) == 0
     assert '"source": "ServiceAccount tigera-operator/tigera-operator"' in capsys.readouterr().out
 
 

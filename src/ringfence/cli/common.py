@@ -1,0 +1,111 @@
+"""The one report contract of every command that reports.
+
+Options (same names and defaults everywhere): ``-f/--format`` (default: ``table`` on a
+terminal, ``json`` otherwise), ``-o/--output FILE`` (see :mod:`ringfence.outputs`),
+``--fail-on SEV``, ``--strict`` and ``--quiet``.  Inputs are positional arguments.
+
+One exit decision, one precedence::
+
+    3  could not complete (an Error raised anywhere, or a gate that cannot be evaluated)
+    1  a finding at or over --fail-on
+    4  unknowns (or controls not evaluated) under --strict
+    0  otherwise
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ringfence.errors import EXIT_POLICY, EXIT_UNKNOWNS, Error
+from ringfence.model.finding import Severity
+from ringfence.outputs import write_output
+
+# one spelling of a severity on the command line: lower case, accepted in any case
+SEVERITY_CHOICES = ("unknown", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    fmt: str | None
+    output: Path | None
+    fail_on: str | None
+    strict: bool
+    quiet: bool
+
+    def format(self, default: str = "table") -> str:
+        """The chosen format; without ``-f``, ``default`` on a terminal and json otherwise."""
+        if self.fmt:
+            return self.fmt
+        return default if self.output is None and sys.stdout.isatty() else "json"
+
+    @property
+    def threshold(self) -> Severity | None:
+        return Severity.parse(self.fail_on) if self.fail_on else None
+
+    def note(self, text: str) -> None:
+        """A note for the user on stderr, unless ``--quiet``."""
+        if not self.quiet:
+            click.echo(text, err=True)
+
+
+def report_options(formats: Sequence[str], *, fail_on_help: str = "",
+                   strict_help: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the contract's options; the command receives them as ``report: ReportOptions``."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @click.option("-f", "--format", "fmt", type=click.Choice(list(formats)), default=None,
+                      help="Output format (default: table on a terminal, json otherwise).")
+        @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Write the report to FILE (atomically) instead of stdout.")
+        @click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES, case_sensitive=False),
+                      default=None, help=fail_on_help or "Exit 1 when a finding has this "
+                      "severity or higher.")
+        @click.option("--strict", is_flag=True, help=strict_help or "Exit 4 when something "
+                      "could not be read or evaluated.")
+        @click.option("-q", "--quiet", is_flag=True, help="No notes or progress on stderr.")
+        @functools.wraps(func)
+        def wrapper(*args: Any, fmt: str | None, output: Path | None, fail_on: str | None,
+                    strict: bool, quiet: bool, **kwargs: Any) -> Any:
+            opts = ReportOptions(fmt, output, fail_on.lower() if fail_on else None, strict,
+                                 quiet)
+            return func(*args, report=opts, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def emit(text: str, output: Path | None) -> None:
+    """The report to stdout, or to ``output``."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_output(output, text.encode("utf-8"))
+
+
+def finish(report: ReportOptions, *, severities: Iterable[Severity], unknowns: int,
+           cannot_gate: Error | None = None) -> None:
+    """Exit with the contract's precedence (3 > 1 > 4 > 0).
+
+    ``cannot_gate`` is the reason ``--fail-on`` cannot be evaluated (e.g. no vulnerability
+    database): with ``--fail-on`` it is exit 3, since "no findings" would be a lie.
+    """
+    threshold = report.threshold
+    if threshold is not None and cannot_gate is not None:
+        raise cannot_gate
+    if threshold is not None and any(s >= threshold for s in severities):
+        raise click.exceptions.Exit(EXIT_POLICY)
+    if report.strict and unknowns:
+        raise click.exceptions.Exit(EXIT_UNKNOWNS)
+
+
+def finding_severities(doc: dict[str, Any]) -> list[Severity]:
+    """Severities of the findings of a JSON document (``findings[].severity``)."""
+    return [Severity.parse(str(f.get("severity", ""))) for f in doc.get("findings", ())]
