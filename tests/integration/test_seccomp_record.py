@@ -115,4 +115,4 @@ def test_cli_record_then_lint(tmp_path: Path, runtime: str) -> None:
     allow = tmp_path / "allow.json"
     allow.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW"}))
     assert main(["seccomp", "lint", "--fail-on", "high", str(allow)]) == 1
-    assert main(["seccomp", "lint", str(tmp_path / "missing.json")]) == 2
+    assert main(["seccomp", "lint", str(tmp_path / "missing.json")]) == 3  # input: exit 3

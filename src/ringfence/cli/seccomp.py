@@ -8,13 +8,12 @@ from pathlib import Path
 import click
 
 from ringfence.checks.engine import run_checks
-from ringfence.errors import EXIT_POLICY
-from ringfence.model.finding import Severity
+from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.outputs import write_output
+from ringfence.report.text import plain
 from ringfence.seccomp.lint import load_profile_facts
 from ringfence.seccomp.record import RUNTIME_TAILS, record_bundle, record_command
 from ringfence.seccomp.rules import SECCOMP_CHECKS
-
-SEVERITIES = ["low", "medium", "high", "critical"]
 
 
 @click.group("seccomp")
@@ -41,7 +40,7 @@ def record_cmd(runtime: str, output: Path | None, timeout: float,
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text.encode())
     if rec.unknown:
         click.echo(f"note: dropped names this architecture lacks: {', '.join(rec.unknown)}",
                    err=True)
@@ -50,21 +49,22 @@ def record_cmd(runtime: str, output: Path | None, timeout: float,
 
 
 @seccomp_group.command("lint")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
-              help="Exit 1 when a finding has this severity or higher (as every command).")
-@click.argument("profile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def lint_cmd(fmt: str, fail_on: str | None, profile: Path) -> None:
+@report_options(["table", "json"])
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+def lint_cmd(report: ReportOptions, profile: Path) -> None:
     """Audit a seccomp profile (Docker/podman profile file, OCI linux.seccomp or a whole
     config.json): default action, escape-class syscalls, architectures, unknown names."""
     run = run_checks(SECCOMP_CHECKS, load_profile_facts(profile))
-    if fmt == "json":
-        click.echo(json.dumps({
+    if report.format() == "json":
+        text = json.dumps({
+            "schema": "ringfence.seccomp-lint/1", "profile": str(profile),
             "evaluated": list(run.evaluated),
-            "findings": [f.to_dict() for f in run.findings]}, indent=2))
+            "findings": [f.to_dict() for f in run.findings],
+            "unknowns": [u.to_dict() for u in run.unknowns]}, indent=2) + "\n"
     else:
-        for f in run.findings:
-            click.echo(f"{f.severity.name:<8} {f.rule_id} {f.location}: {f.message}")
-        click.echo(f"{len(run.findings)} finding(s), {len(run.evaluated)} rule(s) evaluated")
-    if fail_on and any(f.severity >= Severity.parse(fail_on) for f in run.findings):
-        raise click.exceptions.Exit(EXIT_POLICY)
+        lines = [f"{f.severity.name:<8} {f.rule_id} {plain(f.location)}: {plain(f.message)}"
+                 for f in run.findings]
+        lines.append(f"{len(run.findings)} finding(s), {len(run.evaluated)} rule(s) evaluated")
+        text = "".join(f"{line}\n" for line in lines)
+    emit(text, report.output)
+    finish(report, severities=[f.severity for f in run.findings], unknowns=len(run.unknowns))
