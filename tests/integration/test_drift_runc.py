@@ -78,7 +78,7 @@ def ran_container(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _changes(argv: list[str], out: Path) -> tuple[int, set[tuple[str, str, tuple[str, ...]]]]:
-    code = main([*argv, "-f", "json", "-o", str(out)])
+    code = main([*argv, "-f", "json", "-o", str(out), "--fail-on", "high"])
     doc = json.loads(out.read_text())
     assert doc["problems"] == []
     return code, {(c["path"], c["change"], tuple(c["attributes"])) for c in doc["changes"]}
