@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ringfence.checks.engine import run_checks
-from ringfence.errors import EXIT_POLICY, InputError, UsageError
+from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.errors import InputError, UsageError
 from ringfence.image.reference import parse_reference
 from ringfence.model.finding import Severity
+from ringfence.report.text import plain
 from ringfence.trust.evaluate import Verdict
 
 PASSPHRASE_ENV = "RINGFENCE_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
-SEVERITIES = ["low", "medium", "high", "critical"]
 
 
 def _passphrase(path: Path | None) -> bytes | None:
@@ -86,9 +88,10 @@ def _read(path: Path) -> bytes:
 @click.argument("ref")
 @click.option("--policy", "policy_path", required=True, type=click.Path(dir_okay=False),
               help="containers-policy.json(5) file.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@report_options(["table", "json"], fail_on_help="A rejection is a critical finding: verify "
+                "exits 1 when REF is rejected, whatever the level.")
 @_with_registry
-def verify_cmd(ref: str, policy_path: str, fmt: str, registries_d: str | None,
+def verify_cmd(ref: str, policy_path: str, report: ReportOptions, registries_d: str | None,
                insecure_registry: bool, authfile: str | None) -> None:
     """Evaluate the trust policy for REF as skopeo/podman would; exit 1 when rejected."""
     from ringfence.trust.policy import load_policy
@@ -96,20 +99,22 @@ def verify_cmd(ref: str, policy_path: str, fmt: str, registries_d: str | None,
 
     verdict = verify(parse_reference(ref), load_policy(policy_path),
                      VerifyOptions(registries_d, insecure_registry, authfile))
-    click.echo(_render_verdict(ref, verdict, fmt))
-    if not verdict.allowed:
-        raise click.exceptions.Exit(EXIT_POLICY)
+    emit(_render_verdict(ref, verdict, report.format()) + "\n", report.output)
+    gate = replace(report, fail_on=report.fail_on or "unknown")  # verify is a gate by itself
+    finish(gate, severities=[] if verdict.allowed else [Severity.CRITICAL], unknowns=0)
 
 
 def _render_verdict(ref: str, verdict: Verdict, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps({"reference": ref, "allowed": verdict.allowed, "scope": verdict.scope,
+        return json.dumps({"schema": "ringfence.verify/1", "reference": ref,
+                           "allowed": verdict.allowed, "scope": verdict.scope,
                            "requirements": [{"type": r.type, "accepted": r.accepted,
                                              "reason": r.reason, "signer": r.signer,
                                              "signed_reference": r.signed_reference}
                                             for r in verdict.results]}, indent=2)
-    lines = [f"{ref}: {'ALLOWED' if verdict.allowed else 'REJECTED'} (scope {verdict.scope})"]
-    lines += [f"  {'ok ' if r.accepted else 'NO '} {r.type}: {r.reason}"
+    lines = [f"{plain(ref)}: {'ALLOWED' if verdict.allowed else 'REJECTED'} "
+             f"(scope {plain(verdict.scope)})"]
+    lines += [f"  {'ok ' if r.accepted else 'NO '} {plain(r.type)}: {plain(r.reason)}"
               for r in verdict.results]
     return "\n".join(lines)
 
@@ -121,24 +126,25 @@ def policy_group() -> None:
 
 @policy_group.command("lint")
 @click.argument("policy_path", type=click.Path(dir_okay=False))
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="medium", show_default=True)
-def lint_cmd(policy_path: str, fmt: str, fail_on: str) -> None:
+@report_options(["table", "json"])
+def lint_cmd(policy_path: str, report: ReportOptions) -> None:
     """Holes in a trust policy, each with the attack it allows."""
     from ringfence.trust.lint import load_policy_facts
     from ringfence.trust.rules import TRUST_CHECKS
 
     run = run_checks(TRUST_CHECKS, load_policy_facts(policy_path), policy_path)
-    if fmt == "json":
-        click.echo(json.dumps({"policy": policy_path, "evaluated": list(run.evaluated),
-                               "findings": [f.to_dict() for f in run.findings]},
-                              indent=2))
+    if report.format() == "json":
+        text = json.dumps({"schema": "ringfence.policy-lint/1", "policy": policy_path,
+                           "evaluated": list(run.evaluated),
+                           "findings": [f.to_dict() for f in run.findings],
+                           "unknowns": [u.to_dict() for u in run.unknowns]}, indent=2) + "\n"
     else:
-        for f in run.findings:
-            click.echo(f"{f.rule_id} {f.severity.name:<8} {f.location}\n    {f.message}")
-        click.echo(f"{len(run.findings)} finding(s), {len(run.evaluated)} rules evaluated")
-    if any(f.severity >= Severity.parse(fail_on) for f in run.findings):
-        raise click.exceptions.Exit(EXIT_POLICY)
+        lines = [f"{f.rule_id} {f.severity.name:<8} {plain(f.location)}\n    {plain(f.message)}"
+                 for f in run.findings]
+        lines.append(f"{len(run.findings)} finding(s), {len(run.evaluated)} rules evaluated")
+        text = "".join(f"{line}\n" for line in lines)
+    emit(text, report.output)
+    finish(report, severities=[f.severity for f in run.findings], unknowns=len(run.unknowns))
 
 
 @click.group("key")
