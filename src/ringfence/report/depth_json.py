@@ -1,20 +1,30 @@
-"""The depth report as JSON (schema ``ringfence.depth/1``) and the JSON Schema it follows."""
+"""The depth report as JSON (schema ``ringfence.depth/2``) and the JSON Schema it follows."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, Final
 
-RING_STATES: Final = ["holds", "fails", "not-evaluated", "no-control"]
+RING_STATES: Final = ["holds", "fails", "partial", "not-evaluated", "no-control"]
 
 _STR: Final = {"type": "string"}
 _STRS: Final = {"type": "array", "items": _STR}
-_RING: Final = {"type": "object", "required": ["ring", "state", "reason"],
+_COUNT: Final = {"type": "integer", "minimum": 0}
+# controls: the ring's control groups for the threat (n); holding: those that hold (k);
+# evaluated: those that hold or fail. "partial" (k/n) never counts toward depth.
+_RING: Final = {"type": "object",
+                "required": ["ring", "state", "label", "controls", "holding", "evaluated",
+                             "reason"],
                 "properties": {"ring": {"enum": ["image", "host", "platform"]},
-                               "state": {"enum": RING_STATES}, "reason": _STR,
-                               "held": _STRS, "failed": _STRS, "unverified": _STRS}}
-_THREAT: Final = {"type": "object", "required": ["threat", "depth", "rings"],
+                               "state": {"enum": RING_STATES}, "label": _STR,
+                               "controls": _COUNT, "holding": _COUNT, "evaluated": _COUNT,
+                               "reason": _STR, "held": _STRS, "failed": _STRS,
+                               "unverified": _STRS}}
+_THREAT: Final = {"type": "object", "required": ["threat", "depth", "undecided", "rings"],
                   "properties": {"threat": _STR,
+                                 "undecided": {"type": "array",
+                                               "items": {"enum": ["image", "host",
+                                                                  "platform"]}},
                                  "depth": {"type": "integer", "minimum": 0, "maximum": 3},
                                  "rings": {"type": "array", "items": _RING,
                                            "minItems": 3, "maxItems": 3}}}
@@ -24,7 +34,15 @@ DEPTH_SCHEMA: Final[dict[str, Any]] = {
     "required": ["schema", "tool", "catalog_version", "threats", "workloads", "summary",
                  "unknowns", "sources", "rules"],
     "properties": {
-        "schema": {"const": "ringfence.depth/1"},
+        "schema": {"const": "ringfence.depth/2"},
+        "summary": {"type": "object",
+                    "required": ["workloads", "cells", "not_evaluated_cells",
+                                 "partial_cells", "undecided_cells", "open_chains"],
+                    "properties": {"cells": {"type": "object",
+                                             "properties": dict.fromkeys(RING_STATES, _COUNT),
+                                             "required": RING_STATES},
+                        "not_evaluated_cells": _COUNT, "partial_cells": _COUNT,
+                        "undecided_cells": _COUNT, "open_chains": _COUNT}},
         "threats": {"type": "array", "items": {
             "type": "object", "required": ["id", "name", "techniques"],
             "properties": {"techniques": {"type": "array", "minItems": 1, "items": {

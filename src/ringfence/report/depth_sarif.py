@@ -1,6 +1,7 @@
 """The depth report as SARIF 2.1.0: every attributed finding is a result (rules from the
 Rule metadata in the document), every ring that fails a threat is a result of a
-``DEPTH-<threat>`` rule, and not-evaluated rings are notifications (never hidden)."""
+``DEPTH-<threat>`` rule, and partial or not-evaluated rings are notifications (never
+hidden)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _results(doc: dict[str, Any], index: dict[str, int]) -> list[dict[str, Any]]
                 res["ruleIndex"] = index[f["rule_id"]]
             out.append(res)
         for t in w["threats"]:
-            states = {r["ring"]: r["state"] for r in t["rings"]}
+            states = {r["ring"]: r["label"] for r in t["rings"]}
             rid = f"DEPTH-{t['threat']}"
             out.append({"ruleId": rid, "ruleIndex": index[rid],
                         "level": "error" if t["depth"] == 0 else "warning"
@@ -53,12 +54,12 @@ def _results(doc: dict[str, Any], index: dict[str, int]) -> list[dict[str, Any]]
 
 
 def _notifications(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    seen = dict.fromkeys((w["ref"], r["ring"], r["reason"]) for w in doc["workloads"]
-                         for t in w["threats"] for r in t["rings"]
-                         if r["state"] == "not-evaluated")
-    return [{"level": "warning", "message": {"text": f"{ref}: {ring} ring not evaluated: "
-                                                     f"{reason}"}}
-            for ref, ring, reason in seen]
+    seen = dict.fromkeys((w["ref"], r["ring"], r["state"], r["reason"])
+                         for w in doc["workloads"] for t in w["threats"] for r in t["rings"]
+                         if r["state"] in ("not-evaluated", "partial"))
+    return [{"level": "warning", "message": {"text": f"{ref}: {ring} ring "
+                                                     f"{state.replace('-', ' ')}: {reason}"}}
+            for ref, ring, state, reason in seen]
 
 
 def render_depth_sarif(doc: dict[str, Any]) -> dict[str, Any]:

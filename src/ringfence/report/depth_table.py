@@ -9,7 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 MARK: Final = {"holds": "[green]holds[/]", "fails": "[red]fails[/]",
+               "partial": "[cyan]partial[/]",
                "not-evaluated": "[yellow]not evaluated[/]", "no-control": "[dim]—[/]"}
+
+
+def _mark(ring: dict[str, Any]) -> str:
+    if ring["state"] == "partial":
+        return f"[cyan]partial {ring['holding']}/{ring['controls']}[/]"
+    return MARK[ring["state"]]
 
 
 def _matrix(w: dict[str, Any]) -> Table:
@@ -18,8 +25,7 @@ def _matrix(w: dict[str, Any]) -> Table:
         table.add_column(col)
     for t in w["threats"]:
         rings = {r["ring"]: r for r in t["rings"]}
-        table.add_row(t["threat"], *(MARK[rings[n]["state"]] for n in ("image", "host",
-                                                                          "platform")),
+        table.add_row(t["threat"], *(_mark(rings[n]) for n in ("image", "host", "platform")),
                       f"{t['depth']}/3")
     return table
 

@@ -9,7 +9,8 @@ from typing import Any, Final
 
 RINGS: Final = ("image", "host", "platform")  # inner to outer
 RADII: Final = {"image": 30, "host": 52, "platform": 74}
-CELL: Final = {"holds": "holds", "fails": "fails", "not-evaluated": "not evaluated",
+CELL: Final = {"holds": "holds", "fails": "fails", "partial": "partial",
+               "not-evaluated": "not evaluated",
                "no-control": "—"}
 CSS: Final = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;background:#fff}
@@ -49,7 +50,7 @@ def _matrix(w: dict[str, Any]) -> str:
     for t in w["threats"]:
         rings = {r["ring"]: r for r in t["rings"]}
         cells = "".join(f"<td class='{rings[n]['state']}' title='{escape(rings[n]['reason'])}'>"
-                        f"{CELL[rings[n]['state']]}</td>" for n in RINGS)
+                        f"{escape(rings[n]['label'])}</td>" for n in RINGS)
         rows.append(f"<tr><td>{escape(t['threat'])}</td>{cells}<td>{t['depth']}/3</td></tr>")
     return "".join(rows) + "</table>"
 

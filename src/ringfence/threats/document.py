@@ -6,14 +6,20 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ringfence import __version__
-from ringfence.threats.model import Chain, DepthReport, RingResult, WorkloadDepth
+from ringfence.threats.model import Chain, DepthReport, RingResult, State, WorkloadDepth
 
-SCHEMA: Final = "ringfence.depth/1"
+# /2: ring state "partial" (undecided: some controls not evaluated), and per ring cell the
+# counts "controls" (n), "holding" (k), "evaluated", and "label" ("partial k/n")
+SCHEMA: Final = "ringfence.depth/2"
+STATES: Final = tuple(str(s) for s in State)
+UNDECIDED: Final = (State.PARTIAL, State.NOT_EVALUATED)  # what --strict refuses
 
 
 def _ring(r: RingResult) -> dict[str, Any]:
-    return {"ring": r.ring, "state": str(r.state), "reason": r.reason, "held": list(r.held),
-            "failed": list(r.failed), "unverified": list(r.unverified)}
+    return {"ring": r.ring, "state": str(r.state), "label": r.label,
+            "controls": r.controls, "holding": r.holding, "evaluated": r.evaluated,
+            "reason": r.reason, "held": list(r.held), "failed": list(r.failed),
+            "unverified": list(r.unverified)}
 
 
 def _chain(c: Chain) -> dict[str, Any]:
@@ -26,8 +32,9 @@ def _workload(w: WorkloadDepth) -> dict[str, Any]:
     return {
         "ref": w.ref, "namespace": w.namespace, "location": w.location,
         "images": list(w.images),
-        "threats": [{"threat": t.threat, "depth": t.depth, "rings": [_ring(r) for r in t.rings]}
-                    for t in w.threats],
+        "threats": [{"threat": t.threat, "depth": t.depth,
+                     "undecided": [r.ring for r in t.rings if r.state in UNDECIDED],
+                     "rings": [_ring(r) for r in t.rings]} for t in w.threats],
         "chains": [_chain(c) for c in w.chains],
         "findings": [{"rule_id": f.rule_id, "severity": f.severity.name.lower(),
                       "message": f.message, "location": f.location} for f in w.findings],
@@ -49,7 +56,12 @@ def depth_document(report: DepthReport) -> dict[str, Any]:
                    "references": list(r.references)}
                   for r in report.rules if r.id in used],
         "summary": {"workloads": len(report.workloads),
+                    "cells": {s: sum(1 for w in report.workloads for t in w.threats
+                                     for r in t.rings if str(r.state) == s) for s in STATES},
                     "not_evaluated_cells": report.not_evaluated(),
+                    "partial_cells": report.partial(),
+                    # --strict: a ring cell that is partial or not evaluated is undecided
+                    "undecided_cells": report.partial() + report.not_evaluated(),
                     "open_chains": sum(1 for w in report.workloads for c in w.chains
                                        if c.status == "open")},
         "unknowns": [u.to_dict() for u in report.unknowns],

@@ -1,5 +1,6 @@
-"""Depth results as frozen values: per workload and threat, each ring holds, fails, is not
-evaluated (with the reason) or has no control; depth counts the rings that hold."""
+"""Depth results as frozen values: per workload and threat, each ring holds, fails, is
+partial (some of its controls were not evaluated: undecided), is not evaluated (with the
+reason) or has no control; depth counts the rings that hold, and only those."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ringfence.model.unknown import Unknown
 class State(enum.StrEnum):
     HOLDS = "holds"
     FAILS = "fails"
+    PARTIAL = "partial"  # some controls hold, the others were not evaluated: undecided
     NOT_EVALUATED = "not-evaluated"
     NO_CONTROL = "no-control"  # the ring has no control for this threat
 
@@ -27,12 +29,26 @@ class ControlStatus:
 
 @dataclass(frozen=True, slots=True)
 class RingResult:
+    """One (threat, ring) cell. ``controls`` counts the ring's control groups for the threat
+    (a group of alternatives is one), ``holding`` those that hold, ``evaluated`` those that
+    hold or fail: "partial 3/5" is ``holding``/``controls``."""
+
     ring: str
     state: State
-    reason: str  # not evaluated: why; fails: the failing controls; holds: "" or partial note
+    reason: str  # not evaluated / partial: why; fails: the failing controls; holds: ""
     held: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     unverified: tuple[str, ...] = ()  # controls of the ring that were not evaluated
+    controls: int = 0
+    holding: int = 0
+    evaluated: int = 0
+
+    @property
+    def label(self) -> str:
+        """``partial 3/5`` for a partial ring, else the state in words."""
+        if self.state is State.PARTIAL:
+            return f"partial {self.holding}/{self.controls}"
+        return str(self.state).replace("-", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +63,10 @@ class ThreatDepth:
     @property
     def not_evaluated(self) -> tuple[str, ...]:
         return tuple(r.ring for r in self.rings if r.state is State.NOT_EVALUATED)
+
+    @property
+    def partial(self) -> tuple[str, ...]:
+        return tuple(r.ring for r in self.rings if r.state is State.PARTIAL)
 
     def ring(self, name: str) -> RingResult:
         return next(r for r in self.rings if r.ring == name)
@@ -97,3 +117,7 @@ class DepthReport:
     def not_evaluated(self) -> int:
         """How many (workload, threat, ring) cells were not evaluated."""
         return sum(len(t.not_evaluated) for w in self.workloads for t in w.threats)
+
+    def partial(self) -> int:
+        """How many (workload, threat, ring) cells are partial (undecided)."""
+        return sum(len(t.partial) for w in self.workloads for t in w.threats)

@@ -70,10 +70,14 @@ def _rules() -> list[Rule]:
 
 @pytest.mark.parametrize(("combine", "a", "b", "want"), [
     ("all", State.HOLDS, State.FAILS, State.FAILS),
-    ("all", State.HOLDS, State.NOT_EVALUATED, State.HOLDS),
+    ("all", State.HOLDS, State.NOT_EVALUATED, State.PARTIAL),  # undecided: never holds
+    ("all", State.HOLDS, State.HOLDS, State.HOLDS),
+    ("all", State.FAILS, State.NOT_EVALUATED, State.FAILS),
     ("all", State.NOT_EVALUATED, State.NOT_EVALUATED, State.NOT_EVALUATED),
     ("any", State.HOLDS, State.FAILS, State.HOLDS),
-    ("any", State.FAILS, State.NOT_EVALUATED, State.FAILS),
+    ("any", State.HOLDS, State.NOT_EVALUATED, State.HOLDS),  # decided by the one holding
+    ("any", State.FAILS, State.FAILS, State.FAILS),
+    ("any", State.FAILS, State.NOT_EVALUATED, State.PARTIAL),  # the other may hold
 ])
 def test_combine(combine: str, a: State, b: State, want: State) -> None:
     threat = load_catalog(TOML % combine).threat("x")
