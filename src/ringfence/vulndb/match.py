@@ -44,6 +44,10 @@ class MatchOutcome:
     matches: tuple[VulnerabilityMatch, ...]
     hits: tuple[Hit, ...]  # before alias merging (one per advisory record)
     unknowns: tuple[Unknown, ...]
+    # packages whose ecosystems the database holds no advisory for: "0 vulnerabilities"
+    # would be a lie for them. Each ecosystem (as the matcher names it) -> package count.
+    uncovered: tuple[tuple[str, int], ...] = ()
+    uncovered_distro: bool = False  # an OS package of the image's distro is among them
 
 
 def match_inventory(inventory: Inventory, store: VulnStore) -> tuple[VulnerabilityMatch, ...]:
@@ -54,12 +58,31 @@ def match_inventory(inventory: Inventory, store: VulnStore) -> tuple[Vulnerabili
 def match_all(inventory: Inventory, store: VulnStore,
               matchers: tuple[Matcher, ...] = MATCHERS) -> MatchOutcome:
     session = _Session(store)
+    covered = {eco for eco, records in store.ecosystems().items() if records > 0}
+    uncovered: dict[str, int] = {}
+    distro_gap = False
     for package in inventory.packages:
+        ecosystems: list[str] = []
         for matcher in matchers:
             for query in matcher.queries(package, inventory.distro):
+                ecosystems.append(query.ecosystem)
                 session.run(query)
+        os_package = package.type in DistroMatcher.types
+        if os_package and not ecosystems:  # no distro, or one no feed covers
+            where = inventory.distro.id if inventory.distro else "an unidentified distro"
+            ecosystems = [f"{package.type} packages of {where}"]
+        if ecosystems and not covered.intersection(ecosystems):
+            uncovered[ecosystems[0]] = uncovered.get(ecosystems[0], 0) + 1
+            distro_gap = distro_gap or os_package
+    gaps = tuple(sorted(uncovered.items()))
+    unknowns = {*session.unknowns, *(_gap(eco, n) for eco, n in gaps)}
     hits = tuple(session.hits)
-    return MatchOutcome(merge_hits(hits), hits, tuple(sorted(set(session.unknowns))))
+    return MatchOutcome(merge_hits(hits), hits, tuple(sorted(unknowns)), gaps, distro_gap)
+
+
+def _gap(ecosystem: str, packages: int) -> Unknown:
+    return Unknown(f"vulndb:{ecosystem}", f"the vulnerability database has no advisories for "
+                   f"{ecosystem}: {packages} package(s) not checked", PLUGIN)
 
 
 class _Session:
