@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ringfence.errors import InputError
 from ringfence.k8s.load import load_bytes, load_paths
 
 BUNDLES = ("argo-cd", "kube-prometheus", "ingress-nginx", "cert-manager", "calico", "flannel",
@@ -110,7 +111,9 @@ def test_missing_paths_and_directories(tmp_path: Path) -> None:
     (tmp_path / "sub/b.yml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n")
     (tmp_path / "a.json").write_text('{"apiVersion": "v1", "kind": "Namespace"}')
     (tmp_path / "notes.txt").write_text("kind: nothing")
-    got = load_paths([tmp_path, tmp_path / "absent.yaml"])
+    got = load_paths([tmp_path])
     assert got.files == 2 and [o.source.rsplit("/", 1)[1] for o in got.objects] == [
         "a.json", "b.yml"]
-    assert got.unknowns[0].reason == "no such file or directory"
+    assert got.unknowns == ()
+    with pytest.raises(InputError, match=r"absent\.yaml: no such file or directory"):
+        load_paths([tmp_path, tmp_path / "absent.yaml"])

@@ -1,0 +1,122 @@
+"""Reading inputs a user (or an attacker) named: regular files only, with a size cap, and
+nested documents with a depth cap.
+
+A FIFO, a socket, ``/dev/zero`` or ``/dev/stdin`` given where a file belongs must never block
+the gate or fill its memory: files are opened non-blocking, checked to be regular on the open
+descriptor (no race between a check and the open), and read to at most ``limit`` bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from ringfence.errors import InputError
+
+MAX_NESTING = 512  # containers nested in one JSON/YAML/TOML document; real files use < 40
+
+
+def read_regular(path: str | os.PathLike[str], limit: int, subject: str | None = None, *,
+                 dir_fd: int | None = None) -> bytes:
+    """The bytes of the regular file at ``path`` (symlinks followed; relative to ``dir_fd``
+    when given), at most ``limit`` of them. InputError, naming ``subject`` (default: the
+    path), when it is missing, unreadable, not a regular file or larger than ``limit``."""
+    name = subject or str(path)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, dir_fd=dir_fd)
+    except OSError as exc:
+        raise InputError(name, f"cannot open: {exc.strerror or exc}") from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(name, f"not a regular file ({_kind(st.st_mode)})")
+        if st.st_size > limit:
+            raise InputError(name, f"larger than {limit} bytes ({st.st_size})")
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise InputError(name, f"larger than {limit} bytes")
+    return data
+
+
+def read_regular_text(path: str | os.PathLike[str], limit: int,
+                      subject: str | None = None) -> str:
+    """``read_regular`` decoded as UTF-8 (InputError when it is not)."""
+    data = read_regular(path, limit, subject)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(subject or str(path), f"not UTF-8 text: {exc.reason}") from exc
+
+
+def _kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def nesting_depth(text: str | bytes, limit: int = MAX_NESTING) -> int:
+    """A cheap upper bound of the bracket nesting of a JSON (or flow-style YAML) text: counts
+    ``[``/``{`` against ``]``/``}`` outside double-quoted strings, stopping once over
+    ``limit``. Over-counts only for brackets in single-quoted or plain YAML scalars."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif ch in "]}" and depth:
+            depth -= 1
+    return deepest
+
+
+def loads_json(data: str | bytes, subject: str, limit: int = MAX_NESTING) -> Any:
+    """``json.loads`` that turns nesting deeper than ``limit`` (which would otherwise reach
+    the interpreter's recursion limit) and malformed text into InputError."""
+    if nesting_depth(data, limit) > limit:
+        raise InputError(subject, f"JSON nested deeper than {limit} levels")
+    try:
+        return json.loads(data)
+    except RecursionError as exc:  # pragma: no cover - the pre-check catches it first
+        raise InputError(subject, f"JSON nested deeper than {limit} levels") from exc
+    except ValueError as exc:
+        raise InputError(subject, f"not valid JSON: {exc}") from exc
+
+
+def load_json_file(path: str | Path, limit: int, subject: str | None = None) -> Any:
+    """A JSON document from a regular file of at most ``limit`` bytes."""
+    name = subject or str(path)
+    return loads_json(read_regular(path, limit, name), name)
