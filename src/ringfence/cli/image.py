@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.formats import renderer_for
 from ringfence.cli.options import image_options
-from ringfence.cli.sbom import FORMATS, emit, scan
+from ringfence.cli.sbom import FORMATS, scan
 from ringfence.cli.scanners import (
     add_findings,
     add_provenance,
     allowlist,
     analyzers,
-    findings_failed,
     provenance_options,
     renderer,
     scanner_options,
 )
 from ringfence.cli.vulns import filters, vuln_options
-from ringfence.errors import EXIT_POLICY, Error
-from ringfence.model.finding import Severity
-from ringfence.report.processors import policy_failed
+from ringfence.errors import Error
+from ringfence.model.result import ScanResult
 from ringfence.scan import add_vulnerabilities
 from ringfence.vulndb.store import default_path
 
 
 @click.command("image")
 @click.argument("ref")
-@click.option("-f", "--format", "fmt", type=click.Choice([*FORMATS, "sarif"]), default=None)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@report_options([*FORMATS, "sarif"], fail_on_help="Exit 1 when a finding or an unsuppressed "
+                "vulnerability is at or above this severity (exit 3 when no usable database "
+                "covers the image's OS packages).")
 @image_options
 @vuln_options
 @scanner_options
-def image_cmd(ref: str, fmt: str | None, output: Path | None, db_path: Path | None,
-              fail_on: str | None, max_db_age: float | None, vex_files: tuple[Path, ...],
+def image_cmd(ref: str, report: ReportOptions, db_path: Path | None,
+              max_db_age: float | None, vex_files: tuple[Path, ...],
               ignore_file: Path | None, ignore_unfixed: bool, severities: Any,
               scanners: frozenset[str], secret_allowlist: Path | None,
               trusted_registries: tuple[str, ...], policy_path: Path | None,
@@ -52,22 +51,32 @@ def image_cmd(ref: str, fmt: str | None, output: Path | None, db_path: Path | No
     path = db_path or default_path()
     allow = allowlist(secret_allowlist)
     trust = provenance_options(trusted_registries, policy_path, registries_d, kw)
-    result = add_findings(scan(ref, analyzers(scanners, allow), **kw), scanners, allow)
+    result = add_findings(scan(ref, analyzers(scanners, allow), quiet=report.quiet, **kw),
+                          scanners, allow)
     result = add_provenance(result, scanners, trust)
     if "vuln" in scanners and (db_path is not None or path.is_file()):
         result = add_vulnerabilities(result, path, chosen, max_db_age)
     elif "vuln" in scanners:
-        click.echo(f"note: no vulnerability database at {path}; reporting the inventory only "
-                   "(run `ringfence db update` or `ringfence db import PATH…`)", err=True)
-    fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
-    emit(renderer(fmt, scanners, renderer_for).render(result), output)
-    if fail_on is None:
-        return
-    if findings_failed(result, fail_on):
-        raise click.exceptions.Exit(EXIT_POLICY)
+        report.note(f"note: no vulnerability database at {path}; reporting the inventory only "
+                    "(run `ringfence db update` or `ringfence db import PATH…`)")
+    emit(renderer(report.format(), scanners, renderer_for).render(result), report.output)
+    severities = [f.severity for f in result.findings]
+    severities += [m.severity for m in result.vulnerabilities if not m.suppressed_by]
+    finish(report, severities=severities,
+           unknowns=len({*result.inventory.unknowns, *result.unknowns}),
+           cannot_gate=_cannot_gate(result, scanners, path))
+
+
+def _cannot_gate(result: ScanResult, scanners: frozenset[str], path: Path) -> Error | None:
+    """Why --fail-on cannot be evaluated for vulnerabilities (None when it can)."""
     if "vuln" not in scanners:
-        return
+        return None
     if result.db is None:
-        raise Error(str(path), "--fail-on cannot be evaluated without a vulnerability database")
-    if policy_failed(result.vulnerabilities, Severity[fail_on.upper()]):
-        raise click.exceptions.Exit(EXIT_POLICY)
+        return Error(str(path), "--fail-on cannot be evaluated without a vulnerability database")
+    coverage = result.analysis("vuln-coverage") or {}
+    if coverage.get("os_packages"):
+        gaps = ", ".join(f"{eco} ({n} packages)" for eco, n in coverage["uncovered"].items())
+        return Error(str(path), f"--fail-on cannot be evaluated: the database has no "
+                     f"advisories for {gaps}",
+                     hint="import the distribution's feed (`ringfence db import`/`db update`)")
+    return None

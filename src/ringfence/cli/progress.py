@@ -6,12 +6,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ringfence.report.text import markup as plain  # layer names come from the image
 from ringfence.scan import Progress as ProgressFn
 
 
 @contextmanager
-def layer_progress() -> Iterator[ProgressFn | None]:
-    if not sys.stderr.isatty():
+def layer_progress(*, enabled: bool = True) -> Iterator[ProgressFn | None]:
+    if not enabled or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console  # loaded only when a terminal will show it
@@ -29,6 +30,6 @@ def layer_progress() -> Iterator[ProgressFn | None]:
         task = bar.add_task("layers", total=None)
 
         def update(what: str, done: int, total: int) -> None:
-            bar.update(task, description=what, completed=done, total=total)
+            bar.update(task, description=plain(what), completed=done, total=total)
 
         yield update

@@ -6,14 +6,16 @@ under --strict."""
 from __future__ import annotations
 
 import json
-import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ringfence.errors import EXIT_POLICY, EXIT_UNKNOWNS, UsageError
+from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.errors import UsageError
 from ringfence.k8s.load import Manifests, load_paths
+from ringfence.model.finding import Severity
 from ringfence.scan import ScanOptions
 from ringfence.scan_all import ScanAllOptions, scan_all
 from ringfence.threats.document import depth_document
@@ -72,17 +74,15 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
               help="Vulnerability database (without it the vulnerability control is not "
                    "evaluated).")
 @click.option("--allowed-registry", "registries", multiple=True)
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "sarif", "html"]),
-              default=None)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--fail-below", type=click.IntRange(0, 3), default=None,
               help="Exit 1 when a threat of a workload is held by fewer rings.")
-@click.option("--strict", is_flag=True, help="Exit 4 when a ring was not evaluated.")
+@report_options(["table", "json", "sarif", "html"],
+                strict_help="Exit 4 when a ring cell is not evaluated or only partly "
+                "evaluated, or something could not be read.")
 def scan_cmd(k8s_paths: tuple[str, ...], kubeconfig: str | None, host_live: bool,
              host_root: Path | None, runtime: bool, live: bool, images_from: str,
              image_map: tuple[str, ...], db_path: Path | None, registries: tuple[str, ...],
-             fmt: str | None, output: Path | None, fail_below: int | None,
-             strict: bool) -> None:
+             fail_below: int | None, report: ReportOptions) -> None:
     """Defense in depth per workload: for each threat, which rings hold."""
     if host_live and host_root is not None:
         raise UsageError("scan", "give --host or --host-root, not both")
@@ -93,14 +93,13 @@ def scan_cmd(k8s_paths: tuple[str, ...], kubeconfig: str | None, host_live: bool
         runtime_live=runtime, images_from=images_from, image_map=_image_map(image_map),
         scan=ScanOptions(), db_path=db_path, allowed_registries=registries)
     doc = depth_document(scan_all(_manifests(k8s_paths, kubeconfig), options))
-    fmt = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
-    text = _render(doc, fmt)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+    emit(_render(doc, report.format()), report.output)
+    summary = doc["summary"]
+    undecided = summary.get("undecided_cells", summary["not_evaluated_cells"])
+    severities = [Severity.parse(f["severity"]) for w in doc["workloads"]
+                  for f in w.get("findings", ())]
     if fail_below is not None and any(t["depth"] < fail_below for w in doc["workloads"]
                                       for t in w["threats"]):
-        raise click.exceptions.Exit(EXIT_POLICY)
-    if strict and doc["summary"]["not_evaluated_cells"]:
-        raise click.exceptions.Exit(EXIT_UNKNOWNS)
+        severities.append(Severity.CRITICAL)
+        report = replace(report, fail_on=report.fail_on or "critical")
+    finish(report, severities=severities, unknowns=undecided + len(doc.get("unknowns", ())))

@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from ringfence.image_checks import analyzers_for, check_image, check_provenance, rules_for
-from ringfence.model.finding import Severity
 from ringfence.model.result import ScanResult
 from ringfence.report.interface import Renderer
 from ringfence.secretscan.allowlist import Allowlist
@@ -96,6 +95,3 @@ def renderer(fmt: str, scanners: frozenset[str], default: Callable[[str], Render
     return default(fmt)
 
 
-def findings_failed(result: ScanResult, fail_on: str) -> bool:
-    threshold = Severity[fail_on.upper()]
-    return any(f.severity >= threshold for f in result.findings)

@@ -2,7 +2,8 @@
 
 No database at the default path is not an error: ``image`` still reports the inventory and
 says so on stderr. It becomes exit code 3 only with ``--fail-on``, because the policy could
-not be evaluated. ``--db PATH`` that does not exist is an error (exit 3) at once.
+not be evaluated -- as is a database without advisories for the image's OS packages.
+``--db PATH`` that does not exist is an error (exit 3) at once.
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ def _severity_list(ctx: click.Context, param: click.Parameter, value: str | None
 def vuln_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                   help="Vulnerability database (default: $XDG_DATA_HOME/ringfence/db.sqlite).")
-    @click.option("--fail-on", type=click.Choice(LEVELS, case_sensitive=False),
-                  help="Exit 1 when a vulnerability at or above this severity is not "
-                  "suppressed (exit 3 when no database could be used).")
     @click.option("--ignore-unfixed", is_flag=True,
                   help="Report only vulnerabilities for which a fixed version exists.")
     @click.option("--vex", "vex_files", multiple=True,
