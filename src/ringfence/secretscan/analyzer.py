@@ -5,6 +5,10 @@ Like Trivy's secret analyzer it reads only text files: files above a size cap, f
 a known binary type (by extension), noisy trees (docs, man pages, locales, VCS metadata)
 are not read, and read files with a NUL byte in their first 8 KiB count as binary. Every
 skipped file is counted by reason in the facts.
+
+A read file is scanned within the scanner's budgets (its first ``scan_bytes``, a cap on
+candidate and accepted matches); a file whose scan hit one is listed with the reason and
+becomes an Unknown ("secret scan truncated"), never a silent partial result.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from ringfence.layers.analyzer import SquashView
 from ringfence.layers.walk import HARDLINK, REG, TOO_LARGE, Entry
 from ringfence.secretscan.allowlist import Allowlist
 from ringfence.secretscan.model import FILE, SecretHit, SecretsReport
-from ringfence.secretscan.scanner import scan
+from ringfence.secretscan.scanner import MAX_SCAN_BYTES, scan_bounded
 
 DEFAULT_MAX_BYTES: Final = 1 << 20
 BINARY_EXTENSIONS: Final = frozenset((
@@ -51,6 +55,7 @@ class _State:
         self.hits: list[list[Any]] = []
         self.skipped: Counter[str] = Counter()
         self.scanned = 0
+        self.truncated: list[list[str]] = []  # [path, why]
 
     def observe(self, entry: Entry) -> None:
         if entry.kind == TOO_LARGE:
@@ -68,11 +73,15 @@ class _State:
             self.skipped["binary"] += 1
         else:
             self.scanned += 1
+            outcome = scan_bounded(entry.data, max_bytes=self._analyzer.scan_bytes)
             self.hits.extend([entry.path, m.rule_id, m.line, m.redacted, m.fingerprint]
-                             for m in scan(entry.data))
+                             for m in outcome.matches)
+            if outcome.truncated is not None:
+                self.truncated.append([entry.path, outcome.truncated])
 
     def facts(self) -> Any:
-        return {"hits": self.hits, "scanned": self.scanned, "skipped": dict(self.skipped)}
+        return {"hits": self.hits, "scanned": self.scanned, "skipped": dict(self.skipped),
+                "truncated": self.truncated}
 
 
 class SecretsAnalyzer:
@@ -81,12 +90,15 @@ class SecretsAnalyzer:
     name = "secrets"
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES,
-                 allowlist: Allowlist | None = None) -> None:
+                 allowlist: Allowlist | None = None, scan_bytes: int = MAX_SCAN_BYTES) -> None:
+        """``max_bytes``: larger files are not read (skipped as too large); ``scan_bytes``:
+        the rules run over the first that many bytes of a read file."""
         self.max_bytes = max_bytes
+        self.scan_bytes = scan_bytes
         self.allowlist = allowlist or Allowlist()
-        # facts depend on the rules and the cap (part of the layer cache key), never on
-        # the allow-list (applied in merge)
-        self.version = f"1-{max_bytes}"
+        # facts depend on the rules and the caps (part of the layer cache key), never on
+        # the allow-list (applied in merge). 2: linear-time rules, scan budgets, truncated
+        self.version = f"2-{max_bytes}-{scan_bytes}"
 
     def wants(self, path: str, size: int) -> bool:
         return size <= self.max_bytes and not excluded(path)
@@ -97,12 +109,15 @@ class SecretsAnalyzer:
     def merge(self, layers: Sequence[tuple[str, Any]], view: SquashView) -> SecretsReport:
         hits: list[SecretHit] = []
         skipped: Counter[str] = Counter()
+        truncated: list[tuple[str, str, str | None]] = []
         scanned = suppressed = 0
         for i, (diff_id, facts) in enumerate(layers):
             if not facts:
                 continue
             scanned += facts["scanned"]
             skipped.update(facts["skipped"])
+            truncated.extend((path, why, diff_id or None)
+                             for path, why in facts.get("truncated", ()))
             for path, rule_id, line, redacted, fp in facts["hits"]:
                 j = view.deleted_by(path, i) if len(view) == len(layers) else None
                 hit = SecretHit(rule_id, FILE, path, line, redacted, fp, diff_id or None,
@@ -113,4 +128,4 @@ class SecretsAnalyzer:
                 else:
                     hits.append(hit)
         return SecretsReport(tuple(sorted(hits)), scanned, tuple(sorted(skipped.items())),
-                             suppressed)
+                             suppressed, tuple(truncated))

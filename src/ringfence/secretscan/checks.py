@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ringfence.checks.rule import Check, Violation
+from ringfence.model.unknown import Unknown
 from ringfence.secretscan.model import ENV, SecretHit, SecretsReport
 from ringfence.secretscan.rules import SECRET_RULES, SecretRule
 
@@ -21,6 +22,13 @@ class SecretFacts:
 
     files: SecretsReport | None
     config: tuple[SecretHit, ...] = ()
+    config_unknowns: tuple[Unknown, ...] = ()  # config fields whose scan was truncated
+
+    def unknowns(self) -> tuple[Unknown, ...]:
+        """Files and config fields scanned only in part (a budget was hit): the caller adds
+        them to the run's unknowns so a partial secret scan is never reported as clean."""
+        files = self.files.unknowns() if self.files is not None else ()
+        return (*files, *self.config_unknowns)
 
     def hits(self) -> Iterator[SecretHit]:
         if self.files is not None:

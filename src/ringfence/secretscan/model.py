@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ringfence.model.unknown import Unknown
+
 FILE, ENV, LABEL, HISTORY = "file", "env", "label", "history"
 
 
@@ -59,6 +61,16 @@ class SecretsReport:
     scanned: int = 0
     skipped: tuple[tuple[str, int], ...] = ()  # (reason, count): binary, too-large, excluded
     suppressed: int = 0  # hits dropped by the allow-list
+    # (path, why, diff_id) of files whose scan hit a budget (first bytes only, match caps)
+    truncated: tuple[tuple[str, str, str | None], ...] = ()
 
     def skipped_count(self, reason: str) -> int:
         return dict(self.skipped).get(reason, 0)
+
+    def unknowns(self) -> tuple[Unknown, ...]:
+        """One Unknown per truncated file: a partial scan is reported, never silent."""
+        return tuple(truncation_unknown(path, why, layer) for path, why, layer in self.truncated)
+
+
+def truncation_unknown(location: str, why: str, layer: str | None = None) -> Unknown:
+    return Unknown(location, f"secret scan truncated: {why}", "secrets", layer)

@@ -5,6 +5,12 @@ that group in every output. ``keywords`` are lowercase byte strings: a rule's pa
 only on content where one of them occurs (the scanner finds them all in one combined
 search). ``min_entropy`` is the Shannon entropy (bits per character) the secret must reach;
 ``context`` a byte string the whole content must contain as well.
+
+Every pattern is linear-time on hostile input (an attacker writes the files we scan): each
+starts at a literal or a keyword (often behind a look-behind boundary), every repetition
+is bounded (``{0,N}``, never ``*`` or ``+``), and no two adjacent repetitions can match the
+same character, so a failed attempt is given up after at most one pass over its span.
+``tests/unit/secretscan/test_hostile.py`` runs every rule on 1 MiB hostile inputs.
 """
 
 from __future__ import annotations
@@ -75,12 +81,25 @@ def _not_placeholder(secret: bytes) -> bool:
     return not _placeholder(secret)
 
 
+# Bounds (a real secret is far below each; a longer run simply does not match):
+_WS: Final = rb"[ \t]{0,32}"       # blanks around "=" or ":"
+PEM_BODY_MAX: Final = 65536            # base64 of the largest private keys is ~13 KiB
+JWT_PART_MAX: Final = 8192             # one dot-separated part of a JWT
+
+# RFC 7468 / RFC 4880 armour: up to 16 header lines (Proc-Type, DEK-Info, Version…), blank
+# lines, then a body that starts with a base64 character.  The blank-line run and the body
+# share no first character, and the body cannot contain "-", so each BEGIN line is tried
+# once and given up after one pass (the old "\s*" before a body that also allowed newlines
+# was quadratic: 1 MiB of newlines after a BEGIN line never finished).
 _PEM = (rb"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY"
-        rb"(?: BLOCK)?)-----\r?\n(?:[A-Za-z-]+: [^\r\n]*\r?\n)*\s*"
-        rb"(?P<secret>[A-Za-z0-9+/=\r\n]{64,})-----END (?P=kind)-----")
+        rb"(?: BLOCK)?)-----\r?\n(?:[A-Za-z-]{1,64}: [^\r\n]{0,1024}\r?\n){0,16}\s{0,256}"
+        rb"(?P<secret>[A-Za-z0-9+/=][A-Za-z0-9+/=\r\n]{63,%d})-----END (?P=kind)-----"
+        % (PEM_BODY_MAX - 1))
 _GENERIC = (rb"(?i)(?:passw(?:or)?d|secret|token|api_?key|access_?key)"
-            rb"[a-z0-9_.-]{0,20}[\"']?[ \t]*[:=][ \t]*[\"']?"
+            rb"[a-z0-9_.-]{0,20}[\"']?" + _WS + rb"[:=]" + _WS + rb"[\"']?"
             rb"(?P<secret>[A-Za-z0-9+/=_.~!@#$%^&*-]{12,128})(?=[\"'`\s;,]|$)")
+_JWT = (rb"(?<![A-Za-z0-9_-])(?P<secret>eyJ[A-Za-z0-9_-]{10,%d}\.eyJ[A-Za-z0-9_-]{10,%d}\."
+        rb"[A-Za-z0-9_-]{16,%d})(?![A-Za-z0-9_.-])" % (JWT_PART_MAX, JWT_PART_MAX, JWT_PART_MAX))
 
 SECRET_RULES: Final[tuple[SecretRule, ...]] = (
     SecretRule(_rule(101, "AWS access key id", Severity.HIGH),
@@ -90,12 +109,12 @@ SECRET_RULES: Final[tuple[SecretRule, ...]] = (
                min_entropy=3.0, validate=_not_placeholder),
     SecretRule(_rule(102, "AWS secret access key", Severity.CRITICAL),
                (b"aws",),
-               re.compile(rb"(?i)aws_?(?:secret)?_?(?:access)?_?key[\"']?[ \t]*[:=][ \t]*"
-                          rb"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+               re.compile(rb"(?i)aws_?(?:secret_?)?(?:access_?)?key[\"']?" + _WS + rb"[:=]" + _WS
+                          + rb"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
                min_entropy=4.0, validate=_not_placeholder),
     SecretRule(_rule(103, "GCP service-account key (JSON)", Severity.CRITICAL),
                (b"private_key_id",),
-               re.compile(rb"\"private_key_id\"\s*:\s*\"(?P<secret>[0-9a-f]{40})\""),
+               re.compile(rb"\"private_key_id\"\s{0,32}:\s{0,32}\"(?P<secret>[0-9a-f]{40})\""),
                min_entropy=3.0, context=b"\"service_account\""),
     SecretRule(_rule(104, "GitHub token", Severity.CRITICAL),
                (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
@@ -122,9 +141,7 @@ SECRET_RULES: Final[tuple[SecretRule, ...]] = (
                (b"private key",), re.compile(_PEM), min_entropy=4.5),
     SecretRule(_rule(109, "JSON Web Token", Severity.MEDIUM),
                (b"eyj",),
-               re.compile(rb"(?<![A-Za-z0-9_-])(?P<secret>eyJ[A-Za-z0-9_-]{10,}\."
-                          rb"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})(?![A-Za-z0-9_.-])"),
-               min_entropy=3.5, validate=_jwt_header),
+               re.compile(_JWT), min_entropy=3.5, validate=_jwt_header),
     SecretRule(_rule(110, "Password, token or secret assignment", Severity.MEDIUM),
                (b"passw", b"secret", b"token", b"api_key", b"apikey", b"access_key",
                 b"accesskey"),
