@@ -19,7 +19,7 @@ _RING: Final = {"type": "object",
                                "state": {"enum": RING_STATES}, "label": _STR,
                                "controls": _COUNT, "holding": _COUNT, "evaluated": _COUNT,
                                "reason": _STR, "held": _STRS, "failed": _STRS,
-                               "unverified": _STRS}}
+                               "unverified": _STRS, "why": _STRS}}
 _THREAT: Final = {"type": "object", "required": ["threat", "depth", "undecided", "rings"],
                   "properties": {"threat": _STR,
                                  "undecided": {"type": "array",

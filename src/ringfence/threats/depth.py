@@ -60,16 +60,18 @@ def ring_result(threat: Threat, ring: str, rules: Sequence[Rule],
                        if _state(statuses, c) is State.NOT_EVALUATED)
     holding = sum(1 for _, s in states if s is State.HOLDS)
     evaluated = sum(1 for _, s in states if s is not State.NOT_EVALUATED)
-    counts = {"controls": len(grouped), "holding": holding, "evaluated": evaluated}
+    why = tuple(dict.fromkeys(r for c in unverified
+                              for r in statuses.get(c, NOT_RUN).reason.split("; ") if r))
     state = combine(threat.rings[ring].combine, [s for _, s in states])
     missing = [c for c in threat.rings[ring].required
                if _state(statuses, c) is State.NOT_EVALUATED]
     if state in (State.HOLDS, State.PARTIAL) and missing:
         reasons = _reasons(missing, statuses)
         return RingResult(ring, State.NOT_EVALUATED, f"required control {', '.join(missing)} "
-                          f"not evaluated: {reasons}", held, failed, unverified, **counts)
+                          f"not evaluated: {reasons}", held, failed, unverified,
+                          len(grouped), holding, evaluated, why)
     return RingResult(ring, state, _reason(state, failed, unverified, grouped, statuses),
-                      held, failed, unverified, **counts)
+                      held, failed, unverified, len(grouped), holding, evaluated, why)
 
 
 def _reasons(controls: Sequence[str], statuses: Mapping[str, ControlStatus]) -> str:

@@ -9,7 +9,8 @@ from ringfence import __version__
 from ringfence.threats.model import Chain, DepthReport, RingResult, State, WorkloadDepth
 
 # /2: ring state "partial" (undecided: some controls not evaluated), and per ring cell the
-# counts "controls" (n), "holding" (k), "evaluated", and "label" ("partial k/n")
+# counts "controls" (n), "holding" (k), "evaluated", "label" ("partial k/n") and "why" (the
+# distinct reasons its unverified controls were not evaluated)
 SCHEMA: Final = "ringfence.depth/2"
 STATES: Final = tuple(str(s) for s in State)
 UNDECIDED: Final = (State.PARTIAL, State.NOT_EVALUATED)  # what --strict refuses
@@ -19,7 +20,7 @@ def _ring(r: RingResult) -> dict[str, Any]:
     return {"ring": r.ring, "state": str(r.state), "label": r.label,
             "controls": r.controls, "holding": r.holding, "evaluated": r.evaluated,
             "reason": r.reason, "held": list(r.held), "failed": list(r.failed),
-            "unverified": list(r.unverified)}
+            "unverified": list(r.unverified), "why": list(r.why)}
 
 
 def _chain(c: Chain) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class RingResult:
     controls: int = 0
     holding: int = 0
     evaluated: int = 0
+    why: tuple[str, ...] = ()  # the distinct reasons its unverified controls were not evaluated
 
     @property
     def label(self) -> str:

@@ -52,6 +52,7 @@ def test_some_controls_not_evaluated_is_partial_and_never_holds() -> None:
     assert got.label == "partial 5/7"
     assert got.unverified == ("K8S-903", "K8S-905")
     assert "K8S-903" in got.reason and "why 3" in got.reason and "why 5" in got.reason
+    assert got.why == ("why 3", "why 5")
     # the old verdict: one of seven evaluated was enough to "hold"
     assert _ring([H, N, N, N, N, N, N]).label == "partial 1/7"
 
