@@ -3,6 +3,7 @@ beyond sequencing; every stage is a value-returning function elsewhere."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -10,19 +11,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ringfence.cache.layer_cache import LayerCache, cache_key
+from ringfence.cache.layer_cache import LayerCache, variant_key
 from ringfence.catalog.interface import Cataloger
 from ringfence.catalog.layer_result import LayerResult
 from ringfence.catalog.merge import merge_layers
 from ringfence.catalog.registry import DIRECTORY_CATALOGERS, IMAGE_CATALOGERS, fingerprint
 from ringfence.catalog.runner import LayerCatalog
-from ringfence.errors import InputError
+from ringfence.errors import DigestMismatchError, InputError
 from ringfence.image.interface import ImageSource
 from ringfence.image.reference import parse_reference
 from ringfence.image.resolve import OpenOptions, open_image
 from ringfence.image.rootfs import walk_rootfs
-from ringfence.layers.analyze import analyze_layer
+from ringfence.layers.analyze import VerifiedBlob, analyze_layer, hash_blob
 from ringfence.layers.analyzer import LayerAnalyzer, SquashView
+from ringfence.layers.streams import Budget
 from ringfence.layers.walk import Limits
 from ringfence.model.image import LayerInfo
 from ringfence.model.inventory import Inventory
@@ -106,14 +108,14 @@ def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
 def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options: ScanOptions,
                     progress: Progress | None) -> list[LayerResult]:
     cache = LayerCache(options.cache_dir) if options.cache_dir else None
-    opts = repr(options.limits)
     catalogers = options.for_image()
-    fp = fingerprint((*catalogers, *options.analyzers))
+    variant = variant_key(fingerprint((*catalogers, *options.analyzers)), repr(options.limits))
+    budget = Budget(options.limits.max_image_bytes, source.info().reference)
     results: dict[int, LayerResult] = {}
     todo: list[int] = []
     try:
         for i, layer in enumerate(layers):
-            hit = cache.get(cache_key(layer.diff_id, fp, opts)) if cache else None
+            hit = _cached(cache, source, layer, variant, options.limits) if cache else None
             if hit is not None:
                 results[i] = hit
             else:
@@ -122,13 +124,19 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
         if progress:
             progress("layers", done, len(layers))
         workers = options.workers or min(len(todo), os.cpu_count() or 1) or 1
+        verified: dict[int, VerifiedBlob] = {}
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {i: pool.submit(analyze_layer, source, layers[i], catalogers,
-                                      options.limits, options.analyzers) for i in todo}
+                                      options.limits, options.analyzers, budget=budget,
+                                      verified=functools.partial(verified.__setitem__, i))
+                       for i in todo}
             for i, fut in futures.items():
                 results[i] = fut.result()
-                if cache:
-                    cache.put(cache_key(layers[i].diff_id, fp, opts), results[i])
+                blob = verified.get(i)
+                if cache and blob is not None:
+                    cache.put(variant, blob.digest, results[i])
+                    if blob.identity:
+                        cache.remember(blob.identity, blob.digest, blob.kind)
                 done += 1
                 if progress:
                     progress("layers", done, len(layers))
@@ -136,6 +144,38 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
         if cache:
             cache.close()
     return [results[i] for i in range(len(layers))]
+
+
+def _cached(cache: LayerCache, source: ImageSource, layer: LayerInfo, variant: str,
+            limits: Limits) -> LayerResult | None:
+    """A cached result for ``layer``, only for bytes verified to be the claimed blob.
+
+    The digest of the blob as stored comes from this run: remembered for the identity of
+    the local file now holding it (same inode, size, mtime and ctime as when it was
+    hashed), else by hashing it now. A registry blob has no local identity, so it is
+    downloaded and hashed on every scan that would use a cached result: the registry's
+    content addressing is a claim like any other. The result found must have the diffID
+    the image claims (it was verified when the result was computed), so a hit fails
+    exactly where a cold scan fails."""
+    subject = f"{source.info().reference} layer {layer.digest}"
+    identity_of = getattr(source, "blob_identity", None)
+    identity = identity_of(layer) if identity_of is not None else None
+    known = cache.verified_digest(identity) if identity else None
+    if known is None:
+        if not cache.has_candidate(variant, layer.digest, layer.diff_id):
+            return None  # nothing to reuse: the full analysis verifies as it streams
+        blob = hash_blob(source, layer, limits)
+        if blob.identity:
+            cache.remember(blob.identity, blob.digest, blob.kind)
+        known = (blob.digest, blob.kind)
+    digest, kind = known
+    if layer.digest.startswith("sha") and digest != layer.digest:
+        raise DigestMismatchError(subject, layer.digest, digest)
+    hit = cache.get(variant, digest, kind)
+    if hit is not None and hit.diff_id != layer.diff_id:
+        raise DigestMismatchError(f"{subject} (diffID {layer.diff_id})", layer.diff_id,
+                                  hit.diff_id)
+    return hit
 
 
 def add_vulnerabilities(result: ScanResult, db_path: Path, filters: Filters,

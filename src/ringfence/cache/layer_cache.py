@@ -1,8 +1,19 @@
 """On-disk cache of per-layer results (SQLite, WAL: safe with concurrent scanners).
 
-Keyed by sha256(diffID + every cataloger's name and version + options), so a result
-is reused only when nothing that shapes it changed. Values are JSON, never pickle:
-a cache file is data, not code.
+Verification never depends on the cache (ARCHITECTURE F9):
+
+* A result is stored under the digest of the **blob bytes that were hashed** when it was
+  computed (``blob``), with the diffID that their decompressed tar was verified to have
+  (``diff_id``). It is never stored or found under a digest an image merely claims.
+* ``blobs`` remembers which digest the bytes of a local file hashed to, keyed by the
+  file's identity (device, inode, size, mtime, ctime and byte range, from ``fstat`` of
+  the opened descriptor, unchanged from open to end of read). Any write or ``utime``
+  changes the identity, so a remembered digest is the digest of the bytes now there.
+* The variant (``sha256`` of the schema, every cataloger's and analyzer's name and version,
+  and the limits) is part of every key, so a result is reused only when nothing that shapes
+  it changed.
+
+Values are JSON, never pickle: a cache file is data, not code.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from pathlib import Path
 
 from ringfence.catalog.layer_result import LayerResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1 keyed results by the claimed diffID (issue 18): never read again
 
 
 def default_dir() -> Path:
@@ -24,9 +35,8 @@ def default_dir() -> Path:
     return Path(base) / "ringfence"
 
 
-def cache_key(diff_id: str, fingerprint: str, options: str) -> str:
-    return hashlib.sha256(f"{SCHEMA_VERSION}\0{diff_id}\0{fingerprint}\0{options}".encode()
-                          ).hexdigest()
+def variant_key(fingerprint: str, options: str) -> str:
+    return hashlib.sha256(f"{SCHEMA_VERSION}\0{fingerprint}\0{options}".encode()).hexdigest()
 
 
 class LayerCache:
@@ -36,22 +46,63 @@ class LayerCache:
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
                                    isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS layers (key TEXT PRIMARY KEY, "
-                         "diff_id TEXT NOT NULL, value BLOB NOT NULL)")
+        self._db.execute("DROP TABLE IF EXISTS layers")  # schema 1: keyed by claims
+        self._db.execute("CREATE TABLE IF NOT EXISTS results (variant TEXT NOT NULL, "
+                         "blob TEXT NOT NULL, diff_id TEXT NOT NULL, value BLOB NOT NULL, "
+                         "PRIMARY KEY (variant, blob))")
+        self._db.execute("CREATE INDEX IF NOT EXISTS results_by_diff_id "
+                         "ON results (variant, diff_id)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS blobs (identity TEXT PRIMARY KEY, "
+                         "digest TEXT NOT NULL, kind TEXT NOT NULL)")
+        self.hits = 0
+        self.misses = 0
 
-    def get(self, key: str) -> LayerResult | None:
-        row = self._db.execute("SELECT value FROM layers WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        try:
-            return LayerResult.from_dict(json.loads(zlib.decompress(row[0])))
-        except (zlib.error, ValueError, KeyError, TypeError):
-            return None  # a damaged entry is recomputed and overwritten
+    def has_candidate(self, variant: str, blob: str, diff_id: str) -> bool:
+        """Whether a result might serve a layer claiming ``blob``/``diff_id`` (then the
+        blob is worth hashing first; nothing is trusted on this answer)."""
+        row = self._db.execute("SELECT 1 FROM results WHERE variant = ? AND (blob = ? OR "
+                               "diff_id = ?) LIMIT 1", (variant, blob, diff_id)).fetchone()
+        return row is not None
 
-    def put(self, key: str, result: LayerResult) -> None:
+    def get(self, variant: str, blob: str, kind: str) -> LayerResult | None:
+        """The result for verified blob bytes ``blob``. An uncompressed blob *is* a tar
+        whose diffID is its digest, so a result computed from any compressed blob of the
+        same tar also serves it (the stored diffID was verified when it was computed)."""
+        row = self._db.execute("SELECT value FROM results WHERE variant = ? AND blob = ?",
+                               (variant, blob)).fetchone()
+        if row is None and kind == "raw":
+            row = self._db.execute("SELECT value FROM results WHERE variant = ? AND "
+                                   "diff_id = ? LIMIT 1", (variant, blob)).fetchone()
+        result = _decode(row[0]) if row is not None else None
+        if result is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return result
+
+    def put(self, variant: str, blob: str, result: LayerResult) -> None:
+        """Store ``result``, computed from blob bytes that hashed to ``blob`` and whose
+        tar hashed to ``result.diff_id``."""
         value = zlib.compress(json.dumps(result.to_dict(), separators=(",", ":")).encode(), 6)
-        self._db.execute("INSERT OR REPLACE INTO layers (key, diff_id, value) VALUES (?, ?, ?)",
-                         (key, result.diff_id, value))
+        self._db.execute("INSERT OR REPLACE INTO results (variant, blob, diff_id, value) "
+                         "VALUES (?, ?, ?, ?)", (variant, blob, result.diff_id, value))
+
+    def verified_digest(self, identity: str) -> tuple[str, str] | None:
+        """(digest, kind) the bytes under ``identity`` hashed to in an earlier run."""
+        row = self._db.execute("SELECT digest, kind FROM blobs WHERE identity = ?",
+                               (identity,)).fetchone()
+        return (str(row[0]), str(row[1])) if row is not None else None
+
+    def remember(self, identity: str, digest: str, kind: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO blobs (identity, digest, kind) "
+                         "VALUES (?, ?, ?)", (identity, digest, kind))
 
     def close(self) -> None:
         self._db.close()
+
+
+def _decode(value: bytes) -> LayerResult | None:
+    try:
+        return LayerResult.from_dict(json.loads(zlib.decompress(value)))
+    except (zlib.error, ValueError, KeyError, TypeError):
+        return None  # a damaged entry is recomputed and overwritten

@@ -7,6 +7,7 @@ import tarfile
 from typing import BinaryIO
 
 from ringfence.errors import InputError
+from ringfence.image.safeio import identity, open_regular
 from ringfence.layers.paths import normalize, resolve_link
 
 MAX_MEMBERS = 1_000_000
@@ -15,20 +16,26 @@ MAX_MEMBERS = 1_000_000
 class _Section(io.RawIOBase):
     """A read-only window [offset, offset+size) of a file, with its own handle."""
 
-    def __init__(self, path: str, offset: int, size: int) -> None:
-        self._f = open(path, "rb")  # noqa: SIM115 - closed by close()
+    def __init__(self, path: str, offset: int, size: int, subject: str) -> None:
+        self._f = open_regular(path, subject)
         self._f.seek(offset)
+        self._offset = offset
+        self._size = size
         self._left = size
+        self._subject = subject
 
     def readable(self) -> bool:
         return True
 
+    def identity(self) -> str | None:
+        return identity(self._f.fileno(), self._offset, self._size)
+
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._left <= 0:
             return 0
-        n = self._f.readinto(memoryview(b)[: min(len(b), self._left)])
+        n: int = self._f.readinto(memoryview(b)[: min(len(b), self._left)])  # type: ignore[attr-defined]
         if not n:
-            raise InputError(self._f.name, "archive truncated inside a member")
+            raise InputError(self._subject, "archive truncated inside a member")
         self._left -= n
         return n
 
@@ -40,24 +47,29 @@ class _Section(io.RawIOBase):
 class ArchiveIndex:
     """Names -> (offset, size) for regular members; links resolved inside the archive."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, subject: str | None = None) -> None:
         self.path = path
+        self.subject = subject or path
         self._members: dict[str, tuple[int, int]] = {}
         links: dict[str, str] = {}
-        try:
-            with tarfile.open(path, mode="r:") as tar:
-                for i, m in enumerate(tar):
-                    if i > MAX_MEMBERS:
-                        raise InputError(path, "too many members in archive")
-                    name = normalize(m.name)
-                    if m.isreg():
-                        self._members[name] = (m.offset_data, m.size)
-                    elif m.issym():
-                        links[name] = resolve_link(name, m.linkname)
-                    elif m.islnk():
-                        links[name] = normalize(m.linkname)
-        except (tarfile.TarError, OSError) as exc:
-            raise InputError(path, f"not a readable tar archive ({exc})") from exc
+        with open_regular(path, self.subject) as f:
+            try:
+                with tarfile.open(fileobj=f, mode="r:") as tar:
+                    for i, m in enumerate(tar):
+                        if i > MAX_MEMBERS:
+                            raise InputError(self.subject, "too many members in archive")
+                        name = normalize(m.name)
+                        if m.isreg():
+                            if m.size < 0:
+                                raise InputError(self.subject, f"member {name!r} declares "
+                                                 f"size {m.size}")
+                            self._members[name] = (m.offset_data, m.size)
+                        elif m.issym():
+                            links[name] = resolve_link(name, m.linkname)
+                        elif m.islnk():
+                            links[name] = normalize(m.linkname)
+            except (tarfile.TarError, OSError, ValueError, EOFError) as exc:
+                raise InputError(self.subject, f"not a readable tar archive ({exc})") from exc
         for name, target in links.items():
             for _ in range(16):
                 if target in self._members:
@@ -70,18 +82,25 @@ class ArchiveIndex:
     def has(self, name: str) -> bool:
         return normalize(name) in self._members
 
-    def open(self, name: str) -> BinaryIO:
+    def _section(self, name: str) -> _Section:
         try:
             offset, size = self._members[normalize(name)]
         except KeyError:
-            raise InputError(self.path, f"archive has no member {name!r}") from None
-        return io.BufferedReader(_Section(self.path, offset, size), 1 << 20)
+            raise InputError(self.subject, f"archive has no member {name!r}") from None
+        return _Section(self.path, offset, size, f"{self.subject} member {name}")
+
+    def open(self, name: str) -> BinaryIO:
+        return io.BufferedReader(self._section(name), 1 << 20)
+
+    def identity(self, name: str) -> str | None:
+        with self._section(name) as section:
+            return section.identity()
 
     def read(self, name: str, limit: int) -> bytes:
         _, size = self._members.get(normalize(name), (0, -1))
         if size < 0:
-            raise InputError(self.path, f"archive has no member {name!r}")
+            raise InputError(self.subject, f"archive has no member {name!r}")
         if size > limit:
-            raise InputError(self.path, f"member {name!r} larger than {limit} bytes")
+            raise InputError(self.subject, f"member {name!r} larger than {limit} bytes")
         with self.open(name) as f:
             return f.read()

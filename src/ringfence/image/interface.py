@@ -15,6 +15,13 @@ class ImageSource(Protocol):
 
     def open_layer(self, layer: LayerInfo) -> BinaryIO: ...
 
+    def blob_identity(self, layer: LayerInfo) -> str | None:
+        """The identity of the local file (or archive byte range) holding the blob,
+        from ``fstat`` of an opened descriptor (see ``safeio.identity``); None when the
+        blob is not a local file (a registry). The layer cache remembers which digest
+        the bytes under an identity hashed to, so a warm scan need not re-read them."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -8,6 +8,7 @@ from ringfence.errors import InputError
 from ringfence.image import manifest as mf
 from ringfence.image.archive import ArchiveIndex
 from ringfence.image.oci_layout import pick_descriptor
+from ringfence.image.safeio import MAX_JSON_BYTES
 from ringfence.model.image import ImageInfo, LayerInfo
 
 
@@ -24,6 +25,9 @@ class ArchiveBlobStore:
     def open(self, digest: str) -> BinaryIO:
         return self.archive.open(self._name(digest))
 
+    def identity(self, digest: str) -> str | None:
+        return self.archive.identity(self._name(digest))
+
     def read(self, digest: str, limit: int) -> bytes:
         data = self.archive.read(self._name(digest), limit)
         mf.verify_bytes(data, digest, f"{self.archive.path} blob {digest}")
@@ -33,21 +37,25 @@ class ArchiveBlobStore:
 class OciArchiveSource:
     def __init__(self, path: str, name: str | None, platform: str | None) -> None:
         subject = f"oci-archive:{path}"
-        archive = ArchiveIndex(path)
+        archive = ArchiveIndex(path, subject)
         if not archive.has("index.json"):
             raise InputError(subject, "not an OCI archive (no index.json)")
         self.store = ArchiveBlobStore(archive)
-        index = mf.load_json(archive.read("index.json", 4 << 20), f"{subject}/index.json")
+        index = mf.load_json(archive.read("index.json", MAX_JSON_BYTES), f"{subject}/index.json")
         desc = pick_descriptor(index, name, subject)
         digest, manifest = mf.resolve_manifest(self.store, desc, platform, subject)
         ref = subject + (f":{name}" if name else "")
-        self._info = mf.image_info(self.store, digest, manifest, ref, "oci-archive")
+        self._info = mf.image_info(self.store, digest, manifest, ref, "oci-archive",
+                                   wanted_platform=platform)
 
     def info(self) -> ImageInfo:
         return self._info
 
     def open_layer(self, layer: LayerInfo) -> BinaryIO:
         return self.store.open(layer.digest)
+
+    def blob_identity(self, layer: LayerInfo) -> str | None:
+        return self.store.identity(layer.digest)
 
     def close(self) -> None:
         return None

@@ -6,6 +6,7 @@ import platform as _platform
 from typing import Any
 
 from ringfence.errors import InputError, UsageError
+from ringfence.image import jsonshape as js
 
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386",
          "ppc64le": "ppc64le", "s390x": "s390x"}
@@ -27,15 +28,15 @@ def choose(index: dict[str, Any], wanted: str | None, subject: str) -> dict[str,
     """Return the descriptor in ``index`` matching ``wanted`` (default: this machine)."""
     os_, arch, variant = parse_platform(wanted or default_platform())
     candidates = []
-    for desc in index.get("manifests", []):
-        p = desc.get("platform") or {}
-        if p.get("os") == os_ and p.get("architecture") == arch and (
-                variant is None or p.get("variant") == variant):
+    have = set()
+    for i, desc in enumerate(js.objects(index, "manifests", subject, "index.")):
+        p = js.opt_obj(desc, "platform", subject, f"index.manifests[{i}].")
+        fields = tuple(js.opt_str(p, k, subject, f"index.manifests[{i}].platform.")
+                       for k in ("os", "architecture", "variant"))
+        have.add(f"{fields[0]}/{fields[1]}")
+        if fields[:2] == (os_, arch) and (variant is None or fields[2] == variant):
             candidates.append(desc)
     if not candidates:
-        have = sorted({f"{(d.get('platform') or {}).get('os')}/"
-                       f"{(d.get('platform') or {}).get('architecture')}"
-                       for d in index.get("manifests", [])})
         raise InputError(subject, f"no manifest for platform {wanted or default_platform()}"
-                         f" (index has: {', '.join(have) or 'none'})")
+                         f" (index has: {', '.join(sorted(have)) or 'none'})")
     return dict(candidates[0])

@@ -277,7 +277,8 @@ class RegistrySource:
         mdigest, manifest = mf.resolve_manifest(manifests, desc, platform, str(ref))
         name = f"{ref.registry}/{ref.repository}"
         tags = (f"{name}:{ref.tag}",) if ref.tag else ()
-        info = mf.image_info(self.blobs, mdigest, manifest, str(ref), "docker", tags)
+        info = mf.image_info(self.blobs, mdigest, manifest, str(ref), "docker", tags,
+                             wanted_platform=platform)
         return replace(info, repo_digests=(f"{name}@{mdigest}",))
 
     def info(self) -> ImageInfo:
@@ -285,6 +286,11 @@ class RegistrySource:
 
     def open_layer(self, layer: LayerInfo) -> BinaryIO:
         return self.blobs.open(layer.digest, layer.size or None)
+
+    def blob_identity(self, layer: LayerInfo) -> str | None:
+        # No local file: a cached result for a registry blob is only used after the blob
+        # was downloaded and hashed in this run (scan.py), never on the registry's word.
+        return None
 
     def close(self) -> None:
         self.client.close()

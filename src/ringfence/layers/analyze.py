@@ -1,26 +1,73 @@
-"""Stream one layer blob once: verify its digest and diffID, offer files to catalogers."""
+"""Stream one layer blob once: verify its digest and diffID, offer files to catalogers.
+
+What was verified is reported as a :class:`VerifiedBlob` (the digest of the bytes as
+stored, computed in this run; their compression; the identity of the file they came from,
+when it did not change while it was read). The layer cache is keyed by that digest.
+"""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from ringfence.catalog.interface import Cataloger
 from ringfence.catalog.layer_result import LayerResult
 from ringfence.catalog.runner import LayerCatalog
+from ringfence.errors import Error, InputError
 from ringfence.image.interface import ImageSource
 from ringfence.layers.analyzer import LayerAnalyzer
-from ringfence.layers.streams import CHUNK, HashingReader, ThreadedReader, decompressed
+from ringfence.layers.streams import (
+    CHUNK,
+    Budget,
+    HashingReader,
+    ThreadedReader,
+    decompressed_kind,
+    is_decompression_error,
+    sniff,
+)
 from ringfence.layers.walk import Entry, Limits, Wants, walk_tar
 from ringfence.model.image import LayerInfo
 
+# Bytes allowed after the tar end-of-archive marker: writers pad to a record (GNU tar
+# 10 KiB, ``tar -b 2048`` 1 MiB); hundreds of GiB of zeros there are a bomb.
+MAX_TRAILING_BYTES = 32 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedBlob:
+    digest: str  # sha256 of the blob as stored, hashed in this run
+    kind: str  # compression sniffed from its first bytes (raw: the blob is the tar)
+    identity: str | None  # the file it was read from, unchanged while read; or None
+
+
+def stream_identity(stream: object) -> str | None:
+    """File identity of an opened blob stream (see ``ImageSource.blob_identity``)."""
+    raw = getattr(stream, "raw", stream)
+    ident = getattr(raw, "identity", None)
+    if callable(ident):
+        value = ident()
+        return value if isinstance(value, str) else None
+    from ringfence.image.safeio import identity
+
+    try:
+        return identity(raw.fileno())  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _claimed(layer: LayerInfo) -> str | None:
+    return layer.digest if layer.digest.startswith("sha") else None
+
 
 def analyze_layer(source: ImageSource, layer: LayerInfo, catalogers: tuple[Cataloger, ...],
-                  limits: Limits, analyzers: tuple[LayerAnalyzer, ...] = ()) -> LayerResult:
+                  limits: Limits, analyzers: tuple[LayerAnalyzer, ...] = (), *,
+                  budget: Budget | None = None,
+                  verified: Callable[[VerifiedBlob], None] | None = None) -> LayerResult:
     subject = f"{source.info().reference} layer {layer.digest}"
     lc = LayerCatalog(layer.diff_id, catalogers, analyzers)
-    _stream_layer(source, layer, subject, lc.wants, limits, lc.add, lc.digests)
+    blob = _stream_layer(source, layer, subject, lc.wants, limits, lc.add, lc.digests, budget)
     if lc.pending_links:
         # A wanted path was a hardlink to a file nobody wanted when it streamed past:
         # rare, so read the layer a second time for just those targets.
@@ -31,27 +78,58 @@ def analyze_layer(source: ImageSource, layer: LayerInfo, catalogers: tuple[Catal
                 for link in pending.get(entry.path, ()):
                     lc.offer(link, entry.size, entry.data)
 
-        _stream_layer(source, layer, subject, lambda p, _s: p in pending, limits, offer)
+        _stream_layer(source, layer, subject, lambda p, _s: p in pending, limits, offer,
+                      budget=budget)
+    if verified is not None:
+        verified(blob)
     return lc.result()
+
+
+def hash_blob(source: ImageSource, layer: LayerInfo, limits: Limits) -> VerifiedBlob:
+    """Read the blob as stored and hash it (no decompression): proof, in this run, that
+    the bytes behind ``layer`` are what its digest says."""
+    subject = f"{source.info().reference} layer {layer.digest}"
+    raw = source.open_layer(layer)
+    try:
+        before = stream_identity(raw)
+        blob = HashingReader(raw, subject, limit=limits.max_layer_bytes)
+        head = blob.read(CHUNK) or b""
+        blob.verify(_claimed(layer))
+        after = stream_identity(raw)
+    except OSError as exc:
+        raise InputError(subject, f"cannot read blob ({exc})") from exc
+    finally:
+        raw.close()
+    return VerifiedBlob(blob.digest(), sniff(head[:6]), before if before == after else None)
 
 
 def _stream_layer(source: ImageSource, layer: LayerInfo, subject: str, wants: Wants,
                   limits: Limits, sink: Callable[[Entry], None],
-                  digests: tuple[str, ...] = ()) -> None:
+                  digests: tuple[str, ...] = (), budget: Budget | None = None) -> VerifiedBlob:
     raw = source.open_layer(layer)
     inner: ThreadedReader | None = None
     try:
+        before = stream_identity(raw)
         blob = HashingReader(raw, subject)
-        inner = ThreadedReader(decompressed(cast(BinaryIO, io.BufferedReader(blob, CHUNK)),
-                                            subject))
+        stream, kind = decompressed_kind(cast(BinaryIO, io.BufferedReader(blob, CHUNK)),
+                                         subject)
+        inner = ThreadedReader(stream)
         tar_stream = HashingReader(cast(BinaryIO, inner), f"{subject} (diffID {layer.diff_id})",
-                                   limit=limits.max_layer_bytes)
-        stream = cast(BinaryIO, io.BufferedReader(tar_stream, CHUNK))
-        for entry in walk_tar(stream, subject, wants, limits, digests):
+                                   limit=limits.max_layer_bytes, budget=budget)
+        buffered = cast(BinaryIO, io.BufferedReader(tar_stream, CHUNK))
+        for entry in walk_tar(buffered, subject, wants, limits, digests):
             sink(entry)
-        tar_stream.verify(layer.diff_id)
-        blob.verify(layer.digest if layer.digest.startswith("sha") else None)
+        tar_stream.verify(layer.diff_id, max_more=MAX_TRAILING_BYTES)
+        blob.verify(_claimed(layer))
+        after = stream_identity(raw)
+    except Error:
+        raise
+    except Exception as exc:
+        if is_decompression_error(exc):
+            raise InputError(subject, f"corrupt or unreadable layer ({exc})") from exc
+        raise
     finally:
         if inner is not None:
             inner.close()
         raw.close()
+    return VerifiedBlob(blob.digest(), kind, before if before == after else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from typing import BinaryIO, cast
 
 from ringfence.errors import DigestMismatchError, InputError, LimitExceededError
@@ -16,14 +17,37 @@ except ImportError:  # pragma: no cover - exercised only where isal is missing
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+BZIP2_MAGIC = b"BZh"
+
+
+class Budget:
+    """Decompressed bytes for a whole image, shared by the layers' threads: a bomb split
+    over many layers (or many zstd frames) stops at one total, not at one per layer."""
+
+    def __init__(self, limit: int, subject: str) -> None:
+        self.limit = limit
+        self.subject = subject
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self, n: int) -> None:
+        with self._lock:
+            self.used += n
+            used = self.used
+        if used > self.limit:
+            raise LimitExceededError(
+                self.subject, f"layers decompress to more than {self.limit} bytes in all; "
+                "refusing to read on", hint="a decompression bomb, or raise max_image_bytes")
 
 
 class HashingReader(io.RawIOBase):
     """Pass-through reader computing a digest and counting bytes, with an optional cap."""
 
     def __init__(self, raw: BinaryIO, subject: str, algorithm: str = "sha256",
-                 limit: int | None = None) -> None:
+                 limit: int | None = None, budget: Budget | None = None) -> None:
         self._raw = raw
+        self._budget = budget
         self._hash = hashlib.new(algorithm)
         self.algorithm = algorithm
         self.subject = subject
@@ -45,6 +69,8 @@ class HashingReader(io.RawIOBase):
         if n:
             self._hash.update(view[:n])
             self.count += n
+            if self._budget is not None:
+                self._budget.take(n)
             if self._limit is not None and self.count > self._limit:
                 raise LimitExceededError(
                     self.subject, f"more than {self._limit} bytes; refusing to read on",
@@ -58,10 +84,15 @@ class HashingReader(io.RawIOBase):
     def digest(self) -> str:
         return f"{self.algorithm}:{self._hash.hexdigest()}"
 
-    def verify(self, expected: str | None) -> None:
-        """Read what is left, then compare with ``expected`` (``algo:hex``)."""
+    def verify(self, expected: str | None, max_more: int | None = None) -> None:
+        """Read what is left (refusing more than ``max_more`` bytes), then compare with
+        ``expected`` (``algo:hex``)."""
+        start = self.count
         while self.read(CHUNK):
-            pass
+            if max_more is not None and self.count - start > max_more:
+                raise LimitExceededError(self.subject, f"more than {max_more} bytes after "
+                                         "the end of the tar archive",
+                                         hint="a decompression bomb hidden after the archive")
         if expected is None:
             return
         actual = self.digest()
@@ -74,26 +105,54 @@ def sniff(head: bytes) -> str:
         return "gzip"
     if head.startswith(ZSTD_MAGIC):
         return "zstd"
+    if head.startswith(XZ_MAGIC):
+        return "xz"
+    if head.startswith(BZIP2_MAGIC) and head[3:4].isdigit():
+        return "bzip2"
     return "raw"
 
 
 def decompressed(raw: BinaryIO, subject: str) -> BinaryIO:
     """Wrap ``raw`` in the decompressor its magic bytes call for."""
+    return decompressed_kind(raw, subject)[0]
+
+
+def decompressed_kind(raw: BinaryIO, subject: str) -> tuple[BinaryIO, str]:
+    """``decompressed`` and the kind sniffed (gzip, zstd, xz, bzip2 or raw) — the
+    decompressors Docker's ``DecompressStream`` accepts for layers."""
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(
         cast(io.RawIOBase, raw), CHUNK)
-    head = buffered.peek(4)[:4]
-    kind = sniff(head)
+    kind = sniff(buffered.peek(6)[:6])
     try:
         if kind == "gzip":
-            return cast(BinaryIO, _gzip.GzipFile(fileobj=buffered, mode="rb"))  # type: ignore[no-untyped-call,unused-ignore]
+            return cast(BinaryIO, _gzip.GzipFile(fileobj=buffered, mode="rb")), kind  # type: ignore[no-untyped-call,unused-ignore]
         if kind == "zstd":
             import zstandard
 
-            return cast(BinaryIO, zstandard.ZstdDecompressor().stream_reader(buffered,
-                                                                            read_size=CHUNK))
+            # every frame: zstd:chunked layers are many concatenated frames
+            return cast(BinaryIO, zstandard.ZstdDecompressor().stream_reader(
+                buffered, read_size=CHUNK, read_across_frames=True)), kind
+        if kind == "xz":
+            import lzma
+
+            return cast(BinaryIO, lzma.LZMAFile(buffered)), kind
+        if kind == "bzip2":
+            import bz2
+
+            return cast(BinaryIO, bz2.BZ2File(buffered)), kind
     except Exception as exc:  # pragma: no cover - constructors rarely fail
         raise InputError(subject, f"cannot start {kind} decompression") from exc
-    return buffered
+    return buffered, kind
+
+
+def is_decompression_error(exc: BaseException) -> bool:
+    """An error a decompressor raises on corrupt input (zlib, isal, zstd, xz, bzip2)."""
+    import lzma
+    import zlib
+
+    if isinstance(exc, zlib.error | lzma.LZMAError | EOFError | OSError):
+        return True
+    return type(exc).__module__.startswith(("zstd", "isal", "_compression", "bz2"))
 
 
 class ThreadedReader(io.RawIOBase):

@@ -20,6 +20,9 @@ REGTYPES = frozenset((b"0", b"\0", b"7"))
 LNKTYPE, SYMTYPE, CHRTYPE, BLKTYPE, DIRTYPE, FIFOTYPE = b"1", b"2", b"3", b"4", b"5", b"6"
 GNU_LONGNAME, GNU_LONGLINK, PAX_HEADER, PAX_GLOBAL, GNU_SPARSE = b"L", b"K", b"x", b"g", b"S"
 MAX_META = 1 << 20  # a long name or pax header bigger than this is hostile
+# Largest member size accepted (8 EiB is what an 11-digit octal field cannot express; a
+# base-256 or pax size past 2**62 is a lie meant to overflow arithmetic or buffers).
+MAX_MEMBER_SIZE = 1 << 62
 
 
 class TarFormatError(Exception):
@@ -60,6 +63,23 @@ def _num(field: bytes) -> int:
         return int(text, 8)
     except ValueError:
         raise TarFormatError(f"bad numeric field {field!r}") from None
+
+
+def _pax_int(attrs: dict[str, str], key: str, default: int) -> int:
+    if key not in attrs:
+        return default
+    try:
+        return int(attrs[key])
+    except ValueError:
+        raise TarFormatError(f"bad pax {key} {attrs[key][:40]!r}") from None
+
+
+def _check_size(size: int) -> int:
+    if size < 0:
+        raise TarFormatError(f"member declares size {size}")
+    if size > MAX_MEMBER_SIZE:
+        raise TarFormatError(f"member declares an absurd size ({size} bytes)")
+    return size
 
 
 def _str(field: bytes) -> str:
@@ -156,9 +176,7 @@ class TarReader:
             if not _checksum_ok(header):
                 raise TarFormatError("header checksum mismatch")
             typ = header[156:157]
-            size = _num(header[124:136])
-            if size < 0:
-                raise TarFormatError("negative member size")
+            size = _check_size(_num(header[124:136]))
             padded = (size + BLOCK - 1) // BLOCK * BLOCK
             if typ in (GNU_LONGNAME, GNU_LONGLINK, PAX_HEADER, PAX_GLOBAL):
                 if size > MAX_META:
@@ -182,14 +200,11 @@ class TarReader:
             name = longname or attrs.get("path") or name
             link = longlink or attrs.get("linkpath") or _str(header[157:257])
             if "size" in attrs:
-                try:
-                    size = int(attrs["size"])
-                except ValueError:
-                    raise TarFormatError("bad pax size") from None
+                size = _check_size(_pax_int(attrs, "size", size))
                 padded = (size + BLOCK - 1) // BLOCK * BLOCK
             member = Member(name, typ, size, _num(header[100:108]),
-                            int(attrs.get("uid", _num(header[108:116]))),
-                            int(attrs.get("gid", _num(header[116:124]))), link)
+                            _pax_int(attrs, "uid", _num(header[108:116])),
+                            _pax_int(attrs, "gid", _num(header[116:124])), link)
             pax, longname, longlink = {}, None, None
             has_data = typ not in (LNKTYPE, SYMTYPE, CHRTYPE, BLKTYPE, DIRTYPE, FIFOTYPE)
             self._pending = padded if has_data else 0

@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from ringfence.errors import InputError, LimitExceededError
 from ringfence.layers.paths import normalize
+from ringfence.layers.streams import is_decompression_error
 from ringfence.layers.tarstream import Member, TarFormatError, TarReader
 
 WHITEOUT_PREFIX = ".wh."
@@ -31,6 +32,10 @@ class Limits:
     max_read_bytes: int = 1 << 30       # all wanted files of one layer together
     max_layer_bytes: int = 64 << 30     # decompressed tar stream of one layer
     max_entries: int = 5_000_000
+    # decompressed tar streams of all layers of one image together (what this run reads:
+    # cached layers cost nothing). The largest public images (CUDA, ML stacks) unpack to
+    # 20-40 GiB; 128 GiB is several times that, and stops a zstd/gzip bomb in bounded time.
+    max_image_bytes: int = 128 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +140,6 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
     except (TarFormatError, zlib.error, EOFError, OSError) as exc:
         raise InputError(subject, f"not a readable tar stream ({exc})") from exc
     except Exception as exc:
-        if type(exc).__module__.startswith(("zstd", "isal")):
+        if is_decompression_error(exc):
             raise InputError(subject, f"corrupt compressed stream ({exc})") from exc
         raise
