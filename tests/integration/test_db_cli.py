@@ -99,7 +99,7 @@ def test_import_all_shared_advisories(data_dir: Path, tmp_path: Path,
     assert sources["alpine-secdb:v3.10/main"]["records"] > 0
     assert all(s["skipped"] == 0 for s in status["sources"])
     assert status["newest_record"] == "2026-08-21T12:56:10Z"  # AlmaLinux, PROVENANCE table 0
-    assert main(["db", "status", "--db", str(db)]) == 0
+    assert main(["db", "status", "--db", str(db), "-f", "table"]) == 0
     table = capsys.readouterr().out
     assert "PyPI" in table and "days old" in table
 

@@ -9,9 +9,13 @@ from typing import Any
 
 import click
 
+from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.progress import layer_progress
+from ringfence.errors import InputError
 from ringfence.vulndb.build import ImportReport, import_paths, update
 from ringfence.vulndb.store import VulnStore, default_path
+
+STALE_DAYS = 7  # a database older than this is shown with a warning
 
 _DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                           help="Database file (default: $XDG_DATA_HOME/ringfence/db.sqlite).")
@@ -23,11 +27,13 @@ def db_group() -> None:
 
 
 @db_group.command("import")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_DB_OPTION
 def import_cmd(paths: tuple[Path, ...], db_path: Path | None) -> None:
     """Import OSV zip/dir/json, Debian DSA/DLA lists or tracker JSON, Alpine secdb files."""
+    for path in paths:
+        if not path.exists():
+            raise InputError(str(path), "no such file or directory")
     with layer_progress() as progress:
         report = import_paths(list(paths), db_path or default_path(), progress)
     click.echo(_summary(report))
@@ -49,13 +55,29 @@ def update_cmd(url_base: str | None, sources: tuple[str, ...], db_path: Path | N
 
 
 @db_group.command("status")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@report_options(["table", "json"], fail_on_help="Accepted for the common contract.",
+                strict_help="Accepted for the common contract.")
 @_DB_OPTION
-def status_cmd(fmt: str, db_path: Path | None) -> None:
+def status_cmd(report: ReportOptions, db_path: Path | None) -> None:
     """Sources, record counts per ecosystem, newest record and age."""
     with VulnStore.open(db_path or default_path()) as store:
         status = status_dict(store)
-    click.echo(json.dumps(status, indent=2) if fmt == "json" else _table(status), nl=fmt == "json")
+    fmt = report.format()
+    emit(json.dumps(status, indent=2) + "\n" if fmt == "json" else _table(status),
+         report.output)
+    warning = stale_warning(status["age_days"])
+    if warning:
+        report.note(warning)
+    finish(report, severities=(), unknowns=0)
+
+
+def stale_warning(age_days: float | None) -> str | None:
+    """The warning for a database older than STALE_DAYS (or undated); None when fresh."""
+    if age_days is not None and age_days <= STALE_DAYS:
+        return None
+    age = "undated" if age_days is None else f"{age_days:.0f} days old"
+    return (f"warning: the vulnerability database is {age} (over {STALE_DAYS} days): "
+            "run `ringfence db update`")
 
 
 def status_dict(store: VulnStore) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from ringfence.harden.emit_oci import oci_patch
 from ringfence.harden.image import image_workload
 from ringfence.harden.plan import HardenOptions, Plan, make_plan
 from ringfence.harden.workload import Workload, workload_from_container, workload_from_spec
+from ringfence.outputs import write_output
 from ringfence.runtime.load import load_file
 
 FORMATS = ["docker", "podman", "oci", "k8s", "seccomp"]
@@ -117,6 +118,6 @@ def harden_cmd(fmt: str, writable: tuple[str, ...], memory: str | None, pids: in
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text.encode("utf-8"))
     for note in notes:
         click.echo(f"note: {note}", err=True)

@@ -59,6 +59,12 @@ def image_cmd(ref: str, report: ReportOptions, db_path: Path | None,
     elif "vuln" in scanners:
         report.note(f"note: no vulnerability database at {path}; reporting the inventory only "
                     "(run `ringfence db update` or `ringfence db import PATH…`)")
+    if result.db is not None:
+        from ringfence.cli.db import stale_warning
+
+        warning = stale_warning(result.db.age_days)
+        if warning:
+            report.note(warning)
     emit(renderer(report.format(), scanners, renderer_for).render(result), report.output)
     severities = [f.severity for f in result.findings]
     severities += [m.severity for m in result.vulnerabilities if not m.suppressed_by]

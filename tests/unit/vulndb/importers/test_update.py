@@ -145,6 +145,6 @@ def test_cli_update(tmp_path: Path, mirror: tuple[str, type[Mirror]],
     assert main(["db", "update", "--url-base", base, "--source", "osv:crates.io",
                  "--db", db]) == 0
     assert "fetched osv:crates.io: downloaded" in capsys.readouterr().out
-    assert main(["db", "status", "--db", db]) == 0
+    assert main(["db", "status", "--db", db, "-f", "table"]) == 0
     assert "crates.io  1193" in capsys.readouterr().out  # 1206 records, 13 withdrawn
     assert main(["db", "update", "--url-base", base, "--source", "nvd", "--db", db]) == 2
