@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from ringfence.checks.engine import CheckRun, run_checks
 from ringfence.k8s.facts import facts_from_objects
@@ -32,6 +33,16 @@ from ringfence.threats.rules import all_rules, domain_rule_ids
 from ringfence.threats.runtime import RuntimeView, gather_runtime
 
 NO_HOST = "no host access (--host or --host-root not given)"
+# why a platform rule is not evaluated when its ``applies`` is false (the input lacks it)
+NO_APISERVER = "no kube-apiserver static pod in the input"
+NO_KUBELET = "no KubeletConfiguration in the input"
+PLATFORM_NEEDS: Final = {
+    "K8S-032": "no registry allow-list (--allowed-registry)",
+    "K8S-041": "no ConfigMap in the input",
+    "K8S-053": "the input does not show production beside another environment",
+    **{f"K8S-{n}": NO_APISERVER for n in range(100, 107)},
+    "K8S-110": NO_KUBELET, "K8S-111": NO_KUBELET,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +128,7 @@ def _workload(pod: PodView, catalog: Catalog, platform: _Platform, host_run: Che
     failed = {f.rule_id for f in mine}
     statuses: dict[str, ControlStatus] = {}
     for ids, run in platform.runs:
-        statuses.update(attr.statuses(ids, run, failed, "not run"))
+        statuses.update(attr.statuses(ids, run, failed, "not run", PLATFORM_NEEDS))
     host_findings = host_run.findings if host_run else ()
     statuses.update(attr.statuses(domain_rule_ids("host"), host_run,
                                   {f.rule_id for f in host_findings}, host_reason,
@@ -154,6 +165,8 @@ def _sources(options: ScanAllOptions, host_reason: str,
             and host_reason.startswith("the facts") else host_reason)
     out = [("platform", "manifests"), ("host", host),
            ("runtime", "live /proc" if options.runtime_live else "not requested")]
-    out += [(f"image {name}", o.source) for name, o in images.items()]
+    # o.source says "image NAME not scanned (…)" when the image was not read
+    out += [(f"image {name}", o.source.removeprefix(f"image {name} "))
+            for name, o in images.items()]
     return tuple(out)
 
