@@ -32,7 +32,7 @@ DEPTH_SCHEMA: Final[dict[str, Any]] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "required": ["schema", "tool", "catalog_version", "threats", "workloads", "summary",
-                 "unknowns", "sources", "rules"],
+                 "unknowns", "sources", "rules", "notes"],
     "properties": {
         "schema": {"const": "ringfence.depth/2"},
         "summary": {"type": "object",
@@ -48,8 +48,9 @@ DEPTH_SCHEMA: Final[dict[str, Any]] = {
             "properties": {"techniques": {"type": "array", "minItems": 1, "items": {
                 "type": "string", "pattern": r"^T\d{4}(\.\d{3})?$"}}}}},
         "workloads": {"type": "array", "items": {
-            "type": "object", "required": ["ref", "threats", "chains", "findings"],
-            "properties": {"threats": {"type": "array", "items": _THREAT}}}},
+            "type": "object", "required": ["ref", "notes", "threats", "chains", "findings"],
+            "properties": {"notes": _STRS, "threats": {"type": "array", "items": _THREAT}}}},
+        "notes": _STRS,
     },
 }
 

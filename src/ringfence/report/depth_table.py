@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-from collections.abc import Iterable
 from typing import Any, Final
 
 from rich import box
@@ -50,23 +49,6 @@ def _matrix(w: dict[str, Any]) -> Table:
     return table
 
 
-def notes(w: dict[str, Any]) -> list[str]:
-    """``ring: reason`` for every ring cell of ``w`` that is partial or not evaluated,
-    each once."""
-    return list(dict.fromkeys(f"{r['ring']}: {why}" for t in w["threats"] for r in t["rings"]
-                              if r["state"] in ("partial", "not-evaluated")
-                              for why in (r.get("why") or [r["reason"]])))
-
-
-def shared_notes(workloads: Iterable[dict[str, Any]]) -> list[str]:
-    """The notes every workload has (shown once for all)."""
-    per = [notes(w) for w in workloads]
-    if len(per) < 2:
-        return []
-    common = set(per[0]).intersection(*per[1:])
-    return [n for n in per[0] if n in common]
-
-
 def render_depth_table(doc: dict[str, Any], width: int | None = None) -> str:
     width = width or shutil.get_terminal_size((80, 24)).columns
     buf = io.StringIO()
@@ -81,10 +63,9 @@ def render_depth_table(doc: dict[str, Any], width: int | None = None) -> str:
     for src in doc["sources"]:
         console.print(f"  {plain(short(src['input']))}: {plain(short(src['status']))}",
                       markup=False)
-    common = shared_notes(doc["workloads"])
-    if common:
+    if doc["notes"]:
         console.print("Not evaluated for every workload:")
-        for note in common:
+        for note in doc["notes"]:
             console.print(f"  {plain(short(note))}", markup=False)
     for w in doc["workloads"]:
         console.print()
@@ -96,7 +77,6 @@ def render_depth_table(doc: dict[str, Any], width: int | None = None) -> str:
             steps = " -> ".join(f"{st['label']} [{st['state']}]" for st in c["steps"])
             console.print(plain(f"  chain {c['status'].upper()} {c['title']}: {steps} -> "
                                 f"{c['outcome']}"), markup=False)
-        for note in notes(w):
-            if note not in common:
-                console.print(f"  not evaluated: {plain(short(note))}", markup=False)
+        for note in w["notes"]:
+            console.print(f"  not evaluated: {plain(short(note))}", markup=False)
     return buf.getvalue()

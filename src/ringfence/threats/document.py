@@ -3,6 +3,7 @@ reads this one document (report/ imports only model, so it never sees threats/).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 from ringfence import __version__
@@ -10,7 +11,8 @@ from ringfence.threats.model import Chain, DepthReport, RingResult, State, Workl
 
 # /2: ring state "partial" (undecided: some controls not evaluated), and per ring cell the
 # counts "controls" (n), "holding" (k), "evaluated", "label" ("partial k/n") and "why" (the
-# distinct reasons its unverified controls were not evaluated)
+# distinct reasons its unverified controls were not evaluated); "notes" (top level: shared by
+# every workload; per workload: the rest)
 SCHEMA: Final = "ringfence.depth/2"
 STATES: Final = tuple(str(s) for s in State)
 UNDECIDED: Final = (State.PARTIAL, State.NOT_EVALUATED)  # what --strict refuses
@@ -29,10 +31,26 @@ def _chain(c: Chain) -> dict[str, Any]:
                       for s in c.steps]}
 
 
-def _workload(w: WorkloadDepth) -> dict[str, Any]:
+def notes(w: WorkloadDepth) -> tuple[str, ...]:
+    """``ring: reason`` for each reason a control of ``w`` was not evaluated, once."""
+    return tuple(dict.fromkeys(f"{r.ring}: {why}" for t in w.threats for r in t.rings
+                               if r.state in UNDECIDED for why in r.why or (r.reason,)))
+
+
+def shared_notes(workloads: Sequence[WorkloadDepth]) -> tuple[str, ...]:
+    """The notes every workload has (more than one workload): said once, for all."""
+    per = [notes(w) for w in workloads]
+    if len(per) < 2:
+        return ()
+    common = set(per[0]).intersection(*per[1:])
+    return tuple(n for n in per[0] if n in common)
+
+
+def _workload(w: WorkloadDepth, shared: tuple[str, ...]) -> dict[str, Any]:
     return {
         "ref": w.ref, "namespace": w.namespace, "location": w.location,
         "images": list(w.images),
+        "notes": [n for n in notes(w) if n not in shared],
         "threats": [{"threat": t.threat, "depth": t.depth,
                      "undecided": [r.ring for r in t.rings if r.state in UNDECIDED],
                      "rings": [_ring(r) for r in t.rings]} for t in w.threats],
@@ -44,6 +62,7 @@ def _workload(w: WorkloadDepth) -> dict[str, Any]:
 
 def depth_document(report: DepthReport) -> dict[str, Any]:
     used = {f.rule_id for w in report.workloads for f in w.findings}
+    shared = shared_notes(report.workloads)
     return {
         "schema": SCHEMA,
         "tool": {"name": "ringfence", "version": __version__},
@@ -51,7 +70,10 @@ def depth_document(report: DepthReport) -> dict[str, Any]:
         "threats": [{"id": i, "name": n, "techniques": list(t)} for i, n, t in report.threats],
         "rings": ["image", "host", "platform"],
         "sources": [{"input": k, "status": v} for k, v in report.sources],
-        "workloads": [_workload(w) for w in report.workloads],
+        # why rings are partial or not evaluated: for every workload here, the rest under
+        # each workload ("notes"); each note once
+        "notes": list(shared),
+        "workloads": [_workload(w, shared) for w in report.workloads],
         "rules": [{"id": r.id, "title": r.title, "severity": r.severity.name.lower(),
                    "ring": r.ring, "remediation": r.remediation, "threats": list(r.threats),
                    "references": list(r.references)}
