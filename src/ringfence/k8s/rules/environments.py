@@ -76,21 +76,82 @@ def _node_selector(pod: PodView) -> dict[str, str]:
     return {str(k): str(v) for k, v in mapping(pod.spec.get("nodeSelector")).items()}
 
 
-def _separated(a: PodView, b: PodView) -> bool:
-    """True when nodeSelectors require different values of one node label."""
-    sa, sb = _node_selector(a), _node_selector(b)
-    return any(k in sb and sb[k] != v for k, v in sa.items())
+Selector = frozenset[tuple[str, str]]
+MAX_SELECTOR_WORK: Final = 1_000_000  # (prod selector, key set) lookups and index entries
+
+
+class TooManySelectors(Exception):
+    """More nodeSelector work than ``MAX_SELECTOR_WORK``: the check is an Unknown rather
+    than minutes of work on a hostile manifest set."""
+
+
+class _Others:
+    """Non-production pods grouped by the label keys of their nodeSelector. Two selectors
+    are compatible (nothing separates the pods) when they agree on every key both set; for
+    one key set K and a production selector P that is an exact lookup of P projected on
+    K ∩ keys(P), in an index built once per (K, K ∩ keys(P))."""
+
+    def __init__(self) -> None:
+        self.by_keys: dict[frozenset[str], list[tuple[int, dict[str, str], PodView]]] = {}
+        self.indexes: dict[tuple[frozenset[str], frozenset[str]],
+                           dict[tuple[tuple[str, str], ...], tuple[int, PodView]]] = {}
+        self.work = 0
+
+    def add(self, order: int, selector: dict[str, str], pod: PodView) -> None:
+        self.by_keys.setdefault(frozenset(selector), []).append((order, selector, pod))
+
+    def _spend(self, n: int) -> None:
+        self.work += n
+        if self.work > MAX_SELECTOR_WORK:
+            raise TooManySelectors(f"more than {MAX_SELECTOR_WORK} nodeSelector comparisons")
+
+    def first_compatible(self, selector: dict[str, str]) -> PodView | None:
+        """The first pod (manifest order) whose nodeSelector does not separate it from a
+        pod with ``selector``."""
+        best: tuple[int, PodView] | None = None
+        own = frozenset(selector)
+        for keys, members in self.by_keys.items():
+            self._spend(1)
+            shared = keys & own
+            index = self.indexes.get((keys, shared))
+            if index is None:
+                self._spend(len(members))
+                index = {}
+                for order, sel, pod in members:
+                    index.setdefault(tuple(sorted((k, sel[k]) for k in shared)), (order, pod))
+                self.indexes[(keys, shared)] = index
+            hit = index.get(tuple(sorted((k, selector[k]) for k in shared)))
+            if hit is not None and (best is None or hit[0] < best[0]):
+                best = hit
+        return None if best is None else best[1]
 
 
 def prod_beside_nonprod(facts: K8sFacts) -> Iterator[Violation]:
+    """Each production pod with the first non-production pod (in manifest order) whose
+    nodeSelector does not separate them: indexed lookups (see ``_Others``), so the work is
+    near-linear in pods, not production x non-production pods."""
     envs = environments(facts)
-    prod = [p for p in facts.pods if envs.get(p.namespace) == "prod"]
-    other = [p for p in facts.pods if envs.get(p.namespace) not in (None, "prod")]
-    for p in prod:
-        shared = [o for o in other if not _separated(p, o)]
-        if shared:
+    others = _Others()
+    seen: set[Selector] = set()
+    for order, o in enumerate(facts.pods):
+        if envs.get(o.namespace) not in (None, "prod"):
+            selector = _node_selector(o)
+            key = frozenset(selector.items())
+            if key not in seen:  # only the first pod of each selector can be "first"
+                seen.add(key)
+                others.add(order, selector, o)
+    found: dict[Selector, PodView | None] = {}
+    for p in facts.pods:
+        if envs.get(p.namespace) != "prod":
+            continue
+        selector = _node_selector(p)
+        key = frozenset(selector.items())
+        if key not in found:
+            found[key] = others.first_compatible(selector)
+        shared = found[key]
+        if shared is not None:
             yield Violation(f"{p.ref} (prod) can be scheduled on the same nodes as "
-                            f"{shared[0].ref} ({envs[shared[0].namespace]}): no nodeSelector "
+                            f"{shared.ref} ({envs[shared.namespace]}): no nodeSelector "
                             "separates them", p.location)
 
 
