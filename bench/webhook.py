@@ -12,7 +12,10 @@ schedule shared by its connections (``wrk_script``: Poisson arrivals, and bursts
 request per connection at once), the same two bodies, every answer checked.
 
     python bench/webhook.py [--rates 100,500] [--seconds 5] [--max-concurrency 64]
-                            [--fail-closed] [--arrivals poisson,burst]
+                            [--fail-open] [--arrivals poisson,burst]
+
+The server runs with its defaults (fail-closed, deadline, body/container/pod-spec caps)
+unless ``--fail-open`` is given.
 """
 
 from __future__ import annotations
@@ -210,7 +213,7 @@ def start_server(tmp: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[
     argv = [sys.executable, "-m", "ringfence.cli.main", "webhook", "serve", "--tls-cert",
             str(tls.cert), "--tls-key", str(tls.key), "--policy", str(policy), "--listen",
             f"127.0.0.1:{port}", "--max-concurrency", str(args.max_concurrency)]
-    proc = subprocess.Popen(argv + (["--fail-closed"] if args.fail_closed else []))
+    proc = subprocess.Popen(argv + (["--fail-open"] if args.fail_open else []))
     url = f"https://127.0.0.1:{port}"
     for _ in range(400):
         try:
@@ -227,7 +230,8 @@ def main() -> int:
     parser.add_argument("--rates", default="100,500")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--max-concurrency", type=int, default=64)
-    parser.add_argument("--fail-closed", action="store_true")
+    parser.add_argument("--fail-open", action="store_true",
+                        help="serve fail-open (the server's default is fail-closed)")
     parser.add_argument("--arrivals", default="poisson,burst",
                         help="wrk arrival models: poisson, uniform, burst (comma-separated)")
     args = parser.parse_args()
@@ -245,7 +249,7 @@ def main() -> int:
             proc.terminate()
             proc.wait(10)
     print(json.dumps({"max_concurrency": args.max_concurrency,
-                      "fail_closed": args.fail_closed, "results": results}, indent=2))
+                      "fail_closed": not args.fail_open, "results": results}, indent=2))
     return 1 if any(r.get("bad_allowed") for r in results) else 0
 
 

@@ -8,6 +8,7 @@ import base64
 import copy
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -32,7 +33,7 @@ from ringfence.k8s.load import load_bytes, load_paths
 from ringfence.k8s.podview import pod_view
 from ringfence.k8s.rules.pss import pss_level
 from ringfence.trust.policy import loads_policy as loads_trust
-from tests.integration.webhook_support import Tls, free_port, make_tls, review, running
+from tests.integration.webhook_support import Tls, cli_server, make_tls, review, running
 
 POLICY = """\
 pss: {enforce: baseline, audit: restricted}
@@ -48,34 +49,11 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 
 @pytest.fixture(scope="module")
 def server(tls: Tls, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real CLI: ``ringfence webhook serve … --fail-closed``."""
+    """The real CLI: ``ringfence webhook serve`` with its defaults (fail-closed)."""
     policy = tmp_path_factory.mktemp("policy") / "policy.yaml"
     policy.write_text(POLICY)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ringfence.cli.main", "webhook", "serve", "--tls-cert",
-         str(tls.cert), "--tls-key", str(tls.key), "--policy", str(policy), "--fail-closed",
-         "--listen", f"127.0.0.1:{port}", "--max-body", str(MAX_BODY)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    url = f"https://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", verify=tls.context()).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {proc.communicate()[1]!r}")
-            time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout and proc.stderr:
-            proc.stdout.close()
-            proc.stderr.close()
+    with cli_server(tls, policy, "--max-body", str(MAX_BODY)) as srv:
+        yield srv.url
 
 
 @pytest.fixture
@@ -89,8 +67,9 @@ def _post(client: httpx.Client, url: str, doc: dict[str, Any]) -> dict[str, Any]
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     assert body["apiVersion"] == "admission.k8s.io/v1" and body["kind"] == "AdmissionReview"
-    assert body["response"]["uid"] == doc["request"]["uid"]
-    return body["response"]
+    response: dict[str, Any] = body["response"]
+    assert response["uid"] == doc["request"]["uid"]
+    return response
 
 
 def _raw(obj: Any) -> dict[str, Any]:
@@ -180,8 +159,20 @@ def test_bad_requests(server: str, client: httpx.Client) -> None:
     assert r.status_code == 400 and "uid" in r.json()["message"]
     big = review(pod)
     big["request"]["object"]["metadata"]["annotations"] = {"x": "a" * MAX_BODY}
-    r = client.post(f"{server}/validate", json=big)
+    r = client.post(f"{server}/validate", json=big)  # uid at the front: a denying review
+    assert r.status_code == 200, r.text
+    resp = r.json()["response"]
+    assert resp["uid"] == big["request"]["uid"] and resp["allowed"] is False
+    assert resp["status"]["code"] == 413 and f"cap of {MAX_BODY} bytes" in \
+        resp["status"]["message"] and "--max-body" in resp["status"]["message"]
+    no_uid = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+              "request": {"object": big["request"]["object"], "uid": "late"}}
+    r = client.post(f"{server}/validate", json=no_uid)  # uid not first: HTTP 413
     assert r.status_code == 413 and str(MAX_BODY) in r.json()["message"]
+    bad_object = review(pod)
+    bad_object["request"]["object"] = ["not", "an", "object"]
+    resp = _post(client, server, bad_object)
+    assert resp["allowed"] is False and resp["status"]["code"] == 400
 
     def chunks() -> Iterator[bytes]:  # no content-length: the cap applies while streaming
         yield b'{"apiVersion": "admission.k8s.io/v1", "x": "'
@@ -200,10 +191,11 @@ def test_health_endpoints(server: str, client: httpx.Client) -> None:
     assert client.get(f"{server}/nope").status_code == 404
 
 
-PRIVILEGED = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {
-    "containers": [{"name": "c", "image": "x:1", "securityContext": {"privileged": True}}]}}
-COMPLIANT = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ok"}, "spec": {
-    "containers": [{"name": "c", "image": "x:1"}]}}
+PRIVILEGED: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                              "spec": {"containers": [{"name": "c", "image": "x:1",
+                                                       "securityContext": {"privileged": True}}]}}
+COMPLIANT: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ok"},
+                             "spec": {"containers": [{"name": "c", "image": "x:1"}]}}
 
 
 def _raising(review: ReviewRequest) -> Decision:
@@ -216,7 +208,7 @@ def _slow(review: ReviewRequest) -> Decision:
 
 
 @pytest.mark.parametrize("evaluator, code, text", [
-    (_raising, 500, "RuntimeError: scan index corrupt"), (_slow, 504, "timed out")])
+    (_raising, 500, "RuntimeError: scan index corrupt"), (_slow, 504, "deadline")])
 @pytest.mark.parametrize("fail_closed", [True, False])
 def test_fail_closed_and_open(tls: Tls, evaluator: Any, code: int, text: str,
                               fail_closed: bool) -> None:
@@ -272,46 +264,165 @@ def test_overload_never_accepts_by_accident(tls: Tls, fail_closed: bool) -> None
             assert resp["allowed"] is True
 
 
-@pytest.mark.parametrize("fail_closed", [True, False])
-def test_manifest_parses_and_is_consistent(tls: Tls, fail_closed: bool) -> None:
+# admissionregistration.k8s.io/v1 field names (ValidatingWebhookConfiguration and what it
+# holds), from the Kubernetes API reference: an unknown or misspelt field is dropped or
+# refused by the API server, so every key the manifest writes must be one of these
+VWC_FIELDS = {"apiVersion", "kind", "metadata", "webhooks"}
+WEBHOOK_FIELDS = {"name", "clientConfig", "rules", "failurePolicy", "matchPolicy",
+                  "namespaceSelector", "objectSelector", "sideEffects", "timeoutSeconds",
+                  "admissionReviewVersions", "matchConditions"}
+CLIENT_FIELDS = {"url", "service", "caBundle"}
+SERVICE_REF_FIELDS = {"namespace", "name", "path", "port"}
+RULE_FIELDS = {"operations", "apiGroups", "apiVersions", "resources", "scope"}
+SELECTOR_FIELDS = {"matchLabels", "matchExpressions"}
+REQUIREMENT_FIELDS = {"key", "operator", "values"}
+
+
+def _manifest(*options: str) -> tuple[list[dict[str, Any]], str]:
     argv = [sys.executable, "-m", "ringfence.cli.main", "webhook", "manifest",
-            "--namespace", "ringfence", "--ca-bundle", str(tls.ca), "--image", "reg.invalid/rf:1"]
-    out = subprocess.run(argv + (["--fail-closed"] if fail_closed else []), check=True,
-                         capture_output=True).stdout
-    loaded = load_bytes(out, "manifest.yaml")
-    assert loaded.unknowns == ()
-    dep, svc, vwc = (o.raw for o in loaded.objects)
-    assert [o.kind for o in loaded.objects] == [
-        "Deployment", "Service", "ValidatingWebhookConfiguration"]
+            "--namespace", "ringfence", "--image", "reg.invalid/rf:1", *options]
+    done = subprocess.run(argv, check=True, capture_output=True)
+    docs = list(yaml.safe_load_all(done.stdout))  # plain YAML, as kubectl reads it
+    assert load_bytes(done.stdout, "manifest.yaml").unknowns == ()
+    return docs, done.stderr.decode()
+
+
+def _check_webhook_schema(vwc: dict[str, Any]) -> dict[str, Any]:
+    assert vwc["apiVersion"] == "admissionregistration.k8s.io/v1"
+    assert vwc["kind"] == "ValidatingWebhookConfiguration" and set(vwc) <= VWC_FIELDS
+    (hook,) = vwc["webhooks"]
+    assert set(hook) <= WEBHOOK_FIELDS, set(hook) - WEBHOOK_FIELDS
+    assert set(hook["clientConfig"]) <= CLIENT_FIELDS
+    assert set(hook["clientConfig"]["service"]) <= SERVICE_REF_FIELDS
+    for rule in hook["rules"]:
+        assert set(rule) <= RULE_FIELDS and rule["scope"] in ("Cluster", "Namespaced", "*")
+        assert set(rule["operations"]) <= {"CREATE", "UPDATE", "DELETE", "CONNECT", "*"}
+    assert set(hook["namespaceSelector"]) <= SELECTOR_FIELDS
+    for req in hook["namespaceSelector"]["matchExpressions"]:
+        assert set(req) <= REQUIREMENT_FIELDS
+        assert req["operator"] in ("In", "NotIn", "Exists", "DoesNotExist")
+    assert hook["failurePolicy"] in ("Fail", "Ignore")
+    assert hook["matchPolicy"] in ("Exact", "Equivalent")
+    assert hook["sideEffects"] in ("None", "NoneOnDryRun")
+    assert isinstance(hook["timeoutSeconds"], int) and 1 <= hook["timeoutSeconds"] <= 30
+    return dict(hook)
+
+
+@pytest.mark.parametrize("fail_open", [False, True])
+def test_manifest_is_complete_and_consistent(tls: Tls, fail_open: bool) -> None:
+    """Every object the webhook needs, each field checked; fail-closed unless asked, and
+    then a loud warning on stderr."""
+    docs, stderr = _manifest("--tls-cert", str(tls.cert), "--tls-key", str(tls.key),
+                             "--ca-bundle", str(tls.ca), "--timeout-seconds", "10",
+                             *(["--fail-open"] if fail_open else []))
+    kinds = [d["kind"] for d in docs]
+    assert kinds == ["ConfigMap", "Secret", "Service", "Deployment", "PodDisruptionBudget",
+                     "ValidatingWebhookConfiguration"]  # apply order: backend first
+    cm, secret, svc, dep, pdb, vwc = docs
+    assert all(d["metadata"]["namespace"] == "ringfence" for d in docs[:-1])
+    hook = _check_webhook_schema(vwc)
+    # fail mode: the API server's and the server's agree
     container = dep["spec"]["template"]["spec"]["containers"][0]
+    args = container["args"]
+    assert hook["failurePolicy"] == ("Ignore" if fail_open else "Fail")
+    assert ("--fail-open" in args) is fail_open and ("--fail-closed" in args) is not fail_open
+    assert ("WARNING" in stderr and "--fail-open" in stderr) is fail_open
+    # the server answers "denied" itself before the API server gives up
+    assert hook["timeoutSeconds"] == 10
+    assert 0 < float(args[args.index("--timeout") + 1]) < hook["timeoutSeconds"]
+    assert hook["sideEffects"] == "None" and hook["admissionReviewVersions"] == ["v1"]
+    # TLS: caBundle is the CA; the Secret holds the pair the Deployment mounts
+    assert base64.b64decode(hook["clientConfig"]["caBundle"]) == tls.ca.read_bytes()
+    assert secret["type"] == "kubernetes.io/tls"
+    assert base64.b64decode(secret["data"]["tls.crt"]) == tls.cert.read_bytes()
+    assert base64.b64decode(secret["data"]["tls.key"]) == tls.key.read_bytes()
+    volumes = {v["name"]: v for v in dep["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["tls"]["secret"]["secretName"] == secret["metadata"]["name"]
+    assert volumes["policy"]["configMap"]["name"] == cm["metadata"]["name"]
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert args[args.index("--tls-cert") + 1] == f"{mounts['tls']}/tls.crt"
+    assert args[args.index("--policy") + 1] == f"{mounts['policy']}/policy.yaml"
+    assert loads_policy(cm["data"]["policy.yaml"]).enforce == "baseline"
+    # Service <-> Deployment <-> webhook
     assert container["image"] == "reg.invalid/rf:1"
-    assert ("--fail-closed" in container["args"]) is fail_closed
     assert svc["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"] == \
-        dep["spec"]["template"]["metadata"]["labels"]
+        dep["spec"]["template"]["metadata"]["labels"] == pdb["spec"]["selector"]["matchLabels"]
+    assert pdb["spec"]["minAvailable"] == 1 and dep["spec"]["replicas"] == 2
     assert svc["spec"]["ports"][0]["targetPort"] == container["ports"][0]["containerPort"]
-    listen = container["args"][container["args"].index("--listen") + 1]
+    listen = args[args.index("--listen") + 1]
     assert listen.endswith(f":{container['ports'][0]['containerPort']}")
     for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/livez")):
         assert container[probe]["httpGet"] == {"path": path, "port": 8443, "scheme": "HTTPS"}
-    (hook,) = vwc["webhooks"]
-    assert hook["failurePolicy"] == ("Fail" if fail_closed else "Ignore")
-    assert hook["sideEffects"] == "None" and hook["admissionReviewVersions"] == ["v1"]
-    assert 1 <= hook["timeoutSeconds"] <= 30
     assert hook["clientConfig"]["service"] == {"namespace": "ringfence", "name":
                                                svc["metadata"]["name"], "path": "/validate",
                                                "port": svc["spec"]["ports"][0]["port"]}
-    assert base64.b64decode(hook["clientConfig"]["caBundle"]) == tls.ca.read_bytes()
+    # it cannot lock itself (or the control plane) out
     (expr,) = hook["namespaceSelector"]["matchExpressions"]
-    assert expr["operator"] == "NotIn" and set(expr["values"]) == {"ringfence", "kube-system"}
+    assert expr == {"key": "kubernetes.io/metadata.name", "operator": "NotIn",
+                    "values": ["kube-system", "ringfence"]}
     covered = {(g, r) for rule in hook["rules"] for g in rule["apiGroups"]
                for r in rule["resources"]}
     assert set(RESOURCES) == set(POD_KINDS)
-    assert {RESOURCES[k] for k in POD_KINDS} <= covered
+    assert {RESOURCES[k] for k in POD_KINDS} | {("", "pods/ephemeralcontainers")} <= covered
     # the webhook's own pod passes the strictest level of its own policy
-    pod = pod_view(loaded.objects[0])
+    pod = pod_view(load_bytes(yaml.safe_dump(dep).encode(), "dep.yaml").objects[0])
     assert pod is not None and pss_level(pod) == "restricted"
     restricted = loads_policy("pss: {enforce: restricted}\nrules: {deny: [K8S-036, K8S-034]}")
     assert evaluate_pod(restricted, pod).allowed
+
+
+def test_generated_tls_is_what_the_api_server_would_trust(tmp_path: Path) -> None:
+    """``--generate-tls``: the Secret's pair served by the real server completes a TLS
+    handshake verified by the caBundle alone for ``ringfence-webhook.ringfence.svc`` (the
+    name the API server dials), and openssl agrees."""
+    docs, stderr = _manifest("--generate-tls")
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    hook = _check_webhook_schema(docs[-1])
+    assert hook["failurePolicy"] == "Fail" and "WARNING" not in stderr
+    assert "private key" in stderr
+    tls = Tls(tmp_path / "ca.pem", tmp_path / "tls.crt", tmp_path / "tls.key")
+    tls.ca.write_bytes(base64.b64decode(hook["clientConfig"]["caBundle"]))
+    tls.cert.write_bytes(base64.b64decode(secret["data"]["tls.crt"]))
+    tls.key.write_bytes(base64.b64decode(secret["data"]["tls.key"]))
+    host = "ringfence-webhook.ringfence.svc"
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(tls.ca), "-purpose",
+                             "sslserver", "-verify_hostname", host, str(tls.cert)],
+                            capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    app = webhook_app(loads_policy(POLICY), WebhookConfig())
+    with running(app, tls) as url:
+        port = int(url.rsplit(":", 1)[1])
+        ctx = ssl.create_default_context(cafile=str(tls.ca))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
+                ctx.wrap_socket(raw, server_hostname=host) as conn:
+            conn.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := conn.recv(4096):
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and b'"ok"' in answer
+
+
+@pytest.mark.parametrize("options, code, text", [
+    ((), 2, "caBundle"),
+    (("--tls-cert", "{cert}"), 2, "give both"),
+    (("--generate-tls", "--ca-bundle", "{ca}"), 2, "--generate-tls"),
+    (("--namespace", "other", "--tls-cert", "{cert}", "--tls-key", "{key}", "--ca-bundle",
+      "{ca}"), 3, "ringfence-webhook.other.svc"),
+    (("--tls-cert", "{cert}", "--tls-key", "{ca_key}", "--ca-bundle", "{ca}"), 3,
+     "does not belong"),
+])
+def test_manifest_refuses_what_the_api_server_would_not_trust(
+        tls: Tls, tmp_path: Path, options: tuple[str, ...], code: int, text: str) -> None:
+    """No caBundle, or a pair the API server would refuse (wrong service name, wrong key):
+    refused before any manifest is written (with Fail, it would deny every pod)."""
+    other = make_tls(tmp_path)
+    paths = {"cert": tls.cert, "key": tls.key, "ca": tls.ca, "ca_key": other.key}
+    argv = [sys.executable, "-m", "ringfence.cli.main", "webhook", "manifest",
+            *(["--namespace", "ringfence"] if "--namespace" not in options else []),
+            *(o.format(**{k: str(v) for k, v in paths.items()}) for o in options)]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    assert done.returncode == code, done.stderr
+    assert done.stdout == "" and text in done.stderr and "Traceback" not in done.stderr
 
 
 def _recording(threads: list[str]) -> Any:
@@ -387,3 +498,93 @@ def test_every_real_workload_is_evaluated_inline_by_default(data_dir: Path) -> N
     assert len(workloads) == 468
     largest = max(len(json.dumps(review(_raw(o))).encode()) for o in workloads)
     assert 14_000 < largest <= WebhookConfig().inline_max_bytes
+
+
+def _containers(count: int, env_bytes: int = 0, privileged: bool = True
+                ) -> list[dict[str, Any]]:
+    env = [{"name": f"PAD_{i}", "value": "x" * 1000} for i in range(env_bytes // 1024)]
+    sc = {"privileged": True} if privileged else {}
+    return [{"name": f"c{i:05d}", "image": "registry.example/app:1", "securityContext": sc,
+             **({"env": env} if env else {})} for i in range(count)]
+
+
+def _pod(name: str, spec: dict[str, Any], kind: str = "Pod") -> dict[str, Any]:
+    if kind == "Pod":
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name}, "spec": {
+        "selector": {"matchLabels": {"app": name}},
+        "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}}
+
+
+def _oversized() -> list[tuple[str, dict[str, Any]]]:
+    """Eight privileged pods of ~1.5 MiB each (under the 3 MiB body cap, so they are parsed):
+    four of 21,000 minimal containers (the costliest shape per byte to evaluate: ~0.5 s
+    each; over the container cap), four of two containers with ~750 KiB of env each (over
+    the pod spec cap), as Pods and Deployments."""
+    many = {"containers": [{"name": f"c{i}", "image": "x", "securityContext": {
+        "privileged": True}} for i in range(21_000)]}
+    fat = {"initContainers": _containers(1, 750 << 10), "containers": _containers(1, 750 << 10)}
+    out = []
+    for i in range(4):
+        kind = "Pod" if i % 2 else "Deployment"
+        out += [(f"many-{i}", _pod(f"many-{i}", many, kind)),
+                (f"fat-{i}", _pod(f"fat-{i}", fat, kind))]
+    return out
+
+
+@pytest.mark.parametrize("fail_mode", [(), ("--fail-open",)], ids=["default", "fail-open"])
+def test_concurrent_oversized_privileged_pods_never_pass(
+        tls: Tls, tmp_path: Path, fail_mode: tuple[str, ...]) -> None:
+    """The issue's attack, against the real CLI server: eight ~1.5 MiB privileged pods sent
+    at once with small privileged and small valid pods. No privileged pod is allowed, the
+    oversized ones are denied naming the cap (in fail-open mode too: a cap is policy), and
+    every small valid pod is answered "allowed" within the server's deadline (the client's
+    timeout)."""
+    deadline = 3.0
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    big = [(name, json.dumps(review(obj)).encode()) for name, obj in _oversized()]
+    assert all(1.4 * 2**20 < len(body) < 1.7 * 2**20 for _, body in big)
+    small = [(f"{kind}-{i}", json.dumps(review(obj)).encode())
+             for i in range(4) for kind, obj in (("privileged", PRIVILEGED),
+                                                 ("valid", COMPLIANT))]
+    requests = big + small
+    answers: dict[str, tuple[int, dict[str, Any]] | Exception] = {}
+    barrier = threading.Barrier(len(requests))
+    with cli_server(tls, policy, "--timeout", str(deadline), *fail_mode) as srv:
+        def send(name: str, body: bytes) -> None:
+            with httpx.Client(verify=tls.context(), timeout=deadline) as client:
+                client.get(f"{srv.url}/livez")  # connected before the burst
+                barrier.wait()
+                try:
+                    r = client.post(f"{srv.url}/validate", content=body,
+                                    headers={"content-type": "application/json"})
+                    answers[name] = (r.status_code, r.json())
+                except httpx.HTTPError as exc:
+                    answers[name] = exc
+
+        threads = [threading.Thread(target=send, args=pair) for pair in requests]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert ("FAIL-OPEN" in srv.stderr) is bool(fail_mode)
+    assert set(answers) == {name for name, _ in requests}
+    for name, answer in answers.items():
+        assert not isinstance(answer, Exception), f"{name}: {answer!r}"
+        status, doc = answer
+        assert status == 200, (name, doc)
+        resp = doc["response"]
+        if name.startswith("valid"):
+            assert resp["allowed"] is True, (name, resp)
+            continue
+        assert resp["allowed"] is False, (name, resp)  # privileged: never allowed
+        message = resp["status"]["message"]
+        if name.startswith("many"):
+            assert resp["status"]["code"] == 413 and "21000 containers" in message
+            assert "--max-containers" in message and "cap of 128" in message
+        elif name.startswith("fat"):
+            assert resp["status"]["code"] == 413 and "--max-pod-bytes" in message
+            assert f"cap of {1 << 20} bytes" in message
+        else:
+            assert resp["status"]["code"] == 403 and "K8S-003" in message

@@ -1,5 +1,6 @@
 """Helpers for the webhook tests and benchmark: a CA and serving certificate made with
-cryptography, AdmissionReview documents, and a real uvicorn server on 127.0.0.1."""
+cryptography, AdmissionReview documents, and a real uvicorn server on 127.0.0.1 (in a
+thread, or the CLI in a subprocess)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import datetime as dt
 import ipaddress
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -126,3 +130,43 @@ def running(app: WebhookApp, tls: Tls) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@dataclass
+class CliServer:
+    url: str
+    proc: subprocess.Popen[bytes]
+    stderr: str = ""  # filled when the server has stopped
+
+
+@contextmanager
+def cli_server(tls: Tls, policy: Path, *options: str) -> Iterator[CliServer]:
+    """The real CLI, ``ringfence webhook serve`` in a subprocess on 127.0.0.1, until ready;
+    stopped (and its stderr collected) on exit."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ringfence.cli.main", "webhook", "serve", "--tls-cert",
+         str(tls.cert), "--tls-key", str(tls.key), "--policy", str(policy),
+         "--listen", f"127.0.0.1:{port}", *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = CliServer(f"https://127.0.0.1:{port}", proc)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{server.url}/readyz", verify=tls.context()).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("webhook server did not start")
+            time.sleep(0.05)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            _, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        server.stderr = err.decode(errors="replace")

@@ -1,45 +1,66 @@
 """The webhook as a plain ASGI application (no framework): three routes, a streamed body
-with a hard size cap, a concurrency cap and a per-request evaluation timeout.
+with a hard size cap, caps on the work one pod may ask for, a concurrency cap and one
+deadline per request.
 
 Where an evaluation runs: an evaluator that may block (signature lookups go to registries)
-runs in a worker thread under the timeout. One built ``inline=True`` (pure CPU over data in
+runs in a worker thread under the deadline. One built ``inline=True`` (pure CPU over data in
 memory: PSS and workload checks, the registry allow-list, the prior-scan index; ~0.1 ms for
 a real Deployment) runs on the event loop for bodies up to ``inline_max_bytes``: the hop to
 a thread and back (submit, wake-up, the GIL handed between loop and worker) costs more than
 the evaluation, and bursts of reviews queued behind it (``bench/webhook.py``). Larger
-bodies still take the worker-thread path, so one huge object gets the timeout.
+bodies still take the worker-thread path, so one huge object gets the deadline.
 
 Plain ASGI rather than Starlette: the app needs exactly what the ASGI spec gives (read the
 body chunk by chunk and stop at the cap, answer JSON), and nothing a framework adds; one
 less dependency in an admission path that must stay small and fast.
 
-Failure handling (``fail_closed``):
+Fail closed, on every path, unless ``fail_closed=False`` is asked for explicitly:
 * violations always deny (403, the rule ids in the message);
-* the evaluation raising, timing out or a lookup failing: deny (500/504) when fail-closed,
-  allow with a warning saying it was not evaluated when fail-open;
+* over a cap (body, containers, pod spec size) always denies (413, the cap named), in
+  either mode: the work is refused before it starts. The caps are checked right after the
+  parse, before any evaluation; a body over ``max_body_bytes`` is not even read whole (its
+  Content-Length is enough; its uid is read from the first bytes when it can be);
+* a body that is not an AdmissionReview v1 request: a denying review (400) when its uid
+  could be read, HTTP 400 otherwise (the API server's failurePolicy decides);
+* the evaluation raising, missing the deadline or a lookup failing: deny (500/504) when
+  fail-closed, allow with a warning saying it was not evaluated when fail-open;
 * overload (``max_concurrency`` evaluations in flight in worker threads): deny (503) when
   fail-closed, HTTP 429 when fail-open, so the API server's failurePolicy decides; the
   webhook never answers "allowed" for a request it had no capacity to evaluate. An inline
   evaluation holds no slot: it completes before the loop reads the next request.
+
+The deadline (``timeout_seconds``) runs from the request's arrival: reading the body, the
+parse and the evaluation all count. It must be shorter than the API server's
+``timeoutSeconds`` (the manifest keeps a margin) so that the webhook answers "denied"
+itself rather than letting the call time out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
 from ringfence.admission.evaluate import Decision
+from ringfence.admission.limits import (
+    DEFAULT_MAX_CONTAINERS,
+    DEFAULT_MAX_POD_SPEC_BYTES,
+    RequestLimits,
+    over_limit,
+)
 from ringfence.admission.review import (
+    SNIFF_BYTES,
     BadReview,
     ReviewRequest,
     allow,
     decision_review,
     deny,
     parse_review,
+    sniff_uid,
 )
 
 Scope = MutableMapping[str, Any]
@@ -47,28 +68,49 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Evaluator = Callable[[ReviewRequest], Decision | None]  # None: nothing to evaluate
+Response = tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]
 VALIDATE_PATH: Final = "/validate"
+DEFAULT_TIMEOUT_SECONDS: Final = 3.0
 
 
 @dataclass(frozen=True, slots=True)
 class WebhookConfig:
-    fail_closed: bool = False
+    fail_closed: bool = True  # False only when the user asks for fail-open
     # etcd stores objects up to 1.5 MiB; an UPDATE review carries object and oldObject
     max_body_bytes: int = 3 << 20
     max_concurrency: int = 64
-    timeout_seconds: float = 3.0
-    # an inline evaluation is not bounded by the timeout, only by this body size: the
-    # largest real workload in the test corpus is 14 KB (~0.15 ms); a 32 KiB pod of ~1,100
-    # minimal containers, the costliest shape per byte, takes ~25 ms
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS  # the whole request, from arrival
+    # an inline evaluation is not bounded by the timeout, only by this body size and the
+    # container cap: the largest real workload in the test corpus is 14 KB (~0.15 ms); a
+    # 32 KiB pod of ~1,100 minimal containers, the costliest shape per byte, takes ~25 ms
     inline_max_bytes: int = 32 << 10
+    max_containers: int = DEFAULT_MAX_CONTAINERS
+    max_pod_spec_bytes: int = DEFAULT_MAX_POD_SPEC_BYTES
+
+    @property
+    def limits(self) -> RequestLimits:
+        return RequestLimits(self.max_containers, self.max_pod_spec_bytes)
+
+
+def fail_open_warning(config: WebhookConfig) -> str:
+    """The start-up warning a front end must show when the webhook fails open ("" when it
+    fails closed)."""
+    if config.fail_closed:
+        return ""
+    return ("WARNING: ringfence webhook runs FAIL-OPEN: a request it cannot evaluate (time "
+            f"out after {config.timeout_seconds:g}s, error, failed lookup) is ALLOWED, and "
+            "under overload the API server's failurePolicy decides. A pod that is slow or "
+            "costly to evaluate can then be admitted unchecked. Size caps still deny.")
 
 
 class _TooLarge(Exception):
-    pass
+    def __init__(self, prefix: bytes) -> None:
+        super().__init__("body too large")
+        self.prefix = prefix
 
 
 class _TimedOut(Exception):
-    """The worker-thread evaluation did not finish within the timeout."""
+    """The request did not complete within the deadline."""
 
 
 Outcome = Decision | None | Exception  # an evaluation's result or what it raised
@@ -124,24 +166,35 @@ class WebhookApp:
         else:
             await _send(send, 404, {"message": f"no route {path}"})
 
-    async def _validate(self, scope: Scope, receive: Receive
-                        ) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]:
+    async def _validate(self, scope: Scope, receive: Receive) -> Response:
+        deadline = time.monotonic() + self.config.timeout_seconds
+        cap = self.config.max_body_bytes
         try:
-            body = await _read_body(scope, receive, self.config.max_body_bytes)
+            body = await asyncio.wait_for(_read_body(scope, receive, cap),
+                                          self.config.timeout_seconds)
+        except _TooLarge as exc:
+            return _refused(sniff_uid(exc.prefix), 413, f"ringfence denied the request: body "
+                            f"larger than the cap of {cap} bytes (--max-body); not evaluated")
+        except TimeoutError:
+            return 408, {"message": "request body not received within "
+                         f"{self.config.timeout_seconds:g}s"}, []
+        try:
             review = parse_review(body)
-        except _TooLarge:
-            return 413, {"message": f"request body larger than {self.config.max_body_bytes} "
-                         "bytes"}, []
         except BadReview as exc:
-            return 400, {"message": f"not an AdmissionReview v1 request: {exc}"}, []
+            return _refused(exc.uid, 400, f"not an AdmissionReview v1 request: {exc}")
+        why = over_limit(review, len(body), self.config.limits)
+        if why:
+            return 200, deny(review.uid, 413, why), []
         if self._inline and len(body) <= self.config.inline_max_bytes:
             return 200, self._decide(review, self._evaluate_inline(review)), []
         if self._inflight >= self.config.max_concurrency:
             if self.config.fail_closed:
-                return 200, deny(review.uid, 503, "ringfence webhook overloaded: denied "
-                                 "(fail-closed)"), []
+                return 200, deny(review.uid, 503, "ringfence webhook overloaded "
+                                 f"({self.config.max_concurrency} evaluations in flight): "
+                                 "denied (fail-closed)"), []
             return 429, {"message": "ringfence webhook overloaded"}, [(b"retry-after", b"1")]
-        return 200, self._decide(review, await self._evaluate_in_thread(review)), []
+        outcome = await self._evaluate_in_thread(review, deadline - time.monotonic())
+        return 200, self._decide(review, outcome), []
 
     def _evaluate_inline(self, review: ReviewRequest) -> Outcome:
         try:
@@ -149,17 +202,21 @@ class WebhookApp:
         except Exception as exc:  # the caller applies the fail mode
             return exc
 
-    async def _evaluate_in_thread(self, review: ReviewRequest) -> Outcome:
+    async def _evaluate_in_thread(self, review: ReviewRequest, remaining: float) -> Outcome:
+        timed_out = _TimedOut(f"evaluation did not finish within the "
+                              f"{self.config.timeout_seconds:g}s deadline")
+        if remaining <= 0:
+            return timed_out
         try:
-            return await self._run(review)
+            return await self._run(review, remaining)
         except TimeoutError:
-            return _TimedOut(f"evaluation timed out after {self.config.timeout_seconds:g}s")
+            return timed_out
         except Exception as exc:  # the caller applies the fail mode
             return exc
 
     def _decide(self, review: ReviewRequest, outcome: Outcome) -> dict[str, Any]:
         """The response for an evaluation's outcome: any failure goes through the fail
-        mode, never "allowed"."""
+        mode, never "allowed" unless fail-open was asked for."""
         if isinstance(outcome, _TimedOut):
             return self._failed(review.uid, 504, str(outcome))
         if isinstance(outcome, BadReview):
@@ -176,14 +233,14 @@ class WebhookApp:
                                 [f"{f.rule_id}: {f.message}" for f in decision.warnings])
         return decision_review(review.uid, subject, decision)
 
-    async def _run(self, review: ReviewRequest) -> Decision | None:
+    async def _run(self, review: ReviewRequest, timeout: float) -> Decision | None:
         """The evaluation in a worker thread. Its slot stays taken until the thread really
         finishes (a timed-out lookup still occupies a worker)."""
         self._inflight += 1
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, self._evaluator, review)
         future.add_done_callback(self._release)
-        return await asyncio.wait_for(asyncio.shield(future), self.config.timeout_seconds)
+        return await asyncio.wait_for(asyncio.shield(future), timeout)
 
     def _release(self, future: asyncio.Future[Decision | None]) -> None:
         self._inflight -= 1
@@ -199,19 +256,29 @@ class WebhookApp:
                            *(warnings or [])])
 
 
+def _refused(uid: str, code: int, message: str) -> Response:
+    """A request refused before evaluation: a denying review when its uid is known (the
+    API server shows the message), else the bare HTTP status (the call fails, which the
+    failurePolicy Fail of the manifest denies)."""
+    if uid:
+        return 200, deny(uid, code, message), []
+    return code, {"message": message}, []
+
+
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length" and value.isdigit() and int(value) > limit:
-            raise _TooLarge
+    """The whole body, or _TooLarge carrying its first bytes: a declared Content-Length
+    over ``limit`` stops after the first message, an undeclared one at the cap."""
+    declared = next((int(v) for n, v in scope.get("headers", [])
+                     if n == b"content-length" and v.isdigit()), None)
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            raise _TooLarge
         chunks.append(chunk)
+        if (declared is not None and declared > limit) or size > limit:
+            raise _TooLarge(b"".join(chunks)[:SNIFF_BYTES])
         if not message.get("more_body"):
             return b"".join(chunks)
 

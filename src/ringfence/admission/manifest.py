@@ -1,10 +1,19 @@
-"""``ringfence webhook manifest``: Deployment, Service and ValidatingWebhookConfiguration.
+"""``ringfence webhook manifest``: everything the webhook needs in a cluster, in apply
+order: ConfigMap (policy), Secret (TLS pair), Service, Deployment, PodDisruptionBudget,
+then the ValidatingWebhookConfiguration last, once its backend exists.
 
 The Deployment runs the webhook under the Restricted Pod Security Standard (it passes its
-own policy), reads its TLS pair from a Secret and its policy from a ConfigMap, and probes
-/readyz and /livez over HTTPS. The webhook configuration sends exactly the kinds the
-server evaluates, never its own namespace or kube-system (a broken webhook must not be able
-to block its own restart or the control plane's pods).
+own policy), reads its TLS pair from the Secret and its policy from the ConfigMap, and probes
+/readyz and /livez over HTTPS. The webhook configuration:
+* fails closed (``failurePolicy: Fail``; ``Ignore`` only with ``fail_open``, which
+  ``warnings()`` reports loudly) and the server is told the same (``--fail-closed``);
+* carries the caBundle that verifies the serving certificate (required: without it the API
+  server cannot trust the webhook, and with Fail every pod would be denied);
+* gives the server a deadline shorter than its own ``timeoutSeconds``
+  (``server_deadline``), so the webhook answers "denied" itself instead of timing out;
+* sends exactly the kinds the server evaluates, never its own namespace or kube-system
+  (a broken webhook must not be able to block its own restart or the control plane's pods);
+* ``sideEffects: None`` and ``admissionReviewVersions: [v1]``, the only version served.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from typing import Any, Final
 
 from ringfence import __version__
 from ringfence.admission.app import VALIDATE_PATH
+from ringfence.admission.tls import TlsMaterial
 
 NAME: Final = "ringfence-webhook"
 PORT: Final = 8443
@@ -27,18 +37,56 @@ RESOURCES: Final = {
 }
 
 
+DEFAULT_POLICY: Final = "pss: {enforce: baseline, audit: restricted}\n"
+DEFAULT_TIMEOUT_SECONDS: Final = 5
+
+
 @dataclass(frozen=True, slots=True)
 class ManifestOptions:
     namespace: str
+    tls: TlsMaterial  # the caBundle always; the Secret's pair when cert and key are given
     image: str = f"ringfence:{__version__}"  # built from this repository; no published image
-    ca_bundle: bytes | None = None
-    fail_closed: bool = False
-    timeout_seconds: int = 5
+    policy: str = DEFAULT_POLICY
+    fail_open: bool = False
+    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS  # the API server's, 1..30
     replicas: int = 2
 
 
+def server_deadline(timeout_seconds: int) -> float:
+    """The server's own deadline for one request: the API server's timeout less a margin
+    for the network and TLS (a quarter of it, at least 0.5 s and at most 2 s)."""
+    return timeout_seconds - min(2.0, max(0.5, timeout_seconds / 4))
+
+
 def manifests(opts: ManifestOptions) -> list[dict[str, Any]]:
-    return [_deployment(opts), _service(opts), _webhook(opts)]
+    objects = [_config_map(opts)]
+    if opts.tls.cert is not None and opts.tls.key is not None:
+        objects.append(_secret(opts))
+    objects += [_service(opts), _deployment(opts)]
+    if opts.replicas > 1:
+        objects.append(_disruption_budget(opts))
+    return [*objects, _webhook(opts)]
+
+
+def warnings(opts: ManifestOptions) -> list[str]:
+    """What a front end must tell the user on stderr about these manifests."""
+    out = []
+    if opts.fail_open:
+        out.append("WARNING: --fail-open: failurePolicy Ignore and a fail-open server. When "
+                   "the webhook is down, slow, overloaded or cannot evaluate a request, the "
+                   "API server ADMITS the object unchecked: a privileged pod can be created "
+                   "by making the webhook busy. Use only while trying the policy out.")
+    if opts.tls.key is not None:
+        out.append(f"note: the output holds the TLS private key (Secret {NAME}-tls): "
+                   "treat it as a secret.")
+    if opts.tls.cert is None:
+        out.append(f"note: no TLS pair given: create Secret {NAME}-tls (type "
+                   f"kubernetes.io/tls) in {opts.namespace}, signed by the --ca-bundle CA "
+                   f"for {NAME}.{opts.namespace}.svc, before applying.")
+    if opts.replicas < 2:
+        out.append("note: one replica and failurePolicy Fail: pods outside "
+                   f"{opts.namespace} and kube-system cannot be created while it restarts.")
+    return out
 
 
 def _labels() -> dict[str, str]:
@@ -46,12 +94,38 @@ def _labels() -> dict[str, str]:
     return {"app.kubernetes.io/name": NAME}
 
 
+def _meta(opts: ManifestOptions, name: str = NAME) -> dict[str, Any]:
+    return {"name": name, "namespace": opts.namespace, "labels": _labels()}
+
+
+def _config_map(opts: ManifestOptions) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(opts, f"{NAME}-policy"),
+            "data": {"policy.yaml": opts.policy}}
+
+
+def _secret(opts: ManifestOptions) -> dict[str, Any]:
+    assert opts.tls.cert is not None and opts.tls.key is not None
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(opts, f"{NAME}-tls"),
+            "type": "kubernetes.io/tls",
+            "data": {"tls.crt": _b64(opts.tls.cert), "tls.key": _b64(opts.tls.key)}}
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _disruption_budget(opts: ManifestOptions) -> dict[str, Any]:
+    """With failurePolicy Fail, a drain that evicts every replica at once would block pod
+    creation in every evaluated namespace: keep one up."""
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(opts),
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": _labels()}}}
+
+
 def _deployment(opts: ManifestOptions) -> dict[str, Any]:
     args = ["webhook", "serve", "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key",
             "--policy", "/policy/policy.yaml", "--listen", f"0.0.0.0:{PORT}",
-            "--timeout", str(max(1, opts.timeout_seconds - 2))]
-    if opts.fail_closed:
-        args.append("--fail-closed")
+            "--timeout", f"{server_deadline(opts.timeout_seconds):g}",
+            "--fail-open" if opts.fail_open else "--fail-closed"]
 
     def probe(path: str) -> dict[str, Any]:
         return {"httpGet": {"path": path, "port": PORT, "scheme": "HTTPS"},
@@ -77,24 +151,20 @@ def _deployment(opts: ManifestOptions) -> dict[str, Any]:
         "volumes": [{"name": "tls", "secret": {"secretName": f"{NAME}-tls"}},
                     {"name": "policy", "configMap": {"name": f"{NAME}-policy"}}],
     }
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": NAME, "namespace": opts.namespace, "labels": _labels()},
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(opts),
             "spec": {"replicas": opts.replicas, "selector": {"matchLabels": _labels()},
                      "template": {"metadata": {"labels": _labels()}, "spec": pod_spec}}}
 
 
 def _service(opts: ManifestOptions) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": NAME, "namespace": opts.namespace, "labels": _labels()},
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(opts),
             "spec": {"selector": _labels(), "ports": [
                 {"name": "https", "port": 443, "targetPort": PORT, "protocol": "TCP"}]}}
 
 
 def _webhook(opts: ManifestOptions) -> dict[str, Any]:
-    client: dict[str, Any] = {"service": {"namespace": opts.namespace, "name": NAME,
-                                          "path": VALIDATE_PATH, "port": 443}}
-    if opts.ca_bundle is not None:
-        client["caBundle"] = base64.b64encode(opts.ca_bundle).decode()
+    client = {"service": {"namespace": opts.namespace, "name": NAME, "path": VALIDATE_PATH,
+                          "port": 443}, "caBundle": _b64(opts.tls.ca)}
     groups: dict[str, list[str]] = {}
     for group, resource in RESOURCES.values():
         groups.setdefault(group, []).append(resource)
@@ -103,7 +173,7 @@ def _webhook(opts: ManifestOptions) -> dict[str, Any]:
               "resources": r, "scope": "Namespaced"} for g, r in groups.items()]
     hook = {
         "name": "workloads.ringfence.dev", "clientConfig": client, "rules": rules,
-        "failurePolicy": "Fail" if opts.fail_closed else "Ignore",
+        "failurePolicy": "Ignore" if opts.fail_open else "Fail",
         "sideEffects": "None", "admissionReviewVersions": ["v1"],
         "timeoutSeconds": opts.timeout_seconds, "matchPolicy": "Equivalent",
         "namespaceSelector": {"matchExpressions": [{
