@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "netpol": ("ringfence.cli.netpol", "netpol_cmd"),
     "scan": ("ringfence.cli.scan", "scan_cmd"),
     "webhook": ("ringfence.cli.webhook", "webhook_group"),
+    "explain": ("ringfence.cli.explain", "explain_cmd"),
+    "schema": ("ringfence.cli.schema", "schema_cmd"),
 }
 
 

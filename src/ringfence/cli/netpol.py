@@ -13,7 +13,7 @@ from ringfence.k8s.netpol.evaluate import Network
 from ringfence.k8s.netpol.parse import build_cluster
 from ringfence.report.text import plain
 
-SCHEMA = "ringfence.netpol.matrix/1"
+SCHEMA = "ringfence.netpol-matrix/1"
 
 
 @click.group("netpol")

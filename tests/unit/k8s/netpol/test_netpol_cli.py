@@ -28,7 +28,7 @@ def test_json_and_namespace_filter(data_dir: Path, tmp_path: Path,
     assert main(["netpol", "matrix", str(data_dir / CASE), str(other), "-f", "json",
                  "-n", "elsewhere"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["schema"] == "ringfence.netpol.matrix/1"
+    assert doc["schema"] == "ringfence.netpol-matrix/1"
     assert doc["connections"] and all("elsewhere/lone[Pod]" in (c["src"], c["dst"])
                                       for c in doc["connections"])
 

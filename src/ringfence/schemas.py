@@ -1,0 +1,161 @@
+"""The published JSON Schemas (draft 2020-12) of every JSON document ringfence writes.
+
+Every document carries ``"schema": "ringfence.<domain>/<major>"``; the schema of that
+document has the same id and ``ringfence schema <domain>`` prints it.  The shared parts
+(a finding, an unknown, a severity) are defined once here and copied into each schema's
+``$defs``, so each printed schema stands alone.  Tests validate every command's JSON output
+against its schema.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Final
+
+DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
+SEVERITIES: Final = ("unknown", "low", "medium", "high", "critical")
+
+Schema = dict[str, Any]
+
+
+def _obj(required: dict[str, Any], optional: dict[str, Any] | None = None, *,
+         closed: bool = True) -> Schema:
+    props = {**required, **(optional or {})}
+    out: Schema = {"type": "object", "required": sorted(required), "properties": props}
+    if closed:
+        out["additionalProperties"] = False
+    return out
+
+
+def _arr(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+STR: Final[Schema] = {"type": "string"}
+OPT_STR: Final[Schema] = {"type": ["string", "null"]}
+INT: Final[Schema] = {"type": "integer", "minimum": 0}
+BOOL: Final[Schema] = {"type": "boolean"}
+ANY_OBJ: Final[Schema] = {"type": "object"}
+STRS: Final[Schema] = _arr(STR)
+
+DEFS: Final[dict[str, Schema]] = {
+    "severity": {"enum": list(SEVERITIES)},
+    # the one shape of a rule finding, in every document
+    "finding": _obj({"rule": {"type": "string", "pattern": "^[A-Z0-9]+-[0-9]{3}$"},
+                     "severity": _ref("severity"), "message": STR, "location": STR}),
+    "unknown": _obj({"location": STR, "reason": STR, "plugin": STR, "layer": OPT_STR}),
+    "tool": _obj({"name": {"const": "ringfence"}, "version": STR}),
+}
+
+
+def _document(domain: str, major: int, title: str, required: dict[str, Any],
+              optional: dict[str, Any] | None = None) -> Schema:
+    ident = f"ringfence.{domain}/{major}"
+    body = _obj({"schema": {"const": ident}, **required}, optional)
+    used = {name: copy.deepcopy(d) for name, d in DEFS.items()}
+    return {"$schema": DRAFT, "$id": ident, "title": title, **body, "$defs": used}
+
+
+FINDINGS: Final[Schema] = _arr(_ref("finding"))
+UNKNOWNS: Final[Schema] = _arr(_ref("unknown"))
+
+_PACKAGE = _obj({"name": STR, "version": STR, "type": STR, "purl": STR, "cataloger": STR,
+                 "source_name": OPT_STR, "source_version": OPT_STR, "arch": OPT_STR,
+                 "licenses": STRS, "locations": _arr(_obj({"path": STR, "layer": OPT_STR})),
+                 "deleted": BOOL, "metadata": ANY_OBJ})
+_VULNERABILITY = _obj({
+    "id": STR, "aliases": STRS, "purl": STR, "package": STR, "installed_version": STR,
+    "fixed_versions": STRS, "status": STR, "severity": _ref("severity"),
+    "cvss_score": {"type": ["number", "null"]}, "cvss_vector": OPT_STR, "data_source": STR,
+    "matched_by": STR, "location": STR, "layer": OPT_STR, "summary": STR,
+    "suppressed_by": OPT_STR})
+
+SCHEMAS: Final[dict[str, Schema]] = {
+    "image": _document("image", 2, "ringfence image / sbom -f json", {
+        "tool": _ref("tool"),
+        "target": _obj({"kind": STR, "name": STR, "digest": OPT_STR}),
+        "image": {"type": ["object", "null"]},
+        "distro": {"type": ["object", "null"]},
+        "packages": _arr(_PACKAGE), "deleted_packages": _arr(_PACKAGE),
+        "unknowns": UNKNOWNS, "vulnerabilities": _arr(_VULNERABILITY),
+        "db": {"type": ["object", "null"]}, "findings": FINDINGS,
+        "provenance": {"type": ["object", "null"]},
+    }),
+    "host": _document("host", 2, "ringfence host -f json", {
+        "tool": _ref("tool"),
+        "target": _obj({"kind": {"const": "host"}, "name": STR, "live": BOOL}),
+        "facts": _arr(_obj({"name": STR, "value": {}, "source": OPT_STR, "status": STR})),
+        "rules": _arr(_obj({"id": STR, "title": STR, "severity": _ref("severity"),
+                            "status": {"enum": ["failed", "held", "error", "not evaluated"]},
+                            "threats": STRS, "references": STRS, "remediation": STR,
+                            "needs": STR})),
+        "findings": FINDINGS, "unknowns": UNKNOWNS,
+    }),
+    "k8s": _document("k8s", 1, "ringfence k8s -f json", {
+        "objects": INT,
+        "workloads": _arr(_obj({"ref": STR, "location": STR, "pss": STR})),
+        "findings": FINDINGS, "evaluated": STRS, "unknowns": UNKNOWNS,
+    }),
+    "runtime": _document("runtime", 1, "ringfence runtime -f json", {
+        "containers": _arr(_obj({"name": STR, "id": OPT_STR, "source": STR, "location": STR})),
+        "live": _arr(_obj({"id": STR, "runtime": STR, "pid": {"type": "integer"},
+                           "declared": {"type": ["object", "null"]},
+                           "effective": ANY_OBJ})),
+        "findings": FINDINGS, "evaluated": STRS, "unknowns": UNKNOWNS,
+    }),
+    "netpol-matrix": _document("netpol-matrix", 1, "ringfence netpol matrix -f json", {
+        "connections": _arr(_obj({"src": STR, "dst": STR, "conn": STR})),
+        "problems": STRS, "unknowns": UNKNOWNS,
+    }),
+    "rbac-who-can": _document("rbac-who-can", 1, "ringfence rbac who-can -f json", {
+        "request": _obj({"verb": STR, "resource": STR, "subresource": STR, "name": STR,
+                         "namespace": STR}),
+        "answers": _arr(_obj({
+            "subject": _obj({"kind": STR, "name": STR, "namespace": OPT_STR}),
+            "scope": STR,
+            "grants": _arr(_obj({"binding": STR, "role": STR, "rule": STR,
+                                 "location": STR}))})),
+        "unknowns": UNKNOWNS,
+    }),
+    "rbac-paths": _document("rbac-paths", 1, "ringfence rbac paths -f json", {
+        "paths": {"type": "object", "additionalProperties": _arr(_obj({
+            "source": STR, "length": INT,
+            "edges": _arr(_obj({"to": STR, "reason": STR, "grants": _arr(_obj({
+                "binding": STR, "role": STR, "rule": STR, "location": STR}))}))}))},
+        "unknowns": UNKNOWNS,
+    }),
+    "verify": _document("verify", 1, "ringfence verify -f json", {
+        "reference": STR, "allowed": BOOL, "scope": STR,
+        "requirements": _arr(_obj({"type": STR, "accepted": BOOL, "reason": STR,
+                                   "signer": OPT_STR, "signed_reference": OPT_STR})),
+    }),
+    "policy-lint": _document("policy-lint", 1, "ringfence policy lint -f json", {
+        "policy": STR, "evaluated": STRS, "findings": FINDINGS, "unknowns": UNKNOWNS,
+    }),
+    "seccomp-lint": _document("seccomp-lint", 1, "ringfence seccomp lint -f json", {
+        "profile": STR, "evaluated": STRS, "findings": FINDINGS, "unknowns": UNKNOWNS,
+    }),
+    "explain": _document("explain", 1, "ringfence explain -f json", {
+        "id": STR, "title": STR, "severity": _ref("severity"), "ring": STR, "domain": STR,
+        "remediation": STR, "references": STRS,
+        "threats": _arr(_obj({"id": STR, "name": STR, "why": STR, "techniques": STRS})),
+    }),
+}
+
+
+def schema(name: str) -> Schema:
+    """A copy of the schema called ``name`` (KeyError when there is none)."""
+    return copy.deepcopy(SCHEMAS[name])
+
+
+def schema_for(document: dict[str, Any]) -> Schema | None:
+    """The schema of a document, from its ``schema`` id."""
+    ident = document.get("schema")
+    for candidate in SCHEMAS.values():
+        if candidate["$id"] == ident:
+            return copy.deepcopy(candidate)
+    return None
