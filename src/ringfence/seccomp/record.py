@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -70,14 +71,47 @@ def _check_runtime(runtime: str) -> None:
         raise InputError("strace", "not installed: recording needs strace -f")
 
 
-def _strace(argv: Sequence[str], log: Path, timeout: float) -> int:
+def _strace(argv: Sequence[str], log: Path, timeout: float) -> tuple[int, str]:
+    """(exit status, strace's own last stderr line) of one traced run."""
     cmd = ["strace", "-f", "-qq", "--pidns-translation", "-o", str(log), *argv]
     try:
         done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise InputError(argv[0], f"did not finish within {timeout:g}s") from exc
-    return done.returncode
+    said = [ln for ln in done.stderr.decode(errors="replace").splitlines()
+            if ln.startswith("strace: ")]
+    return done.returncode, said[-1].removeprefix("strace: ") if said else ""
+
+
+_FIRST_EXEC = re.compile(r"^\d+\s+execve\(.*\)\s+=\s+(-?\d+)(?:\s+(\w+))?")
+
+
+def _resolve(program: str) -> str:
+    """The executable ``program`` names (a path, or a name on PATH); InputError otherwise,
+    before anything is traced or written."""
+    found = program if "/" in program else shutil.which(program)
+    if found is None:
+        raise InputError(program, "no such command on PATH")
+    if not os.path.isfile(found):
+        raise InputError(program, "no such file" if not os.path.exists(found)
+                         else "not a regular file")
+    if not os.access(found, os.X_OK):
+        raise InputError(program, "not executable")
+    return found
+
+
+def _check_started(program: str, text: str, complaint: str) -> None:
+    """The trace must begin with the program's own successful ``execve``: a profile built
+    from a command that never ran would allow nothing it needs (or whatever strace did)."""
+    for raw in text.splitlines():
+        if m := _FIRST_EXEC.match(raw):
+            if int(m[1]) == 0:
+                return
+            raise InputError(program, f"could not be started: execve failed ({m[2] or m[1]})")
+        if raw.strip():
+            break
+    raise InputError(program, f"could not be started{': ' + complaint if complaint else ''}")
 
 
 def record_command(argv: Sequence[str], runtime: str = "runc",
@@ -86,10 +120,13 @@ def record_command(argv: Sequence[str], runtime: str = "runc",
     _check_runtime(runtime)
     if not argv:
         raise UsageError("record", "no command given")
+    _resolve(argv[0])
     with tempfile.TemporaryDirectory(prefix="ringfence-rec-") as tmp:
         log = Path(tmp) / "strace.log"
-        code = _strace(argv, log, timeout)
-        return Recording(runtime, parse_command_trace(log.read_text(errors="replace")), code)
+        code, complaint = _strace(argv, log, timeout)
+        text = log.read_text(errors="replace") if log.exists() else ""
+        _check_started(argv[0], text, complaint)
+        return Recording(runtime, parse_command_trace(text), code)
 
 
 def tracing_bundle(bundle: Path, into: Path) -> Path:
@@ -120,7 +157,7 @@ def record_bundle(bundle: Path, runtime: str = "runc", wrapper: Sequence[str] = 
         base = [*wrapper, runtime, "--root", str(state)]
         log = Path(tmp) / "strace.log"
         try:
-            code = _strace([*base, "run", "--bundle", str(work), cid], log, timeout)
+            code, _ = _strace([*base, "run", "--bundle", str(work), cid], log, timeout)
         finally:
             subprocess.run([*base, "delete", "-f", cid], capture_output=True, check=False)
         observed = parse_container_trace(log.read_text(errors="replace"))
