@@ -19,7 +19,7 @@ class ArchiveBlobStore:
     def _name(self, digest: str) -> str:
         algo, _, hexd = digest.partition(":")
         if not algo.isalnum() or not hexd.isalnum():
-            raise InputError(self.archive.path, f"invalid digest {digest!r}")
+            raise InputError(self.archive.subject, f"invalid digest {digest!r}")
         return f"blobs/{algo}/{hexd}"
 
     def open(self, digest: str) -> BinaryIO:
@@ -30,7 +30,7 @@ class ArchiveBlobStore:
 
     def read(self, digest: str, limit: int) -> bytes:
         data = self.archive.read(self._name(digest), limit)
-        mf.verify_bytes(data, digest, f"{self.archive.path} blob {digest}")
+        mf.verify_bytes(data, digest, f"{self.archive.subject} blob {digest}")
         return data
 
 

@@ -16,26 +16,27 @@ REF_NAME = "org.opencontainers.image.ref.name"
 
 
 class DirBlobStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, subject: str | None = None) -> None:
         self.root = root
+        self.subject = subject or str(root)
 
     def _path(self, digest: str) -> Path:
         algo, _, hexd = digest.partition(":")
         if not algo.isalnum() or not hexd.isalnum():
-            raise InputError(str(self.root), f"invalid digest {digest!r}")
+            raise InputError(self.subject, f"invalid digest {digest!r}")
         return self.root / "blobs" / algo / hexd
 
     def open(self, digest: str) -> BinaryIO:
         """The blob, when it is a regular file (a FIFO or a device is an InputError)."""
-        return open_regular(str(self._path(digest)), f"{self.root} blob {digest}")
+        return open_regular(str(self._path(digest)), f"{self.subject} blob {digest}")
 
     def identity(self, digest: str) -> str | None:
         with self.open(digest) as f:
             return identity(f.fileno())
 
     def read(self, digest: str, limit: int) -> bytes:
-        data = read_regular(str(self._path(digest)), limit, f"{self.root} blob {digest}")
-        mf.verify_bytes(data, digest, f"{self.root} blob {digest}")
+        data = read_regular(str(self._path(digest)), limit, f"{self.subject} blob {digest}")
+        mf.verify_bytes(data, digest, f"{self.subject} blob {digest}")
         return data
 
 
@@ -72,7 +73,7 @@ class OciLayoutSource:
             raise InputError(subject, "not an OCI layout (not a directory)")
         if not os.path.lexists(self.root / "index.json"):
             raise InputError(subject, "not an OCI layout (no index.json)")
-        self.store = DirBlobStore(self.root)
+        self.store = DirBlobStore(self.root, subject)
         index = mf.load_json(read_regular(str(self.root / "index.json"), MAX_JSON_BYTES,
                                           f"{subject}/index.json"), f"{subject}/index.json")
         desc = pick_descriptor(index, name, subject)

@@ -31,7 +31,7 @@ def open_regular(path: str, subject: str) -> BinaryIO:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        raise InputError(subject, f"cannot open: {exc.strerror or exc}") from exc
+        raise InputError(subject, f"cannot read: {exc.strerror or exc}") from exc
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

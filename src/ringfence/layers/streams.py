@@ -152,7 +152,8 @@ def is_decompression_error(exc: BaseException) -> bool:
 
     if isinstance(exc, zlib.error | lzma.LZMAError | EOFError | OSError):
         return True
-    return type(exc).__module__.startswith(("zstd", "isal", "_compression", "bz2"))
+    return type(exc).__module__.startswith(("zstandard", "zstd", "isal", "igzip", "_compression",
+                                            "bz2", "_bz2", "lzma", "_lzma"))
 
 
 class ThreadedReader(io.RawIOBase):

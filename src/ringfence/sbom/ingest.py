@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ringfence.errors import InputError
+from ringfence.image.safeio import read_regular
 from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
@@ -23,6 +23,9 @@ from ringfence.sbom.inbound import finish, package_from
 
 CYCLONEDX_VERSIONS = ("1.4", "1.5", "1.6", "1.7")  # Trivy 0.76 writes 1.7
 SPDX_VERSIONS = ("SPDX-2.2", "SPDX-2.3")
+# The largest SBOMs in the wild (Syft/Trivy JSON of big images) are tens of MiB; parsed
+# JSON costs ~10x its size in memory.
+MAX_SBOM_BYTES: Final = 256 << 20
 
 
 def read_sbom(path: str) -> Inventory:
@@ -49,23 +52,28 @@ def _read(path: str, doc: dict[str, Any]) -> Inventory:
 
 
 def _load(path: str) -> dict[str, Any]:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise InputError(path, "cannot read SBOM file") from e
+    data = read_regular(path, MAX_SBOM_BYTES, path)  # a FIFO or /dev/zero: InputError
     try:
         doc = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(path, "malformed JSON", hint="only the JSON encodings are read") from e
+    except RecursionError as e:
+        raise InputError(path, "JSON nested too deeply") from e
     if not isinstance(doc, dict):
         raise InputError(path, "not a CycloneDX or SPDX JSON document (top level is not an object)")
     return doc
 
 
 def _flatten(components: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for c in components:
+    """Components and their sub-components, depth first, without recursion."""
+    stack = [iter(components)]
+    while stack:
+        c = next(stack[-1], None)
+        if c is None:
+            stack.pop()
+            continue
         yield c
-        yield from _flatten(c.get("components") or [])
+        stack.append(iter(c.get("components") or []))
 
 
 def _props(obj: dict[str, Any]) -> dict[str, str]:

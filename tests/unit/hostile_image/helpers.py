@@ -81,10 +81,10 @@ def load_layout(root: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, A
 
 
 def store_layout(root: Path, index: dict[str, Any], manifest: dict[str, Any],
-                 config: dict[str, Any] | Any) -> None:
+                 config: dict[str, Any] | Any, rewrite_config: bool = True) -> None:
     """Write ``config`` and ``manifest`` as new blobs and point the index at them."""
     cfg = json.dumps(config).encode()
-    if isinstance(manifest.get("config"), dict):
+    if rewrite_config and isinstance(manifest.get("config"), dict):
         manifest["config"]["digest"] = write_blob(root, cfg)
         manifest["config"]["size"] = len(cfg)
     mbytes = json.dumps(manifest).encode()

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 ARCHIVE_EXTENSIONS = (".jar", ".war", ".ear", ".par", ".sar", ".jpi", ".hpi")
 MAX_DEPTH = 16
 MAX_TOTAL = 512 * 1024 * 1024
+# pom.properties and MANIFEST.MF are a few hundred bytes; a bigger one is not parsed
+# (it becomes a problem, i.e. an Unknown) rather than split into lines in memory.
+MAX_METADATA_BYTES = 1 << 20
 MIN_ZIP = 22  # an empty zip: the end-of-central-directory record alone
 MANIFEST = "META-INF/MANIFEST.MF"
 _MAVEN_ID = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -73,6 +76,23 @@ def _read(z: zipfile.ZipFile, info: zipfile.ZipInfo, state: Walk) -> bytes:
     return data
 
 
+def _read_metadata(z: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
+                   state: Walk) -> str | None:
+    if info.file_size <= MAX_METADATA_BYTES:
+        if info.file_size > state.budget:
+            raise BudgetExceeded
+        with z.open(info) as f:  # do not trust the declared size
+            data = f.read(min(MAX_METADATA_BYTES, state.budget) + 1)
+        if len(data) > state.budget:
+            raise BudgetExceeded
+        if len(data) <= MAX_METADATA_BYTES:
+            state.budget -= len(data)
+            return data.decode("utf-8", "replace")
+    state.problems.append(f"{label}!/{info.filename}: larger than {MAX_METADATA_BYTES} "
+                          "bytes; not parsed")
+    return None
+
+
 def _nested(z: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, depth: int,
             state: Walk) -> None:
     if depth > MAX_DEPTH:
@@ -103,7 +123,10 @@ def parse_properties(text: str) -> dict[str, str]:
 
 def _from_pom(z: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
               state: Walk) -> Coordinates | None:
-    props = parse_properties(_read(z, info, state).decode("utf-8", "replace"))
+    text = _read_metadata(z, info, label, state)
+    if text is None:
+        return None
+    props = parse_properties(text)
     group, artifact, version = (props.get(k, "") for k in ("groupId", "artifactId", "version"))
     if not (group and artifact and version):
         return None
@@ -153,7 +176,10 @@ def manifest_coordinates(attrs: dict[str, str]) -> tuple[str, str, str] | None:
 
 def _from_manifest(z: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
                    state: Walk) -> Coordinates | None:
-    attrs = parse_manifest(_read(z, info, state).decode("utf-8", "replace"))
+    text = _read_metadata(z, info, label, state)
+    if text is None:
+        return None
+    attrs = parse_manifest(text)
     coords = manifest_coordinates(attrs)
     if coords is None:
         return None
