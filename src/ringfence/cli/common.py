@@ -106,6 +106,18 @@ def finish(report: ReportOptions, *, severities: Iterable[Severity], unknowns: i
         raise click.exceptions.Exit(EXIT_UNKNOWNS)
 
 
+def findings_text(doc: dict[str, Any], head: Sequence[str] = ()) -> str:
+    """The findings and unknowns of a document as the one human table of findings."""
+    from ringfence.report.findings_table import render_findings
+    from ringfence.rules import all_rules
+
+    fixes = {r.id: r.remediation for r in all_rules()}
+    lines = [*head, *([""] if head else []),
+             *render_findings(doc.get("findings", ()), doc.get("unknowns", ()),
+                              remediation=fixes)]
+    return "\n".join(lines) + "\n"
+
+
 def finding_severities(doc: dict[str, Any]) -> list[Severity]:
     """Severities of the findings of a JSON document (``findings[].severity``)."""
     return [Severity.parse(str(f.get("severity", ""))) for f in doc.get("findings", ())]

@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from ringfence.checks.engine import CheckRun, run_checks
-from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.cli.common import (
+    ReportOptions,
+    emit,
+    findings_text,
+    finish,
+    report_options,
+)
 from ringfence.errors import InputError, UsageError
 from ringfence.k8s.facts import K8sFacts, facts_from_objects
 from ringfence.k8s.load import Manifests, load_bytes, load_paths
@@ -50,15 +56,10 @@ def _document(facts: K8sFacts, run: CheckRun) -> dict[str, Any]:
 
 
 def _table(doc: dict[str, Any]) -> str:
-    lines = [f"{doc['objects']} objects, {len(doc['workloads'])} workloads, "
-             f"{len(doc['findings'])} findings, {len(doc['unknowns'])} unknowns", ""]
-    lines += [f"{w['pss']:<11} {plain(w['ref'])}" for w in doc["workloads"]]
-    lines.append("")
-    lines += [f"{f['rule']}  {f['severity']:<8} {plain(f['message'])}  "
-              f"({plain(f['location'])})" for f in doc["findings"]]
-    lines += [f"UNKNOWN  {plain(u['location'])}: {plain(u['reason'])}"
-              for u in doc["unknowns"]]
-    return "\n".join(lines) + "\n"
+    head = [f"{doc['objects']} objects, {len(doc['workloads'])} workloads", "",
+            "PSS LEVEL   WORKLOAD"]
+    head += [f"{w['pss']:<11} {plain(w['ref'])}" for w in doc["workloads"]]
+    return findings_text(doc, head)
 
 
 @click.command("k8s")

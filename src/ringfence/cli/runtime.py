@@ -10,7 +10,13 @@ from typing import Any
 import click
 
 from ringfence.checks.engine import CheckRun, run_checks
-from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.cli.common import (
+    ReportOptions,
+    emit,
+    findings_text,
+    finish,
+    report_options,
+)
 from ringfence.errors import UsageError
 from ringfence.report.text import plain
 from ringfence.runtime.facts import RuntimeFacts
@@ -55,20 +61,15 @@ def _document(facts: RuntimeFacts, run: CheckRun) -> dict[str, Any]:
 
 
 def _table(doc: dict[str, Any]) -> str:
-    lines = [f"{len(doc['containers'])} configs, {len(doc['live'])} live containers, "
-             f"{len(doc['findings'])} findings, {len(doc['unknowns'])} unknowns", ""]
+    head = [f"{len(doc['containers'])} configs, {len(doc['live'])} live containers"]
     for c in doc["live"]:
         e = c["effective"]
         blocked = "unread" if e["blocked_syscalls"] is None else len(e["blocked_syscalls"])
-        lines.append(f"{plain(c['id'][:12])} pid {c['pid']:<7} caps {len(e['cap_bnd']):>2} "
-                     f"nnp {int(e['no_new_privs'])} seccomp {e['seccomp_mode']} "
-                     f"blocked {blocked} ro-root {e['root_read_only']} "
-                     f"host-ns {','.join(e['host_namespaces']) or '-'}")
-    lines += [f"{f['rule']}  {f['severity']:<8} {plain(f['message'])}  "
-              f"({plain(f['location'])})" for f in doc["findings"]]
-    lines += [f"UNKNOWN  {plain(u['location'])}: {plain(u['reason'])}"
-              for u in doc["unknowns"]]
-    return "\n".join(lines) + "\n"
+        head.append(f"{plain(c['id'][:12])} pid {c['pid']:<7} caps {len(e['cap_bnd']):>2} "
+                    f"nnp {int(e['no_new_privs'])} seccomp {e['seccomp_mode']} "
+                    f"blocked {blocked} ro-root {e['root_read_only']} "
+                    f"host-ns {','.join(e['host_namespaces']) or '-'}")
+    return findings_text(doc, head)
 
 
 def _facts(files: tuple[str, ...], live: bool, state_roots: tuple[str, ...]) -> RuntimeFacts:

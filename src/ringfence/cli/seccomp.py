@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from ringfence.checks.engine import run_checks
-from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.cli.common import (
+    ReportOptions,
+    emit,
+    findings_text,
+    finish,
+    report_options,
+)
 from ringfence.outputs import write_output
 from ringfence.report.text import plain
 from ringfence.seccomp.lint import load_profile_facts
@@ -55,16 +61,13 @@ def lint_cmd(report: ReportOptions, profile: Path) -> None:
     """Audit a seccomp profile (Docker/podman profile file, OCI linux.seccomp or a whole
     config.json): default action, escape-class syscalls, architectures, unknown names."""
     run = run_checks(SECCOMP_CHECKS, load_profile_facts(profile))
+    doc = {"schema": "ringfence.seccomp-lint/1", "profile": str(profile),
+           "evaluated": list(run.evaluated),
+           "findings": [f.to_dict() for f in run.findings],
+           "unknowns": [u.to_dict() for u in run.unknowns]}
     if report.format() == "json":
-        text = json.dumps({
-            "schema": "ringfence.seccomp-lint/1", "profile": str(profile),
-            "evaluated": list(run.evaluated),
-            "findings": [f.to_dict() for f in run.findings],
-            "unknowns": [u.to_dict() for u in run.unknowns]}, indent=2) + "\n"
+        text = json.dumps(doc, indent=2) + "\n"
     else:
-        lines = [f"{f.severity.name:<8} {f.rule_id} {plain(f.location)}: {plain(f.message)}"
-                 for f in run.findings]
-        lines.append(f"{len(run.findings)} finding(s), {len(run.evaluated)} rule(s) evaluated")
-        text = "".join(f"{line}\n" for line in lines)
+        text = findings_text(doc, [f"{plain(profile)}: {len(run.evaluated)} rules evaluated"])
     emit(text, report.output)
     finish(report, severities=[f.severity for f in run.findings], unknowns=len(run.unknowns))

@@ -12,7 +12,13 @@ from typing import Any
 import click
 
 from ringfence.checks.engine import run_checks
-from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.cli.common import (
+    ReportOptions,
+    emit,
+    findings_text,
+    finish,
+    report_options,
+)
 from ringfence.errors import InputError, UsageError
 from ringfence.image.reference import parse_reference
 from ringfence.model.finding import Severity
@@ -133,16 +139,15 @@ def lint_cmd(policy_path: str, report: ReportOptions) -> None:
     from ringfence.trust.rules import TRUST_CHECKS
 
     run = run_checks(TRUST_CHECKS, load_policy_facts(policy_path), policy_path)
+    doc = {"schema": "ringfence.policy-lint/1", "policy": policy_path,
+           "evaluated": list(run.evaluated),
+           "findings": [f.to_dict() for f in run.findings],
+           "unknowns": [u.to_dict() for u in run.unknowns]}
     if report.format() == "json":
-        text = json.dumps({"schema": "ringfence.policy-lint/1", "policy": policy_path,
-                           "evaluated": list(run.evaluated),
-                           "findings": [f.to_dict() for f in run.findings],
-                           "unknowns": [u.to_dict() for u in run.unknowns]}, indent=2) + "\n"
+        text = json.dumps(doc, indent=2) + "\n"
     else:
-        lines = [f"{f.rule_id} {f.severity.name:<8} {plain(f.location)}\n    {plain(f.message)}"
-                 for f in run.findings]
-        lines.append(f"{len(run.findings)} finding(s), {len(run.evaluated)} rules evaluated")
-        text = "".join(f"{line}\n" for line in lines)
+        text = findings_text(doc, [f"{plain(policy_path)}: {len(run.evaluated)} rules "
+                                   "evaluated"])
     emit(text, report.output)
     finish(report, severities=[f.severity for f in run.findings], unknowns=len(run.unknowns))
 
