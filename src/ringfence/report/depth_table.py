@@ -17,7 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ringfence.report.text import markup, plain
+from ringfence.report.text import finish, markup, plain
 
 RINGS: Final = ("image", "host", "platform")
 STYLE: Final = {"holds": "green", "fails": "red", "partial": "cyan",
@@ -52,7 +52,9 @@ def _matrix(w: dict[str, Any]) -> Table:
 def render_depth_table(doc: dict[str, Any], width: int | None = None) -> str:
     width = width or shutil.get_terminal_size((80, 24)).columns
     buf = io.StringIO()
-    console = Console(file=buf, width=width, force_terminal=False, color_system=None)
+    # emoji=False: ":smile:" in a workload name stays text (markup() escapes only "[")
+    console = Console(file=buf, width=width, force_terminal=False, color_system=None,
+                      emoji=False, highlight=False)
     s = doc["summary"]
     cells = s.get("cells", {})
     console.print(f"{s['workloads']} workloads, {s['open_chains']} open chains")
@@ -79,4 +81,4 @@ def render_depth_table(doc: dict[str, Any], width: int | None = None) -> str:
                                 f"{c['outcome']}"), markup=False)
         for note in w["notes"]:
             console.print(f"  not evaluated: {plain(short(note))}", markup=False)
-    return buf.getvalue()
+    return finish(buf.getvalue())

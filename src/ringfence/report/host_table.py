@@ -1,4 +1,7 @@
-"""The host report document (ringfence.host.summary) as rich tables: facts, rules, findings."""
+"""The host report document (ringfence.host.summary) as rich tables: facts, rules, findings.
+
+Every string of the document may come from the host root (os-release, sshd_config, daemon
+configs): cells are ``Text`` (no markup, controls replaced) and the output is guarded."""
 
 from __future__ import annotations
 
@@ -6,30 +9,32 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
+
+from ringfence.report.text import cell, default_width, finish, text_console
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=cell(title), title_justify="left")
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(cell(v) for v in row))
     return table
 
 
-def render_host_table(doc: Mapping[str, Any], width: int = 120) -> str:
+def render_host_table(doc: Mapping[str, Any], width: int | None = None) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=width, no_color=True, highlight=False)
+    console = text_console(buf, width or default_width())
     target = doc["target"]
-    console.print(f"host {target['name']} ({'live' if target['live'] else 'mounted root'})")
+    console.print(cell(f"host {target['name']} "
+                       f"({'live' if target['live'] else 'mounted root'})"))
     console.print(_table("facts", ("fact", "value", "source / status"), [
         (f["name"], "" if f["value"] is None else str(f["value"]),
          f["source"] if f["status"] == "read" else f["status"]) for f in doc["facts"]]))
     console.print(_table("rules", ("id", "severity", "status", "title", "references"), [
         (r["id"], r["severity"], r["status"] + (f" (needs {r['needs']})" if r["needs"] else ""),
-         r["title"], ", ".join(r["references"])) for r in doc["rules"]]))
+         r["title"], ", ".join(map(str, r["references"]))) for r in doc["rules"]]))
     if doc["findings"]:
         console.print(_table(f"findings ({len(doc['findings'])})",
                              ("rule", "severity", "message", "location"),
@@ -42,4 +47,4 @@ def render_host_table(doc: Mapping[str, Any], width: int = 120) -> str:
     console.print(f"{status.count('failed')} failed, {status.count('held')} held, "
                   f"{status.count('not evaluated')} not evaluated, "
                   f"{len(doc['unknowns'])} unknowns")
-    return buf.getvalue()
+    return finish(buf.getvalue())

@@ -1,6 +1,8 @@
 """The history/provenance section of the image table: allow-list state, OCI annotations
 and labels, who/what made each layer, attestations (builder, source) and the policy verdict.
-Reads the JSON-ready section the provenance scanner put in ScanResult.analyses."""
+Reads the JSON-ready section the provenance scanner put in ScanResult.analyses.
+Everything in it comes from the image (annotations, labels, history, attestations): every
+line and cell is a ``Text`` built with ``cell`` (never markup, controls replaced)."""
 
 from __future__ import annotations
 
@@ -9,25 +11,28 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ringfence.report.text import cell
+
 
 def render_provenance(console: Console, section: dict[str, Any] | None) -> None:
     if not section:
         return
     allow = section.get("allow_list") or {}
-    console.print(f"trusted registries: {allow.get('state', '')}"
-                  + (f" ({allow['registry']})" if allow.get("registry") else ""))
+    console.print(cell(f"trusted registries: {allow.get('state', '')}"
+                       + (f" ({allow['registry']})" if allow.get("registry") else "")))
     for key, found in (section.get("oci") or {}).items():
-        console.print(f"  {key} = {found['value']} ({found['from']})")
+        console.print(cell(f"  {key} = {found['value']} ({found['from']})"))
     _history(console, section.get("history") or [])
     _attestations(console, section.get("attestations") or [])
     policy = section.get("policy")
     if policy is not None:
         state = "accepted" if policy["allowed"] else "REJECTED"
-        console.print(f"trust policy: {state} (scope {policy['scope']})")
+        console.print(cell(f"trust policy: {state} (scope {policy['scope']})"))
         for r in policy["requirements"]:
-            console.print(f"  {r['type']}: {'ok' if r['accepted'] else 'no'} - {r['reason']}")
+            console.print(cell(f"  {r['type']}: {'ok' if r['accepted'] else 'no'} - "
+                               f"{r['reason']}"))
     for note in section.get("notes") or []:
-        console.print(f"note: {note}")
+        console.print(cell(f"note: {note}"))
 
 
 def _history(console: Console, history: list[dict[str, Any]]) -> None:
@@ -38,7 +43,8 @@ def _history(console: Console, history: list[dict[str, Any]]) -> None:
         table.add_column(col, overflow="fold")
     for h in history:
         layer = "(empty)" if h["empty_layer"] else str(h["layer"])
-        table.add_row(layer, h["created"], h["author"], h["created_by"] or h["comment"])
+        table.add_row(cell(layer), cell(h["created"] or ""), cell(h["author"] or ""),
+                      cell(h["created_by"] or h["comment"] or ""))
     console.print(table)
 
 
@@ -58,6 +64,6 @@ def _attestations(console: Console, atts: list[dict[str, Any]]) -> None:
                 ("revision", a["source_revision"]),
                 ("subjects", ", ".join(d for s in a["subjects"] for d in s["digests"]))]
         for i, (name, value) in enumerate((r for r in rows if r[1]), 0):
-            table.add_row(str(n) if i == 0 else "", name, str(value),
+            table.add_row(str(n) if i == 0 else "", name, cell(value),
                           end_section=name == "subjects")
     console.print(table)
