@@ -14,7 +14,7 @@ Decisions (documented in docs and the command help):
   warning: files the program must write may be owned by root in the image;
 - memory 512 MiB and 256 pids unless the spec already sets limits or the user overrides;
 - seccomp: every syscall of the native ABI except the escape-class ones ringfence's lint
-  flags (``DENIED``), built by ``harden.seccomp_profile.allow_list_profile`` (clone without
+  flags (``DENIED``), built by ``seccomp.allow_list.allow_list_profile`` (clone without
   namespace flags, clone3 → ENOSYS). For a minimal profile use ``ringfence seccomp record``.
 """
 
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ringfence.errors import UsageError
-from ringfence.harden.seccomp_profile import allow_list_profile, native_arch
 from ringfence.harden.workload import Workload
 from ringfence.harden.writable import Tmpfs, plan_tmpfs, programs
 from ringfence.runtime.seccomp_bpf import DANGEROUS_PROBES
+from ringfence.seccomp.allow_list import allow_list_profile, native_arch
 from ringfence.seccomp.syscalls import TABLES
 
 DEFAULT_MEMORY: Final = 512 * 1024 * 1024

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ringfence.errors import InputError, UsageError
-from ringfence.harden.seccomp_profile import allow_list_profile, split_known
+from ringfence.seccomp.allow_list import allow_list_profile, split_known
 from ringfence.seccomp.strace_log import Observed, parse_command_trace, parse_container_trace
 
 _GO_RUNTIME: Final = frozenset({"futex", "nanosleep", "sched_yield", "rt_sigreturn", "tgkill",

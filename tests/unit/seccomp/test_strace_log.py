@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ringfence.harden.seccomp_profile import allow_list_profile
+from ringfence.seccomp.allow_list import allow_list_profile
 from ringfence.seccomp.strace_log import parse_command_trace, parse_container_trace
 
 RUNC_LIKE = """\
