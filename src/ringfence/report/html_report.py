@@ -31,7 +31,7 @@ text-align:left;font-size:.9em}.no-control{color:#888}
 .wl{display:flex;gap:2em;align-items:flex-start}.chain{margin:.3em 0}.open{color:#b00}
 .possible{color:#a60}small{color:#666}.arc{fill:none;stroke-width:20}
 .overview td{text-align:center;padding:.2em .3em}.overview th{font-size:.8em}
-.overview th a{color:inherit}
+.overview th a{color:inherit}.scroll{overflow-x:auto;max-width:100%}
 .d0-fails{background:#f6c6c6}.d0-undecided{background:#fbeaa8}.d1{background:#dcf3dc}
 .d2{background:#b5e6b5}.d3{background:#7fd18f}.undecided{color:#8a6100;font-size:.8em}
 .legend span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 1em;
@@ -114,11 +114,12 @@ def _overview(doc: dict[str, Any]) -> str:
         cells = "".join(_overview_cell(w, t) for t in w["threats"])
         rows.append(f"<tr><th><a href='#w{i}'>{_e(w['ref'])}</a></th>{cells}</tr>")
     legend = "".join(f"<span class='{s}'></span>{WORDS[s]}" for s in STATES)
+    key = ("n/3: rings that hold; +n?: rings partial or not evaluated (never counted). Each "
+           "workload below draws its rings with one arc per threat, clockwise from the top in "
+           "the order of its matrix.")
     return ("<section id='overview'><h2>Overview: rings that hold, per workload and threat"
-            "</h2><table class='overview'><tr><th>workload</th>" + head + "</tr>"
-            + "".join(rows) + "</table><p><small>n/3: rings that hold; +n?: rings partial "
-            "or not evaluated (never counted). Each workload below draws its rings with one "
-            "arc per threat, clockwise from the top in the order of its matrix.</small></p>"
+            "</h2><div class='scroll'><table class='overview'><tr><th>workload</th>" + head
+            + "</tr>" + "".join(rows) + f"</table></div><p><small>{key}</small></p>"
             f"<p class='legend'><small>ring states:</small>{legend}</p></section>")
 
 
