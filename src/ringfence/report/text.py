@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 # C0 controls except tab and newline, DEL, and C1 controls (0x80-0x9f: 8-bit CSI/OSC).
 # ESC (0x1b) is one of them, so no escape sequence can survive.  Line and paragraph
 # separators and the bidi overrides are removed too: they reorder or hide text on screen.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (a non-UTF-8 file name decoded with surrogateescape, a "\ud800" escape in
+# JSON) cannot be written to a UTF-8 stream at all: they would crash the output.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                      "\ud800-\udfff]")
 
 
 def plain(value: object, *, newlines: bool = False) -> str:

@@ -82,7 +82,7 @@ class _Licenses:
         return spdx_licensing.parse(text)
 
     def _one(self, value: str) -> str:
-        if not spdx_licensing.validate(value).errors:
+        if _valid(value):
             return value
         ref = "LicenseRef-" + (_UNSAFE.sub("-", value).strip("-") or "unnamed")
         if ref in self.extracted and self.extracted[ref].license_name != value:
@@ -90,6 +90,16 @@ class _Licenses:
         self.extracted[ref] = ExtractedLicensingInfo(license_id=ref, extracted_text=value,
                                                      license_name=value)
         return ref
+
+
+def _valid(value: str) -> bool:
+    """A known SPDX expression. The text comes from the image: license_expression itself
+    fails on some of it (an AttributeError from its error path, seen on ``[`` with control
+    characters), which must not cost the whole SBOM; such text becomes a LicenseRef."""
+    try:
+        return not spdx_licensing.validate(value).errors
+    except Exception:  # a third-party parser on hostile text
+        return False
 
 
 def _package(pkg: Package, licenses: _Licenses) -> SpdxPackage:

@@ -91,6 +91,7 @@ def test_helpers() -> None:
     assert plain("a\nb", newlines=True) == "a\nb"
     assert markup("[bold]x[/]").startswith("\\[bold]")
     assert cell(f"[b]{CLEAR}").plain == "[b]?[2J"
+    assert plain("a\udcffb\ud800") == "a?b?"  # lone surrogates cannot be written
     assert finish(f"x{CLEAR}  \ny") == "x?[2J\ny"
     assert finish("\x1b[31mx\x1b[0m", color=True) == "\x1b[31mx\x1b[0m"
 
