@@ -1,87 +1,202 @@
 """``dir:ROOTFS`` — an unpacked root filesystem (or ``/`` itself), walked without
-following symlinks, so nothing outside the root is ever read."""
+following symlinks, so nothing outside the root is ever read.
+
+The walk is iterative and descriptor-relative (``openat``-style ``dir_fd``, every
+component opened with ``O_NOFOLLOW``): an attacker-made tree 1,800 levels deep has paths
+longer than ``PATH_MAX`` and would overflow a recursive walk; here it costs one stack
+entry per pending directory and a bounded number of open descriptors (a directory's
+descriptor is closed once its subdirectories are opened, and at most ``FD_BUDGET`` stay
+open; an evicted one is re-opened from its nearest open ancestor when needed).
+"""
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
-from ringfence.errors import InputError
+from ringfence.errors import InputError, LimitExceededError
 from ringfence.layers.walk import DIR, REG, SYMLINK, TOO_LARGE, UNREADABLE, Entry, Limits, Wants
 
 # Pseudo filesystems of a live host: never part of what is installed.
 SKIP_TOP = frozenset({"proc", "sys", "dev", "run"})
+MAX_DEPTH = 4096  # directory nesting; deeper is refused (paths grow with depth squared)
+FD_BUDGET = 64  # directory descriptors held open at once by one walk
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+class _Dir:
+    __slots__ = ("depth", "fd", "name", "parent", "path", "pending")
+
+    def __init__(self, parent: _Dir | None, name: str, path: str, depth: int) -> None:
+        self.parent, self.name, self.path, self.depth = parent, name, path, depth
+        self.fd: int | None = None
+        self.pending = 0  # subdirectories not opened yet (they need this descriptor)
+
+
+class _Fds:
+    """Open directory descriptors, oldest first, at most FD_BUDGET (plus the root)."""
+
+    def __init__(self, root: _Dir) -> None:
+        self.root = root
+        self.open: dict[_Dir, None] = {}
+
+    def fd(self, d: _Dir) -> int:
+        chain = []
+        node: _Dir | None = d
+        while node is not None and node.fd is None:
+            chain.append(node)
+            node = node.parent
+        assert node is not None and node.fd is not None  # the root stays open
+        parent_fd = node.fd
+        for child in reversed(chain):
+            child.fd = os.open(child.name, _DIR_FLAGS, dir_fd=parent_fd)
+            self.open[child] = None
+            parent_fd = child.fd
+        while len(self.open) > FD_BUDGET:
+            oldest = next(iter(self.open))
+            if oldest is d:
+                break
+            self.close(oldest)
+        assert d.fd is not None
+        return d.fd
+
+    def close(self, d: _Dir) -> None:
+        if d.fd is not None and d is not self.root:
+            os.close(d.fd)
+            d.fd = None
+            self.open.pop(d, None)
+
+    def close_all(self) -> None:
+        for d in list(self.open):
+            self.close(d)
+        if self.root.fd is not None:
+            os.close(self.root.fd)
+            self.root.fd = None
 
 
 def walk_rootfs(root: str, wants: Wants, limits: Limits) -> Iterator[Entry]:
+    subject = f"dir:{root}"
     if not os.path.isdir(root):
-        raise InputError(f"dir:{root}", "not a directory")
-    root = os.path.abspath(root)
-    for dirpath, dirnames, filenames in os.walk(root, onerror=None):
-        rel_dir = "/" + os.path.relpath(dirpath, root).replace(os.sep, "/").lstrip("./")
-        rel_dir = "/" if rel_dir in ("/", "/.") else rel_dir
-        if rel_dir == "/":
-            dirnames[:] = [d for d in dirnames if d not in SKIP_TOP]
-        keep = []
-        for d in dirnames:
-            full = os.path.join(dirpath, d)
-            try:
-                st = os.lstat(full)
-            except OSError:
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                keep.append(d)
-            yield Entry(_join(rel_dir, d), DIR if stat.S_ISDIR(st.st_mode) else SYMLINK,
-                        0, st.st_mode, st.st_uid, st.st_gid)
-        dirnames[:] = sorted(keep)
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            path = _join(rel_dir, name)
-            try:
-                st = os.lstat(full)
-            except OSError:
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                yield Entry(path, SYMLINK, 0, st.st_mode, st.st_uid, st.st_gid,
-                            link=_readlink(full))
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                continue
-            data = None
-            wanted = wants(path, st.st_size)
-            if wanted:
-                if st.st_size > limits.max_file_bytes:
-                    yield Entry(path, TOO_LARGE, st.st_size, st.st_mode, st.st_uid, st.st_gid,
-                                wanted=True)
-                    continue
-                data = _read(full)
-                if data is None:
-                    yield Entry(path, UNREADABLE, st.st_size, st.st_mode, st.st_uid, st.st_gid,
-                                wanted=True)
-                    continue
-            yield Entry(path, REG, st.st_size, st.st_mode, st.st_uid, st.st_gid, data=data,
-                        wanted=wanted)
-
-
-def _join(parent: str, name: str) -> str:
-    return f"/{name}" if parent == "/" else f"{parent}/{name}"
-
-
-def _readlink(path: str) -> str | None:
+        raise InputError(subject, "not a directory")
+    top = _Dir(None, "", "/", 0)
     try:
-        return os.readlink(path)
+        top.fd = os.open(os.path.abspath(root), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InputError(subject, f"cannot open: {exc.strerror or exc}") from exc
+    fds = _Fds(top)
+    stack = [top]
+    try:
+        while stack:
+            d = stack.pop()
+            try:
+                fd = fds.fd(d)
+            except OSError:
+                fd = -1  # vanished or replaced meanwhile: skip it
+            finally:
+                if d.parent is not None:
+                    d.parent.pending -= 1
+                    if d.parent.pending <= 0:
+                        fds.close(d.parent)
+            if fd < 0:
+                continue
+            subdirs = yield from _list(d, fd, wants, limits)
+            if subdirs and d.depth + 1 > MAX_DEPTH:
+                raise LimitExceededError(subject, f"directories nested deeper than {MAX_DEPTH}"
+                                         f" levels (at {d.path[:120]}...)")
+            d.pending = len(subdirs)
+            if not subdirs:
+                fds.close(d)
+            stack.extend(reversed(subdirs))
+    finally:
+        fds.close_all()
+
+
+def _list(d: _Dir, fd: int, wants: Wants, limits: Limits) -> Generator[Entry, None, list[_Dir]]:
+    try:
+        names = sorted(os.listdir(fd))
+    except OSError:
+        return []
+    subdirs: list[_Dir] = []
+    for name in names:
+        if d.depth == 0 and name in SKIP_TOP:
+            continue
+        path = f"/{name}" if d.path == "/" else f"{d.path}/{name}"
+        try:
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            continue
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):
+            yield Entry(path, DIR, 0, mode, st.st_uid, st.st_gid)
+            subdirs.append(_Dir(d, name, path, d.depth + 1))
+        elif stat.S_ISLNK(mode):
+            yield Entry(path, SYMLINK, 0, mode, st.st_uid, st.st_gid,
+                        link=_readlink(name, fd))
+        elif stat.S_ISREG(mode):
+            yield _file(path, name, fd, st, wants, limits)
+    return subdirs
+
+
+def _file(path: str, name: str, dir_fd: int, st: os.stat_result, wants: Wants,
+          limits: Limits) -> Entry:
+    wanted = wants(path, st.st_size)
+    if not wanted:
+        return Entry(path, REG, st.st_size, st.st_mode, st.st_uid, st.st_gid)
+    if st.st_size > limits.max_file_bytes:
+        return Entry(path, TOO_LARGE, st.st_size, st.st_mode, st.st_uid, st.st_gid, wanted=True)
+    data = read_at(dir_fd, name, limits.max_file_bytes)
+    if data is None:
+        return Entry(path, UNREADABLE, st.st_size, st.st_mode, st.st_uid, st.st_gid,
+                     wanted=True)
+    if len(data) > limits.max_file_bytes:  # grew since lstat
+        return Entry(path, TOO_LARGE, len(data), st.st_mode, st.st_uid, st.st_gid, wanted=True)
+    return Entry(path, REG, len(data), st.st_mode, st.st_uid, st.st_gid, data=data,
+                 wanted=True)
+
+
+def _readlink(name: str, dir_fd: int) -> str | None:
+    try:
+        return os.readlink(name, dir_fd=dir_fd)
     except OSError:
         return None
 
 
-def _read(path: str) -> bytes | None:
+def read_at(dir_fd: int, name: str, limit: int) -> bytes | None:
+    """A regular file's bytes (at most ``limit + 1``), never following a symlink and never
+    blocking on a FIFO or device swapped in after the ``lstat``; None when unreadable."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NOATIME", 0))
+        fd = os.open(name, _FILE_FLAGS | getattr(os, "O_NOATIME", 0), dir_fd=dir_fd)
     except OSError:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
         except OSError:
             return None
     with os.fdopen(fd, "rb") as f:
-        return f.read()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            return f.read(limit + 1)
+        except OSError:
+            return None
+
+
+def open_beneath(root: str, path: str) -> int | None:
+    """A descriptor of directory ``path`` (absolute inside the image) below ``root``,
+    every component opened with ``O_NOFOLLOW`` (nothing outside ``root`` is reached).
+    The caller closes it. None when a component is missing, a symlink or not a directory."""
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    for part in [p for p in path.split("/") if p]:
+        try:
+            nfd = os.open(part, _DIR_FLAGS, dir_fd=fd)
+        except OSError:
+            os.close(fd)
+            return None
+        os.close(fd)
+        fd = nfd
+    return fd
