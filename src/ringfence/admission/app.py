@@ -24,10 +24,12 @@ Fail closed, on every path, unless ``fail_closed=False`` is asked for explicitly
   could be read, HTTP 400 otherwise (the API server's failurePolicy decides);
 * the evaluation raising, missing the deadline or a lookup failing: deny (500/504) when
   fail-closed, allow with a warning saying it was not evaluated when fail-open;
-* overload (``max_concurrency`` evaluations in flight in worker threads): deny (503) when
-  fail-closed, HTTP 429 when fail-open, so the API server's failurePolicy decides; the
-  webhook never answers "allowed" for a request it had no capacity to evaluate. An inline
-  evaluation holds no slot: it completes before the loop reads the next request.
+* overload (``max_concurrency`` evaluations in flight in worker threads, or more than
+  ``max_buffered_bytes`` of request bodies held at once, e.g. many connections each
+  sending a body near the cap): deny (503) when fail-closed, HTTP 429 when fail-open, so
+  the API server's failurePolicy decides; the webhook never answers "allowed" for a
+  request it had no capacity to evaluate. An inline evaluation holds no slot: it completes
+  before the loop reads the next request.
 
 The deadline (``timeout_seconds``) runs from the request's arrival: reading the body, the
 parse and the evaluation all count. It must be shorter than the API server's
@@ -73,12 +75,15 @@ VALIDATE_PATH: Final = "/validate"
 DEFAULT_TIMEOUT_SECONDS: Final = 3.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookConfig:
     fail_closed: bool = True  # False only when the user asks for fail-open
     # etcd stores objects up to 1.5 MiB; an UPDATE review carries object and oldObject
     max_body_bytes: int = 3 << 20
     max_concurrency: int = 64
+    # request bodies held at once (read, parsed or being evaluated): 21 bodies at the cap;
+    # a parsed body takes several times its size in memory
+    max_buffered_bytes: int = 64 << 20
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS  # the whole request, from arrival
     # an inline evaluation is not bounded by the timeout, only by this body size and the
     # container cap: the largest real workload in the test corpus is 14 KB (~0.15 ms); a
@@ -109,6 +114,10 @@ class _TooLarge(Exception):
         self.prefix = prefix
 
 
+class _Overloaded(_TooLarge):
+    """Reading this body would take the bodies held past ``max_buffered_bytes``."""
+
+
 class _TimedOut(Exception):
     """The request did not complete within the deadline."""
 
@@ -126,6 +135,7 @@ class WebhookApp:
         self._inline = inline
         self._pool = ThreadPoolExecutor(config.max_concurrency, "ringfence-admission")
         self._inflight = 0
+        self._buffered = 0  # bytes of request bodies held by requests in progress
         self.ready = False
 
     @property
@@ -167,11 +177,22 @@ class WebhookApp:
             await _send(send, 404, {"message": f"no route {path}"})
 
     async def _validate(self, scope: Scope, receive: Receive) -> Response:
+        held = [0]  # this request's share of ``_buffered``, released when it is answered
+        try:
+            return await self._validate_held(scope, receive, held)
+        finally:
+            self._buffered -= held[0]
+
+    async def _validate_held(self, scope: Scope, receive: Receive, held: list[int]
+                             ) -> Response:
         deadline = time.monotonic() + self.config.timeout_seconds
         cap = self.config.max_body_bytes
         try:
-            body = await asyncio.wait_for(_read_body(scope, receive, cap),
+            body = await asyncio.wait_for(self._read_body(scope, receive, held),
                                           self.config.timeout_seconds)
+        except _Overloaded as exc:
+            return self._overloaded(sniff_uid(exc.prefix), f"{self.config.max_buffered_bytes} "
+                                    "bytes of request bodies in progress")
         except _TooLarge as exc:
             return _refused(sniff_uid(exc.prefix), 413, f"ringfence denied the request: body "
                             f"larger than the cap of {cap} bytes (--max-body); not evaluated")
@@ -188,13 +209,42 @@ class WebhookApp:
         if self._inline and len(body) <= self.config.inline_max_bytes:
             return 200, self._decide(review, self._evaluate_inline(review)), []
         if self._inflight >= self.config.max_concurrency:
-            if self.config.fail_closed:
-                return 200, deny(review.uid, 503, "ringfence webhook overloaded "
-                                 f"({self.config.max_concurrency} evaluations in flight): "
-                                 "denied (fail-closed)"), []
-            return 429, {"message": "ringfence webhook overloaded"}, [(b"retry-after", b"1")]
+            return self._overloaded(review.uid, f"{self.config.max_concurrency} evaluations "
+                                    "in flight")
         outcome = await self._evaluate_in_thread(review, deadline - time.monotonic())
         return 200, self._decide(review, outcome), []
+
+    def _overloaded(self, uid: str, why: str) -> Response:
+        """No capacity to evaluate: denied when fail-closed (a denying review when the uid
+        is known, else HTTP 503), HTTP 429 when fail-open; never "allowed"."""
+        if self.config.fail_closed:
+            return _refused(uid, 503, f"ringfence webhook overloaded ({why}): denied "
+                            "(fail-closed)")
+        return 429, {"message": f"ringfence webhook overloaded ({why})"}, [
+            (b"retry-after", b"1")]
+
+    async def _read_body(self, scope: Scope, receive: Receive, held: list[int]) -> bytes:
+        """The whole body, or _TooLarge carrying its first bytes: a declared Content-Length
+        over the cap stops after the first message, an undeclared one at the cap; or
+        _Overloaded when the bodies held by all requests would pass their budget."""
+        limit = self.config.max_body_bytes
+        declared = next((int(v) for n, v in scope.get("headers", [])
+                         if n == b"content-length" and v.isdigit()), None)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            chunks.append(chunk)
+            if (declared is not None and declared > limit) or size > limit:
+                raise _TooLarge(b"".join(chunks)[:SNIFF_BYTES])
+            if self._buffered + len(chunk) > self.config.max_buffered_bytes:
+                raise _Overloaded(b"".join(chunks)[:SNIFF_BYTES])
+            self._buffered += len(chunk)
+            held[0] += len(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
 
     def _evaluate_inline(self, review: ReviewRequest) -> Outcome:
         try:
@@ -263,24 +313,6 @@ def _refused(uid: str, code: int, message: str) -> Response:
     if uid:
         return 200, deny(uid, code, message), []
     return code, {"message": message}, []
-
-
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The whole body, or _TooLarge carrying its first bytes: a declared Content-Length
-    over ``limit`` stops after the first message, an undeclared one at the cap."""
-    declared = next((int(v) for n, v in scope.get("headers", [])
-                     if n == b"content-length" and v.isdigit()), None)
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        chunks.append(chunk)
-        if (declared is not None and declared > limit) or size > limit:
-            raise _TooLarge(b"".join(chunks)[:SNIFF_BYTES])
-        if not message.get("more_body"):
-            return b"".join(chunks)
 
 
 async def _send(send: Send, status: int, doc: dict[str, Any],

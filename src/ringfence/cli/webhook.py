@@ -57,7 +57,8 @@ def serve_cmd(tls_cert: str, tls_key: str, policy_path: str, fail_closed: bool, 
     split_listen(listen)
     _check_tls(tls_cert, tls_key)
     policy = load_policy(policy_path)
-    config = WebhookConfig(fail_closed, max_body, max_concurrency, timeout)
+    config = WebhookConfig(fail_closed=fail_closed, max_body_bytes=max_body,
+                           max_concurrency=max_concurrency, timeout_seconds=timeout)
     if max_containers is not None:
         config = replace(config, max_containers=max_containers)
     if max_pod_bytes is not None:

@@ -173,6 +173,38 @@ def test_overload_denies(fail_closed: bool) -> None:
         assert second.status == 429
 
 
+def test_bodies_held_at_once_are_bounded() -> None:
+    """Bodies of requests in progress count against ``max_buffered_bytes``: past it, the
+    next request is denied as overload (503) until the first is answered."""
+    started, release = threading.Event(), threading.Event()
+
+    def blocking(review: ReviewRequest) -> Decision:
+        started.set()
+        release.wait(5)
+        return Decision()
+
+    body = json.dumps(review(PRIVILEGED)).encode()
+    app = WebhookApp(blocking, WebhookConfig(max_buffered_bytes=len(body) * 3 // 2))
+
+    async def scenario() -> tuple[Exchange, Exchange, Exchange]:
+        first = asyncio.create_task(_call(app, body))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        second = await _call(app, body)
+        release.set()
+        done = await first
+        return done, second, await _call(app, body)
+
+    try:
+        first, second, third = asyncio.run(scenario())
+    finally:
+        release.set()
+    assert _response(first)["allowed"] is True and _response(third)["allowed"] is True
+    resp = _response(second)
+    assert resp["allowed"] is False and resp["status"]["code"] == 503
+    assert "bytes of request bodies in progress" in resp["status"]["message"]
+
+
 @pytest.mark.parametrize("fail_closed", [True, False])
 def test_caps_deny_before_evaluation(fail_closed: bool) -> None:
     """Over the container or pod spec cap: denied naming the cap, in either fail mode, and

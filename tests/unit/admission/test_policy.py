@@ -65,7 +65,7 @@ def test_defaults_are_baseline_with_everything_else_off() -> None:
     ("rules: {deny: [K8S-999]}", "K8S-999 is not a single-pod workload rule"),
     ("rules: {deny: [K8S-035]}", "K8S-035 is not a single-pod"),  # needs ServiceAccounts
     ("trust: {cache_ttl_seconds: 5}", "trust.policy"),
-    ("trust: {policy: missing.json}", "cannot read policy"),
+    ("trust: {policy: missing.json}", "missing.json"),  # the trust loader words the error
     ("vulnerabilities: {max_severity: bad, reports: x}", "max_severity"),
     ("vulnerabilities: {max_severity: high}", "never scans on the request path"),
     ("vulnerabilities: {max_severity: high, reports: nowhere}", "does not exist"),
