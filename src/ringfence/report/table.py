@@ -107,6 +107,7 @@ def _by_severity(console: Console, matches: Sequence[VulnerabilityMatch],
         for f in finds:
             table.add_row(cell(f.rule_id), _finding(f, rules.get(f.rule_id)),
                           end_section=True)
+        console.print()
         console.print(table)
 
 
