@@ -136,7 +136,7 @@ def _deployment(opts: ManifestOptions) -> dict[str, Any]:
         "ports": [{"name": "https", "containerPort": PORT}],
         "readinessProbe": probe("/readyz"), "livenessProbe": probe("/livez"),
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
-                      "limits": {"cpu": "1", "memory": "256Mi"}},
+                      "limits": {"cpu": "1", "memory": "512Mi"}},  # 256 MiB of requests
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "runAsNonRoot": True, "runAsUser": 65532,
                             "capabilities": {"drop": ["ALL"]},

@@ -40,6 +40,9 @@ def webhook_group() -> None:
               help="Evaluations in flight before requests count as overload.")
 @click.option("--max-body", type=click.IntRange(min=1024), default=3 << 20,
               show_default=True, help="Largest request body in bytes (larger: denied).")
+@click.option("--max-request-memory", type=click.IntRange(min=1 << 20), default=None,
+              help="Estimated memory that requests in progress may hold, in bytes; past "
+              "it a request counts as overload. [default: 268435456]")
 @click.option("--max-containers", type=click.IntRange(min=1), default=None,
               help="Most containers (init, regular, ephemeral) in one pod; more: denied. "
               "[default: 128]")
@@ -48,7 +51,8 @@ def webhook_group() -> None:
               "[default: 1048576]")
 def serve_cmd(tls_cert: str, tls_key: str, policy_path: str, fail_closed: bool, listen: str,
               timeout: float, max_concurrency: int, max_body: int,
-              max_containers: int | None, max_pod_bytes: int | None) -> None:
+              max_request_memory: int | None, max_containers: int | None,
+              max_pod_bytes: int | None) -> None:
     """Serve /validate, /readyz and /livez over HTTPS until SIGINT/SIGTERM."""
     from ringfence.admission.app import WebhookConfig, fail_open_warning
     from ringfence.admission.policy import load_policy
@@ -59,6 +63,8 @@ def serve_cmd(tls_cert: str, tls_key: str, policy_path: str, fail_closed: bool, 
     policy = load_policy(policy_path)
     config = WebhookConfig(fail_closed=fail_closed, max_body_bytes=max_body,
                            max_concurrency=max_concurrency, timeout_seconds=timeout)
+    if max_request_memory is not None:
+        config = replace(config, max_request_memory=max_request_memory)
     if max_containers is not None:
         config = replace(config, max_containers=max_containers)
     if max_pod_bytes is not None:

@@ -7,13 +7,14 @@ import asyncio
 import json
 import threading
 import time
+import tracemalloc
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 import pytest
 
 import ringfence.admission.server as server_module
-from ringfence.admission.app import WebhookApp, WebhookConfig, fail_open_warning
+from ringfence.admission.app import WebhookApp, WebhookConfig, fail_open_warning, memory_estimate
 from ringfence.admission.evaluate import Decision
 from ringfence.admission.policy import loads_policy
 from ringfence.admission.review import ReviewRequest
@@ -174,8 +175,8 @@ def test_overload_denies(fail_closed: bool) -> None:
 
 
 def test_bodies_held_at_once_are_bounded() -> None:
-    """Bodies of requests in progress count against ``max_buffered_bytes``: past it, the
-    next request is denied as overload (503) until the first is answered."""
+    """The estimated memory of requests in progress counts against ``max_request_memory``:
+    past it, the next request is denied as overload (503) until the first is answered."""
     started, release = threading.Event(), threading.Event()
 
     def blocking(review: ReviewRequest) -> Decision:
@@ -184,7 +185,8 @@ def test_bodies_held_at_once_are_bounded() -> None:
         return Decision()
 
     body = json.dumps(review(PRIVILEGED)).encode()
-    app = WebhookApp(blocking, WebhookConfig(max_buffered_bytes=len(body) * 3 // 2))
+    budget = memory_estimate(body) * 3 // 2
+    app = WebhookApp(blocking, WebhookConfig(max_request_memory=budget))
 
     async def scenario() -> tuple[Exchange, Exchange, Exchange]:
         first = asyncio.create_task(_call(app, body))
@@ -202,7 +204,7 @@ def test_bodies_held_at_once_are_bounded() -> None:
     assert _response(first)["allowed"] is True and _response(third)["allowed"] is True
     resp = _response(second)
     assert resp["allowed"] is False and resp["status"]["code"] == 503
-    assert "bytes of request bodies in progress" in resp["status"]["message"]
+    assert f"requests in progress hold over {budget} bytes" in resp["status"]["message"]
 
 
 @pytest.mark.parametrize("fail_closed", [True, False])
@@ -273,3 +275,22 @@ def test_privileged_denied_small_valid_allowed() -> None:
     app = webhook_app(POLICY, WebhookConfig())
     assert _response(call(app, PRIVILEGED))["allowed"] is False
     assert _response(call(app, COMPLIANT))["allowed"] is True
+
+
+@pytest.mark.parametrize("body", [
+    b"[" + b"{}," * 100_000 + b"{}]", b"[" + b'"ab",' * 100_000 + b'"a"]',
+    b"[" + b"1000," * 100_000 + b"1]", b"[" + b"1.5," * 100_000 + b"1]",
+    b"{" + b",".join(b'"k%d":1' % i for i in range(100_000)) + b"}",
+    json.dumps(review({**PRIVILEGED, "spec": {"containers": [
+        {"name": f"c{i}", "image": "x", "env": [{"name": "A", "value": "v" * 50}]}
+        for i in range(5000)]}})).encode(),
+], ids=["objects", "strings", "ints", "floats", "keys", "pod"])
+def test_memory_estimate_is_at_or_above_the_parsed_size(body: bytes) -> None:
+    tracemalloc.start()
+    try:
+        doc = json.loads(body)
+        parsed, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del doc
+    assert parsed <= memory_estimate(body) <= 2 * parsed
