@@ -292,7 +292,7 @@ def test_table_shows_partial_and_fits_80_columns(complete: DepthReport,
     text = render_depth_table(depth_document(hardened), width=80)
     assert "partial 2/3" in text and "partial 11/16" in text
     # a note shared by both workloads appears once (besides the inputs line)
-    assert text.count("no runtime state (--runtime --live not given)") == 1
+    assert text.count("host: no runtime state (--runtime --live not given)") == 1
     assert text.count("no registry allow-list (--allowed-registry)") == 1
     assert "platform-privilege-escalation " in text  # not cut to fit
     for report in (hardened, complete):

@@ -1,5 +1,5 @@
 """Findings of cluster-wide checks attributed to the workloads they concern, and control
-statuses of one workload built from a CheckRun.
+statuses of one workload built from a CheckRun (and across its images).
 
 A finding belongs to the workloads it names (``Kind/ns/name`` or ``ns/name[Kind]``), else to
 the workloads of the namespace it names, else to the workloads running as the service
@@ -83,4 +83,25 @@ def statuses(rule_ids: Iterable[str], run: CheckRun | None, failed_here: Iterabl
             out[rid] = ControlStatus(State.NOT_EVALUATED, why)
         else:
             out[rid] = ControlStatus(State.FAILS if rid in failed else State.HOLDS)
+    return out
+
+
+def across_images(per_image: Sequence[Mapping[str, ControlStatus]],
+                  ids: Sequence[str]) -> dict[str, ControlStatus]:
+    """A control of a workload with several images fails when it fails on one image, holds
+    when it holds on every image, and is otherwise not evaluated (with the images'
+    reasons)."""
+    out: dict[str, ControlStatus] = {}
+    for cid in ids:
+        got = [m.get(cid, ControlStatus(State.NOT_EVALUATED, "not run")) for m in per_image]
+        if not got:
+            out[cid] = ControlStatus(State.NOT_EVALUATED, "the workload names no image")
+        elif any(s.state is State.FAILS for s in got):
+            out[cid] = ControlStatus(State.FAILS, "; ".join(s.reason for s in got
+                                                            if s.state is State.FAILS))
+        elif all(s.state is State.HOLDS for s in got):
+            out[cid] = ControlStatus(State.HOLDS)
+        else:
+            reasons = dict.fromkeys(s.reason for s in got if s.state is State.NOT_EVALUATED)
+            out[cid] = ControlStatus(State.NOT_EVALUATED, "; ".join(reasons))
     return out

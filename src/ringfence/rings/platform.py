@@ -1,0 +1,95 @@
+"""The platform ring: Kubernetes objects (manifests or a live cluster) through the K8S, RBAC
+and NetworkPolicy checks, and the per-workload platform facts the threat chains read (RBAC
+escalation paths, Pod Security enforcement)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ringfence.checks.engine import CheckRun, run_checks
+from ringfence.k8s.facts import K8sFacts, facts_from_objects
+from ringfence.k8s.load import Manifests
+from ringfence.k8s.netpol.parse import build_cluster
+from ringfence.k8s.netpol.rules import NETPOL_CHECKS, NetpolFacts
+from ringfence.k8s.podview import PodView
+from ringfence.k8s.rbac import facts as rbac_facts
+from ringfence.k8s.rbac.facts import RbacFacts
+from ringfence.k8s.rbac.graph import CLUSTER_ADMIN, NODE, Node
+from ringfence.k8s.rbac.rules import RBAC_CHECKS
+from ringfence.k8s.rbac.workloads import enforcing_namespaces
+from ringfence.k8s.rules.rules import K8S_CHECKS
+from ringfence.rings.report import RingReport
+
+# why a platform rule is not evaluated when its ``applies`` is false (the input lacks it)
+NO_APISERVER: Final = "no kube-apiserver static pod in the input"
+NO_KUBELET: Final = "no KubeletConfiguration in the input"
+NEEDS: Final = {
+    "K8S-032": "no registry allow-list (--allowed-registry)",
+    "K8S-041": "no ConfigMap in the input",
+    "K8S-053": "the input does not show production beside another environment",
+    **{f"K8S-{n}": NO_APISERVER for n in range(100, 107)},
+    "K8S-110": NO_KUBELET, "K8S-111": NO_KUBELET,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformFacts:
+    k8s: K8sFacts
+    rbac: RbacFacts
+    netpol: NetpolFacts
+    chain_facts: dict[str, dict[str, bool | None]]  # per workload ref (platform_facts)
+
+    @property
+    def pods(self) -> tuple[PodView, ...]:
+        return tuple(self.k8s.pods)
+
+
+def platform_ring(manifests: Manifests,
+                  allowed_registries: Sequence[str] = ()) -> RingReport[PlatformFacts]:
+    objects = manifests.objects
+    k8s = facts_from_objects(objects, manifests.unknowns, tuple(allowed_registries))
+    rbac = rbac_facts.gather(objects, manifests.unknowns)
+    netpol = NetpolFacts(build_cluster(objects))
+    runs = (run_checks(K8S_CHECKS, k8s), run_checks(NETPOL_CHECKS, netpol),
+            run_checks(RBAC_CHECKS, rbac))
+    run = CheckRun(tuple(f for r in runs for f in r.findings),
+                   tuple(e for r in runs for e in r.evaluated),
+                   tuple(u for r in runs for u in r.unknowns))
+    facts = PlatformFacts(k8s, rbac, netpol,
+                          platform_facts(k8s.pods, rbac, enforcing_namespaces(objects)))
+    return RingReport("platform", "manifests", facts, run, absent=NEEDS,
+                      unknowns=(*manifests.unknowns, *run.unknowns))
+
+
+def rbac_node(pod: PodView) -> Node:
+    """The workload's node in the RBAC escalation graph (see k8s/rbac/workloads.py)."""
+    return Node("Workload", f"{pod.obj.kind} {pod.namespace}/{pod.obj.name}")
+
+
+def _reaches(rbac: RbacFacts, targets: list[Node]) -> set[Node]:
+    return {p.source for p in rbac.graph.shortest_paths(targets) if p.edges}
+
+
+def platform_facts(pods: Sequence[PodView], rbac: RbacFacts,
+                   objects_enforcing: set[str] | None = None,
+                   ) -> dict[str, dict[str, bool | None]]:
+    """Per workload ref: pods-not-refused, sa-creates-pods, workload-reaches-node,
+    workload-reaches-cluster-admin (True: the attacker's step is open)."""
+    enforcing = objects_enforcing if objects_enforcing is not None else set()
+    to_node = _reaches(rbac, [NODE])
+    to_admin = _reaches(rbac, [CLUSTER_ADMIN])
+    out: dict[str, dict[str, bool | None]] = {}
+    for pod in pods:
+        me = rbac_node(pod)
+        creates = _reaches(rbac, [Node("pods", "", pod.namespace)])
+        secrets = _reaches(rbac, [Node("secrets", "", pod.namespace)])
+        out[pod.ref] = {
+            "pods-not-refused": pod.namespace not in enforcing,
+            "sa-creates-pods": me in creates,
+            "workload-reads-secrets": me in secrets,
+            "workload-reaches-node": me in to_node,
+            "workload-reaches-cluster-admin": me in to_admin,
+        }
+    return out
