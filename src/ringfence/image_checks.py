@@ -17,7 +17,7 @@ from ringfence.model.result import ScanResult
 from ringfence.secretscan.allowlist import Allowlist
 from ringfence.secretscan.analyzer import SecretsAnalyzer
 from ringfence.secretscan.checks import SECRET_CHECKS, SecretFacts
-from ringfence.secretscan.config import scan_config
+from ringfence.secretscan.config import scan_config_bounded
 from ringfence.trust.provenance import ProvenanceOptions, provenance_facts
 from ringfence.trust.provenance_rules import PROVENANCE_CHECKS
 from ringfence.trust.provenance_section import provenance_section
@@ -45,7 +45,8 @@ def rules_for(scanners: Collection[str]) -> tuple[Rule, ...]:
 
 def secret_facts(result: ScanResult, allowlist: Allowlist | None = None) -> SecretFacts:
     config = result.image.config if result.image else {}
-    return SecretFacts(result.analysis("secrets"), scan_config(config, allowlist))
+    hits, truncated = scan_config_bounded(config, allowlist)
+    return SecretFacts(result.analysis("secrets"), hits, truncated)
 
 
 def check_image(result: ScanResult, scanners: Collection[str] = (SECRET, CONFIG),
@@ -55,7 +56,10 @@ def check_image(result: ScanResult, scanners: Collection[str] = (SECRET, CONFIG)
     if CONFIG in scanners:
         runs.append(run_checks(IMAGE_CHECKS, image_facts(result, allowlist), subject))
     if SECRET in scanners:
-        runs.append(run_checks(SECRET_CHECKS, secret_facts(result, allowlist), subject))
+        facts = secret_facts(result, allowlist)
+        run = run_checks(SECRET_CHECKS, facts, subject)
+        # a secret scan that hit a budget is partial: never reported as clean
+        runs.append(CheckRun(run.findings, run.evaluated, (*run.unknowns, *facts.unknowns())))
     return CheckRun(tuple(f for r in runs for f in r.findings),
                     tuple(e for r in runs for e in r.evaluated),
                     tuple(u for r in runs for u in r.unknowns))

@@ -9,6 +9,7 @@ import click
 
 from ringfence import __version__
 from ringfence.errors import Error
+from ringfence.report.text import plain
 
 # name -> (module, attribute): the one list of commands. Modules are imported only when
 # their command runs (or for --help), so `ringfence sbom` does not pay for uvicorn,
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         # without standalone mode click returns (not raises) the code of Exit(n)
         status = cli.main(args=argv, prog_name="ringfence", standalone_mode=False)
     except Error as exc:
-        click.echo(f"error: {exc.diagnostics()}", err=True)
+        # the message names the input (a path, a reference): shown as data, never escapes
+        click.echo(f"error: {plain(exc.diagnostics(), newlines=True)}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

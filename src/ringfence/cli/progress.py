@@ -24,7 +24,7 @@ def layer_progress(*, enabled: bool = True) -> Iterator[ProgressFn | None]:
         TimeElapsedColumn,
     )
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, emoji=False)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("layers", total=None)

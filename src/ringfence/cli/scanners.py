@@ -92,6 +92,10 @@ def renderer(fmt: str, scanners: frozenset[str], default: Callable[[str], Render
         from ringfence.report.sarif import SarifRenderer
 
         return SarifRenderer(rules=rules_for(scanners))
+    if fmt == "table":
+        from ringfence.report.table import TableRenderer  # loads rich
+
+        return TableRenderer(rules=rules_for(scanners))  # the fix: line of each finding
     return default(fmt)
 
 

@@ -199,3 +199,12 @@ def test_a_database_without_the_distro_cannot_pass_a_gate(
                  "-q", "-o", str(out)]) == 0
     assert main(["image", ref, "--db", str(db), "--no-cache", "--scanners", "vuln",
                  "--strict", "-q", "-o", str(out)]) == 4
+
+
+def test_error_lines_show_hostile_input_names_as_data(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = tmp_path / "x\x1b]0;pwned\x07\x1b[2J.json"
+    assert main(["sbom", f"sbom:{name}"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "\x1b" not in err and "\x07" not in err
+    assert "Traceback" not in err
