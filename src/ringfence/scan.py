@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.cache.layer_cache import LayerCache, variant_key
+from ringfence.catalog import distro as distro_mod
 from ringfence.catalog.interface import Cataloger
-from ringfence.catalog.layer_result import LayerResult
+from ringfence.catalog.layer_result import FileRecord, LayerResult
 from ringfence.catalog.merge import merge_layers
 from ringfence.catalog.registry import DIRECTORY_CATALOGERS, IMAGE_CATALOGERS, fingerprint
 from ringfence.catalog.runner import LayerCatalog
@@ -21,14 +22,16 @@ from ringfence.errors import DigestMismatchError, InputError
 from ringfence.image.interface import ImageSource
 from ringfence.image.reference import parse_reference
 from ringfence.image.resolve import OpenOptions, open_image
-from ringfence.image.rootfs import walk_rootfs
-from ringfence.layers.analyze import VerifiedBlob, analyze_layer, hash_blob
+from ringfence.image.rootfs import open_beneath, read_at, walk_rootfs
+from ringfence.layers.analyze import VerifiedBlob, analyze_layer, analyze_paths, hash_blob
 from ringfence.layers.analyzer import LayerAnalyzer, SquashView
 from ringfence.layers.streams import Budget
+from ringfence.layers.symlinks import ALIAS_DIRS, ALIAS_FILES, find_aliases, resolve
 from ringfence.layers.walk import Limits
 from ringfence.model.image import LayerInfo
-from ringfence.model.inventory import Inventory
+from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.result import ScanResult, Target
+from ringfence.model.unknown import Unknown
 from ringfence.report.processors import Filters, apply_filters
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -68,6 +71,7 @@ def scan_image(reference: str, options: ScanOptions,
     try:
         info = source.info()
         results = _catalog_layers(source, info.layers, options, progress)
+        results = _follow_symlinks(source, info.layers, results, options)
     finally:
         source.close()
     inventory = _visible(merge_layers(results), options)
@@ -81,8 +85,7 @@ def _merge_analyses(analyzers: tuple[LayerAnalyzer, ...],
                     results: list[LayerResult]) -> tuple[tuple[str, Any], ...]:
     if not analyzers:
         return ()
-    view = SquashView([(frozenset(r.files), frozenset(r.dirs), frozenset(r.whiteouts),
-                        frozenset(r.opaque_dirs)) for r in results])
+    view = SquashView.of(results)
     out = []
     for analyzer in analyzers:
         per_layer = [(r.diff_id, dict(r.facts).get(analyzer.name)) for r in results]
@@ -98,11 +101,103 @@ def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
     lc = LayerCatalog("", options.for_directory(), options.analyzers)
     for entry in walk_rootfs(root, lc.wants, options.limits):
         lc.add(entry)
+    _follow_rootfs_symlinks(root, lc, options.limits)
     result = replace(lc.result(), diff_id="")
     inv = merge_layers([result])
     inv = replace(inv, packages=tuple(p.with_layer(None) for p in inv.packages))
     return ScanResult(Target("rootfs", root), _visible(inv, options), unknowns=inv.unknowns,
                       analyses=_merge_analyses(options.analyzers, [result]))
+
+
+def _follow_symlinks(source: ImageSource, layers: tuple[LayerInfo, ...],
+                     results: list[LayerResult], options: ScanOptions) -> list[LayerResult]:
+    """Catalog package databases and release files reached through symlinks inside the
+    image (layers/symlinks.py), attributed to the layer that completes the path. A file
+    already cataloged at its real path is not counted twice (release files excepted: the
+    path decides their precedence). Files nobody wanted at their real path are read again
+    from their layer (rare: only images with such links pay for it)."""
+    aliases = find_aliases(results)
+    if not aliases:
+        return results
+    catalogers = options.for_image()
+    probe = LayerCatalog("", catalogers)
+    records: dict[int, list[FileRecord]] = {}
+    distros: dict[int, list[tuple[str, Distro]]] = {}
+    unknowns: dict[int, list[Unknown]] = {}
+    reread: dict[int, dict[str, list[str]]] = {}
+    place: dict[tuple[int, str], int] = {}
+    for a in aliases:
+        parsed = dict(results[a.layer].distros).get(a.real)
+        if parsed is not None and distro_mod.wants(a.logical):
+            distros.setdefault(a.place, []).append((a.logical, parsed))
+        elif not probe.wants(a.real, 0):
+            reread.setdefault(a.layer, {}).setdefault(a.real, []).append(a.logical)
+            place[(a.layer, a.logical)] = a.place
+    budget = Budget(options.limits.max_image_bytes, source.info().reference)
+    for j, paths in sorted(reread.items()):
+        part = analyze_paths(source, layers[j], paths, catalogers, options.limits, budget)
+        for rec in part.records:
+            records.setdefault(place[(j, rec.path)], []).append(rec)
+        for path, d in part.distros:
+            distros.setdefault(place[(j, path)], []).append((path, d))
+        for u in part.unknowns:
+            unknowns.setdefault(place.get((j, u.location), j), []).append(u)
+    return [replace(r, records=(*r.records, *records.get(i, ())),
+                    distros=(*r.distros, *distros.get(i, ())),
+                    unknowns=(*r.unknowns, *unknowns.get(i, ())))
+            for i, r in enumerate(results)]
+
+
+def _follow_rootfs_symlinks(root: str, lc: LayerCatalog, limits: Limits) -> None:
+    """``dir:``: the same well-known paths, resolved through the tree's own symlinks
+    (read with O_NOFOLLOW descriptors below ``root``), offered at their logical path."""
+
+    def readlink(path: str) -> tuple[str, int] | None:
+        parent, _, name = path.rpartition("/")
+        fd = open_beneath(root, parent)
+        if fd is None:
+            return None
+        try:
+            return os.readlink(name, dir_fd=fd), 0
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+    def offer(logical: str, real: str) -> None:
+        if lc.wants(real, 0) and not distro_mod.wants(logical):
+            return  # cataloged at its real path already
+        parent, _, name = real.rpartition("/")
+        fd = open_beneath(root, parent)
+        if fd is None:
+            return
+        try:
+            data = read_at(fd, name, limits.max_file_bytes)
+        finally:
+            os.close(fd)
+        if data is not None and len(data) <= limits.max_file_bytes:
+            lc.offer(logical, len(data), data)
+
+    for logical in ALIAS_FILES:
+        hit = resolve(logical, readlink)
+        if hit is not None and hit[0] != logical:
+            offer(logical, hit[0])
+    for logical_dir in ALIAS_DIRS:
+        hit = resolve(logical_dir, readlink)
+        if hit is None or hit[0] == logical_dir:
+            continue
+        fd = open_beneath(root, hit[0])
+        if fd is None:
+            continue
+        try:
+            names = sorted(os.listdir(fd))
+        except OSError:
+            names = []
+        finally:
+            os.close(fd)
+        for name in names:
+            if lc.wants(f"{logical_dir}/{name}", 0):
+                offer(f"{logical_dir}/{name}", f"{hit[0].rstrip('/')}/{name}")
 
 
 def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options: ScanOptions,

@@ -44,10 +44,13 @@ class LayerResult:
     unknowns: tuple[Unknown, ...] = ()
     entries: int = 0
     # every non-directory path and every directory of the layer (squashed visibility for
-    # analyzers), and each analyzer's JSON-able facts by analyzer name
+    # the package merge and analyzers), and each analyzer's JSON-able facts by name
     files: tuple[str, ...] = ()
     dirs: tuple[str, ...] = ()
     facts: tuple[tuple[str, Any], ...] = ()
+    # symlinks of the layer (path, target as written): resolved within the image root at
+    # merge time, across layers, as the container would (scan.py, layers/symlinks.py)
+    links: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,7 @@ class LayerResult:
             "files": list(self.files),
             "dirs": list(self.dirs),
             "facts": [[name, value] for name, value in self.facts],
+            "links": [list(x) for x in self.links],
         }
 
     @classmethod
@@ -78,4 +82,5 @@ class LayerResult:
             files=tuple(d.get("files", ())),
             dirs=tuple(d.get("dirs", ())),
             facts=tuple((str(n), v) for n, v in d.get("facts", ())),
+            links=tuple((str(p), str(t)) for p, t in d.get("links", ())),
         )

@@ -9,6 +9,7 @@ from dataclasses import replace
 from ringfence.catalog import distro as distro_mod
 from ringfence.catalog import purls
 from ringfence.catalog.layer_result import FileRecord, LayerResult
+from ringfence.layers.analyzer import SquashView
 from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
@@ -21,42 +22,21 @@ def _key(pkg: Package) -> PkgKey:
     return (*pkg.key, path)
 
 
-class _Shadow:
-    """What one layer hides of the layers below it (O(depth) per lookup)."""
-
-    def __init__(self, layer: LayerResult) -> None:
-        self.touched = set(layer.touched)
-        self.whiteouts = set(layer.whiteouts)
-        self.opaque = set(layer.opaque_dirs)
-
-    def hides(self, path: str) -> bool:
-        if path in self.touched or path in self.whiteouts:
-            return True
-        parent = path
-        while parent not in ("", "/"):
-            parent = parent.rsplit("/", 1)[0] or "/"
-            if parent in self.whiteouts or parent in self.opaque:
-                return True
-        return "/" in self.opaque
-
-
-def _hide(visible: dict[str, tuple[str, FileRecord]], shadow: _Shadow) -> None:
-    for key, (_, rec) in list(visible.items()):
-        if shadow.hides(rec.path):
-            del visible[key]
-
-
 def merge_layers(layers: Sequence[LayerResult]) -> Inventory:
+    """Squash the layers in order. What a layer hides of the layers below comes from the
+    one visibility engine (:class:`SquashView`: same path, whiteouts, opaque directories,
+    and an ancestor directory replaced by a non-directory), as for the analyzers."""
+    view = SquashView.of(layers)
     visible: dict[str, tuple[str, FileRecord]] = {}  # "path\0cataloger" -> (layer, record)
     distros: dict[str, Distro] = {}
     intro: dict[PkgKey, str] = {}
     previous: dict[PkgKey, Package] = {}
     deleted: dict[PkgKey, Package] = {}
     unknowns: list[Unknown] = []
-    for layer in layers:
-        shadow = _Shadow(layer)
-        _hide(visible, shadow)
-        for p in [p for p in distros if shadow.hides(p)]:
+    for index, layer in enumerate(layers):
+        for key in [k for k, (_, rec) in visible.items() if view.hidden_by(index, rec.path)]:
+            del visible[key]
+        for p in [p for p in distros if view.hidden_by(index, p)]:
             del distros[p]
         for rec in layer.records:
             visible[f"{rec.path}\0{rec.cataloger}"] = (layer.diff_id, rec)

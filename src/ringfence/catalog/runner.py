@@ -13,6 +13,7 @@ from ringfence.layers.walk import (
     HARDLINK,
     OPAQUE,
     REG,
+    SYMLINK,
     TOO_LARGE,
     UNREADABLE,
     WHITEOUT,
@@ -46,6 +47,7 @@ class LayerCatalog:
             {d for a in analyzers for d in getattr(a, "digests", ())}))
         self.files: list[str] = []
         self.dirs: list[str] = []
+        self.links: list[tuple[str, str]] = []
 
     def wants(self, path: str, size: int) -> bool:
         """Called for every regular file of every layer: keep it a flat loop."""
@@ -64,6 +66,8 @@ class LayerCatalog:
             self.dirs.append(entry.path)
         elif entry.kind not in (WHITEOUT, OPAQUE):
             self.files.append(entry.path)
+            if entry.kind == SYMLINK and entry.link:
+                self.links.append((entry.path, entry.link))
         if entry.kind == WHITEOUT:
             self.whiteouts.append(entry.path)
             return
@@ -120,10 +124,11 @@ class LayerCatalog:
             touched=tuple(self.touched),
             unknowns=tuple(self.unknowns),
             entries=self.entries,
-            files=tuple(self.files) if self.analyzers else (),
-            dirs=tuple(self.dirs) if self.analyzers else (),
+            files=tuple(self.files),
+            dirs=tuple(self.dirs),
             facts=tuple((a.name, s.facts()) for a, s in zip(self.analyzers, self._states,
                                                               strict=True)),
+            links=tuple(self.links),
         )
 
 

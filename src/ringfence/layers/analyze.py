@@ -27,7 +27,7 @@ from ringfence.layers.streams import (
     is_decompression_error,
     sniff,
 )
-from ringfence.layers.walk import Entry, Limits, Wants, walk_tar
+from ringfence.layers.walk import TOO_LARGE, Entry, Limits, Wants, walk_tar
 from ringfence.model.image import LayerInfo
 
 # Bytes allowed after the tar end-of-archive marker: writers pad to a record (GNU tar
@@ -82,6 +82,27 @@ def analyze_layer(source: ImageSource, layer: LayerInfo, catalogers: tuple[Catal
                       budget=budget)
     if verified is not None:
         verified(blob)
+    return lc.result()
+
+
+def analyze_paths(source: ImageSource, layer: LayerInfo, paths: dict[str, list[str]],
+                  catalogers: tuple[Cataloger, ...], limits: Limits,
+                  budget: Budget | None = None) -> LayerResult:
+    """Read only ``paths`` of the layer (real path -> the logical paths it is reached by
+    through symlinks) and catalog each file as found at its logical paths."""
+    subject = f"{source.info().reference} layer {layer.digest}"
+    lc = LayerCatalog(layer.diff_id, catalogers)
+
+    def sink(entry: Entry) -> None:
+        for logical in paths.get(entry.path, ()):
+            if entry.data is not None:
+                lc.offer(logical, entry.size, entry.data)
+            elif entry.kind == TOO_LARGE:
+                lc.add(Entry(logical, TOO_LARGE, entry.size, entry.mode, entry.uid,
+                             entry.gid, wanted=True))
+
+    _stream_layer(source, layer, subject, lambda p, _s: p in paths, limits, sink,
+                  budget=budget)
     return lc.result()
 
 

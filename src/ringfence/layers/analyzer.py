@@ -48,22 +48,32 @@ class SquashView:
     def __len__(self) -> int:
         return len(self._layers)
 
+    def hidden_by(self, layer_index: int, path: str) -> bool:
+        """Whether layer ``layer_index`` alone hides ``path`` of any layer below it."""
+        files, dirs, whiteouts, opaque = self._layers[layer_index]
+        if path in files or path in dirs or path in whiteouts:
+            return True
+        parent = path
+        while parent not in ("", "/"):
+            parent = parent.rsplit("/", 1)[0] or "/"
+            if parent in whiteouts or parent in opaque or parent in files:
+                return True
+        return "/" in opaque
+
     def visible(self, path: str, layer_index: int) -> bool:
-        for files, dirs, whiteouts, opaque in self._layers[layer_index + 1:]:
-            if path in files or path in dirs or path in whiteouts:
-                return False
-            parent = path
-            while parent not in ("", "/"):
-                parent = parent.rsplit("/", 1)[0] or "/"
-                if parent in whiteouts or parent in opaque or parent in files:
-                    return False
-            if "/" in opaque:
-                return False
-        return True
+        return not any(self.hidden_by(j, path) for j in range(layer_index + 1,
+                                                                len(self._layers)))
 
     def deleted_by(self, path: str, layer_index: int) -> int | None:
         """Index of the first later layer that hides ``path``, or None when visible."""
         for j in range(layer_index + 1, len(self._layers)):
-            if not SquashView(self._layers[j - 1:j + 1]).visible(path, 0):
+            if self.hidden_by(j, path):
                 return j
         return None
+
+    @classmethod
+    def of(cls, results: Sequence[Any]) -> SquashView:
+        """The view of layer results (anything with ``files``, ``dirs``, ``whiteouts`` and
+        ``opaque_dirs``)."""
+        return cls([(frozenset(r.files), frozenset(r.dirs), frozenset(r.whiteouts),
+                     frozenset(r.opaque_dirs)) for r in results])
