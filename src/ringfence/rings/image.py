@@ -2,8 +2,8 @@
 registry reference), run the image checks (IMG-0NN config, IMG-1NN secrets) and match
 vulnerabilities. "vulnerabilities" is a control of its own: evaluated when a database was
 given and it covers every package of the image, failed by a match of high or critical
-severity. Trust (IMG-2NN) needs a policy, which the depth scan does not take yet: those
-rules are not evaluated, with the reason."""
+severity. Trust (IMG-2NN) lints the containers policy.json the engine pulls with
+(``trust_ring``): without one, those rules are not evaluated, with the reason."""
 
 from __future__ import annotations
 
@@ -93,3 +93,18 @@ def _uncovered(coverage: Any) -> str:
         return ""
     uncovered = coverage.get("uncovered") or {}
     return ", ".join(f"{eco} ({n} packages)" for eco, n in sorted(uncovered.items()))
+
+
+def trust_ring(policy: str | Path | None) -> RingReport[Any]:
+    """The trust rules (IMG-2NN) over the containers policy.json at ``policy``, as
+    ``ringfence policy lint`` runs them (None: not evaluated). A policy that cannot be read
+    raises InputError: a named input is never silently skipped."""
+    if policy is None:
+        return not_evaluated("image", "", NO_TRUST)
+    from ringfence.checks.engine import run_checks
+    from ringfence.trust.lint import load_policy_facts
+    from ringfence.trust.rules import TRUST_CHECKS
+
+    facts = load_policy_facts(policy)
+    run = run_checks(TRUST_CHECKS, facts, str(policy))
+    return RingReport("image", str(policy), facts, run, unknowns=run.unknowns)
