@@ -138,3 +138,24 @@ def test_schema_refuses_a_depth_1_document() -> None:
     doc["schema"] = "ringfence.depth/1"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(DEPTH_SCHEMA).validate(doc)
+
+
+def test_renderers_show_hostile_names_as_data_and_fit_80_columns() -> None:
+    """A workload name or reason from a manifest may hold rich markup, HTML or terminal
+    escapes: the table and the HTML show it as text; the table fits 80 columns."""
+    from ringfence.report.depth_table import render_depth_table
+    from ringfence.report.html_report import render_depth_html
+
+    hostile = "Deployment/ns/[/][bold]x\x1b]0;pwn\x07<script>alert(1)</script>"
+    report = _report()
+    w = report.workloads[0]
+    ring = RingResult("image", N, "r", why=("image [/] \x1b[2J not scanned",))
+    threats = (ThreatDepth("x", (ring, *w.threats[0].rings[1:])), w.threats[1])
+    doc = depth_document(DepthReport(1, report.threats, (WorkloadDepth(
+        hostile, "ns", "web.yaml", ("img[/]",), threats, (), ()),), (), ()))
+    table = render_depth_table(doc, width=80)
+    assert "\x1b" not in table and "[/]" in table and "partial 1/2" in table
+    assert max(len(line) for line in table.splitlines()) <= 80
+    html = render_depth_html(doc)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "\x1b" not in html
+    assert html.index("id='overview'") < html.index("class='workload'")
