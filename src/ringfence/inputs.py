@@ -1,5 +1,5 @@
 """Reading inputs a user (or an attacker) named: regular files only, with a size cap, and
-nested documents with a depth cap.
+nested documents with a depth cap. Imports only ``ringfence.errors``.
 
 A FIFO, a socket, ``/dev/zero`` or ``/dev/stdin`` given where a file belongs must never block
 the gate or fill its memory: files are opened non-blocking, checked to be regular on the open
@@ -35,7 +35,7 @@ def read_regular(path: str | os.PathLike[str], limit: int, subject: str | None =
         if not stat.S_ISREG(st.st_mode):
             raise InputError(name, f"not a regular file ({_kind(st.st_mode)})")
         if st.st_size > limit:
-            raise InputError(name, f"larger than {limit} bytes ({st.st_size})")
+            raise InputError(name, f"larger than {_size(limit)} ({st.st_size} bytes)")
         os.set_blocking(fd, True)
         chunks: list[bytes] = []
         left = limit + 1
@@ -51,8 +51,15 @@ def read_regular(path: str | os.PathLike[str], limit: int, subject: str | None =
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limit:
-        raise InputError(name, f"larger than {limit} bytes")
+        raise InputError(name, f"larger than {_size(limit)}")
     return data
+
+
+def _size(n: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return f"{n >> shift} {unit}"
+    return f"{n} bytes"
 
 
 def read_regular_text(path: str | os.PathLike[str], limit: int,
@@ -74,49 +81,37 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def nesting_depth(text: str | bytes, limit: int = MAX_NESTING) -> int:
-    """A cheap upper bound of the bracket nesting of a JSON (or flow-style YAML) text: counts
-    ``[``/``{`` against ``]``/``}`` outside double-quoted strings, stopping once over
-    ``limit``. Over-counts only for brackets in single-quoted or plain YAML scalars."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    return deepest
-        elif ch in "]}" and depth:
-            depth -= 1
-    return deepest
-
-
 def loads_json(data: str | bytes, subject: str, limit: int = MAX_NESTING) -> Any:
-    """``json.loads`` that turns nesting deeper than ``limit`` (which would otherwise reach
-    the interpreter's recursion limit) and malformed text into InputError."""
-    if nesting_depth(data, limit) > limit:
-        raise InputError(subject, f"JSON nested deeper than {limit} levels")
+    """``json.loads`` that turns malformed text and nesting deeper than ``limit`` into
+    InputError (``json.loads`` itself raises RecursionError near the interpreter's limit,
+    and deep values would make later recursive code fail)."""
     try:
-        return json.loads(data)
-    except RecursionError as exc:  # pragma: no cover - the pre-check catches it first
+        value = json.loads(data)
+    except RecursionError as exc:
         raise InputError(subject, f"JSON nested deeper than {limit} levels") from exc
     except ValueError as exc:
         raise InputError(subject, f"not valid JSON: {exc}") from exc
+    check_depth(value, subject, limit)
+    return value
+
+
+def check_depth(value: Any, subject: str, limit: int = MAX_NESTING) -> None:
+    """InputError when dicts/lists in ``value`` nest deeper than ``limit`` (level by level,
+    no recursion; shared nodes are walked once per level they appear at)."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(limit):
+        below: list[Any] = []
+        for node in level:
+            below.extend([c for c in (node.values() if isinstance(node, dict) else node)
+                          if isinstance(c, dict | list)])
+        if not below:
+            return
+        level = below
+    raise InputError(subject, f"nested deeper than {limit} levels")
 
 
 def load_json_file(path: str | Path, limit: int, subject: str | None = None) -> Any:
-    """A JSON document from a regular file of at most ``limit`` bytes."""
+    """A JSON document from a regular file of at most ``limit`` bytes (InputError for
+    anything else)."""
     name = subject or str(path)
     return loads_json(read_regular(path, limit, name), name)

@@ -23,11 +23,12 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -44,6 +45,10 @@ NODES_PER_NODE = 4  # beyond that, a document may expand to 4x its own (unexpand
 MAX_DEPTH = 256  # nested mappings/sequences in one document (real manifests: < 40)
 MAX_LIST_DEPTH = 32  # List inside List inside ... (kubectl flattens any depth)
 MAX_DIR_DEPTH = 256  # directory levels below a PATH given on the command line
+PARSER_STACK_BYTES = 256 << 20  # virtual; LibYAML uses ~400 bytes per nesting level
+COMPOSER_SAFE_DEPTH = 100_000  # levels the composer may reach on that stack (~40 MiB)
+_STACK_LOCK = threading.Lock()
+_T = TypeVar("_T")
 
 _MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _Base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -84,10 +89,42 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _on_big_stack(func: Callable[[], _T]) -> _T:
+    """Run ``func`` in a thread with a ``PARSER_STACK_BYTES`` stack: LibYAML's composer
+    recurses in C once per nesting level and overflows the main thread's 8 MiB stack (a
+    segfault, not an exception) at about 25,000 levels. ``_documents`` refuses documents
+    that could nest deeper than ``COMPOSER_SAFE_DEPTH`` before composing them."""
+    result: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(func())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    with _STACK_LOCK:
+        previous = threading.stack_size(PARSER_STACK_BYTES)
+        try:
+            worker = threading.Thread(target=run, name="ringfence-k8s-load", daemon=True)
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+    worker.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
 def load_paths(paths: Iterable[str | Path]) -> Manifests:
     """Load files and directories (recursively: *.yaml, *.yml, *.json, sorted)."""
-    with _no_cyclic_gc():
-        return _load_paths(paths)
+    paths = list(paths)
+
+    def load() -> Manifests:
+        with _no_cyclic_gc():
+            return _load_paths(paths)
+
+    return _on_big_stack(load)
 
 
 def _load_paths(paths: Iterable[str | Path]) -> Manifests:
@@ -111,8 +148,12 @@ def load_bytes(data: bytes, source: str = "<stdin>") -> Manifests:
     """Load one stream (a file's bytes, or stdin)."""
     objects: list[K8sObject] = []
     unknowns: list[Unknown] = []
-    with _no_cyclic_gc():
-        _load_into(data, source, objects, unknowns)
+
+    def load() -> None:
+        with _no_cyclic_gc():
+            _load_into(data, source, objects, unknowns)
+
+    _on_big_stack(load)
     return Manifests(tuple(objects), tuple(unknowns), 1)
 
 
@@ -248,6 +289,8 @@ def _documents(text: str, source: str, unknowns: list[Unknown]) -> Iterator[tupl
     for start, chunk in _split(text):
         line = _first_line(chunk, start)
         try:
+            if _may_nest_deeper(chunk, COMPOSER_SAFE_DEPTH) and _event_depth(chunk) > MAX_DEPTH:
+                raise InputError(f"{source}:{line}", f"nested deeper than {MAX_DEPTH} levels")
             doc = yaml.load(chunk, Loader=_Loader)  # noqa: S506 - a safe loader (CSafeLoader)
             _check_shape(doc, MIN_NODE_BUDGET if "&" in chunk else 0, f"{source}:{line}")
         except yaml.YAMLError as exc:
@@ -262,6 +305,35 @@ def _documents(text: str, source: str, unknowns: list[Unknown]) -> Iterator[tupl
                              f"YAML nested deeper than {MAX_DEPTH} levels") from exc
         if doc is not None:
             yield line, doc
+
+
+def _may_nest_deeper(chunk: str, depth: int) -> bool:
+    """Cheap and sound: False only when the YAML in ``chunk`` cannot nest ``depth`` levels.
+    Flow nesting needs a ``[``/``{`` per level; block nesting needs an indentation step or
+    an indicator (``-``, ``?``, ``:``) on one line per one or two levels."""
+    flow = chunk.count("[") + chunk.count("{")
+    if flow >= depth:
+        return True
+    longest = max(map(len, chunk.split("\n")), default=0)
+    return flow + 2 * longest + 2 >= depth
+
+
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _event_depth(chunk: str) -> int:
+    """The exact nesting of ``chunk`` from LibYAML's event stream (iterative in C), stopping
+    as soon as it passes ``MAX_DEPTH``."""
+    depth = 0
+    for event in yaml.parse(chunk, Loader=_Loader):
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return depth
+        elif isinstance(event, _CLOSE):
+            depth -= 1
+    return 0
 
 
 def _split(text: str) -> Iterator[tuple[int, str]]:

@@ -36,16 +36,28 @@ def parse_attachments(manifest: bytes,
         layers = doc["layers"]
         if not isinstance(layers, list):
             raise TypeError("layers is not a list")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise Rejected(f"malformed signature attachment manifest: {exc}") from exc
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise Rejected(f"malformed signature attachment manifest: {type(exc).__name__}: "
+                       f"{exc}") from exc
     sigs = []
-    for layer in layers[:MAX_SIGNATURES]:
-        if not isinstance(layer, dict) or int(layer.get("size", 0)) > MAX_SIGNATURE_BYTES:
-            raise Rejected("signature layer missing or larger than 4 MiB")
-        payload = read_blob(str(layer.get("digest")), MAX_SIGNATURE_BYTES)
+    for i, layer in enumerate(layers[:MAX_SIGNATURES]):
+        if not isinstance(layer, dict):
+            raise Rejected(f"signature layer {i} is not an object")
+        size, digest = layer.get("size", 0), layer.get("digest")
         annotations = layer.get("annotations") or {}
-        sigs.append(SigstoreSignature(str(layer.get("mediaType")), payload,
-                                      {str(k): str(v) for k, v in annotations.items()}))
+        media_type = layer.get("mediaType")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0 \
+                or not isinstance(digest, str) or not isinstance(annotations, dict) \
+                or not isinstance(media_type, str):
+            raise Rejected(f"signature layer {i}: size, digest, mediaType or annotations "
+                           "of the wrong type")
+        if size > MAX_SIGNATURE_BYTES:
+            raise Rejected(f"signature layer {i} is larger than 4 MiB")
+        if not all(isinstance(v, str) for v in annotations.values()):
+            raise Rejected(f"signature layer {i}: annotations must be strings")
+        payload = read_blob(digest, MAX_SIGNATURE_BYTES)
+        sigs.append(SigstoreSignature(media_type, payload,
+                                      {str(k): v for k, v in annotations.items()}))
     return tuple(sigs)
 
 
@@ -60,7 +72,7 @@ def build_attachment(existing: bytes | None, sig: SigstoreSignature) -> bytes:
     if existing is not None:
         try:
             layers = list(json.loads(existing).get("layers") or [])
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, TypeError, RecursionError):
             layers = []
     new = _descriptor(sig.mime_type, sig.payload, annotations=sig.annotations)
     if new not in layers:

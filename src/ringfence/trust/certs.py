@@ -7,13 +7,12 @@ intermediates (and the policy's) to a trusted root, validity at the Rekor integr
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
-from ringfence.trust.payload import Rejected
+from ringfence.trust.payload import Rejected, read_referenced
 from ringfence.trust.requirements import SigstoreSigned
 
 if TYPE_CHECKING:
@@ -46,10 +45,7 @@ def leaf_certificate(sig: SigstoreSignature) -> x509.Certificate:
 def _source(path: str | None, data: bytes | None) -> bytes:
     if path is None:
         return data or b""
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise Rejected(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return read_referenced(path)
 
 
 def _valid_at(cert: x509.Certificate, when: dt.datetime) -> bool:

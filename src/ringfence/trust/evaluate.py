@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from ringfence.trust.identity import DockerReference, IdentityMatch
 from ringfence.trust.payload import (
@@ -17,6 +16,7 @@ from ringfence.trust.payload import (
     Rejected,
     SignedPayload,
     parse_payload,
+    read_referenced,
     valid_digest,
 )
 from ringfence.trust.policy import Policy
@@ -137,7 +137,4 @@ def _sigstore(req: SigstoreSigned, sig: SigstoreSignature) -> tuple[str, SignedP
 
 
 def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise Rejected(f"cannot read key {path}: {exc.strerror or exc}") from exc
+    return read_referenced(path, "key")

@@ -15,6 +15,7 @@ from ringfence.image.registry import (
     fetch_optional_manifest,
     fetch_top_manifest,
 )
+from ringfence.inputs import read_regular
 from ringfence.model.image import ImageRef
 from ringfence.trust.attachments import (
     MAX_SIGNATURE_BYTES,
@@ -80,14 +81,11 @@ def _files(base: str, digest: str) -> list[bytes]:
     for i in range(MAX_SIGNATURES):
         path = Path(unquote(urlsplit(signature_url(base, digest, i)).path))
         try:
-            with path.open("rb") as f:
-                data = f.read(MAX_SIGNATURE_BYTES + 1)
-        except FileNotFoundError:
-            break
-        except OSError as exc:
-            raise InputError(str(path), f"cannot read signature: {exc.strerror}") from exc
-        if len(data) > MAX_SIGNATURE_BYTES:
-            raise InputError(str(path), "signature larger than 4 MiB")
+            data = read_regular(path, MAX_SIGNATURE_BYTES, str(path))
+        except InputError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError):
+                break
+            raise
         out.append(data)
     return out
 

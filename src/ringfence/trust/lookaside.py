@@ -18,9 +18,11 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from ringfence.errors import InputError
+from ringfence.inputs import MAX_NESTING, check_depth, read_regular
 from ringfence.trust.identity import DockerReference, policy_identity, policy_namespaces
 
 MAX_CONFIG_BYTES = 1 << 20
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,9 @@ def _namespace(value: Any, where: str) -> Namespace:
         raise InputError(where, "use-sigstore-attachments must be true or false")
     look = value.get("lookaside") or value.get("sigstore") or ""
     staging = value.get("lookaside-staging") or value.get("sigstore-staging") or ""
-    return Namespace(str(look), str(staging), attachments)
+    if not isinstance(look, str) or not isinstance(staging, str):
+        raise InputError(where, "lookaside and lookaside-staging must be URL strings")
+    return Namespace(look, staging, attachments)
 
 
 def load_registries_d(directory: str | Path | None) -> RegistriesConfig:
@@ -105,17 +109,33 @@ def load_registries_d(directory: str | Path | None) -> RegistriesConfig:
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
+    """One registries.d file: a regular file of at most ``MAX_CONFIG_BYTES``, without YAML
+    aliases (none is needed; an alias bomb would expand in memory) and not nested deeper
+    than ``MAX_NESTING``."""
+    data = read_regular(path, MAX_CONFIG_BYTES, str(path))
     try:
-        data = path.read_bytes()[:MAX_CONFIG_BYTES + 1]
-        if len(data) > MAX_CONFIG_BYTES:
-            raise InputError(str(path), "registries.d file too large")
-        doc = yaml.safe_load(data)
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from exc
+        _check_events(data, str(path))  # before composing: LibYAML's composer recurses in C
+        doc = yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise InputError(str(path), f"not valid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError(str(path), f"YAML nested deeper than {MAX_NESTING} levels") from exc
+    check_depth(doc, str(path))
     if doc is None:
         return {}
     if not isinstance(doc, dict) or not isinstance(doc.get("docker") or {}, dict):
         raise InputError(str(path), "expected a mapping with default-docker and docker")
     return doc
+
+
+def _check_events(data: bytes, subject: str) -> None:
+    depth = 0
+    for event in yaml.parse(data, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError(subject, "YAML aliases are not allowed in registries.d files")
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InputError(subject, f"YAML nested deeper than {MAX_NESTING} levels")
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1

@@ -13,6 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ringfence.errors import InputError
+from ringfence.inputs import read_regular
+
 SIMPLE_SIGNING_TYPE = "atomic container signature"
 SIGSTORE_TYPE = "cosign container image signature"
 SIGNATURE_TYPES = {"gpg": SIMPLE_SIGNING_TYPE, "sigstore": SIGSTORE_TYPE}
@@ -22,6 +25,20 @@ _DIGEST = re.compile(r"^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-f0-9]+)$")
 
 class Rejected(Exception):
     """Why one signature (or one requirement) does not accept an image."""
+
+
+MAX_REFERENCED_BYTES = 16 << 20  # a key, keyring, CA bundle or Rekor key a policy names
+
+
+def read_referenced(path: str, what: str = "") -> bytes:
+    """A file the policy names (keyPath, caPath, rekorPublicKeyPath): a regular file of at
+    most ``MAX_REFERENCED_BYTES``; anything else rejects the requirement (fails closed)
+    instead of blocking on a FIFO or reading ``/dev/zero`` forever."""
+    try:
+        return read_regular(path, MAX_REFERENCED_BYTES, path)
+    except InputError as exc:
+        raise Rejected(f"cannot read {what + ' ' if what else ''}{path}: {exc.message}") \
+            from exc
 
 
 @dataclass(frozen=True, slots=True)

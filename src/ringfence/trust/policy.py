@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.errors import InputError
+from ringfence.inputs import read_regular
 from ringfence.trust.fields import (
     PolicyFormatError,
     decode_b64,
@@ -82,15 +83,9 @@ def loads_policy(text: str | bytes, source: str = "policy.json") -> Policy:
 
 
 def load_policy(path: str | Path) -> Policy:
-    p = Path(path)
-    try:
-        with p.open("rb") as f:
-            data = f.read(MAX_POLICY_BYTES + 1)
-    except OSError as exc:
-        raise InputError(str(p), f"cannot read policy: {exc.strerror or exc}") from exc
-    if len(data) > MAX_POLICY_BYTES:
-        raise InputError(str(p), f"policy larger than {MAX_POLICY_BYTES} bytes")
-    return loads_policy(data, str(p))
+    """A policy file: a regular file of at most ``MAX_POLICY_BYTES`` (a FIFO or a device is
+    refused at once, never read)."""
+    return loads_policy(read_regular(path, MAX_POLICY_BYTES, str(path)), str(path))
 
 
 def _policy(doc: Any, source: str) -> Policy:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ringfence.errors import Error
+from ringfence.errors import Error, InputError
 from ringfence.image.oci_layout import DirBlobStore, pick_descriptor
 from ringfence.image.reference import parse_reference
+from ringfence.inputs import load_json_file
 from ringfence.model.image import ImageRef
 from ringfence.model.result import ScanResult
 from ringfence.model.unknown import Unknown
@@ -33,6 +34,7 @@ from ringfence.trust.sigstore import SigstoreSignature, public_keys
 from ringfence.trust.verify import VerifyOptions, gather
 
 PLUGIN = "provenance"
+MAX_INDEX_BYTES = 4 << 20
 OCI = "org.opencontainers.image."
 OCI_KEYS = ("source", "revision", "base.name", "base.digest", "created", "authors",
             "vendor", "ref.name")
@@ -158,7 +160,7 @@ def _with(facts: ProvenanceFacts, **changes: Any) -> ProvenanceFacts:
 def _manifest_annotations(manifest: bytes | None) -> dict[str, str]:
     try:
         doc = json.loads(manifest or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return dict(_pairs(doc.get("annotations") if isinstance(doc, dict) else None))
 
@@ -177,12 +179,15 @@ def _attachments(ref: ImageRef, top: str,
     tag = att_tag(top)
     if ref.transport == "oci":
         root = Path(str(ref.path))
-        index = json.loads((root / "index.json").read_bytes())
+        index = load_json_file(root / "index.json", MAX_INDEX_BYTES, f"oci:{root}/index.json")
+        if not isinstance(index, dict) or not isinstance(index.get("manifests") or [], list):
+            raise InputError(f"oci:{root}", "index.json is not an image index")
         desc = pick_descriptor(index, ref.name, f"oci:{root}")
         store = DirBlobStore(root)
-        entry = next((e for e in index.get("manifests") or []
-                      if (e.get("annotations") or {}).get(OCI + "ref.name") == tag), None)
-        sigs = (parse_attachments(store.read(str(entry["digest"]), 4 << 20), store.read)
+        entry = next((e for e in index.get("manifests") or [] if isinstance(e, dict)
+                      and isinstance(e.get("annotations"), dict)
+                      and e["annotations"].get(OCI + "ref.name") == tag), None)
+        sigs = (parse_attachments(store.read(str(entry.get("digest")), 4 << 20), store.read)
                 if entry else ())
         return _pairs(desc.get("annotations")), _numbered(tag, sigs)
     return (), _numbered(tag, _registry_attestations(ref, tag, options))

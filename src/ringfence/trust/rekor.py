@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -16,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ringfence.errors import InputError
 from ringfence.trust.keys import PUBLIC_KEY, load_public_key
-from ringfence.trust.payload import Rejected
+from ringfence.trust.payload import Rejected, read_referenced
 from ringfence.trust.requirements import SigstoreSigned
 
 if TYPE_CHECKING:
@@ -28,10 +27,8 @@ BUNDLE = "dev.sigstore.cosign/bundle"
 def _rekor_keys(req: SigstoreSigned) -> dict[str, ec.EllipticCurvePublicKey]:
     """Rekor keys by log ID (sha256 of the DER SubjectPublicKeyInfo)."""
     keys: dict[str, ec.EllipticCurvePublicKey] = {}
-    try:
-        blobs = [Path(p).read_bytes() for p in req.rekor_paths] + list(req.rekor_datas)
-    except OSError as exc:
-        raise Rejected(f"cannot read a Rekor public key: {exc}") from exc
+    blobs = [read_referenced(p, "Rekor public key") for p in req.rekor_paths] + \
+        list(req.rekor_datas)
     for blob in blobs:
         try:
             key = load_public_key(blob, "rekor public key")
@@ -70,7 +67,8 @@ def verify_set(req: SigstoreSigned, sig: SigstoreSignature, raw_signature: bytes
         body = json.loads(base64.b64decode(payload["body"], validate=True))
         _match_body(body, sig.payload, raw_signature, signer)
         return int(payload["integratedTime"])
-    except (ValueError, KeyError, TypeError, AttributeError, InputError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, InputError, RecursionError,
+            OverflowError) as exc:
         raise Rejected(f"malformed Rekor bundle: {type(exc).__name__}: {exc}") from exc
 
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ringfence.errors import UsageError
+from ringfence.errors import InputError, UsageError
 from ringfence.image.oci_layout import DirBlobStore, pick_descriptor
 from ringfence.image.registry import (
     RegistryBlobStore,
@@ -25,9 +25,11 @@ from ringfence.image.registry import (
     push_blob,
     push_manifest,
 )
+from ringfence.inputs import load_json_file, read_regular
 from ringfence.model.image import ImageRef
 from ringfence.trust.attachments import (
     EMPTY_CONFIG,
+    MAX_SIGNATURE_BYTES,
     MAX_SIGNATURES,
     OCI_MANIFEST,
     attachment_tag,
@@ -37,6 +39,8 @@ from ringfence.trust.lookaside import load_registries_d, signature_url
 from ringfence.trust.payload import SIGNATURE_TYPES, make_payload
 from ringfence.trust.sigstore import MIME_TYPE, SIGNATURE, SigstoreSignature
 from ringfence.trust.verify import docker_identity
+
+MAX_INDEX_BYTES = 4 << 20
 
 REF_NAME = "org.opencontainers.image.ref.name"
 
@@ -87,8 +91,8 @@ def sign_gpg(ref: ImageRef, fingerprint: str, options: SignOptions, *,
 def _write_next(base: str, digest: str, blob: bytes) -> str:
     for i in range(MAX_SIGNATURES):
         path = Path(unquote(urlsplit(signature_url(base, digest, i)).path))
-        if path.exists():
-            if path.read_bytes() == blob:
+        if path.exists() or path.is_symlink():
+            if read_regular(path, MAX_SIGNATURE_BYTES, str(path)) == blob:
                 return str(path)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,14 +136,18 @@ def _sign_registry(ref: ImageRef, key: ec.EllipticCurvePrivateKey,
 def _sign_layout(ref: ImageRef, key: ec.EllipticCurvePrivateKey, options: SignOptions) -> str:
     root = Path(str(ref.path))
     index_path = root / "index.json"
-    index = json.loads(index_path.read_bytes())
+    index = load_json_file(index_path, MAX_INDEX_BYTES, f"oci:{root}/index.json")
+    if not isinstance(index, dict) or not isinstance(index.get("manifests") or [], list):
+        raise InputError(f"oci:{root}", "index.json is not an image index")
     digest = str(pick_descriptor(index, ref.name, f"oci:{root}").get("digest"))
     sig = sigstore_signature(key, _identity(ref, options), digest)
     tag = attachment_tag(digest)
     store = DirBlobStore(root)
     entries = index.get("manifests") or []
-    old = next((e for e in entries if (e.get("annotations") or {}).get(REF_NAME) == tag), None)
-    existing = store.read(str(old["digest"]), 4 << 20) if old else None
+    old = next((e for e in entries if isinstance(e, dict)
+                and isinstance(e.get("annotations"), dict)
+                and e["annotations"].get(REF_NAME) == tag), None)
+    existing = store.read(str(old.get("digest")), 4 << 20) if old else None
     manifest = build_attachment(existing, sig)
     for data in (sig.payload, EMPTY_CONFIG, manifest):
         _put_blob(root, data)

@@ -12,7 +12,6 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -22,7 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from ringfence.errors import InputError
 from ringfence.trust.certs import leaf_certificate, verify_certificate
 from ringfence.trust.keys import PUBLIC_KEY, load_public_key
-from ringfence.trust.payload import SIGSTORE_TYPE, Rejected, SignedPayload, parse_payload
+from ringfence.trust.payload import (
+    SIGSTORE_TYPE,
+    Rejected,
+    SignedPayload,
+    parse_payload,
+    read_referenced,
+)
 from ringfence.trust.rekor import verify_set
 from ringfence.trust.requirements import SigstoreSigned
 
@@ -82,10 +87,7 @@ def verify_with_key(key: PUBLIC_KEY, signature: bytes, payload: bytes) -> bool:
 
 
 def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise Rejected(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return read_referenced(path)
 
 
 def public_keys(paths: tuple[str, ...], datas: tuple[bytes, ...]) -> list[PUBLIC_KEY]:

@@ -8,13 +8,13 @@ Sources: ``docker://`` (registry + registries.d), ``oci:DIR[:TAG]`` (attachments
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.errors import InputError, UsageError
 from ringfence.image.oci_layout import DirBlobStore, pick_descriptor
+from ringfence.inputs import load_json_file, read_regular
 from ringfence.model.image import ImageRef
 from ringfence.trust.attachments import MAX_SIGNATURE_BYTES, MAX_SIGNATURES, attachment_tag
 from ringfence.trust.evaluate import Candidate, Verdict, evaluate
@@ -23,6 +23,8 @@ from ringfence.trust.payload import Rejected
 from ringfence.trust.policy import Policy
 from ringfence.trust.sigstore import PREFIX as SIGSTORE_PREFIX
 from ringfence.trust.sigstore import SigstoreSignature, parse_stored
+
+MAX_MANIFEST_BYTES = 4 << 20  # containers/image iolimits.MaxManifestBodySize
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +66,10 @@ def candidate_from_signed_dir(directory: str | Path, name: str | None) -> Candid
     """A skopeo ``dir:`` image, known to the policy as ``name`` (a docker reference)."""
     root = Path(directory).resolve()
     try:
-        manifest: bytes | None = (root / "manifest.json").read_bytes()
+        manifest: bytes | None = read_regular(root / "manifest.json", MAX_MANIFEST_BYTES)
         problem = ""
-    except OSError as exc:
-        manifest, problem = None, f"cannot read the manifest: {exc.strerror or exc}"
+    except InputError as exc:
+        manifest, problem = None, f"cannot read the manifest: {exc.message}"
     blobs = []
     for i in range(1, MAX_SIGNATURES + 1):
         sig = root / f"signature-{i}"
@@ -81,11 +83,7 @@ def candidate_from_signed_dir(directory: str | Path, name: str | None) -> Candid
 
 
 def _read_capped(path: Path) -> bytes:
-    with path.open("rb") as f:
-        data = f.read(MAX_SIGNATURE_BYTES + 1)
-    if len(data) > MAX_SIGNATURE_BYTES:
-        raise InputError(str(path), "signature larger than 4 MiB")
-    return data
+    return read_regular(path, MAX_SIGNATURE_BYTES, str(path))
 
 
 def docker_identity(ref: ImageRef) -> DockerReference:
@@ -100,9 +98,11 @@ def candidate_from_oci(ref: ImageRef) -> Candidate:
     subject = f"oci:{root}"
     store = DirBlobStore(root)
     try:
-        index = json.loads((root / "index.json").read_bytes())
-    except (OSError, ValueError) as exc:
-        raise InputError(subject, "not an OCI layout (index.json unreadable)") from exc
+        index = load_json_file(root / "index.json", MAX_MANIFEST_BYTES)
+    except InputError as exc:
+        raise InputError(subject, f"not an OCI layout (index.json: {exc.message})") from exc
+    if not isinstance(index, dict) or not isinstance(index.get("manifests") or [], list):
+        raise InputError(subject, "not an OCI layout (index.json is not an image index)")
     desc = pick_descriptor(index, ref.name, subject)
     digest = str(desc.get("digest"))
     manifest = store.read(digest, 4 << 20)
@@ -110,7 +110,8 @@ def candidate_from_oci(ref: ImageRef) -> Candidate:
     problem = ""
     tag = attachment_tag(digest)
     for entry in index.get("manifests") or []:
-        if (entry.get("annotations") or {}).get("org.opencontainers.image.ref.name") == tag:
+        notes = entry.get("annotations") if isinstance(entry, dict) else None
+        if isinstance(notes, dict) and notes.get("org.opencontainers.image.ref.name") == tag:
             from ringfence.trust.attachments import parse_attachments
 
             try:

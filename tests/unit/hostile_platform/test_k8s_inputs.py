@@ -180,3 +180,14 @@ def test_oversized_manifest_is_exit_3(capsys: pytest.CaptureFixture[str],
     got = run(capsys, "k8s", str(f), "-f", "json")
     got.assert_clean_error(3, str(f))
     assert "larger than" in got.err
+
+
+@pytest.mark.parametrize("form", ["flow", "compact-block"])
+def test_yaml_deep_enough_to_overflow_the_c_stack_is_exit_3(tmp_path: Path, form: str) -> None:
+    # LibYAML's composer recurses in C: ~25,000 levels overflowed the stack (SIGSEGV)
+    n = 1_000_000 if form == "flow" else 60_000
+    body = "[" * n + "]" * n if form == "flow" else "\n  " + "- " * n + "x"
+    f = tmp_path / "deep.yaml"
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: " + body + "\n")
+    got = run_child("k8s", str(f), "-f", "json")  # a child: a segfault must not kill pytest
+    got.assert_clean_error(3, str(f), "nested deeper than 256 levels")
