@@ -70,8 +70,9 @@ def scan_image(reference: str, options: ScanOptions,
     source = open_image(ref, options.open)
     try:
         info = source.info()
-        results = _catalog_layers(source, info.layers, options, progress)
-        results = _follow_symlinks(source, info.layers, results, options)
+        budget = Budget(options.limits.max_image_bytes, info.reference)
+        results = _catalog_layers(source, info.layers, options, progress, budget)
+        results = _follow_symlinks(source, info.layers, results, options, budget)
     finally:
         source.close()
     inventory = _visible(merge_layers(results), options)
@@ -110,7 +111,8 @@ def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
 
 
 def _follow_symlinks(source: ImageSource, layers: tuple[LayerInfo, ...],
-                     results: list[LayerResult], options: ScanOptions) -> list[LayerResult]:
+                     results: list[LayerResult], options: ScanOptions,
+                     budget: Budget | None = None) -> list[LayerResult]:
     """Catalog package databases and release files reached through symlinks inside the
     image (layers/symlinks.py), attributed to the layer that completes the path. A file
     already cataloged at its real path is not counted twice (release files excepted: the
@@ -133,7 +135,6 @@ def _follow_symlinks(source: ImageSource, layers: tuple[LayerInfo, ...],
         elif not probe.wants(a.real, 0):
             reread.setdefault(a.layer, {}).setdefault(a.real, []).append(a.logical)
             place[(a.layer, a.logical)] = a.place
-    budget = Budget(options.limits.max_image_bytes, source.info().reference)
     for j, paths in sorted(reread.items()):
         part = analyze_paths(source, layers[j], paths, catalogers, options.limits, budget)
         for rec in part.records:
@@ -201,11 +202,12 @@ def _follow_rootfs_symlinks(root: str, lc: LayerCatalog, limits: Limits) -> None
 
 
 def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options: ScanOptions,
-                    progress: Progress | None) -> list[LayerResult]:
+                    progress: Progress | None, budget: Budget | None = None
+                    ) -> list[LayerResult]:
     cache = LayerCache(options.cache_dir) if options.cache_dir else None
     catalogers = options.for_image()
     variant = variant_key(fingerprint((*catalogers, *options.analyzers)), repr(options.limits))
-    budget = Budget(options.limits.max_image_bytes, source.info().reference)
+    budget = budget or Budget(options.limits.max_image_bytes, source.info().reference)
     results: dict[int, LayerResult] = {}
     todo: list[int] = []
     try:

@@ -72,43 +72,50 @@ class Alias:
 
 
 def find_aliases(results: Sequence[LayerResult]) -> list[Alias]:
-    """Well-known paths that, in the squashed image, reach another file through symlinks."""
-    if not any(r.links for r in results):
-        return []
-    view = SquashView.of(results)
-    links: dict[str, tuple[str, int]] = {}
+    """Well-known paths that, in the squashed image, reach another file through symlinks.
+
+    Only the paths a resolution asks about are checked for visibility (an image has
+    thousands of library symlinks; a resolution looks at a few dozen paths)."""
+    by_path: dict[str, list[tuple[str, int]]] = {}
     for i, r in enumerate(results):
         for path, target in r.links:
-            if view.visible(path, i):
-                links[path] = (target, i)
-    if not links:
+            by_path.setdefault(path, []).append((target, i))
+    if not by_path:
         return []
-    holder: dict[str, int] = {}  # visible non-directory path -> its layer (wanted ones)
+    views: list[SquashView] = []
+
+    def view() -> SquashView:
+        if not views:
+            views.append(SquashView.of(results))
+        return views[0]
+
+    def readlink(path: str) -> tuple[str, int] | None:
+        for target, i in reversed(by_path.get(path, ())):
+            if view().visible(path, i):
+                return target, i
+        return None
 
     def top_layer(path: str) -> int | None:
-        if path not in holder:
-            found = [i for i, r in enumerate(results) if path in r.files and
-                     view.visible(path, i)]
-            holder[path] = found[-1] if found else -1
-        return holder[path] if holder[path] >= 0 else None
+        found = [i for i, r in enumerate(results) if path in r.files and view().visible(path, i)]
+        return found[-1] if found else None
 
     out: list[Alias] = []
     for logical in ALIAS_FILES:
-        hit = resolve(logical, links.get)
+        hit = resolve(logical, readlink)
         if hit is None or hit[0] == logical:
             continue
         layer = top_layer(hit[0])
         if layer is not None:
             out.append(Alias(logical, hit[0], layer, max(layer, hit[1])))
     for logical_dir in ALIAS_DIRS:
-        hit = resolve(logical_dir, links.get)
+        hit = resolve(logical_dir, readlink)
         if hit is None or hit[0] == logical_dir:
             continue
         prefix = hit[0].rstrip("/") + "/"
         for i, r in enumerate(results):
             for f in r.files:
                 name = f[len(prefix):]
-                if f.startswith(prefix) and "/" not in name and f not in links and \
-                        view.visible(f, i):
+                if f.startswith(prefix) and "/" not in name and f not in by_path and \
+                        view().visible(f, i):
                     out.append(Alias(f"{logical_dir}/{name}", f, i, max(i, hit[1])))
     return out
