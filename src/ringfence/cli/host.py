@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from ringfence.cli.common import ReportOptions, emit, finding_severities, finish, report_options
-from ringfence.host.summary import audit_host
+from ringfence.errors import InputError
+from ringfence.rings.host import host_ring
 
 
 def not_evaluated(doc: dict[str, Any]) -> list[str]:
@@ -25,7 +26,10 @@ def not_evaluated(doc: dict[str, Any]) -> list[str]:
                 "rule was not evaluated.")
 def host_cmd(root: Path | None, report: ReportOptions) -> None:
     """Audit the container host: kernel, LSMs, sysctls, sshd, runtime configs, permissions."""
-    doc = audit_host(str(root) if root is not None else "/")
+    ring = host_ring(str(root) if root is not None else "/")  # the ring `scan` reads too
+    if ring.document is None:
+        raise InputError(str(root or "/"), ring.reason)
+    doc = ring.document
     if report.format() == "json":
         text = json.dumps(doc, indent=2) + "\n"
     else:

@@ -73,7 +73,10 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
 @click.option("--db", "db_path", type=click.Path(path_type=Path),
               help="Vulnerability database (without it the vulnerability control is not "
                    "evaluated).")
-@click.option("--allowed-registry", "registries", multiple=True)
+@click.option("--allowed-registry", "registries", multiple=True,
+              help="Registry (or registry/path prefix) images may come from; repeatable.")
+@click.option("--policy", "trust_policy", type=click.Path(dir_okay=False),
+              help="containers-policy.json: its rules (IMG-201..205) join the image ring.")
 @click.option("--fail-below", type=click.IntRange(0, 3), default=None,
               help="Exit 1 when a threat of a workload is held by fewer rings.")
 @report_options(["table", "json", "sarif", "html"],
@@ -82,7 +85,7 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
 def scan_cmd(k8s_paths: tuple[str, ...], kubeconfig: str | None, host_live: bool,
              host_root: Path | None, runtime: bool, live: bool, images_from: str,
              image_map: tuple[str, ...], db_path: Path | None, registries: tuple[str, ...],
-             fail_below: int | None, report: ReportOptions) -> None:
+             trust_policy: str | None, fail_below: int | None, report: ReportOptions) -> None:
     """Defense in depth per workload: for each threat, which rings hold."""
     if host_live and host_root is not None:
         raise UsageError("scan", "give --host or --host-root, not both")
@@ -91,7 +94,8 @@ def scan_cmd(k8s_paths: tuple[str, ...], kubeconfig: str | None, host_live: bool
     options = ScanAllOptions(
         host_root="/" if host_live else (str(host_root) if host_root is not None else None),
         runtime_live=runtime, images_from=images_from, image_map=_image_map(image_map),
-        scan=ScanOptions(), db_path=db_path, allowed_registries=registries)
+        scan=ScanOptions(), db_path=db_path, allowed_registries=registries,
+        trust_policy=trust_policy)
     doc = depth_document(scan_all(_manifests(k8s_paths, kubeconfig), options))
     emit(_render(doc, report.format()), report.output)
     summary = doc["summary"]

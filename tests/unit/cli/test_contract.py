@@ -208,3 +208,18 @@ def test_error_lines_show_hostile_input_names_as_data(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "\x1b" not in err and "\x07" not in err
     assert "Traceback" not in err
+
+
+def test_scan_policy_joins_the_trust_rules(tmp_path: Path) -> None:
+    manifest = Path(__file__).parents[2] / "cases" / "K8S-001" / "bad"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
+    out = tmp_path / "depth.json"
+    base = ["scan", "--k8s", str(manifest), "--images-from", "none", "-f", "json", "-o", str(out)]
+    assert main(base) == 0
+    before = {f["rule_id"] for w in json.loads(out.read_text())["workloads"]
+              for f in w["findings"]}
+    assert main([*base, "--policy", str(policy)]) == 0
+    after = {f["rule_id"] for w in json.loads(out.read_text())["workloads"]
+             for f in w["findings"]}
+    assert "IMG-201" not in before and "IMG-201" in after
