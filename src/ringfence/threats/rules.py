@@ -1,5 +1,5 @@
-"""Every rule of every ring, from the domains' explicit check tuples (read here, in one
-place, so the catalogue can derive which rules control which threat)."""
+"""The rules of the depth report: every domain of ``ringfence.rules.DOMAINS`` whose rules
+feed it (``in_depth``), so the catalogue can derive which rules control which threat."""
 
 from __future__ import annotations
 
@@ -7,28 +7,11 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from ringfence.checks.rule import Check
-from ringfence.host.rules import HOST_CHECKS
-from ringfence.imageconfig.rules import IMAGE_CHECKS
-from ringfence.k8s.netpol.rules import NETPOL_CHECKS
-from ringfence.k8s.rbac.rules import RBAC_CHECKS
-from ringfence.k8s.rules.rules import K8S_CHECKS
 from ringfence.model.finding import Rule
-from ringfence.runtime.rules import RT_CHECKS
-from ringfence.seccomp.rules import SECCOMP_CHECKS
-from ringfence.secretscan.checks import SECRET_CHECKS
-from ringfence.trust.rules import TRUST_CHECKS
+from ringfence.rules import DOMAINS
 
-DOMAIN_CHECKS: Final[tuple[tuple[str, Sequence[Check[Any]]], ...]] = (
-    ("imageconfig", IMAGE_CHECKS),
-    ("secrets", SECRET_CHECKS),
-    ("trust", TRUST_CHECKS),
-    ("host", HOST_CHECKS),
-    ("runtime", RT_CHECKS),
-    ("seccomp", SECCOMP_CHECKS),
-    ("k8s", K8S_CHECKS),
-    ("rbac", RBAC_CHECKS),
-    ("netpol", NETPOL_CHECKS),
-)
+DOMAIN_CHECKS: Final[tuple[tuple[str, Sequence[Check[Any]]], ...]] = tuple(
+    (d.name, d.checks) for d in DOMAINS if d.in_depth)
 
 
 def all_rules() -> tuple[Rule, ...]:
