@@ -189,8 +189,8 @@ class WebhookApp:
         deadline = time.monotonic() + self.config.timeout_seconds
         cap = self.config.max_body_bytes
         try:
-            body = await asyncio.wait_for(self._read_body(scope, receive, held),
-                                          self.config.timeout_seconds)
+            async with asyncio.timeout(self.config.timeout_seconds):  # no task, unlike wait_for
+                body = await self._read_body(scope, receive, held)
         except _Overloaded as exc:
             return self._overloaded(sniff_uid(exc.prefix), "requests in progress hold "
                                     f"over {self.config.max_request_memory} bytes")
@@ -292,7 +292,8 @@ class WebhookApp:
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, self._evaluator, review)
         future.add_done_callback(self._release)
-        return await asyncio.wait_for(asyncio.shield(future), timeout)
+        async with asyncio.timeout(timeout):
+            return await asyncio.shield(future)
 
     def _release(self, future: asyncio.Future[Decision | None]) -> None:
         self._inflight -= 1
