@@ -126,3 +126,37 @@ def test_docker_archive_shares_results_only_through_a_verified_diff_id(
                                                               compress="raw")])
     code, out, _ = run_cli(capsys, *sbom(f"docker-archive:{same}", cache))
     assert code == 0 and len(calls) == 1 and '"libc6"' in out
+
+
+def _docker_archive(path: Path, diff_ids: list[str], layers: dict[str, bytes]) -> Path:
+    import io
+    import json
+    import tarfile
+
+    config = json.dumps({"architecture": "amd64", "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    entries = {"config.json": config, **layers,
+               "manifest.json": json.dumps([{"Config": "config.json", "RepoTags": ["b:1"],
+                                             "Layers": list(layers)}]).encode()}
+    with tarfile.open(path, "w") as tar:
+        for name, data in entries.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.parametrize("named_by_digest", [True, False])
+def test_docker_archive_claiming_a_cached_diff_id_fails(tmp_path: Path, calls: list[str],
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        named_by_digest: bool) -> None:
+    a, cache = _image_a(tmp_path), tmp_path / "cache"
+    assert run_cli(capsys, *sbom(f"oci:{a}", cache))[0] == 0
+    a_diff_id = load_layout(a)[2]["rootfs"]["diff_ids"][0]
+    other = Layer([Member(STATUS, OTHER)], compress="raw").tar_bytes()
+    name = f"{a_diff_id.split(':')[1]}.tar" if named_by_digest else "layer.tar"
+    b = _docker_archive(tmp_path / "b.tar", [a_diff_id], {name: other})
+    for c in (None, cache):
+        code, out, err = run_cli(capsys, *sbom(f"docker-archive:{b}", c))
+        assert code == 3 and out == ""
+        assert_one_error(err, f"docker-archive:{b}", "digest mismatch")
