@@ -550,18 +550,19 @@ def test_concurrent_oversized_privileged_pods_never_pass(
                                                  ("valid", COMPLIANT))]
     requests = big + small
     answers: dict[str, tuple[int, dict[str, Any]] | Exception] = {}
-    barrier = threading.Barrier(len(requests))
+    barrier = threading.Barrier(len(requests), timeout=30)
     with cli_server(tls, policy, "--timeout", str(deadline), *fail_mode) as srv:
         def send(name: str, body: bytes) -> None:
-            with httpx.Client(verify=tls.context(), timeout=deadline) as client:
-                client.get(f"{srv.url}/livez")  # connected before the burst
-                barrier.wait()
-                try:
+            try:
+                with httpx.Client(verify=tls.context(), timeout=deadline) as client:
+                    client.get(f"{srv.url}/livez")  # connected before the burst
+                    barrier.wait()
                     r = client.post(f"{srv.url}/validate", content=body,
                                     headers={"content-type": "application/json"})
                     answers[name] = (r.status_code, r.json())
-                except httpx.HTTPError as exc:
-                    answers[name] = exc
+            except (httpx.HTTPError, threading.BrokenBarrierError) as exc:
+                answers[name] = exc
+                barrier.abort()
 
         threads = [threading.Thread(target=send, args=pair) for pair in requests]
         for t in threads:
