@@ -53,14 +53,28 @@ def _toml(data: bytes, source: str) -> dict[str, Any]:
         return tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses once per nested array/inline table
+        raise ConfigError(f"{source}: not valid TOML: nested too deeply") from exc
+
+
+def _scalar(value: object) -> str:
+    """A config value as text: strings and numbers as they are, a list or table (wrong type,
+    possibly deeply nested) never stringified whole."""
+    if isinstance(value, str | int | float | bool):
+        return str(value)
+    return f"<{type(value).__name__}>"
 
 
 def _strings(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list):
-        return tuple(str(v) for v in value)
+        return tuple(_scalar(v) for v in value)
     return ()
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def parse_daemon_json(data: bytes, source: str) -> tuple[DockerDaemon, RuntimeConfig]:
@@ -68,19 +82,21 @@ def parse_daemon_json(data: bytes, source: str) -> tuple[DockerDaemon, RuntimeCo
         doc = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{source}: not valid JSON: nested too deeply") from exc
     if not isinstance(doc, dict):
         raise ConfigError(f"{source}: not a JSON object")
     hosts = _strings(doc.get("hosts"))
     seccomp = doc.get("seccomp-profile")
     daemon = DockerDaemon(
         source=source, icc=doc.get("icc", True) is not False,
-        userns_remap=doc.get("userns-remap") or None,
+        userns_remap=_scalar(doc["userns-remap"]) if doc.get("userns-remap") else None,
         no_new_privileges=doc.get("no-new-privileges") is True,
         live_restore=doc.get("live-restore") is True,
-        log_driver=str(doc.get("log-driver", "json-file")),
+        log_driver=_scalar(doc.get("log-driver", "json-file")),
         tcp_hosts=tuple(h for h in hosts if h.startswith("tcp://")),
         tls_verify=doc.get("tlsverify") is True,
-        seccomp_profile=str(seccomp) if seccomp is not None else None)
+        seccomp_profile=_scalar(seccomp) if seccomp is not None else None)
     unconfined = [f"seccomp-profile={seccomp}"] if seccomp == "unconfined" else []
     if doc.get("selinux-enabled") is False:
         unconfined.append("selinux-enabled=false")
@@ -141,14 +157,16 @@ def parse_registries_conf(data: bytes, source: str) -> RuntimeConfig:
     """containers-registries.conf(5), version 2 (``[[registry]]``) and version 1 tables."""
     doc = _toml(data, source)
     insecure = list(_strings(_table(doc, "registries", "insecure").get("registries")))
-    for reg in doc.get("registry", []) if isinstance(doc.get("registry"), list) else []:
-        if isinstance(reg, Mapping) and reg.get("insecure") is True:
-            insecure.append(str(reg.get("location") or reg.get("prefix") or "?"))
-        for mirror in reg.get("mirror", []) if isinstance(reg, Mapping) else []:
+    for reg in _list(doc.get("registry")):
+        if not isinstance(reg, Mapping):
+            continue
+        if reg.get("insecure") is True:
+            insecure.append(_scalar(reg.get("location") or reg.get("prefix") or "?"))
+        for mirror in _list(reg.get("mirror")):
             if isinstance(mirror, Mapping) and mirror.get("insecure") is True:
-                insecure.append(str(mirror.get("location", "?")))
+                insecure.append(_scalar(mirror.get("location", "?")))
     search = _strings(doc.get("unqualified-search-registries")) or _strings(
         _table(doc, "registries", "search").get("registries"))
     mode = doc.get("short-name-mode")
     return RuntimeConfig("registries.conf", source, tuple(insecure), (),
-                         str(mode) if mode is not None else None, search)
+                         _scalar(mode) if mode is not None else None, search)

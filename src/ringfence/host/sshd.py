@@ -16,11 +16,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ringfence.host.facts import RootReader
+from ringfence.host.facts import FactError, RootReader
 from ringfence.host.sshd_match import MatchContext, criteria_match
 
 SSHDIR = "/etc/ssh"
-MAX_DEPTH = 16
+MAX_DEPTH = 16  # sshd's READCONF_MAX_DEPTH: deeper, sshd refuses to start
+# sshd follows Include fan-out without a total bound (a glob that includes itself costs
+# files^16); we stop at these and report the configuration as unknown (FactError).
+MAX_INCLUDED_FILES = 1_024
+MAX_DIRECTIVES = 100_000
 
 # keyword -> (default as `sshd -T` prints it on Debian 12 with an empty file, normaliser,
 # allowed inside Match)
@@ -210,20 +214,33 @@ class _Loader:
         self.blocks: list[MatchBlock] = []
         self.files: list[str] = []
         self.problems: list[str] = []
+        self.texts: dict[str, str | None] = {}  # each file read once, however often included
+        self.loads = 0
 
     def load(self, path: str, block: int | None, depth: int) -> None:
+        """Parse ``path`` (recursion depth is bounded by ``MAX_DEPTH``); FactError when the
+        Include graph is deeper than sshd allows or fans out past our caps."""
         if depth > MAX_DEPTH:
-            self.problems.append(f"{path}: Include nested too deeply")
-            return
-        text = self.reader.text(path)
+            raise FactError(path, f"Include nested deeper than {MAX_DEPTH} levels (sshd "
+                            "refuses such a configuration)")
+        self.loads += 1
+        if self.loads > MAX_INCLUDED_FILES:
+            raise FactError(path, f"Include fan-out: more than {MAX_INCLUDED_FILES} files "
+                            "included (an Include that includes itself?)")
+        if path not in self.texts:
+            self.texts[path] = self.reader.text(path)
+        text = self.texts[path]
         if text is None:
             self.problems.append(f"{path}: not found")
             return
-        self.files.append(path)
+        if path not in self.files:
+            self.files.append(path)
         for number, line in enumerate(text.splitlines(), 1):
             parsed = split_line(line)
             if parsed is not None:
                 block = self._line(parsed, f"{path}:{number}", block, depth)
+                if len(self.directives) + len(self.blocks) > MAX_DIRECTIVES:
+                    raise FactError(path, f"more than {MAX_DIRECTIVES} directives")
 
     def _line(self, parsed: tuple[str, list[str], str], where: str, block: int | None,
               depth: int) -> int | None:
