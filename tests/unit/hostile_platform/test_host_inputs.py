@@ -5,6 +5,7 @@ time, and never a traceback."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,8 @@ def test_a_few_includes_still_parse(tmp_path: Path) -> None:
                for f in doc["findings"]), doc["findings"]
 
 
-DEEP = {  # built in the test: a huge parameter would also end up in PYTEST_CURRENT_TEST
+# built in the test: a huge parameter would also end up in PYTEST_CURRENT_TEST
+DEEP: dict[str, tuple[str, Callable[[], str]]] = {
     "toml-arrays": ("etc/containerd/config.toml",
                     lambda: "a = " + "[" * 50_000 + "]" * 50_000 + "\n"),
     "toml-tables": ("etc/containerd/config.toml",
