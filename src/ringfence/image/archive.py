@@ -6,11 +6,14 @@ import io
 import tarfile
 from typing import BinaryIO
 
-from ringfence.errors import InputError
+from ringfence.errors import InputError, LimitExceededError
 from ringfence.image.safeio import identity, open_regular
 from ringfence.layers.paths import normalize, resolve_link
 
-MAX_MEMBERS = 1_000_000
+# An image archive holds a manifest, a config and one file per layer (the old docker save
+# format three per layer, plus directories); tarfile keeps every member it has read in
+# memory, so a cap on members is a cap on memory.
+MAX_MEMBERS = 100_000
 
 
 class _Section(io.RawIOBase):
@@ -56,8 +59,9 @@ class ArchiveIndex:
             try:
                 with tarfile.open(fileobj=f, mode="r:") as tar:
                     for i, m in enumerate(tar):
-                        if i > MAX_MEMBERS:
-                            raise InputError(self.subject, "too many members in archive")
+                        if i >= MAX_MEMBERS:
+                            raise LimitExceededError(self.subject, "more than "
+                                                     f"{MAX_MEMBERS} members in archive")
                         name = normalize(m.name)
                         if m.isreg():
                             if m.size < 0:

@@ -329,3 +329,58 @@ def test_platform_mismatch_on_a_docker_archive(tmp_path: Path,
     code, _, err = run_cli(capsys, *sbom(f"docker-archive:{path}"), "--platform", "linux/arm64")
     assert code == 3
     assert_one_error(err, f"docker-archive:{path}", "no linux/arm64 manifest")
+
+
+# --- deep JSON, outer archives that lie ---------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("where", ["index.json", "sbom", "manifest.json"])
+def test_deeply_nested_json(tmp_path: Path, where: str,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    if where == "index.json":
+        (tmp_path / "layout").mkdir()
+        (tmp_path / "layout" / "index.json").write_text(DEEP)
+        ref = f"oci:{tmp_path / 'layout'}"
+    elif where == "sbom":
+        (tmp_path / "s.json").write_text(DEEP)
+        ref = f"sbom:{tmp_path / 's.json'}"
+    else:
+        path = tmp_path / "d.tar"
+        with tarfile.open(path, "w") as tar:
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(DEEP)
+            tar.addfile(info, io.BytesIO(DEEP.encode()))
+        ref = f"docker-archive:{path}"
+    code, out, err = run_cli(capsys, *sbom(ref))
+    assert code == 3 and out == ""
+    assert_one_error(err, ref.split(":", 1)[1])
+
+
+def test_outer_archive_member_declaring_size_minus_one(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    path = tmp_path / "d.tar"
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = 2
+        info.pax_headers = {"size": "-1"}
+        tar.addfile(info, io.BytesIO(b"[]"))
+    code, _, err = run_cli(capsys, *sbom(f"docker-archive:{path}"))
+    assert code == 3
+    assert_one_error(err, f"docker-archive:{path}", "declares size -1")
+
+
+def test_outer_archive_with_too_many_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from ringfence.image import archive
+
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 50)
+    path = tmp_path / "d.tar"
+    with tarfile.open(path, "w") as tar:
+        for i in range(60):
+            tar.addfile(tarfile.TarInfo(f"f{i}"))
+    code, _, err = run_cli(capsys, *sbom(f"oci-archive:{path}"))
+    assert code == 3
+    assert_one_error(err, f"oci-archive:{path}", "more than 50 members")
