@@ -1,4 +1,5 @@
-"""What cataloging one layer produced: a value, cacheable by the layer's diffID."""
+"""What cataloging one layer produced: a value, cached under the digest of the verified
+blob bytes it was computed from (cache/layer_cache.py), with its verified ``diff_id``."""
 
 from __future__ import annotations
 

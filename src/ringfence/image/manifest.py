@@ -91,9 +91,12 @@ def image_info(store: BlobStore, manifest_digest: str | None, manifest: dict[str
     blobs = []
     for i, d in enumerate(layers):
         d = js.obj(d, reference, f"manifest.layers[{i}]")
+        size = js.opt_int(d, "size", reference, f"manifest.layers[{i}].") or 0
+        if size < 0:
+            raise InputError(reference, f"manifest.layers[{i}].size: negative ({size})")
         blobs.append((digest_of(d, reference),
                       js.opt_str(d, "mediaType", reference, f"manifest.layers[{i}].") or "",
-                      js.opt_int(d, "size", reference, f"manifest.layers[{i}].") or 0))
+                      size))
     return ImageInfo(
         reference=reference,
         transport=transport,

@@ -254,6 +254,7 @@ WRONG: list[tuple[str, str, object]] = [
     ("index", "manifests.0.mediaType", {"a": 1}),
     ("manifest", "layers", "x"), ("manifest", "layers", ["sha256:00"]),
     ("manifest", "layers.0.digest", 123), ("manifest", "layers.0.size", "big"),
+    ("manifest", "layers.0.size", -1), ("manifest", "layers.0.size", True),
     ("manifest", "layers.0.mediaType", 7), ("manifest", "config", "x"),
     ("manifest", "config.digest", ["sha256:00"]),
     ("config", "rootfs", "x"), ("config", "rootfs.diff_ids", "x"),
