@@ -139,12 +139,42 @@ SCHEMAS: Final[dict[str, Schema]] = {
     "seccomp-lint": _document("seccomp-lint", 1, "ringfence seccomp lint -f json", {
         "profile": STR, "evaluated": STRS, "findings": FINDINGS, "unknowns": UNKNOWNS,
     }),
+    "drift": _document("drift", 1, "ringfence diff / baseline check -f json", {
+        "counts": _obj({"added": INT, "changed": INT, "deleted": INT}),
+        "changes": _arr(_obj({"path": STR, "change": {"enum": ["added", "changed", "deleted"]},
+                              "attributes": STRS, "severity": _ref("severity"),
+                              "reason": STR, "before": {"type": ["array", "null"]},
+                              "after": {"type": ["array", "null"]}})),
+        "ignored": STRS, "problems": _arr(_arr(STR)),
+    }),
+    "db-status": _document("db-status", 1, "ringfence db status -f json", {
+        "path": STR, "schema_version": {"type": "integer"}, "built_at": OPT_STR,
+        "newest_record": OPT_STR, "age_days": {"type": ["number", "null"]},
+        "ecosystems": {"type": "object", "additionalProperties": INT},
+        "sources": _arr(ANY_OBJ),
+    }),
     "explain": _document("explain", 1, "ringfence explain -f json", {
         "id": STR, "title": STR, "severity": _ref("severity"), "ring": STR, "domain": STR,
         "remediation": STR, "references": STRS,
         "threats": _arr(_obj({"id": STR, "name": STR, "why": STR, "techniques": STRS})),
     }),
 }
+
+
+def _depth() -> Schema:
+    """The depth report's schema (kept beside its renderer) with the shared definitions."""
+    from ringfence.report.depth_json import DEPTH_SCHEMA
+
+    out = copy.deepcopy(DEPTH_SCHEMA)
+    out.update({"$id": "ringfence.depth/2", "title": "ringfence scan -f json",
+                "$defs": copy.deepcopy(DEFS)})
+    props = out["properties"]
+    props["unknowns"] = UNKNOWNS
+    props["workloads"]["items"]["properties"]["findings"] = FINDINGS
+    return out
+
+
+SCHEMAS["depth"] = _depth()
 
 
 def schema(name: str) -> Schema:

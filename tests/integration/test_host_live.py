@@ -41,7 +41,7 @@ def test_completes_and_every_rule_has_a_status(report: tuple[int, dict[str, Any]
     for r in doc["rules"]:
         assert (r["status"] == "not evaluated") == bool(r["needs"]), r
         assert r["threats"] and r["references"]
-    failed = {f["rule_id"] for f in doc["findings"]}
+    failed = {f["rule"] for f in doc["findings"]}
     assert failed == {i for i, s in statuses.items() if s == "failed"}
     for fact in doc["facts"]:  # read, or not read with a reason: never silent
         assert fact["status"] == "read" or fact["status"].startswith("not read: ")

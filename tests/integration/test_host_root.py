@@ -73,7 +73,7 @@ def test_findings_come_from_the_mounted_root(doc: tuple[int, dict[str, Any], Pat
     assert report["target"] == {"kind": "host", "name": str(root), "live": False}
     by_rule: dict[str, list[dict[str, Any]]] = {}
     for f in report["findings"]:
-        by_rule.setdefault(f["rule_id"], []).append(f)
+        by_rule.setdefault(f["rule"], []).append(f)
     assert [f["location"] for f in by_rule["HOST-040"]] == ["/run/docker.sock"]
     assert "writable by every local user (0666 " in by_rule["HOST-040"][0]["message"]
     assert [f["location"] for f in by_rule["HOST-020"]] == ["/etc/ssh/sshd_config"]

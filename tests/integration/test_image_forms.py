@@ -90,7 +90,7 @@ def test_cli_sbom_json(images_dir: Path, tmp_path: Path) -> None:
                  "--cache-dir", str(tmp_path / "c")])
     assert code == 0
     doc = json.loads(out.read_text())
-    from ringfence.report.json_report import SCHEMA_VERSION
+    from ringfence.report.json_report import SCHEMA
 
-    assert doc["schema_version"] == SCHEMA_VERSION and len(doc["packages"]) == 88
+    assert doc["schema"] == SCHEMA and len(doc["packages"]) == 88
     assert doc["distro"]["id"] == "debian" and doc["distro"]["version_id"] == "12"

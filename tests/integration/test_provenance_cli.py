@@ -60,8 +60,8 @@ def test_image_provenance_section_and_policy(tmp_path: Path, keys: Path,
     code, out = _run(capsys, ref, "-f", "json", "--scanners", "provenance", "--policy",
                      str(policy), "--trusted-registry", "quay.io/example")
     doc = json.loads(out)
-    assert code == 0 and doc["schema_version"] == "1.3"
-    rules = sorted(f["rule_id"] for f in doc["findings"])
+    assert code == 0 and doc["schema"] == "ringfence.image/2"
+    rules = sorted(f["rule"] for f in doc["findings"])
     assert rules == ["IMG-211", "IMG-214"]  # no revision; image not signed yet
     prov = doc["provenance"]
     assert prov["attestations"][0]["verified"] is True
@@ -127,7 +127,7 @@ def test_registry_attestation_and_allow_list(tmp_path: Path, keys: Path,
                          f"{host}/other")
     doc = json.loads(out)
     assert code == 0  # no --fail-on
-    by_rule = {f["rule_id"]: f for f in doc["findings"]}
+    by_rule = {f["rule"]: f for f in doc["findings"]}
     assert set(by_rule) == {"IMG-210", "IMG-211", "IMG-212", "IMG-214"}
     assert by_rule["IMG-212"]["location"] == f"{att_tag(digest)} layer 2"
     assert [a["verified"] for a in doc["provenance"]["attestations"]] == [True, True]

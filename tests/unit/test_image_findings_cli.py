@@ -37,8 +37,8 @@ def test_json_findings(image: tuple[str, list[str]], capsys: pytest.CaptureFixtu
     code, out = _run(capsys, "image", ref, "-f", "json", "--scanners", "secret,config")
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema_version"] == "1.3"
-    by_rule = {f["rule_id"]: f for f in doc["findings"]}
+    assert doc["schema"] == "ringfence.image/2"
+    by_rule = {f["rule"]: f for f in doc["findings"]}
     assert {"IMG-001", "IMG-004", "IMG-012", "IMG-104", "IMG-105"} <= set(by_rule)
     assert "still retrievable" in by_rule["IMG-104"]["message"]
     assert by_rule["IMG-105"]["location"] == "Labels[deploy.token]"
@@ -67,7 +67,7 @@ def test_scanners_option_and_fail_on(image: tuple[str, list[str]],
                                      capsys: pytest.CaptureFixture[str]) -> None:
     ref, secrets = image
     code, out = _run(capsys, "image", ref, "-f", "json", "--scanners", "config")
-    rules = {f["rule_id"] for f in json.loads(out)["findings"]}
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
     assert code == 0 and "IMG-001" in rules and not any(r.startswith("IMG-1") for r in rules)
     code, out = _run(capsys, "image", ref, "-f", "json", "--scanners", "vuln")
     assert code == 0 and json.loads(out)["findings"] == []

@@ -19,6 +19,7 @@ from ringfence.errors import InputError
 from ringfence.model.finding import Severity
 
 MAX_REPORT_BYTES: Final = 256 << 20
+IMAGE_SCHEMAS: Final = ("ringfence.image/2",)  # and the 1.x reports before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +80,10 @@ def parse_report(data: bytes, source: str) -> ScanRecord:
         doc: Any = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise InputError(source, f"not a JSON report: {exc}") from exc
-    if not isinstance(doc, dict) or not str(doc.get("schema_version", "")).startswith("1."):
-        raise InputError(source, "not a ringfence JSON image report (schema_version 1.x)")
+    if not isinstance(doc, dict) or not (doc.get("schema") in IMAGE_SCHEMAS or str(
+            doc.get("schema_version", "")).startswith("1.")):
+        raise InputError(source, "not a ringfence JSON image report (ringfence.image/2 or "
+                         "schema_version 1.x)")
     target: dict[str, Any] = doc["target"] if isinstance(doc.get("target"), dict) else {}
     digest = str(target.get("digest") or "")
     if not digest.startswith("sha256:"):

@@ -83,6 +83,7 @@ def stale_warning(age_days: float | None) -> str | None:
 def status_dict(store: VulnStore) -> dict[str, Any]:
     info = store.info()
     return {
+        "schema": "ringfence.db-status/1",
         "path": info.path, "schema_version": info.schema_version, "built_at": info.built_at,
         "newest_record": info.newest_record, "age_days": info.age_days,
         "ecosystems": store.ecosystems(),

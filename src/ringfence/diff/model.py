@@ -93,7 +93,7 @@ class DriftReport:
                    default=None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": "ringfence-drift/1", "counts": self.counts(),
+        return {"schema": "ringfence.drift/1", "counts": self.counts(),
                 "changes": [c.to_dict() for c in self.changes],
                 "ignored": list(self.ignored),
                 "problems": [list(p) for p in self.problems]}

@@ -13,7 +13,7 @@ from ringfence.host.model import HostFacts
 from ringfence.host.rules import NEEDS
 from ringfence.host.sysctl import SECURITY_SYSCTLS
 
-SCHEMA_VERSION = "1.0"
+SCHEMA = "ringfence.host/2"  # 2: "schema" id (was "schema_version": "1.0"); "rule" in findings
 
 
 def _fact(name: str, value: object, source: str | None, why: str = "") -> dict[str, Any]:
@@ -70,13 +70,12 @@ def host_document(facts: HostFacts, checks: Sequence[Check[HostFacts]],
                       "references": list(r.references), "remediation": r.remediation,
                       "needs": NEEDS.get(r.id, "") if status == "not evaluated" else ""})
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema": SCHEMA,
         "tool": {"name": "ringfence", "version": __version__},
         "target": {"kind": "host", "name": facts.root, "live": facts.live},
         "facts": facts_table(facts),
         "rules": rules,
-        "findings": [{"rule_id": x.rule_id, "severity": x.severity.name.lower(),
-                      "message": x.message, "location": x.location} for x in run.findings],
+        "findings": [x.to_dict() for x in run.findings],
         "unknowns": [u.to_dict() for u in (*facts.unknowns, *run.unknowns)],
     }
 

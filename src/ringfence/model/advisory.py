@@ -89,7 +89,7 @@ class VulnerabilityMatch:
             "id": self.advisory_id, "aliases": list(self.aliases), "purl": self.package_purl,
             "package": self.package_name, "installed_version": self.installed_version,
             "fixed_versions": list(self.fixed_versions), "status": self.status,
-            "severity": self.severity.name, "cvss_score": self.cvss_score,
+            "severity": self.severity.name.lower(), "cvss_score": self.cvss_score,
             "cvss_vector": self.cvss_vector, "data_source": self.data_source,
             "matched_by": self.matched_by, "location": self.location, "layer": self.layer,
             "summary": self.summary, "suppressed_by": self.suppressed_by,

@@ -34,11 +34,11 @@ def _results(doc: dict[str, Any], index: dict[str, int]) -> list[dict[str, Any]]
     out = []
     for w in doc["workloads"]:
         for f in w["findings"]:
-            res: dict[str, Any] = {"ruleId": f["rule_id"], "level": LEVELS[f["severity"]],
+            res: dict[str, Any] = {"ruleId": f["rule"], "level": LEVELS[f["severity"]],
                                    "message": {"text": f"{w['ref']}: {f['message']}"},
                                    "locations": _loc(w["ref"])}
-            if f["rule_id"] in index:
-                res["ruleIndex"] = index[f["rule_id"]]
+            if f["rule"] in index:
+                res["ruleIndex"] = index[f["rule"]]
             out.append(res)
         for t in w["threats"]:
             states = {r["ring"]: r["label"] for r in t["rings"]}

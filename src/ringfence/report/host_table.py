@@ -38,7 +38,7 @@ def render_host_table(doc: Mapping[str, Any], width: int | None = None) -> str:
     if doc["findings"]:
         console.print(_table(f"findings ({len(doc['findings'])})",
                              ("rule", "severity", "message", "location"),
-                             [(x["rule_id"], x["severity"], x["message"], x["location"])
+                             [(x["rule"], x["severity"], x["message"], x["location"])
                               for x in doc["findings"]]))
     if doc["unknowns"]:
         console.print(_table(f"unknowns ({len(doc['unknowns'])})", ("location", "reason"),

@@ -134,7 +134,7 @@ def _chains(w: dict[str, Any]) -> str:
 
 
 def _findings(w: dict[str, Any]) -> str:
-    rows = "".join(f"<tr><td>{_e(f['rule_id'])}</td><td>{_e(f['severity'])}</td>"
+    rows = "".join(f"<tr><td>{_e(f['rule'])}</td><td>{_e(f['severity'])}</td>"
                    f"<td>{_e(f['message'])}</td><td>{_e(f['location'])}</td></tr>"
                    for f in w["findings"])
     return (f"<details><summary>{len(w['findings'])} findings</summary><table><tr><th>rule"

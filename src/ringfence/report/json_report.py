@@ -1,10 +1,11 @@
-"""ringfence's own JSON report (versioned schema: ``schema_version``)."""
+"""ringfence's own JSON report of an image (``"schema": "ringfence.image/2"``; the JSON
+Schema is ``ringfence schema image``)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Final
 
 from ringfence import __version__
 from ringfence.model.result import ScanResult
@@ -15,13 +16,15 @@ from ringfence.model.unknown import Unknown
 # 1.2: "findings" (rule findings of the image-config and secret scanners; secrets redacted).
 # 1.3: "provenance" (allow-list state, OCI annotations/labels, history, attestations, trust
 # policy verdict; null when the provenance scanner did not run).
-SCHEMA_VERSION = "1.3"
+# 2: "schema" id (was "schema_version": "1.3"), findings as Finding.to_dict ("rule", was
+# "rule_id"), vulnerability severities in lower case as everywhere.
+SCHEMA: Final = "ringfence.image/2"
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
     inv = result.inventory
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema": SCHEMA,
         "tool": {"name": "ringfence", "version": __version__},
         "target": {"kind": result.target.kind, "name": result.target.name,
                    "digest": result.target.digest},
@@ -32,9 +35,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "unknowns": [u.to_dict() for u in _unknowns(result)],
         "vulnerabilities": [m.to_dict() for m in result.vulnerabilities],
         "db": asdict(result.db) if result.db else None,
-        "findings": [{"rule_id": f.rule_id, "severity": f.severity.name.lower(),
-                      "message": f.message, "location": f.location}
-                     for f in result.findings],
+        "findings": [f.to_dict() for f in result.findings],
         "provenance": result.analysis("provenance"),
     }
 

@@ -55,8 +55,7 @@ def _workload(w: WorkloadDepth, shared: tuple[str, ...]) -> dict[str, Any]:
                      "undecided": [r.ring for r in t.rings if r.state in UNDECIDED],
                      "rings": [_ring(r) for r in t.rings]} for t in w.threats],
         "chains": [_chain(c) for c in w.chains],
-        "findings": [{"rule_id": f.rule_id, "severity": f.severity.name.lower(),
-                      "message": f.message, "location": f.location} for f in w.findings],
+        "findings": [f.to_dict() for f in w.findings],
     }
 
 

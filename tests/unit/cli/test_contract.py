@@ -217,9 +217,9 @@ def test_scan_policy_joins_the_trust_rules(tmp_path: Path) -> None:
     out = tmp_path / "depth.json"
     base = ["scan", "--k8s", str(manifest), "--images-from", "none", "-f", "json", "-o", str(out)]
     assert main(base) == 0
-    before = {f["rule_id"] for w in json.loads(out.read_text())["workloads"]
+    before = {f["rule"] for w in json.loads(out.read_text())["workloads"]
               for f in w["findings"]}
     assert main([*base, "--policy", str(policy)]) == 0
-    after = {f["rule_id"] for w in json.loads(out.read_text())["workloads"]
+    after = {f["rule"] for w in json.loads(out.read_text())["workloads"]
              for f in w["findings"]}
     assert "IMG-201" not in before and "IMG-201" in after

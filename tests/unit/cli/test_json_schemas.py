@@ -41,6 +41,23 @@ def _image(tmp: Path) -> str:
     return f"oci:{img}"
 
 
+def _db(tmp: Path) -> str:
+    osv = {"id": "GHSA-aaaa-bbbb-cccc", "modified": "2026-11-01T00:00:00Z", "affected": [{
+        "package": {"ecosystem": "npm", "name": "left-pad"},
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.3.0"}]}]}]}
+    feed = tmp / "osv.json"
+    feed.write_text(json.dumps(osv))
+    assert main(["db", "import", str(feed), "--db", str(tmp / "db.sqlite")]) == 0
+    return str(tmp / "db.sqlite")
+
+
+def _rootfs(tmp: Path) -> str:
+    root = tmp / "rootfs" / "etc"
+    root.mkdir(parents=True)
+    (root / "os-release").write_text("ID=alpine\n")  # changed against _image
+    return str(root.parent)
+
+
 def _host_root(tmp: Path) -> str:
     root = tmp / "root"
     shutil.copytree(CASES / "HOST-020" / "bad", root)
@@ -58,10 +75,18 @@ COMMANDS: list[tuple[str, Callable[[Path], list[str]]]] = [
     ("seccomp-lint", lambda t: ["seccomp", "lint", _case_file("RT-201", "profile.json")]),
     ("verify", lambda t: ["verify", _image(t), "--policy", _policy(t)]),
     ("explain", lambda t: ["explain", "K8S-001"]),
+    ("image", lambda t: ["image", _image(t), "--no-cache", "--db", _db(t)]),
+    ("image", lambda t: ["sbom", _image(t), "--no-cache"]),
+    ("host", lambda t: ["host", "--root", _host_root(t)]),
+    ("drift", lambda t: ["diff", _image(t), _rootfs(t)]),
+    ("depth", lambda t: ["scan", "--k8s", _case("K8S-001"), "--host-root", _host_root(t),
+                         "--images-from", "none"]),
+    ("db-status", lambda t: ["db", "status", "--db", _db(t)]),
 ]
 
 
-@pytest.mark.parametrize(("name", "argv"), COMMANDS, ids=[c[0] for c in COMMANDS])
+@pytest.mark.parametrize(("name", "argv"), COMMANDS,
+                         ids=[f"{i}-{c[0]}" for i, c in enumerate(COMMANDS)])
 def test_json_output_validates(name: str, argv: Callable[[Path], list[str]],
                                tmp_path: Path) -> None:
     out = tmp_path / "out.json"
@@ -71,7 +96,10 @@ def test_json_output_validates(name: str, argv: Callable[[Path], list[str]],
     schema = schema_for(doc)
     assert schema is not None and schema["$id"] == SCHEMAS[name]["$id"]
     jsonschema.Draft202012Validator(schema).validate(doc)
-    for finding in doc.get("findings", ()):
+    findings = [*doc.get("findings", ()),
+                *(f for w in doc.get("workloads", ()) if isinstance(w, dict)
+                  for f in w.get("findings", ()))]
+    for finding in findings:
         assert set(finding) == FINDING_KEYS
 
 
@@ -84,7 +112,7 @@ def test_schemas_are_valid_and_printed(name: str, capsys: pytest.CaptureFixture[
 
 def test_a_wrong_document_does_not_validate() -> None:
     doc = {"schema": "ringfence.k8s/1", "objects": 1, "workloads": [], "evaluated": [],
-           "unknowns": [], "findings": [{"rule_id": "K8S-001", "severity": "HIGH",
+           "unknowns": [], "findings": [{"rule_id": "K8S-001", "severity": "high",
                                          "message": "m", "location": "l"}]}
     schema = schema_for(doc)
     assert schema is not None

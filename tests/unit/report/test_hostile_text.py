@@ -146,7 +146,7 @@ def test_host_table_of_a_hostile_host_root(tmp_path: Path) -> None:
     # what else a host document can carry from the root: a fact value, a finding, an unknown
     doc["facts"].append({"name": "os.pretty_name", "value": EVIL, "source": "/etc/os-release",
                          "status": "read"})
-    doc["findings"].append({"rule_id": "HOST-X", "severity": "high", "message": EVIL,
+    doc["findings"].append({"rule": "HOST-X", "severity": "high", "message": EVIL,
                             "location": f"/etc/{EVIL}"})
     doc["unknowns"].append({"location": EVIL, "reason": EVIL, "plugin": "host",
                             "layer": None})

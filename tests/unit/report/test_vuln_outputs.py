@@ -102,7 +102,7 @@ def test_cyclonedx_vulnerabilities_valid_and_linked(result: ScanResult) -> None:
 
 def test_json_has_vulnerabilities_db_and_schema_1_1(result: ScanResult) -> None:
     doc = json.loads(JsonRenderer().render(result))
-    assert doc["schema_version"] == "1.3"
+    assert doc["schema"] == "ringfence.image/2"
     assert [v["id"] for v in doc["vulnerabilities"]] == ["CVE-2018-18074", "PYSEC-2023-74"]
     assert doc["vulnerabilities"][1]["suppressed_by"].startswith("VEX not_affected")
     assert doc["db"]["age_days"] == 12.5
