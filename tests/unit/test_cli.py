@@ -28,7 +28,8 @@ def test_table_and_json_outputs(tmp_path: Path) -> None:
     img = build_oci(tmp_path / "img", [Layer([Member("var/lib/dpkg/status", DPKG_STATUS),
                                               Member("etc/os-release", OS_RELEASE)])])
     out = tmp_path / "out.txt"
-    assert main(["image", f"oci:{img}", "-f", "table", "-o", str(out), "--no-cache"]) == 0
+    assert main(["image", f"oci:{img}", "-f", "table", "-o", str(out), "--no-cache",
+                 "--list-packages"]) == 0
     text = out.read_text()
     assert "libc6" in text and "glibc 2.36-9+deb12u4" in text and "2 packages" in text
     assert main(["sbom", f"oci:{img}", "-f", "json", "-o", str(out), "--no-cache"]) == 0

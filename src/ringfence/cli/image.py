@@ -32,10 +32,12 @@ from ringfence.vulndb.store import default_path
 @report_options([*FORMATS, "sarif"], fail_on_help="Exit 1 when a finding or an unsuppressed "
                 "vulnerability is at or above this severity (exit 3 when no usable database "
                 "covers the image's OS packages).")
+@click.option("--list-packages", is_flag=True,
+              help="Also list every package in the table (json and SBOM formats always do).")
 @image_options
 @vuln_options
 @scanner_options
-def image_cmd(ref: str, report: ReportOptions, db_path: Path | None,
+def image_cmd(ref: str, report: ReportOptions, list_packages: bool, db_path: Path | None,
               max_db_age: float | None, vex_files: tuple[Path, ...],
               ignore_file: Path | None, ignore_unfixed: bool, severities: Any,
               scanners: frozenset[str], secret_allowlist: Path | None,
@@ -65,7 +67,8 @@ def image_cmd(ref: str, report: ReportOptions, db_path: Path | None,
         warning = stale_warning(result.db.age_days)
         if warning:
             report.note(warning)
-    emit(renderer(report.format(), scanners, renderer_for).render(result), report.output)
+    emit(renderer(report.format(), scanners, renderer_for, list_packages).render(result),
+         report.output)
     severities = [f.severity for f in result.findings]
     severities += [m.severity for m in result.vulnerabilities if not m.suppressed_by]
     finish(report, severities=severities,

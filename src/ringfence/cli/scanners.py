@@ -87,7 +87,8 @@ def provenance_options(trusted: tuple[str, ...], policy_path: Path | None,
         VerifyOptions(registries_d, bool(kw.get("insecure_registry")), kw.get("authfile")))
 
 
-def renderer(fmt: str, scanners: frozenset[str], default: Callable[[str], Renderer]) -> Renderer:
+def renderer(fmt: str, scanners: frozenset[str], default: Callable[[str], Renderer],
+             packages: bool = False) -> Renderer:
     if fmt == "sarif":
         from ringfence.report.sarif import SarifRenderer
 
@@ -95,7 +96,8 @@ def renderer(fmt: str, scanners: frozenset[str], default: Callable[[str], Render
     if fmt == "table":
         from ringfence.report.table import TableRenderer  # loads rich
 
-        return TableRenderer(rules=rules_for(scanners))  # the fix: line of each finding
+        # the fix: line of each finding; the package list only when asked for
+        return TableRenderer(rules=rules_for(scanners), packages=packages)
     return default(fmt)
 
 

@@ -37,8 +37,11 @@ SUMMARY_CHARS: Final = 160  # an advisory summary is cut to this many characters
 
 class TableRenderer:
     def __init__(self, width: int | None = None, color: bool = False,
-                 show_suppressed: bool = False, rules: Sequence[Rule] = ()) -> None:
-        """``rules``: the rules that ran, for the remediation line of their findings."""
+                 show_suppressed: bool = False, rules: Sequence[Rule] = (),
+                 packages: bool = True) -> None:
+        """``rules``: the rules that ran, for the remediation line of their findings;
+        ``packages``: list the packages (the SBOM view) or only count them."""
+        self.packages = packages
         self.width = width or default_width()
         self.color = color
         self.show_suppressed = show_suppressed
@@ -64,7 +67,8 @@ class TableRenderer:
             console.print(f"{hidden} suppressed by VEX or the ignore file (listed in JSON "
                           "output)")
         render_provenance(console, result.analysis("provenance"))
-        _packages(console, result, layer_no)
+        if self.packages:
+            _packages(console, result, layer_no)
         unknowns = len(set(inv.unknowns) | set(result.unknowns))
         console.print(f"{len(inv.packages)} packages, {unknowns} unknowns")
         if result.db is not None:

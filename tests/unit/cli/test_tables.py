@@ -53,3 +53,20 @@ def test_render_findings_groups_and_names_unknowns() -> None:
     assert text.index("K8S-001") < text.index("K8S-002")
     assert "fix: do this" in text and "x.yaml: not YAML" in text
     assert "UNKNOWN: 1 input(s)" in text
+
+
+def test_image_table_lists_packages_only_when_asked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.imagebuilder import Layer, Member, build_oci
+
+    status = (b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13\n"
+              b"Architecture: amd64\n\n")
+    img = build_oci(tmp_path / "img", [Layer([
+        Member("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n"),
+        Member("var/lib/dpkg/status", status)])])
+    base = ["image", f"oci:{img}", "--no-cache", "--scanners", "config", "-f", "table"]
+    assert main(base) == 0
+    out = capsys.readouterr().out
+    assert "1 packages" in out and "zlib1g" not in out
+    assert main([*base, "--list-packages"]) == 0
+    assert "zlib1g" in capsys.readouterr().out
