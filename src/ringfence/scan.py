@@ -99,7 +99,7 @@ def _visible(inv: Inventory, options: ScanOptions) -> Inventory:
 
 
 def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
-    lc = LayerCatalog("", options.for_directory(), options.analyzers)
+    lc = LayerCatalog("", options.for_directory(), options.analyzers, keep_paths=False)
     for entry in walk_rootfs(root, lc.wants, options.limits):
         lc.add(entry)
     _follow_rootfs_symlinks(root, lc, options.limits)

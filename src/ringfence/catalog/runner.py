@@ -27,7 +27,7 @@ class LayerCatalog:
     """Accumulates one layer's results as entries stream past (single pass)."""
 
     def __init__(self, diff_id: str, catalogers: tuple[Cataloger, ...],
-                 analyzers: tuple[LayerAnalyzer, ...] = ()) -> None:
+                 analyzers: tuple[LayerAnalyzer, ...] = (), keep_paths: bool = True) -> None:
         self.diff_id = diff_id
         self.catalogers = catalogers
         self.records: list[FileRecord] = []
@@ -45,6 +45,9 @@ class LayerCatalog:
         # content digests some analyzer asked the walk for (optional ``digests`` attribute)
         self.digests: tuple[str, ...] = tuple(sorted(
             {d for a in analyzers for d in getattr(a, "digests", ())}))
+        # every path (the squashed view of layers needs them); a lone root filesystem
+        # without analyzers does not (``dir:/`` of a host has a million files)
+        self.keep_paths = keep_paths or bool(analyzers)
         self.files: list[str] = []
         self.dirs: list[str] = []
         self.links: list[tuple[str, str]] = []
@@ -62,7 +65,9 @@ class LayerCatalog:
         self.entries += 1
         for state in self._states:
             state.observe(entry)
-        if entry.kind == DIR:
+        if not self.keep_paths:
+            pass
+        elif entry.kind == DIR:
             self.dirs.append(entry.path)
         elif entry.kind not in (WHITEOUT, OPAQUE):
             self.files.append(entry.path)
