@@ -6,8 +6,11 @@ array of item offsets: even items are keys (the header instance number), odd ite
 the values. A header is normally too big to sit on the page, so its value is an
 off-page reference (``H_OFFPAGE``) to a chain of overflow pages (type 7) whose
 header field ``hf_offset`` tells how many bytes each one holds. Small values sit on
-the page (``H_KEYDATA``). Page numbers are checked and chains may not revisit a page,
-so every loop is bounded by the number of pages in the file.
+the page (``H_KEYDATA``). Page numbers are checked, and an overflow page belongs to at
+most one chain: a chain that loops, or that reaches a page another record's chain already
+took (a hostile file pointing every record at one long chain would otherwise be re-walked
+and copied per record: records x chain length), is a problem for that record. The whole
+walk therefore visits each page at most once and copies at most the file's size.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class _Db:
             raise CatalogError(f"Berkeley DB truncated: {last + 1} pages of {page_size} bytes "
                                f"declared, {len(data)} bytes present")
         self.npages: int = last + 1
+        self.claimed: set[int] = set()  # overflow pages already in some record's chain
 
     def page(self, pgno: int) -> bytes:
         return self.data[pgno * self.page_size:(pgno + 1) * self.page_size]
@@ -119,7 +123,10 @@ class _Db:
         while pgno:
             if pgno in seen or not 0 < pgno < self.npages:
                 raise CatalogError(f"overflow chain reaches bad page {pgno}")
+            if pgno in self.claimed:
+                raise CatalogError(f"overflow page {pgno} already belongs to another record")
             seen.add(pgno)
+            self.claimed.add(pgno)
             page = self.page(pgno)
             if page[25] != _OVERFLOW:
                 raise CatalogError(f"page {pgno} in an overflow chain has type {page[25]}")

@@ -21,6 +21,7 @@ _FILES = ("Packages", "Packages.db", "rpmdb.sqlite")
 PATHS = frozenset(d + f for d in _DIRS for f in _FILES)
 _SUFFIXES = tuple(PATHS)
 NAMESPACE = "redhat"  # placeholder; merge re-qualifies it with the image's distro id
+MAX_PROBLEMS = 100  # per database; the rest are counted in one last problem
 
 
 class RpmCataloger:
@@ -45,6 +46,9 @@ def to_parsed(path: str, blobs: Blobs) -> Parsed:
             problems.append(f"record {record}: {exc}")
             continue
         packages.append(to_package(header, path))
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], f"... and {more} more problems"]
     return Parsed(tuple(packages), tuple(problems))
 
 

@@ -5,6 +5,9 @@ The file starts with ``SlotNPages`` pages of 4096 bytes: a 32-byte header (magic
 ``Slot``, package index, block offset, block count); index 0 marks a free slot. Blocks
 are 16 bytes: a package's blob starts at ``offset * 16`` with a 16-byte blob header
 (magic ``BlbS``, package index, generation, length) followed by the header blob.
+Blobs may not overlap: slots pointing into one blob (a hostile file could point every
+slot at one large blob, copying it per slot) are problems, so at most the file's size
+is copied.
 """
 
 from __future__ import annotations
@@ -37,17 +40,26 @@ def read_blobs(data: bytes) -> Blobs:
                            f"{len(data)} bytes")
     records: list[tuple[int, bytes]] = []
     problems: list[str] = []
+    slots: list[tuple[int, int, int]] = []  # (first block, block count, package index)
     for off in range(32, npages * _PAGE, 16):  # the header takes the first two slots
         magic, index, block, nblocks = struct.unpack_from("<4sIII", data, off)
         if magic != _SLOT_MAGIC:
             problems.append(f"slot at byte {off}: bad magic {magic!r}")
             continue
-        if index == 0:
+        if index != 0:
+            slots.append((block, nblocks, index))
+    end_of_previous, previous = 0, 0
+    for block, nblocks, index in sorted(slots):
+        if block < end_of_previous:
+            problems.append(f"package {index}: blocks {block}+{nblocks} overlap package "
+                            f"{previous}")
             continue
         try:
             records.append((index, _blob(data, npages * _PAGE, index, block, nblocks)))
         except CatalogError as exc:
             problems.append(f"package {index}: {exc}")
+            continue
+        end_of_previous, previous = block + nblocks, index
     records.sort(key=lambda r: r[0])
     return Blobs(tuple(records), tuple(problems))
 
