@@ -325,9 +325,11 @@ def fetch_top_manifest(store: RegistryBlobStore, ref: ImageRef) -> tuple[str, st
 
 def registry_request(client: RegistryClient, method: str, path: str, *,
                      content: bytes | None = None,
-                     headers: dict[str, str] | None = None) -> httpx.Response:
+                     headers: dict[str, str] | None = None,
+                     stream: bool = False) -> httpx.Response:
     """One request to ``/v2/<repo>/<path>`` (or an absolute/rooted URL from a Location
-    header) with the client's credentials; 401 is answered once; any status is returned."""
+    header) with the client's credentials; 401 is answered once; any status is returned.
+    ``stream``: the body is not read (the caller reads it capped, then closes)."""
     if "://" in path:
         url = path
     elif path.startswith("/"):
@@ -342,26 +344,30 @@ def registry_request(client: RegistryClient, method: str, path: str, *,
         return client.http.build_request(method, url, content=content, headers=extra)
 
     used = client.auth.header()
-    response = client.send(build(used))
+    response = client.send(build(used), stream=stream)
     if response.status_code == 401:
+        response.close()
         used = client.auth.answer(response, client.send, used)
-        response = client.send(build(used))
+        response = client.send(build(used), stream=stream)
     return response
 
 
 def fetch_optional_manifest(client: RegistryClient, reference: str,
                             limit: int = mediatypes.MAX_MANIFEST_BYTES) -> bytes | None:
     """The manifest at a tag or digest, or None when the registry answers 404."""
+    subject = f"{client.subject} manifest {reference}"
     response = registry_request(client, "GET", f"manifests/{reference}",
-                                headers={"Accept": mediatypes.ACCEPT})
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200:
-        raise RegistryError(client.subject, f"GET manifests/{reference}: HTTP "
-                            f"{response.status_code}{_registry_errors(response.content[:65536])}")
-    if len(response.content) > limit:
-        raise InputError(f"{client.subject} manifest {reference}", f"larger than {limit} bytes")
-    return response.content
+                                headers={"Accept": mediatypes.ACCEPT}, stream=True)
+    try:
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            body = read_capped(response, 64 << 10, subject, truncate=True)
+            raise RegistryError(client.subject, f"GET manifests/{reference}: HTTP "
+                                f"{response.status_code}{_registry_errors(body)}")
+        return read_capped(response, limit, subject)  # never more than limit in memory
+    finally:
+        response.close()
 
 
 def push_blob(client: RegistryClient, data: bytes) -> str:
