@@ -50,9 +50,16 @@ def facts_from_objects(objects: Iterable[K8sObject], unknowns: Iterable[Unknown]
     for o in objs:
         by_kind.setdefault(o.kind, []).append(o)
     present = {(o.kind, o.in_namespace(), o.name) for o in objs}
-    pods = tuple(v for o in objs if not _owned_by_present(o, present)
-                 if (v := pod_view(o)) is not None)
-    return K8sFacts(objs, pods, tuple(unknowns), tuple(allowed_registries),
+    pods: list[PodView] = []
+    malformed: list[Unknown] = []
+    for o in objs:
+        try:
+            if not _owned_by_present(o, present) and (view := pod_view(o)) is not None:
+                pods.append(view)
+        except Exception as exc:  # a wrong type no manifest should hold: that object only
+            malformed.append(Unknown(o.location, f"{o.ref}: not evaluated, malformed "
+                                     f"({type(exc).__name__}: {exc})", "k8s.facts"))
+    return K8sFacts(objs, tuple(pods), (*unknowns, *malformed), tuple(allowed_registries),
                     MappingProxyType({k: tuple(v) for k, v in by_kind.items()}))
 
 

@@ -49,7 +49,14 @@ def _int_or_str(value: object) -> int | str | None:
     if isinstance(value, int):
         return value
     text = str(value)
-    return int(text) if text.isdigit() else text
+    # ASCII digits only ("²".isdigit() is true) and few of them (int() refuses > 4300)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else text
+
+
+def _port_number(value: object) -> int:
+    """A Service port: an int, or 0 when the manifest holds anything else."""
+    number = _int_or_str(value)
+    return number if isinstance(number, int) else 0
 
 
 def build_cluster(objects: Iterable[K8sObject]) -> Cluster:
@@ -61,21 +68,25 @@ def build_cluster(objects: Iterable[K8sObject]) -> Cluster:
     problems: list[str] = []
     for obj in objects:
         kind = obj.kind
-        if kind == "Namespace":
-            namespaces[obj.name] = _ns_labels(obj.name, obj.labels)
-        elif kind == "NetworkPolicy" and obj.group.startswith("networking.k8s.io"):
-            policy = _policy(obj, problems)
-            policies.append(policy)
-        elif kind in WORKLOAD_KINDS or kind == "Pod":
-            wl = _workload(obj)
-            workloads.setdefault((wl.namespace, wl.kind, wl.name), wl)
-        elif kind == "Service" and not obj.group:
-            services.append(_service(obj))
-        elif kind in ("Route", "Ingress"):
-            routes.append(_route(obj))
-        elif kind in UNSUPPORTED_KINDS:
-            problems.append(f"{obj.ref} ({obj.location}): {kind} is not evaluated; "
-                            "connectivity ignores it")
+        try:
+            if kind == "Namespace":
+                namespaces[obj.name] = _ns_labels(obj.name, obj.labels)
+            elif kind == "NetworkPolicy" and obj.group.startswith("networking.k8s.io"):
+                policy = _policy(obj, problems)
+                policies.append(policy)
+            elif kind in WORKLOAD_KINDS or kind == "Pod":
+                wl = _workload(obj)
+                workloads.setdefault((wl.namespace, wl.kind, wl.name), wl)
+            elif kind == "Service" and not obj.group:
+                services.append(_service(obj))
+            elif kind in ("Route", "Ingress"):
+                routes.append(_route(obj))
+            elif kind in UNSUPPORTED_KINDS:
+                problems.append(f"{obj.ref} ({obj.location}): {kind} is not evaluated; "
+                                "connectivity ignores it")
+        except Exception as exc:  # a field of a type no manifest should hold: skip that object
+            problems.append(f"{obj.ref} ({obj.location}): not evaluated, malformed "
+                            f"({type(exc).__name__}: {exc})")
     for wl in workloads.values():
         namespaces.setdefault(wl.namespace, _ns_labels(wl.namespace, {}))
     return Cluster(MappingProxyType(namespaces), tuple(workloads.values()), tuple(policies),
@@ -177,7 +188,7 @@ def _service(obj: K8sObject) -> Service:
     spec = obj.spec
     sel = spec.get("selector")
     selector = {str(k): str(v) for k, v in sel.items()} if isinstance(sel, Mapping) else None
-    ports = tuple(ServicePort(int(p.get("port") or 0), str(p.get("name") or ""),
+    ports = tuple(ServicePort(_port_number(p.get("port")), str(p.get("name") or ""),
                               _int_or_str(p.get("targetPort")))
                   for p in map(_map, _list(spec.get("ports"))))
     return Service(obj.in_namespace(), obj.name, selector, ports)

@@ -92,8 +92,10 @@ class Selector:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Selector:
-        labels = d.get("matchLabels") or {}
-        exprs = d.get("matchExpressions") or []
+        labels = d.get("matchLabels")
+        labels = labels if isinstance(labels, Mapping) else {}
+        exprs = d.get("matchExpressions")
+        exprs = exprs if isinstance(exprs, list) else []
         return cls(tuple(sorted((str(k), str(v)) for k, v in labels.items())),
                    tuple((str(e.get("key", "")), str(e.get("operator", "")),
                           _strs(e.get("values"))) for e in exprs if isinstance(e, Mapping)))
@@ -177,12 +179,15 @@ class Grant:
 
 def role_from_object(obj: K8sObject, default: bool = False) -> Role:
     raw = obj.raw
-    rules = tuple(PolicyRule.from_dict(r) for r in raw.get("rules") or []
+    listed = raw.get("rules")
+    rules = tuple(PolicyRule.from_dict(r) for r in (listed if isinstance(listed, list) else [])
                   if isinstance(r, Mapping))
     agg = raw.get("aggregationRule")
     selectors = None
     if obj.kind == "ClusterRole" and isinstance(agg, Mapping):
-        selectors = tuple(Selector.from_dict(s) for s in agg.get("clusterRoleSelectors") or []
+        picks = agg.get("clusterRoleSelectors")
+        selectors = tuple(Selector.from_dict(s) for s in (picks if isinstance(picks, list)
+                                                          else [])
                           if isinstance(s, Mapping))
     namespace = obj.in_namespace() if obj.kind == "Role" else ""
     return Role(obj.kind, obj.name, namespace, rules, selectors, obj.labels, obj.location,

@@ -46,6 +46,11 @@ def _get(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else None
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field; any other type (a wrong one in a hostile manifest) counts as empty."""
+    return value if isinstance(value, list) else []
+
+
 def pod_runs(objects: Iterable[K8sObject], no_automount: set[tuple[str, str]]) -> list[PodRun]:
     """Workloads among ``objects``; ``no_automount`` holds (namespace, name) of service
     accounts with ``automountServiceAccountToken: false``."""
@@ -70,15 +75,16 @@ def node_access(spec: Mapping[str, Any]) -> list[str]:
     """Why a pod with this spec controls its node (empty: it does not)."""
     reasons = [f"{key}: true" for key in ("hostPID",) if spec.get(key) is True]
     for kind in ("initContainers", "containers", "ephemeralContainers"):
-        for c in spec.get(kind) or []:
+        for c in _list(spec.get(kind)):
             sc = _get(c, "securityContext") or {}
             name = _get(c, "name") or "?"
             if _get(sc, "privileged") is True:
                 reasons.append(f"container {name}: privileged")
-            added = {str(x).upper() for x in _get(_get(sc, "capabilities"), "add") or []}
+            added = {x.upper() for x in _list(_get(_get(sc, "capabilities"), "add"))
+                     if isinstance(x, str)}
             for cap in sorted(added & NODE_CAPS):
                 reasons.append(f"container {name}: capability {cap}")
-    for vol in spec.get("volumes") or []:
+    for vol in _list(spec.get("volumes")):
         path = _get(_get(vol, "hostPath"), "path")
         if isinstance(path, str) and (path.rstrip("/") or "/") in HOST_PATHS:
             reasons.append(f"hostPath {path}")

@@ -135,7 +135,7 @@ def seccomp_baseline(pod: PodView) -> Iterator[str]:
 def sysctls(pod: PodView) -> Iterator[str]:
     for s in seq(pod.security_context.get("sysctls")):
         name = mapping(s).get("name")
-        if name not in SAFE_SYSCTLS:
+        if not isinstance(name, str) or name not in SAFE_SYSCTLS:
             yield f"unsafe sysctl {name}"
 
 
