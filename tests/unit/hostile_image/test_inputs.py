@@ -385,3 +385,23 @@ def test_outer_archive_with_too_many_members(tmp_path: Path, monkeypatch: pytest
     code, _, err = run_cli(capsys, *sbom(f"oci-archive:{path}"))
     assert code == 3
     assert_one_error(err, f"oci-archive:{path}", "more than 50 members")
+
+
+def test_multi_frame_zstd_layer_is_read_to_the_end(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """zstd:chunked layers are many frames plus skippable metadata frames; all are read
+    (only the first frame was, so such layers failed their diffID)."""
+    import struct
+
+    import zstandard
+
+    tar = Layer([Member("etc/os-release", OS_RELEASE), Member(STATUS, DPKG_STATUS)]).tar_bytes()
+    skippable = struct.pack("<II", 0x184D2A50, 8) + b"manifest"
+    cut = len(tar) // 2
+    blob = b"".join((zstandard.ZstdCompressor().compress(tar[:cut]), skippable,
+                     zstandard.ZstdCompressor().compress(tar[cut:]), skippable))
+    img = _debian(tmp_path)
+    _swap_layer(img, blob, sha(tar), "application/vnd.oci.image.layer.v1.tar+zstd")
+    code, out, err = run_cli(capsys, *sbom(f"oci:{img}"))
+    assert code == 0, err
+    assert len(json.loads(out)["packages"]) == 2
