@@ -390,7 +390,7 @@ def test_outer_archive_with_too_many_members(tmp_path: Path, monkeypatch: pytest
 def test_multi_frame_zstd_layer_is_read_to_the_end(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """zstd:chunked layers are many frames plus skippable metadata frames; all are read
-    (only the first frame was, so such layers failed their diffID)."""
+    (the reader asks for read_across_frames explicitly; a guard, not a past failure)."""
     import struct
 
     import zstandard
