@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ringfence.diff.compare import diff_filesystems
 from ringfence.diff.model import DriftReport, FileState, FsView
 from ringfence.errors import InputError
+from ringfence.inputs import check_depth
 from ringfence.trust.keys import PEM_TYPES, decrypt_private, load_public_key, public_pem
 
 SCHEMA: Final = "ringfence-baseline/1"
@@ -73,7 +74,8 @@ def verify(data: bytes, public_key: bytes, subject: str) -> Baseline:
         if sig["algorithm"] != ALGORITHM:
             raise InputError(subject, f"unsupported signature algorithm {sig['algorithm']!r}")
         signature = base64.b64decode(sig["value"], validate=True)
-    except (ValueError, KeyError, TypeError) as exc:
+        check_depth(body, subject)  # canonical() and _parse() below walk it
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputError(subject, "not a ringfence baseline document") from exc
     key = load_public_key(public_key, "public key")
     if not isinstance(key, ec.EllipticCurvePublicKey):

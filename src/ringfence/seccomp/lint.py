@@ -9,13 +9,13 @@ The profile is resolved as for a container **without capabilities** (Docker/podm
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ringfence.errors import InputError
+from ringfence.inputs import loads_json, read_regular
 from ringfence.runtime.seccomp_profile import ProfileError, SeccompProfile, parse_profile
 
 
@@ -36,31 +36,41 @@ def profile_facts(doc: Mapping[str, Any], source: str) -> ProfileFacts:
         doc = doc["linux"]["seccomp"]  # a whole OCI config.json
     try:
         profile = parse_profile(doc, caps=None)
-    except (ProfileError, TypeError, ValueError, KeyError) as exc:
+    except (ProfileError, TypeError, ValueError, KeyError, AttributeError,
+            RecursionError) as exc:
         raise InputError(source, f"not a seccomp profile: {exc}") from exc
     return ProfileFacts(source, profile, _arches(doc), _names(doc))
 
 
+MAX_PROFILE_BYTES = 16 << 20  # Docker's default profile is 20 KiB
+
+
 def load_profile_facts(path: Path) -> ProfileFacts:
-    try:
-        doc = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise InputError(str(path), "cannot read the profile as JSON") from exc
+    """A profile file: a regular file of at most ``MAX_PROFILE_BYTES`` holding JSON."""
+    doc = loads_json(read_regular(path, MAX_PROFILE_BYTES, str(path)), str(path))
     return profile_facts(doc, str(path))
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _arches(doc: Mapping[str, Any]) -> tuple[str, ...]:
-    found = [str(a) for a in doc.get("architectures") or ()]
-    for entry in doc.get("archMap") or ():
-        found.append(str(entry.get("architecture", "")))
-        found.extend(str(s) for s in entry.get("subArchitectures") or ())
+    found = [a for a in _list(doc.get("architectures")) if isinstance(a, str)]
+    for entry in _list(doc.get("archMap")):
+        if isinstance(entry, Mapping):
+            arch = entry.get("architecture")
+            found.extend([arch] if isinstance(arch, str) else [])
+            found.extend(s for s in _list(entry.get("subArchitectures")) if isinstance(s, str))
     return tuple(dict.fromkeys(a for a in found if a))
 
 
 def _names(doc: Mapping[str, Any]) -> tuple[str, ...]:
     names: list[str] = []
-    for entry in doc.get("syscalls") or ():
-        names.extend(str(n) for n in entry.get("names") or ())
-        if entry.get("name"):
-            names.append(str(entry["name"]))
+    for entry in _list(doc.get("syscalls")):
+        if not isinstance(entry, Mapping):
+            continue
+        names.extend(n for n in _list(entry.get("names")) if isinstance(n, str))
+        if isinstance(entry.get("name"), str) and entry["name"]:
+            names.append(entry["name"])
     return tuple(dict.fromkeys(names))

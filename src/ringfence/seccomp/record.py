@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ringfence.errors import InputError, UsageError
+from ringfence.inputs import loads_json, read_regular
 from ringfence.seccomp.allow_list import allow_list_profile, split_known
 from ringfence.seccomp.strace_log import Observed, parse_command_trace, parse_container_trace
 
@@ -132,10 +133,18 @@ def record_command(argv: Sequence[str], runtime: str = "runc",
 def tracing_bundle(bundle: Path, into: Path) -> Path:
     """A copy of the bundle's config (same rootfs) with the tracing profile and no terminal."""
     try:
-        config = json.loads((bundle / "config.json").read_bytes())
-    except (OSError, ValueError) as exc:
-        raise InputError(str(bundle), "no readable config.json: not an OCI bundle") from exc
-    root = Path(config.get("root", {}).get("path", "rootfs"))
+        config = loads_json(read_regular(bundle / "config.json", 16 << 20), str(bundle))
+    except InputError as exc:
+        raise InputError(str(bundle), f"no readable config.json: not an OCI bundle "
+                         f"({exc.message})") from exc
+    if not isinstance(config, dict) or not isinstance(config.get("root", {}), dict) \
+            or not isinstance(config.get("process", {}), dict) \
+            or not isinstance(config.get("linux", {}), dict):
+        raise InputError(str(bundle), "config.json is not an OCI runtime config")
+    root_path = config.get("root", {}).get("path", "rootfs")
+    if not isinstance(root_path, str):
+        raise InputError(str(bundle), "config.json: root.path is not a string")
+    root = Path(root_path)
     config.setdefault("root", {})["path"] = str(root if root.is_absolute()
                                                 else (bundle / root).resolve())
     config.setdefault("process", {})["terminal"] = False
