@@ -14,17 +14,17 @@ from typing import Any
 from ringfence.cache.layer_cache import LayerCache, variant_key
 from ringfence.catalog import distro as distro_mod
 from ringfence.catalog.interface import Cataloger
-from ringfence.catalog.layer_result import FileRecord, LayerResult
-from ringfence.catalog.merge import merge_layers
 from ringfence.catalog.registry import DIRECTORY_CATALOGERS, IMAGE_CATALOGERS, fingerprint
-from ringfence.catalog.runner import LayerCatalog
 from ringfence.errors import DigestMismatchError, InputError
 from ringfence.image.interface import ImageSource
 from ringfence.image.reference import parse_reference
 from ringfence.image.resolve import OpenOptions, open_image
-from ringfence.image.rootfs import open_beneath, read_at, walk_rootfs
 from ringfence.layers.analyze import VerifiedBlob, analyze_layer, analyze_paths, hash_blob
 from ringfence.layers.analyzer import LayerAnalyzer, SquashView
+from ringfence.layers.collect import LayerCatalog
+from ringfence.layers.merge import merge_layers
+from ringfence.layers.result import FileRecord, LayerResult
+from ringfence.layers.rootfs import open_beneath, read_at, walk_rootfs
 from ringfence.layers.streams import Budget
 from ringfence.layers.symlinks import ALIAS_DIRS, ALIAS_FILES, find_aliases, resolve
 from ringfence.layers.walk import Limits

@@ -25,7 +25,7 @@ import sqlite3
 import zlib
 from pathlib import Path
 
-from ringfence.catalog.layer_result import LayerResult
+from ringfence.layers.result import LayerResult
 
 SCHEMA_VERSION = 2  # 1 keyed results by the claimed diffID (issue 18): never read again
 

@@ -19,7 +19,7 @@ from ringfence.diff.model import (
     FileState,
     FsView,
 )
-from ringfence.layers.paths import is_under
+from ringfence.image.paths import is_under
 
 SYSTEM_DIRS = ("/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/lib", "/usr/lib64", "/lib",
                "/lib64", "/usr/libexec", "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib")

@@ -22,8 +22,8 @@ from typing import BinaryIO, Final, cast
 from ringfence.diff.hashes import FileHashAnalyzer, entry_state
 from ringfence.diff.model import RUNTIME_OWNED, FileState, FsView
 from ringfence.errors import InputError
-from ringfence.image.rootfs import SKIP_TOP
 from ringfence.layers import walk
+from ringfence.layers.rootfs import SKIP_TOP
 from ringfence.layers.streams import CHUNK, decompressed
 from ringfence.layers.walk import Entry, Limits, walk_tar
 

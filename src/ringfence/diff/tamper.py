@@ -16,9 +16,9 @@ from typing import Any, Final
 
 from ringfence.catalog.rfc822 import paragraphs
 from ringfence.diff.model import RUNTIME_OWNED
+from ringfence.image.paths import is_under, normalize, resolve_link
 from ringfence.layers import walk
 from ringfence.layers.analyzer import SquashView
-from ringfence.layers.paths import is_under, normalize, resolve_link
 from ringfence.layers.walk import Entry
 
 INFO: Final = "/var/lib/dpkg/info/"

@@ -7,8 +7,8 @@ import tarfile
 from typing import BinaryIO
 
 from ringfence.errors import InputError, LimitExceededError
+from ringfence.image.paths import normalize, resolve_link
 from ringfence.image.safeio import identity, open_regular
-from ringfence.layers.paths import normalize, resolve_link
 
 # An image archive holds a manifest, a config and one file per layer (the old docker save
 # format three per layer, plus directories); tarfile keeps every member it has read in

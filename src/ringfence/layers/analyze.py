@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from ringfence.catalog.interface import Cataloger
-from ringfence.catalog.layer_result import LayerResult
-from ringfence.catalog.runner import LayerCatalog
 from ringfence.errors import Error, InputError
 from ringfence.image.interface import ImageSource
 from ringfence.layers.analyzer import LayerAnalyzer
+from ringfence.layers.collect import LayerCatalog
+from ringfence.layers.result import LayerResult
 from ringfence.layers.streams import (
     CHUNK,
     Budget,

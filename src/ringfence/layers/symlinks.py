@@ -18,9 +18,9 @@ from typing import Final
 
 from ringfence.catalog.apk.cataloger import DB_PATH as APK_DB
 from ringfence.catalog.distro import RELEASE_FILES
-from ringfence.catalog.layer_result import LayerResult
 from ringfence.catalog.rpm.cataloger import PATHS as RPM_PATHS
 from ringfence.layers.analyzer import SquashView
+from ringfence.layers.result import LayerResult
 
 MAX_HOPS: Final = 40
 DPKG_STATUS: Final = "/var/lib/dpkg/status"

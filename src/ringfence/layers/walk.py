@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ringfence.errors import InputError, LimitExceededError
-from ringfence.layers.paths import normalize
+from ringfence.image.paths import normalize
 from ringfence.layers.streams import is_decompression_error
 from ringfence.layers.tarstream import Member, TarFormatError, TarReader
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ringfence.image import rootfs
+from ringfence.layers import rootfs
 from tests.imagebuilder import DPKG_STATUS
 from tests.unit.hostile_image.helpers import assert_one_error, run_cli, run_cli_capped
 

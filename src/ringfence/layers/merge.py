@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from ringfence.catalog import distro as distro_mod
 from ringfence.catalog import purls
-from ringfence.catalog.layer_result import FileRecord, LayerResult
 from ringfence.layers.analyzer import SquashView
+from ringfence.layers.result import FileRecord, LayerResult
 from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from ringfence.catalog import distro
 from ringfence.catalog.interface import Cataloger, CatalogError
-from ringfence.catalog.layer_result import FileRecord, LayerResult
 from ringfence.layers.analyzer import LayerAnalyzer
+from ringfence.layers.result import FileRecord, LayerResult
 from ringfence.layers.walk import (
     DIR,
     HARDLINK,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ringfence.layers.paths import is_under, normalize, resolve_link
+from ringfence.image.paths import is_under, normalize, resolve_link
 
 
 @pytest.mark.parametrize(("name", "expected"), [
