@@ -82,6 +82,22 @@ def report_options(formats: Sequence[str], *, fail_on_help: str = "",
     return decorate
 
 
+_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def parse_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """Click callback: a byte size such as 67108864, 512k, 64m, 2g or 1t (powers of 1024)."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    number = text.rstrip("bkmgt")
+    unit = text[len(number):]
+    if not number.isdigit() or unit not in _UNITS or int(number) <= 0:
+        raise click.BadParameter(f"{value!r} is not a size such as 512m, 2g or 67108864",
+                                 ctx, param)
+    return int(number) * _UNITS[unit]
+
+
 def emit(text: str, output: Path | None) -> None:
     """The report to stdout, or to ``output``."""
     if output is None:

@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from ringfence.cache.layer_cache import default_dir
+from ringfence.cli.common import parse_size
 from ringfence.image.resolve import OpenOptions
+from ringfence.layers.walk import Limits
 from ringfence.scan import ScanOptions
 
 
@@ -27,6 +29,9 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                   help="Layer cache directory (default: $XDG_CACHE_HOME/ringfence).")
     @click.option("--no-cache", is_flag=True, help="Neither read nor write the layer cache.")
+    @click.option("--max-image-bytes", callback=parse_size, default=None, metavar="SIZE",
+                  help="Decompressed bytes all layers of one image may expand to (default "
+                  "128g); more is exit 3. A tighter budget stops a layer bomb sooner.")
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
@@ -35,8 +40,11 @@ def image_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def scan_options(platform: str | None, insecure_registry: bool, authfile: str | None,
-                 layers_mode: str, cache_dir: Path | None, no_cache: bool) -> ScanOptions:
+                 layers_mode: str, cache_dir: Path | None, no_cache: bool,
+                 max_image_bytes: int | None = None) -> ScanOptions:
+    limits = Limits() if max_image_bytes is None else Limits(max_image_bytes=max_image_bytes)
     return ScanOptions(
+        limits=limits,
         open=OpenOptions(platform=platform, insecure_registry=insecure_registry,
                          auth_file=authfile),
         cache_dir=None if no_cache else (cache_dir or default_dir()),

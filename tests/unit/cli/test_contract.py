@@ -223,3 +223,13 @@ def test_scan_policy_joins_the_trust_rules(tmp_path: Path) -> None:
     after = {f["rule"] for w in json.loads(out.read_text())["workloads"]
              for f in w["findings"]}
     assert "IMG-201" not in before and "IMG-201" in after
+
+
+def test_max_image_bytes_stops_a_large_image(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    img = build_oci(tmp_path / "img", [Layer([Member("big", b"\0" * (1 << 20))])])
+    assert main(["sbom", f"oci:{img}", "--no-cache", "-o", os.devnull]) == 0
+    assert main(["sbom", f"oci:{img}", "--no-cache", "--max-image-bytes", "512k",
+                 "-o", os.devnull]) == 3
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["sbom", f"oci:{img}", "--max-image-bytes", "lots"]) == 2
