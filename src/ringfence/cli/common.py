@@ -85,17 +85,25 @@ def report_options(formats: Sequence[str], *, fail_on_help: str = "",
 _UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
-def parse_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
-    """Click callback: a byte size such as 67108864, 512k, 64m, 2g or 1t (powers of 1024)."""
-    if value is None:
-        return None
-    text = value.strip().lower()
+def size_bytes(text: str) -> int | None:
+    """A byte size such as 67108864, 512k, 64m, 2g or 1t (powers of 1024); None if not."""
+    text = text.strip().lower()
     number = text.rstrip("bkmgt")
     unit = text[len(number):]
     if not number.isdigit() or unit not in _UNITS or int(number) <= 0:
+        return None
+    return int(number) * _UNITS[unit]
+
+
+def parse_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """Click callback of a SIZE option (see :func:`size_bytes`)."""
+    if value is None:
+        return None
+    size = size_bytes(value)
+    if size is None:
         raise click.BadParameter(f"{value!r} is not a size such as 512m, 2g or 67108864",
                                  ctx, param)
-    return int(number) * _UNITS[unit]
+    return size
 
 
 def emit(text: str, output: Path | None) -> None:

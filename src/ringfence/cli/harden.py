@@ -5,13 +5,13 @@ Kubernetes workload manifest (YAML, ``-f k8s``: the manifest comes back hardened
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
 
+from ringfence.cli.common import size_bytes
 from ringfence.errors import InputError, UsageError
 from ringfence.harden.emit_docker import run_command
 from ringfence.harden.emit_k8s import harden_manifest, k8s_notes, pod_patch
@@ -23,14 +23,11 @@ from ringfence.outputs import write_output
 from ringfence.runtime.load import load_file
 
 FORMATS = ["docker", "podman", "oci", "k8s", "seccomp"]
-_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30}
-
-
 def parse_size(text: str) -> int:
-    match = re.fullmatch(r"(\d+)([bkmg]?)", text.strip().lower())
-    if not match:
+    size = size_bytes(text)
+    if size is None:
         raise UsageError(text, "expected a size such as 512m, 1g or 67108864")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    return size
 
 
 def _json(path: Path) -> Any:
