@@ -3,7 +3,7 @@
 
     python3 bench/k8s.py [--data DIR] [--sizes 1,4,8] [--only ringfence,trivy] [--repeat N]
 
-The corpus is the real install bundles under shared/data/k8s (argo-cd, kube-prometheus,
+The corpus is the real install bundles under tests/data/k8s (argo-cd, kube-prometheus,
 ingress-nginx, cert-manager, calico, flannel, microservices-demo, kubernetes-goat). Each
 size N copies the corpus N times into one directory (the largest default passes 10,000
 objects). For each size: wall time of each tool as a subprocess (median of --repeat), the
@@ -28,7 +28,7 @@ import yaml
 
 BUNDLES = ("argo-cd", "kube-prometheus", "ingress-nginx", "cert-manager", "calico", "flannel",
            "microservices-demo", "kubernetes-goat")
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "k8s"
+DEFAULT_DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "k8s"
 
 
 def build_corpus(data: Path, copies: int, out: Path) -> int:
@@ -117,7 +117,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     if not args.data.is_dir():
-        raise SystemExit(f"{args.data}: no corpus (shared/data/k8s)")
+        raise SystemExit(f"{args.data}: no corpus (tests/data/k8s)")
     only = set(args.only.split(",")) if args.only else None
     for copies in (int(s) for s in args.sizes.split(",")):
         bench_size(args.data, copies, only, args.repeat)

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Vulnerability DB: import time and size for all shared advisories, and matching time.
+"""Vulnerability DB: import time and size for all the advisories in tests/data, and matching time.
 
     python3 bench/vulndb.py [--advisories DIR] [--images DIR] [--packages N] [--repeat N]
 
-1. ``import_paths`` over every file in ``shared/data/advisories`` into a fresh DB: wall time,
+1. ``import_paths`` over every file in ``tests/data/advisories`` into a fresh DB: wall time,
    DB file size, records and sources.
 2. When ``ringfence.vulndb.match.match_inventory`` exists: N (default 10,000) language
    package versions sampled (seeded) from the DB's affected rows (PyPI, Go, crates.io, npm,
@@ -36,7 +36,7 @@ from ringfence.vulndb.build import import_paths
 from ringfence.vulndb.store import VulnStore
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO.parent / "shared" / "data" / "advisories"
+DATA = REPO / "tests" / "data" / "advisories"
 IMAGES = Path(os.environ.get("RINGFENCE_IMAGES", Path.home() / ".cache" / "ringfence-fixtures"))
 PURL_TYPES = {"PyPI": "pypi", "Go": "golang", "crates.io": "cargo", "npm": "npm",
               "Maven": "maven"}

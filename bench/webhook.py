@@ -3,7 +3,7 @@ by an open-loop asyncio httpx load generator on 127.0.0.1 at fixed arrival rates
 
 Latency is measured from each request's *scheduled* send time (no coordinated omission),
 so client or server queueing shows up in p99. Half the requests carry a compliant workload
-(kube-prometheus' prometheus-operator Deployment when shared/data is present) and half a
+(kube-prometheus' prometheus-operator Deployment from tests/data) and half a
 privileged pod: every response is checked, and a privileged pod allowed is a failure.
 
 Above ~100 requests/s the Python generator saturates a 2-core machine before the server
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.integration.webhook_support import free_port, make_tls, review
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "k8s"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "k8s"
 POLICY = "pss: {enforce: baseline, audit: restricted}\n"
 OK_UID, BAD_UID = "bench-compliant", "bench-privileged"
 PRIVILEGED = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad"}, "spec": {
