@@ -8,20 +8,20 @@ from typing import Any
 
 import click
 
-from ringfence.checks.engine import CheckRun, run_checks
 from ringfence.cli.common import (
     ReportOptions,
     emit,
+    finding_severities,
     findings_text,
     finish,
     report_options,
 )
 from ringfence.errors import InputError, UsageError
-from ringfence.k8s.facts import K8sFacts, facts_from_objects
 from ringfence.k8s.load import Manifests, load_bytes, load_paths
 from ringfence.k8s.rules.pss import pss_level
-from ringfence.k8s.rules.rules import K8S_CHECKS
 from ringfence.report.text import plain
+from ringfence.rings.platform import PlatformFacts, platform_ring
+from ringfence.rings.report import RingReport
 
 STDIN_LIMIT = 64 << 20  # manifests piped in: the same cap as one manifest file
 
@@ -43,15 +43,17 @@ def _load(paths: tuple[str, ...], kubeconfig: str | None, context: str | None) -
     return load_paths(paths)
 
 
-def _document(facts: K8sFacts, run: CheckRun) -> dict[str, Any]:
+def _document(ring: RingReport[PlatformFacts]) -> dict[str, Any]:
+    assert ring.facts is not None and ring.run is not None  # platform_ring always has both
+    k8s, run = ring.facts.k8s, ring.run
     return {
         "schema": "ringfence.k8s/1",
-        "objects": len(facts.objects),
+        "objects": len(k8s.objects),
         "workloads": [{"ref": p.ref, "location": p.location, "pss": pss_level(p)}
-                      for p in facts.pods],
+                      for p in k8s.pods],
         "findings": [f.to_dict() for f in run.findings],
         "evaluated": list(run.evaluated),
-        "unknowns": [u.to_dict() for u in (*facts.unknowns, *run.unknowns)],
+        "unknowns": [u.to_dict() for u in dict.fromkeys(ring.unknowns)],
     }
 
 
@@ -72,13 +74,11 @@ def _table(doc: dict[str, Any]) -> str:
 def k8s_cmd(paths: tuple[str, ...], kubeconfig: str | None, context: str | None,
             registries: tuple[str, ...], report: ReportOptions) -> None:
     """Kubernetes manifests (files, directories, - for stdin) or a live cluster: Pod
-    Security Standards level per workload, workload, secret, environment and control-plane
-    rules. Exit codes: 0 ok, 1 --fail-on matched, 2 usage, 3 could not complete, 4 unknowns
-    under --strict."""
-    loaded = _load(paths, kubeconfig, context)
-    facts = facts_from_objects(loaded.objects, loaded.unknowns, registries)
-    run = run_checks(K8S_CHECKS, facts)
-    doc = _document(facts, run)
+    Security Standards level per workload, workload, secret, environment, control-plane,
+    RBAC and NetworkPolicy rules (the platform ring of `ringfence scan`). Exit codes: 0 ok,
+    1 --fail-on matched, 2 usage, 3 could not complete, 4 unknowns under --strict."""
+    # the platform ring scan reads: Pod Security, workload, RBAC and NetworkPolicy rules
+    doc = _document(platform_ring(_load(paths, kubeconfig, context), registries))
     text = json.dumps(doc, indent=2) + "\n" if report.format() == "json" else _table(doc)
     emit(text, report.output)
-    finish(report, severities=[f.severity for f in run.findings], unknowns=len(doc["unknowns"]))
+    finish(report, severities=finding_severities(doc), unknowns=len(doc["unknowns"]))
