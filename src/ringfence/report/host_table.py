@@ -1,4 +1,4 @@
-"""The host report document (ringfence.host.summary) as rich tables: facts, rules, findings.
+"""The host report document (ringfence.host.summary) for people: findings, rules, facts.
 
 Every string of the document may come from the host root (os-release, sshd_config, daemon
 configs): cells are ``Text`` (no markup, controls replaced) and the output is guarded."""
@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.table import Table
 
+from ringfence.report.findings_table import render_findings
 from ringfence.report.text import cell, default_width, finish, text_console
 
 
@@ -24,25 +25,25 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) ->
 
 
 def render_host_table(doc: Mapping[str, Any], width: int | None = None) -> str:
+    """Findings first (total, grouped by severity, each with its rule's fix), then every
+    rule's status, then the facts they were judged on."""
+    width = width or default_width()
     buf = io.StringIO()
-    console = text_console(buf, width or default_width())
+    console = text_console(buf, width)
     target = doc["target"]
     console.print(cell(f"host {target['name']} "
                        f"({'live' if target['live'] else 'mounted root'})"))
-    console.print(_table("facts", ("fact", "value", "source / status"), [
-        (f["name"], "" if f["value"] is None else str(f["value"]),
-         f["source"] if f["status"] == "read" else f["status"]) for f in doc["facts"]]))
+    fixes = {r["id"]: r["remediation"] for r in doc["rules"]}
+    for line in render_findings(doc["findings"], doc["unknowns"], remediation=fixes,
+                                width=width):
+        console.print(cell(line))
+    console.print()
     console.print(_table("rules", ("id", "severity", "status", "title", "references"), [
         (r["id"], r["severity"], r["status"] + (f" (needs {r['needs']})" if r["needs"] else ""),
          r["title"], ", ".join(map(str, r["references"]))) for r in doc["rules"]]))
-    if doc["findings"]:
-        console.print(_table(f"findings ({len(doc['findings'])})",
-                             ("rule", "severity", "message", "location"),
-                             [(x["rule"], x["severity"], x["message"], x["location"])
-                              for x in doc["findings"]]))
-    if doc["unknowns"]:
-        console.print(_table(f"unknowns ({len(doc['unknowns'])})", ("location", "reason"),
-                             [(u["location"], u["reason"]) for u in doc["unknowns"]]))
+    console.print(_table("facts", ("fact", "value", "source / status"), [
+        (f["name"], "" if f["value"] is None else str(f["value"]),
+         f["source"] if f["status"] == "read" else f["status"]) for f in doc["facts"]]))
     status = [r["status"] for r in doc["rules"]]
     console.print(f"{status.count('failed')} failed, {status.count('held')} held, "
                   f"{status.count('not evaluated')} not evaluated, "
