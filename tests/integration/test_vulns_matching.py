@@ -1,4 +1,4 @@
-"""Matching against a DB built by the real importers from ../shared/data/advisories.
+"""Matching against a DB built by the real importers from tests/data/advisories.
 
 (a) golden osv.dev answers for PyPI, Go, crates.io and Hackage (the ecosystems whose full OSV
 data is shared), every difference listed and explained; (b) bookworm-py's pinned pip packages

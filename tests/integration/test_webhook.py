@@ -1,6 +1,6 @@
 """The admission webhook end to end: `ringfence webhook serve` started for real on 127.0.0.1
 with a certificate made here, real AdmissionReview v1 documents over HTTPS (httpx), wrapping
-real manifests from shared/data/k8s."""
+real manifests from tests/data/k8s."""
 
 from __future__ import annotations
 
@@ -491,7 +491,7 @@ def test_signature_lookups_keep_the_worker_thread(tls: Tls) -> None:
 
 
 def test_every_real_workload_is_evaluated_inline_by_default(data_dir: Path) -> None:
-    """All 468 pod-running objects of shared/data/k8s fit under the default inline bound
+    """All 468 pod-running objects of tests/data/k8s fit under the default inline bound
     (largest: argocd-server, 14 KB), so real reviews never take the worker-thread hop."""
     loaded = load_paths([data_dir / "k8s"])
     workloads = [o for o in loaded.objects if o.kind in POD_KINDS]
