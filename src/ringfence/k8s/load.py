@@ -294,6 +294,9 @@ def _documents(text: str, source: str, unknowns: list[Unknown]) -> Iterator[tupl
             doc = yaml.load(chunk, Loader=_Loader)  # noqa: S506 - a safe loader (CSafeLoader)
             _check_shape(doc, MIN_NODE_BUDGET if "&" in chunk else 0, f"{source}:{line}")
         except yaml.YAMLError as exc:
+            if "nesting depth" in _problem(exc):  # LibYAML >= 0.2.5's own nesting limit
+                raise InputError(f"{source}:{line}",
+                                 f"YAML nested deeper than {MAX_DEPTH} levels") from exc
             unknowns.append(Unknown(f"{source}:{_error_line(exc, start, line)}",
                                     f"YAML does not parse: {_problem(exc)}", PLUGIN))
             continue
