@@ -45,7 +45,8 @@ DEFAULT_TIMEOUT_SECONDS: Final = 5
 class ManifestOptions:
     namespace: str
     tls: TlsMaterial  # the caBundle always; the Secret's pair when cert and key are given
-    image: str = f"ringfence:{__version__}"  # built from this repository; no published image
+    # built from this repository (buildah tags it localhost/...); no published image
+    image: str = f"localhost/ringfence:{__version__}"
     policy: str = DEFAULT_POLICY
     fail_open: bool = False
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS  # the API server's, 1..30

@@ -86,7 +86,8 @@ def _check_tls(cert: str, key: str) -> None:
 @webhook_group.command("manifest")
 @click.option("--namespace", required=True, help="Namespace the webhook runs in (never "
               "evaluated by it, nor kube-system).")
-@click.option("--image", help="Webhook image (default: ringfence:VERSION, built locally).")
+@click.option("--image", help="Webhook image (default: localhost/ringfence:VERSION, built "
+              "locally from the Containerfile).")
 @click.option("--generate-tls", is_flag=True,
               help="Generate a CA and a serving certificate for the Service: the TLS Secret "
               "and the caBundle (the output then holds the private key).")
