@@ -1,5 +1,5 @@
 """Real OCI bundles for container tests: a busybox-static rootfs, ``runc spec`` config, and a
-runner for runc or crun that always tears the container down. See ../shared/TESTING.md."""
+runner for runc or crun that always tears the container down."""
 
 from __future__ import annotations
 

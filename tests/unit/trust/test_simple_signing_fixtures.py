@@ -1,5 +1,5 @@
 """GPG simple signatures of containers/image's fixtures, verified with the gpg binary
-against the expectations in shared/data/signatures/PROVENANCE.md §2.2/§2.3."""
+against the expectations in tests/data/PROVENANCE.md (signatures)."""
 
 from __future__ import annotations
 

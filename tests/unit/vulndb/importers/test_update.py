@@ -1,7 +1,7 @@
-"""``db update`` against a local HTTP server on 127.0.0.1 serving the shared advisory files.
+"""``db update`` against a local HTTP server on 127.0.0.1 serving the advisory files of tests/data.
 
 The server maps the mirror layout of ``vulndb.feeds`` onto the files in
-``shared/data/advisories`` and speaks ETag / If-None-Match, Range / If-Range and
+``tests/data/advisories`` and speaks ETag / If-None-Match, Range / If-Range and
 ``Digest: sha-256`` like the official hosts (GCS sends ETag and x-goog-hash).
 """
 
