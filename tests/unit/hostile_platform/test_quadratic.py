@@ -1,6 +1,7 @@
 """Work that grew with the square of the objects (issue 18): environment isolation over
-thousands of namespaces, built at test time. Each run is a child process with a generous
-timeout as a hang guard only (measured: 12 s before, 0.03 s after for the check itself)."""
+thousands of namespaces, and NetworkPolicy ipBlocks (the address-space partition, then
+workloads x blocks x rules), built at test time. Each run is a child process with a
+generous timeout as a hang guard only; figures measured are in the comments."""
 
 from __future__ import annotations
 
@@ -50,3 +51,52 @@ def test_hostile_selector_keys_are_an_unknown_not_minutes(tmp_path: Path) -> Non
     assert "K8S-053" not in out["evaluated"]
     (unknown,) = [u for u in out["unknowns"] if u["plugin"] == "K8S-053"]
     assert "nodeSelector comparisons" in unknown["reason"]
+
+
+def _policies(namespaces: int, per_namespace: int, block: Any) -> dict[str, Any]:
+    items: list[dict[str, Any]] = []
+    for n in range(namespaces):
+        ns = f"ns-{n}"
+        items.append({"apiVersion": "v1", "kind": "Pod",
+                      "metadata": {"name": "p", "namespace": ns, "labels": {"app": "a"}},
+                      "spec": {"containers": [{"name": "c", "image": "i"}]}})
+        for k in range(per_namespace):
+            i = n * per_namespace + k
+            items.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                          "metadata": {"name": f"np{k}", "namespace": ns},
+                          "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+                                   "ingress": [{"from": [{"ipBlock": block(10, i)}]}],
+                                   "egress": [{"to": [{"ipBlock": block(11, i)}]}]}})
+    return {"apiVersion": "v1", "kind": "List", "items": items}
+
+
+def test_netpol_matrix_over_5000_ipblock_policies(tmp_path: Path) -> None:
+    # measured: 127 s before (partition and workloads x blocks x rules), 0.85 s after
+    f = tmp_path / "policies.json"
+    f.write_text(json.dumps(_policies(
+        10, 500, lambda a, i: {"cidr": f"{a}.{i // 256}.{i % 256}.0/24"})))
+    got = run_child("netpol", "matrix", str(f), "-f", "json")
+    assert got.rc == 0 and "Traceback" not in got.err, got.err[-2000:]
+    conns = got.json()["connections"]
+    assert len(conns) == 10 * 500 * 2  # each pod: from its 500 blocks and to its 500
+    assert {"src": "10.0.0.0-10.0.0.255[External]", "dst": "ns-0/p[Pod]",
+            "conn": "All Connections"} in conns
+
+
+def _staircase(a: int, i: int) -> dict[str, Any]:
+    """10.0.0.0/8 minus one address: ranges nested like a staircase, the worst case of
+    netpol-analyzer's partition."""
+    e = 1_000 + i * 997
+    return {"cidr": f"{a}.0.0.0/8", "except": [f"{a}.{e >> 16 & 255}.{e >> 8 & 255}.{e & 255}/32"]}
+
+
+def test_staircase_ipblocks_are_an_error_or_unknown_not_minutes(tmp_path: Path) -> None:
+    f = tmp_path / "staircase.json"
+    f.write_text(json.dumps(_policies(2, 2_500, _staircase)))
+    got = run_child("netpol", "matrix", str(f), "-f", "json")
+    got.assert_clean_error(3, "ipBlocks", "interval operations")
+    got = run_child("scan", "--k8s", str(f), "-f", "json", "--strict")
+    assert got.rc == 4 and "Traceback" not in got.err, got.err[-2000:]
+    unknown = {u["plugin"]: u["reason"] for u in got.json()["unknowns"]}
+    assert "interval operations" in unknown["K8S-303"] and "interval operations" in \
+        unknown["K8S-304"]

@@ -10,12 +10,13 @@ of a workload with itself and of two external blocks never appear. Lines are
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ringfence.k8s.netpol.conns import Conns
+from ringfence.k8s.netpol.conns import NONE, Conns
 from ringfence.k8s.netpol.evaluate import INGRESS_CONTROLLER, Network
 from ringfence.k8s.netpol.ingress import ingress_targets
-from ringfence.k8s.netpol.ipblocks import IPSet, disjoint_blocks
+from ringfence.k8s.netpol.ipblocks import BlockIndex, IPSet, disjoint_blocks
 
 INGRESS_CONTROLLER_NAME = "{ingress-controller}"
 
@@ -48,17 +49,33 @@ def connections(net: Network, namespace: str | None = None) -> list[Connection]:
             if swl.ref == dwl.ref or not (keep[s] or keep[d]):
                 continue
             _add(out, swl.ref, dwl.ref, net.between(s, d))
-    for block in disjoint_blocks(net.referenced_blocks(ingress=True)):
-        for d, dwl in enumerate(wls):
-            if keep[d]:
-                _add(out, external_name(block), dwl.ref, net.from_external(block, d))
-    for block in disjoint_blocks(net.referenced_blocks(ingress=False)):
-        for s, swl in enumerate(wls):
-            if keep[s]:
-                _add(out, swl.ref, external_name(block), net.to_external(s, block))
+    sources = disjoint_blocks(net.referenced_blocks(ingress=True))
+    index = BlockIndex(sources)
+    for d, dwl in enumerate(wls):
+        if keep[d]:
+            for b, conns in _per_block(*net.external_reach(d, True, sources, index),
+                                       len(sources)):
+                _add(out, external_name(sources[b]), dwl.ref, conns)
+    targets = disjoint_blocks(net.referenced_blocks(ingress=False))
+    index = BlockIndex(targets)
+    for s, swl in enumerate(wls):
+        if keep[s]:
+            for b, conns in _per_block(*net.external_reach(s, False, targets, index),
+                                       len(targets)):
+                _add(out, swl.ref, external_name(targets[b]), conns)
     out.extend(_ingress_controller(net, keep))
     out.sort(key=lambda c: (c.src, c.dst))
     return out
+
+
+def _per_block(every: Conns, specific: dict[int, Conns],
+               count: int) -> Iterator[tuple[int, Conns]]:
+    """(block, connections) for every block that may have some (see external_reach)."""
+    if every.empty:
+        yield from specific.items()
+    else:
+        for b in range(count):
+            yield b, every.union(specific.get(b, NONE))
 
 
 def _ingress_controller(net: Network, keep: list[bool]) -> list[Connection]:

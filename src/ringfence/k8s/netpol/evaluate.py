@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ringfence.k8s.netpol.conns import ALL, FULL, NONE, Conns, union_all
-from ringfence.k8s.netpol.ipblocks import IPSet
+from ringfence.k8s.netpol.ipblocks import BlockIndex, IPSet
 from ringfence.k8s.netpol.model import (
     NS_NAME_LABEL,
     Cluster,
@@ -167,6 +167,38 @@ class Network:
         policies in the manifests, so its egress is unrestricted)."""
         return self._direction(self.ingress_policies[dst], True,
                                lambda p, r: _rule_has_pseudo(p, r, src), self.workloads[dst])
+
+    def external_reach(self, workload: int, ingress: bool, blocks: Sequence[IPSet],
+                       index: BlockIndex) -> tuple[Conns, dict[int, Conns]]:
+        """Connections between ``workload`` and the external blocks (disjoint, refining
+        every ipBlock, indexed by ``index``): ``(every, specific)`` where ``every`` holds
+        for every block (no policy selects the workload: ALL; rules open to all peers)
+        and ``specific[b]`` what the ipBlock rules matching block ``b`` add. For a block,
+        ``every.union(specific.get(b, NONE))`` equals ``from_external``/``to_external``.
+        Each rule is visited once and reaches its blocks through the index: rules +
+        (block, rule) matches instead of blocks x rules, and nothing per block when only
+        ``every`` applies."""
+        pols = self.ingress_policies[workload] if ingress else self.egress_policies[workload]
+        if not pols:
+            return ALL, {}
+        dst = self.workloads[workload] if ingress else None
+        everywhere: list[Conns] = []
+        by_block: dict[int, list[Conns]] = {}
+        for pol in pols:
+            for rule in (pol.ingress if ingress else pol.egress):
+                if rule.all_peers:
+                    everywhere.append(self.rule_conns(rule, dst))
+                    continue
+                matched: set[int] = set()
+                for peer in rule.peers:
+                    if peer.valid and peer.ip_block is not None:
+                        matched |= {b for b in index.overlapping(peer.ip_block)
+                                    if blocks[b].issubset(peer.ip_block)}
+                if matched:
+                    conns = self.rule_conns(rule, dst)
+                    for b in matched:
+                        by_block.setdefault(b, []).append(conns)
+        return union_all(everywhere), {b: union_all(p) for b, p in sorted(by_block.items())}
 
     # -- external address blocks referenced by policies -----------------------------------
     def referenced_blocks(self, ingress: bool) -> list[IPSet]:

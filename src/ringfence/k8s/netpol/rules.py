@@ -9,9 +9,10 @@ from typing import Final
 
 from ringfence.checks.rule import Check, Violation
 from ringfence.k8s.load import load_paths
+from ringfence.k8s.netpol.conns import NONE
 from ringfence.k8s.netpol.environments import environment_paths
 from ringfence.k8s.netpol.evaluate import Network
-from ringfence.k8s.netpol.ipblocks import IPSet, disjoint_blocks
+from ringfence.k8s.netpol.ipblocks import BlockIndex, IPSet, disjoint_blocks
 from ringfence.k8s.netpol.model import Cluster
 from ringfence.k8s.netpol.parse import build_cluster
 from ringfence.model.finding import Rule, Severity
@@ -37,10 +38,10 @@ def _has_workloads(facts: NetpolFacts) -> bool:
 
 def _default_deny(facts: NetpolFacts, ingress: bool) -> Iterator[Violation]:
     cl = facts.cluster
+    denying = {p.namespace for p in cl.policies if p.pod_selector.empty
+               and (p.affects_ingress if ingress else p.affects_egress)}
     for ns in sorted({w.namespace for w in cl.workloads}):
-        if not any(p.namespace == ns and p.pod_selector.empty
-                   and (p.affects_ingress if ingress else p.affects_egress)
-                   for p in cl.policies):
+        if ns not in denying:
             what = "ingress" if ingress else "egress"
             yield Violation(f"namespace {ns} has no default-deny {what} NetworkPolicy "
                             f"(podSelector: {{}}, policyTypes: [{what.capitalize()}])", ns)
@@ -57,13 +58,17 @@ def no_default_deny_egress(facts: NetpolFacts) -> Iterator[Violation]:
 def reachable_from_outside(facts: NetpolFacts) -> Iterator[Violation]:
     net = Network(facts.cluster)
     blocks = disjoint_blocks(net.referenced_blocks(ingress=True))
+    index = BlockIndex(blocks)
     for d, wl in enumerate(net.workloads):
-        for block in blocks:
-            conns = net.from_external(block, d)
-            if not conns.empty:
-                yield Violation(f"{wl.ref} accepts connections from outside the cluster "
-                                f"({block}): {conns}", wl.location or wl.ref)
-                break
+        every, specific = net.external_reach(d, True, blocks, index)
+        if blocks and not every.empty:
+            first: int | None = 0  # every block is reachable: the first one is reported
+        else:
+            first = min((b for b, c in specific.items() if not c.empty), default=None)
+        if first is not None:
+            conns = every.union(specific.get(first, NONE))
+            yield Violation(f"{wl.ref} accepts connections from outside the cluster "
+                            f"({blocks[first]}): {conns}", wl.location or wl.ref)
 
 
 def unrestricted_internet_egress(facts: NetpolFacts) -> Iterator[Violation]:
@@ -73,12 +78,16 @@ def unrestricted_internet_egress(facts: NetpolFacts) -> Iterator[Violation]:
         private = private.union(IPSet.cidr(cidr))
     public = [b for b in disjoint_blocks(net.referenced_blocks(ingress=False))
               if not b.subtract(private).empty]
+    index = BlockIndex(public)
     for s, wl in enumerate(net.workloads):
-        for block in public:
-            if net.to_external(s, block).all:
-                yield Violation(f"{wl.ref} may open any connection to internet addresses "
-                                f"({block})", wl.location or wl.ref)
-                break
+        every, specific = net.external_reach(s, False, public, index)
+        if public and every.all:
+            first: int | None = 0
+        else:
+            first = min((b for b, c in specific.items() if every.union(c).all), default=None)
+        if first is not None:
+            yield Violation(f"{wl.ref} may open any connection to internet addresses "
+                            f"({public[first]})", wl.location or wl.ref)
 
 
 def environment_crossing(facts: NetpolFacts) -> Iterator[Violation]:
