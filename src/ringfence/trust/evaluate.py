@@ -115,7 +115,7 @@ def _digest_matches(manifest: bytes | None, signed: str) -> None:
     try:
         if json.loads(manifest).get("schemaVersion") == 1:
             raise Rejected("cannot compute the digest of a schema 1 manifest")
-    except (ValueError, AttributeError) as exc:
+    except (ValueError, AttributeError, RecursionError) as exc:
         raise Rejected("the image manifest is not JSON") from exc
     algo, _, expected = signed.partition(":")
     if not valid_digest(signed) or hashlib.new(algo, manifest).hexdigest() != expected:

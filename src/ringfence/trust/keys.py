@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from ringfence.errors import InputError
+from ringfence.inputs import read_regular
 
 PUBLIC_KEY = (ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey)
 PEM_TYPES = ("ENCRYPTED SIGSTORE PRIVATE KEY", "ENCRYPTED COSIGN PRIVATE KEY")
@@ -32,6 +33,12 @@ class KeyPair:
 def public_pem(key: PUBLIC_KEY) -> bytes:
     return key.public_bytes(serialization.Encoding.PEM,
                             serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def read_key_file(path: str | os.PathLike[str]) -> bytes:
+    """A key file named by the user (``sign --key``, ``baseline --pubkey``): a regular file
+    of at most ``MAX_KEY_BYTES``; ``/dev/zero`` or a FIFO is an InputError at once."""
+    return read_regular(path, MAX_KEY_BYTES, str(path))
 
 
 def load_public_key(data: bytes, subject: str) -> PUBLIC_KEY:
@@ -104,7 +111,7 @@ def decrypt_private(data: bytes, password: bytes, subject: str) -> ec.EllipticCu
                              maxmem=256 << 20, dklen=32)
         nonce = base64.b64decode(cipher["nonce"])
         sealed = base64.b64decode(doc["ciphertext"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError, OverflowError) as exc:
         raise InputError(subject, "malformed encrypted private key") from exc
     secret = _secretbox()
     try:
