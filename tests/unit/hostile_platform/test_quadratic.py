@@ -100,3 +100,31 @@ def test_staircase_ipblocks_are_an_error_or_unknown_not_minutes(tmp_path: Path) 
     unknown = {u["plugin"]: u["reason"] for u in got.json()["unknowns"]}
     assert "interval operations" in unknown["K8S-303"] and "interval operations" in \
         unknown["K8S-304"]
+
+
+def test_environment_crossing_over_5000_egress_denied_workloads() -> None:
+    # K8S-305 tried every (prod, dev) pair: 6.2 s before, 0.02 s after. Called directly:
+    # through the CLI, `scan` spends its time elsewhere (threats/attribute.py) and
+    # `netpol matrix` lists all workload pairs by definition.
+    from ringfence.k8s.load import load_value
+    from ringfence.k8s.netpol.environments import environment_paths
+    from ringfence.k8s.netpol.evaluate import Network
+    from ringfence.k8s.netpol.parse import build_cluster
+
+    items: list[dict[str, Any]] = []
+    for i in range(5_000):
+        ns = f"{'prod' if i % 2 == 0 else 'dev'}-{i}"
+        items.append({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p",
+                                                                      "namespace": ns},
+                      "spec": {"containers": [{"name": "c", "image": "i"}]}})
+        items.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                      "metadata": {"name": "deny-egress", "namespace": ns},
+                      "spec": {"podSelector": {}, "policyTypes": ["Egress"]}})
+    items.append({"apiVersion": "v1", "kind": "Pod",
+                  "metadata": {"name": "open", "namespace": "dev-open"},
+                  "spec": {"containers": [{"name": "c", "image": "i"}]}})
+    cluster = build_cluster(load_value({"apiVersion": "v1", "kind": "List",
+                                        "items": items}, "x").objects)
+    paths = environment_paths(Network(cluster))
+    assert len(paths) == 2_500  # only the unrestricted dev pod reaches each prod pod
+    assert {p.src for p in paths} == {"dev-open/open[Pod]"}

@@ -55,6 +55,10 @@ def environment_paths(net: Network) -> list[EnvPath]:
         if name is not None:
             by_env.setdefault(name, set()).add(idx)
     out: list[EnvPath] = []
+    reach = [_egress_reach(net, s) for s in range(len(net.workloads))]
+    # sources whose egress selects no pod at all are never a source: dropped once here
+    sources = {name: {s for s in members if _reaches_any(reach[s])}
+               for name, members in by_env.items()}
     for d, dst_env in enumerate(env):
         if dst_env is None:
             continue
@@ -62,8 +66,12 @@ def environment_paths(net: Network) -> list[EnvPath]:
         for src_env in sorted(by_env):
             if src_env == dst_env:
                 continue
-            cands = by_env[src_env] if admitted is None else by_env[src_env] & admitted
-            path = _first_path(net, sorted(cands), d, src_env, dst_env)
+            cands = sources[src_env] if admitted is None else sources[src_env] & admitted
+            # a source whose egress rules select no destination pod (deny-all, DNS or
+            # ipBlock-only egress) cannot be the first path: skipped by a set lookup,
+            # not by evaluating the pair
+            live = sorted(s for s in cands if _reaches(reach[s], d))
+            path = _first_path(net, live, d, src_env, dst_env)
             if path is not None:
                 out.append(path)
     out.sort(key=lambda p: (p.src_env, p.dst_env, p.src, p.dst))
@@ -80,6 +88,23 @@ def _admitted_sources(net: Network, dst: int) -> set[int] | None:
         for rule in pol.ingress:
             out |= net.rule_selection(pol, rule)
     return out
+
+
+def _egress_reach(net: Network, src: int) -> list[frozenset[int]] | None:
+    """The (shared, cached) selections of the source's egress rules; None when its egress
+    is unrestricted."""
+    pols = net.egress_policies[src]
+    if not pols:
+        return None
+    return [net.rule_selection(pol, rule) for pol in pols for rule in pol.egress]
+
+
+def _reaches_any(selections: list[frozenset[int]] | None) -> bool:
+    return selections is None or any(selections)
+
+
+def _reaches(selections: list[frozenset[int]] | None, dst: int) -> bool:
+    return selections is None or any(dst in sel for sel in selections)
 
 
 def _first_path(net: Network, cands: list[int], d: int, src_env: str,
