@@ -49,8 +49,16 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Outcome:
     return Outcome(rc, got.out, got.err)
 
 
-def run_child(*argv: str, stdin: bytes | None = None, timeout: float = HANG_GUARD) -> Outcome:
-    proc = subprocess.run([sys.executable, "-c", _CHILD.format(cap=MEMORY_CAP), *argv],
-                          input=stdin, capture_output=True, timeout=timeout, check=False)
+def run_child(*argv: str, stdin: bytes | None = None, timeout: float = HANG_GUARD,
+              memory: int = MEMORY_CAP, stdin_path: str | None = None) -> Outcome:
+    """``stdin``: bytes to feed; ``stdin_path``: a file (``/dev/zero``) to connect."""
+    cmd = [sys.executable, "-c", _CHILD.format(cap=memory), *argv]
+    if stdin_path is not None:
+        with open(stdin_path, "rb") as source:
+            proc = subprocess.run(cmd, stdin=source, capture_output=True, timeout=timeout,
+                                  check=False)
+    else:
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout,
+                              check=False)
     return Outcome(proc.returncode, proc.stdout.decode(errors="replace"),
                    proc.stderr.decode(errors="replace"))
