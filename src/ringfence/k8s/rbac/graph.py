@@ -92,6 +92,7 @@ class Graph:
     edges: tuple[Edge, ...]
     sources: tuple[Node, ...]  # identities and workloads a path may start from
     _incoming: Mapping[Node, tuple[Edge, ...]] = field(default_factory=dict, repr=False)
+    _source_set: frozenset[Node] = field(default=frozenset(), repr=False)
 
     @classmethod
     def of(cls, edges: Iterable[Edge], sources: Iterable[Node]) -> Graph:
@@ -99,8 +100,9 @@ class Graph:
         incoming: dict[Node, list[Edge]] = {}
         for e in unique:
             incoming.setdefault(e.dst, []).append(e)
-        return cls(unique, tuple(sorted(set(sources))),
-                   {k: tuple(v) for k, v in incoming.items()})
+        ordered = tuple(sorted(set(sources)))
+        return cls(unique, ordered, {k: tuple(v) for k, v in incoming.items()},
+                   frozenset(ordered))
 
     def nodes(self) -> set[Node]:
         return {n for e in self.edges for n in (e.src, e.dst)}
@@ -119,7 +121,11 @@ class Graph:
                     step[edge.src] = edge
                     queue.append(edge.src)
         paths = []
-        for src in self.sources:
+        # only the sources the search reached (in source order): a call costs what it
+        # finds, not the number of sources (callers ask once per workload)
+        reached = sorted(n for n in step if n in self._source_set) if self._source_set \
+            else self.sources
+        for src in reached:
             subject = src.subject
             if src in goal or src not in step or (
                     subject is not None and not include_trusted and is_trusted(subject)):
