@@ -12,44 +12,49 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ringfence.errors import InputError
 
 MAX_NESTING = 512  # containers nested in one JSON/YAML/TOML document; real files use < 40
 
 
-def read_regular(path: str | os.PathLike[str], limit: int, subject: str | None = None, *,
-                 dir_fd: int | None = None) -> bytes:
-    """The bytes of the regular file at ``path`` (symlinks followed; relative to ``dir_fd``
-    when given), at most ``limit`` of them. InputError, naming ``subject`` (default: the
-    path), when it is missing, unreadable, not a regular file or larger than ``limit``."""
+def open_regular(path: str | os.PathLike[str], subject: str | None = None, *,
+                 dir_fd: int | None = None) -> BinaryIO:
+    """``path`` opened for reading when it is a regular file (symlinks followed; relative to
+    ``dir_fd`` when given): ``O_NONBLOCK`` so a FIFO cannot block the open, then ``fstat``
+    on the descriptor itself. InputError, naming ``subject`` (default: the path), when it
+    is missing, unreadable or not a regular file."""
     name = subject or str(path)
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        fd = os.open(path, flags, dir_fd=dir_fd)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as exc:
         raise InputError(name, f"cannot open: {exc.strerror or exc}") from exc
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(name, f"not a regular file ({_kind(st.st_mode)})")
-        if st.st_size > limit:
-            raise InputError(name, f"larger than {_size(limit)} ({st.st_size} bytes)")
+            raise InputError(name, f"not a regular file ({describe_mode(st.st_mode)})")
         os.set_blocking(fd, True)
-        chunks: list[bytes] = []
-        left = limit + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
-    finally:
+        return os.fdopen(fd, "rb")
+    except BaseException:
         os.close(fd)
-    data = b"".join(chunks)
+        raise
+
+
+def read_regular(path: str | os.PathLike[str], limit: int, subject: str | None = None, *,
+                 dir_fd: int | None = None) -> bytes:
+    """The bytes of the regular file at ``path`` (see :func:`open_regular`), at most
+    ``limit`` of them: larger is an InputError (read ``limit + 1``, never trusting the
+    size, since the file may grow)."""
+    name = subject or str(path)
+    with open_regular(path, name, dir_fd=dir_fd) as f:
+        if os.fstat(f.fileno()).st_size > limit:
+            raise InputError(name, f"larger than {_size(limit)} "
+                             f"({os.fstat(f.fileno()).st_size} bytes)")
+        try:
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
     if len(data) > limit:
         raise InputError(name, f"larger than {_size(limit)}")
     return data
@@ -72,7 +77,8 @@ def read_regular_text(path: str | os.PathLike[str], limit: int,
         raise InputError(subject or str(path), f"not UTF-8 text: {exc.reason}") from exc
 
 
-def _kind(mode: int) -> str:
+def describe_mode(mode: int) -> str:
+    """What a file that is not regular is, for an error message."""
     for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                        (stat.S_ISSOCK, "a socket")):

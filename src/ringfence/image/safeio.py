@@ -10,49 +10,16 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO, Final
+from typing import Final
 
-from ringfence.errors import InputError
+from ringfence.inputs import describe_mode, open_regular, read_regular
 
 MAX_JSON_BYTES: Final = 4 << 20  # index.json, manifests, manifest.json
 MAX_CONFIG_BYTES: Final = 16 << 20  # image configs carry history; still small
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
-
-
-def describe_mode(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
-def open_regular(path: str, subject: str) -> BinaryIO:
-    """Open ``path`` for reading when it is a regular file (symlinks followed)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise InputError(subject, f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError(subject, f"not a regular file ({describe_mode(st.st_mode)})")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def read_regular(path: str, limit: int, subject: str) -> bytes:
-    """All of a regular file, refused past ``limit`` bytes (the file may grow: read
-    ``limit + 1`` rather than trusting its size)."""
-    with open_regular(path, subject) as f:
-        try:
-            data = f.read(limit + 1)
-        except OSError as exc:
-            raise InputError(subject, f"cannot read: {exc.strerror or exc}") from exc
-    if len(data) > limit:
-        raise InputError(subject, f"larger than {limit} bytes; refusing to read it")
-    return data
+# opening and bounded reading are ringfence.inputs' (one implementation for every input)
+__all__ = ["MAX_CONFIG_BYTES", "MAX_JSON_BYTES", "describe_mode", "identity", "open_regular",
+           "read_regular"]
 
 
 def identity(fd: int, offset: int = 0, length: int | None = None) -> str | None:

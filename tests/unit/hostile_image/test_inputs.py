@@ -105,7 +105,7 @@ def test_oversized_index_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     (img / "index.json").write_text(index + " " * (5 << 20))  # valid JSON, 5 MiB
     code, out, err = run_cli(capsys, *sbom(f"oci:{img}"))
     assert code == 3 and out == ""
-    assert_one_error(err, "index.json", "larger than 4194304 bytes")
+    assert_one_error(err, "index.json", "larger than 4 MiB")
 
 
 def test_oversized_docker_manifest_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]

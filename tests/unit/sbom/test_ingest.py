@@ -63,7 +63,7 @@ def test_bad_documents_raise_input_error_naming_the_file(content: str, message: 
 
 
 def test_missing_file_is_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="cannot open: No such file"):
         read_sbom(str(tmp_path / "absent.json"))
 
 
