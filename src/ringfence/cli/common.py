@@ -23,9 +23,13 @@ from typing import Any
 
 import click
 
-from ringfence.errors import EXIT_POLICY, EXIT_UNKNOWNS, Error
+from ringfence.errors import EXIT_POLICY, EXIT_UNKNOWNS, Error, InputError
 from ringfence.model.finding import Severity
 from ringfence.outputs import write_output
+
+PASSPHRASE_ENV = "RINGFENCE_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
+SMALL_FILE_BYTES = 1 << 20  # keys, passphrases
+DOCUMENT_BYTES = 256 << 20  # baselines and other documents a command reads whole
 
 # one spelling of a severity on the command line: lower case, accepted in any case
 SEVERITY_CHOICES = ("unknown", "low", "medium", "high", "critical")
@@ -104,6 +108,26 @@ def parse_size(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(f"{value!r} is not a size such as 512m, 2g or 67108864",
                                  ctx, param)
     return size
+
+
+def read_input(path: Path, what: str, limit: int = SMALL_FILE_BYTES) -> bytes:
+    """A file the user named: regular, at most ``limit`` bytes, else exit 3 naming it."""
+    from ringfence.inputs import read_regular
+
+    try:
+        return read_regular(path, limit, str(path))
+    except InputError as exc:
+        raise InputError(str(path), f"{what}: {exc.message}") from exc.__cause__
+
+
+def passphrase(path: Path | None) -> bytes | None:
+    """The key passphrase: from ``path`` (without its line end), else $RINGFENCE_PASSPHRASE."""
+    import os
+
+    if path is not None:
+        return read_input(path, "passphrase").rstrip(b"\r\n")
+    env = os.environ.get(PASSPHRASE_ENV)
+    return env.encode() if env is not None else None
 
 
 def emit(text: str, output: Path | None) -> None:

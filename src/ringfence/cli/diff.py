@@ -3,33 +3,31 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
-from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.cli.common import (
+    DOCUMENT_BYTES,
+    PASSPHRASE_ENV,
+    ReportOptions,
+    emit,
+    finish,
+    passphrase,
+    read_input,
+    report_options,
+)
 from ringfence.diff import baseline as bl
 from ringfence.diff.compare import diff_filesystems
 from ringfence.diff.model import DriftReport
 from ringfence.diff.rootfs import RUNTIME_OWNED, container_view, image_view
-from ringfence.errors import InputError
 from ringfence.model.finding import Severity
 from ringfence.outputs import write_output
 from ringfence.report.text import plain
 
-PASSPHRASE_ENV = "RINGFENCE_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
-
 _report = report_options(["table", "json"], fail_on_help="Exit 1 when a change is scored at "
                          "or over this level (low, medium, high).",
                          strict_help="Exit 4 when a file could not be compared.")
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read {what}: {exc.strerror}") from exc
 
 
 def _render(report: DriftReport, fmt: str) -> str:
@@ -77,9 +75,8 @@ def baseline_group() -> None:
 def baseline_create_cmd(reference: str, key: Path, passphrase_file: Path | None,
                         output: Path) -> None:
     """Write a signed baseline of REFERENCE to OUTPUT."""
-    password = _read(passphrase_file, "passphrase").rstrip(b"\r\n") if passphrase_file \
-        else os.environ.get(PASSPHRASE_ENV, "").encode() or None
-    private = bl.load_private_key(_read(key, "key"), password, str(key))
+    private = bl.load_private_key(read_input(key, "key"), passphrase(passphrase_file) or None,
+                                  str(key))
     write_output(output, bl.create(reference, image_view(reference), private))
 
 
@@ -91,5 +88,6 @@ def baseline_create_cmd(reference: str, key: Path, passphrase_file: Path | None,
 def baseline_check_cmd(baseline: Path, rootfs: str, pubkey: Path,
                        report: ReportOptions) -> None:
     """Verify BASELINE's signature, then report drift of ROOTFS against it."""
-    doc = bl.verify(_read(baseline, "baseline"), _read(pubkey, "public key"), str(baseline))
+    doc = bl.verify(read_input(baseline, "baseline", DOCUMENT_BYTES),
+                    read_input(pubkey, "public key"), str(baseline))
     _finish(bl.check(doc, container_view(rootfs), RUNTIME_OWNED), report)

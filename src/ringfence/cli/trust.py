@@ -13,30 +13,20 @@ import click
 
 from ringfence.checks.engine import run_checks
 from ringfence.cli.common import (
+    PASSPHRASE_ENV,
     ReportOptions,
     emit,
     findings_text,
     finish,
+    passphrase,
+    read_input,
     report_options,
 )
-from ringfence.errors import InputError, UsageError
+from ringfence.errors import UsageError
 from ringfence.image.reference import parse_reference
 from ringfence.model.finding import Severity
 from ringfence.report.text import plain
 from ringfence.trust.evaluate import Verdict
-
-PASSPHRASE_ENV = "RINGFENCE_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
-
-
-def _passphrase(path: Path | None) -> bytes | None:
-    if path is not None:
-        try:
-            return path.read_bytes().rstrip(b"\r\n")
-        except OSError as exc:
-            raise InputError(str(path), f"cannot read passphrase: {exc.strerror}") from exc
-    env = os.environ.get(PASSPHRASE_ENV)
-    return env.encode() if env is not None else None
-
 
 registry_opts = [
     click.option("--registries-d", type=click.Path(file_okay=False),
@@ -73,21 +63,14 @@ def sign_cmd(ref: str, key: Path | None, gpg_key: str | None, gpg_home: str | No
         raise UsageError("sign", "give exactly one of --key and --gpg-key")
     options = SignOptions(registries_d, insecure_registry, authfile, identity)
     parsed = parse_reference(ref)
-    secret = _passphrase(passphrase_file)
+    secret = passphrase(passphrase_file)
     if gpg_key is not None:
         where = sign_gpg(parsed, gpg_key, options, passphrase=secret, gpg_home=gpg_home)
     else:
         assert key is not None
-        private = decrypt_private(_read(key), secret or b"", str(key))
+        private = decrypt_private(read_input(key, "key"), secret or b"", str(key))
         where = sign_sigstore(parsed, private, options)
     click.echo(f"signed {ref}: {where}")
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror}") from exc
 
 
 @click.command("verify")
@@ -165,7 +148,7 @@ def key_generate_cmd(out: Path, passphrase_file: Path | None) -> None:
     """ECDSA P-256 pair: OUT/cosign.key (encrypted, cosign format) and OUT/cosign.pub."""
     from ringfence.trust.keys import generate
 
-    pair = generate(_passphrase(passphrase_file) or b"")
+    pair = generate(passphrase(passphrase_file) or b"")
     out.mkdir(parents=True, exist_ok=True)
     private = out / "cosign.key"
     if private.exists():

@@ -1,10 +1,7 @@
-"""Hostile inputs whose fix lies in cli/ (owned elsewhere, issue 18): the CLI reads these
-files itself with ``Path.read_bytes()`` or ``sys.stdin.buffer.read()``, without a cap, so
-``/dev/zero`` fills memory. The library side is ready: ``ringfence.inputs.read_regular``,
-``trust.keys.read_key_file``. Expected to fail until cli/diff.py ``_read`` and cli/trust.py
-``_read``/``_passphrase`` use them (cli/k8s.py already caps stdin); each runs
-in a child with a small address-space cap, so a failure costs a MemoryError, not the
-machine."""
+"""Hostile files the CLI reads itself (keys, passphrases, baselines, stdin): ``/dev/zero``
+or a FIFO is exit 3 naming it, never a hang or a full memory (cli/common.read_input and the
+capped stdin of cli/k8s.py). Each runs in a child with a small address-space cap, so a
+failure costs a MemoryError, not the machine."""
 
 from __future__ import annotations
 
@@ -17,11 +14,8 @@ from tests.imagebuilder import Layer, Member, build_oci
 from tests.unit.hostile_platform.cli import run_child
 
 SMALL = 768 << 20
-GAP = pytest.mark.xfail(reason="needs the cli/ change described in this module's docstring",
-                        strict=False)
 
 
-@GAP
 def test_sign_key_dev_zero(tmp_path: Path) -> None:
     layout = build_oci(tmp_path / "img", [Layer([Member("a", b"a")])], tag="v1")
     got = run_child("sign", f"oci:{layout}:v1", "--key", "/dev/zero", "--identity",
@@ -29,7 +23,6 @@ def test_sign_key_dev_zero(tmp_path: Path) -> None:
     got.assert_clean_error(3, "/dev/zero")
 
 
-@GAP
 @pytest.mark.parametrize("which", ["baseline", "pubkey"])
 def test_baseline_check_dev_zero(tmp_path: Path, which: str) -> None:
     (tmp_path / "pub.pem").write_bytes(generate(b"").public_pem)
