@@ -1,5 +1,5 @@
 """Hostile rpm databases (issue 18): Berkeley DB records that all point at one long
-overflow chain (re-walked and copied per record: 19,400 records x 4 MiB needed > 4 GiB
+overflow chain (re-walked and copied per record: 19,300 records x 4 MiB needed > 4 GiB
 and died with MemoryError after 20 s), overflow chains that loop, and NDB slots that all
 point into one blob. Each must finish in bounded memory with the bad records as Unknowns."""
 
