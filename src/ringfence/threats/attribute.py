@@ -8,6 +8,7 @@ uses) concerns every workload: it is never dropped, so it can only lower a depth
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,14 @@ class WorkloadKey:
 
 
 def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w./\[-])", text) is not None
+    # the substring test first: most (finding, workload) pairs end there, without a regex
+    return name in text and _bounded(name).search(text) is not None
+
+
+@functools.lru_cache(maxsize=65536)
+def _bounded(name: str) -> re.Pattern[str]:
+    """``name`` as a whole word of a message (not part of a longer name or path)."""
+    return re.compile(rf"(?<![\w./-]){re.escape(name)}(?![\w./\[-])")
 
 
 def owners(finding: Finding, keys: Sequence[WorkloadKey]) -> tuple[str, ...]:
