@@ -20,6 +20,7 @@ from ringfence.k8s.rbac.graph import CLUSTER_ADMIN, NODE, Node
 from ringfence.k8s.rbac.rules import RBAC_CHECKS
 from ringfence.k8s.rbac.workloads import enforcing_namespaces
 from ringfence.k8s.rules.rules import K8S_CHECKS
+from ringfence.model.unknown import Unknown
 from ringfence.rings.report import RingReport
 
 # why a platform rule is not evaluated when its ``applies`` is false (the input lacks it)
@@ -59,8 +60,11 @@ def platform_ring(manifests: Manifests,
                    tuple(u for r in runs for u in r.unknowns))
     facts = PlatformFacts(k8s, rbac, netpol,
                           platform_facts(k8s.pods, rbac, enforcing_namespaces(objects)))
-    return RingReport("platform", "manifests", facts, run, absent=NEEDS,
-                      unknowns=(*manifests.unknowns, *run.unknowns))
+    # the loader's and every domain's per-object Unknowns (a malformed object is left out
+    # of its checks, so it must be visible), once each
+    problems = tuple(Unknown("netpol", str(p), "k8s.netpol") for p in netpol.cluster.problems)
+    unknowns = tuple(dict.fromkeys((*k8s.unknowns, *rbac.unknowns, *problems, *run.unknowns)))
+    return RingReport("platform", "manifests", facts, run, absent=NEEDS, unknowns=unknowns)
 
 
 def rbac_node(pod: PodView) -> Node:
