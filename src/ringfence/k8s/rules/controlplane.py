@@ -30,6 +30,11 @@ def apiserver_flags(pod: PodView) -> Flags | None:
     return None
 
 
+# string-slice flags: kube-apiserver (pflag) appends a repeated occurrence, others replace
+SLICE_FLAGS: Final = frozenset({"authorization-mode", "enable-admission-plugins",
+                                "disable-admission-plugins"})
+
+
 def _flags(argv: list[str]) -> Flags:
     flags: Flags = {}
     for i, a in enumerate(argv):
@@ -37,7 +42,10 @@ def _flags(argv: list[str]) -> Flags:
             name, eq, value = a[2:].partition("=")
             if not eq and i + 1 < len(argv) and not argv[i + 1].startswith("--"):
                 value = argv[i + 1]
-            flags[name] = value if (eq or value) else "true"
+            value = value if (eq or value) else "true"
+            if name in SLICE_FLAGS and name in flags:
+                value = f"{flags[name]},{value}"
+            flags[name] = value
     return flags
 
 
