@@ -29,6 +29,7 @@ import yaml
 
 from ringfence.admission.scans import ScanIndex, load_scan_index
 from ringfence.errors import InputError
+from ringfence.inputs import read_regular
 from ringfence.k8s.rules.pss import PSS_CHECKS
 from ringfence.k8s.rules.workload import WORKLOAD_CHECKS
 from ringfence.model.finding import Severity
@@ -82,13 +83,7 @@ def load_policy(path: str | Path) -> AdmissionPolicy:
     """Read and parse a policy file (YAML or JSON); relative paths inside it are resolved
     against its directory."""
     p = Path(path)
-    try:
-        with p.open("rb") as f:
-            data = f.read(MAX_POLICY_BYTES + 1)
-    except OSError as exc:
-        raise InputError(str(p), f"cannot read policy: {exc.strerror or exc}") from exc
-    if len(data) > MAX_POLICY_BYTES:
-        raise InputError(str(p), f"policy larger than {MAX_POLICY_BYTES} bytes")
+    data = read_regular(p, MAX_POLICY_BYTES, str(p))  # a FIFO would block the server's start
     return loads_policy(data, str(p), p.resolve().parent)
 
 

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from ringfence.errors import InputError
+from ringfence.inputs import read_regular
 from ringfence.model.finding import Severity
 
 MAX_REPORT_BYTES: Final = 256 << 20
@@ -64,14 +65,7 @@ def load_scan_index(directory: Path) -> ScanIndex:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_REPORT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-    if len(data) > MAX_REPORT_BYTES:
-        raise InputError(str(path), f"report larger than {MAX_REPORT_BYTES} bytes")
-    return data
+    return read_regular(path, MAX_REPORT_BYTES, str(path))
 
 
 def parse_report(data: bytes, source: str) -> ScanRecord:

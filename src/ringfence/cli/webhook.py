@@ -11,6 +11,7 @@ import click
 import yaml
 
 from ringfence.errors import InputError, UsageError
+from ringfence.inputs import read_regular
 
 if TYPE_CHECKING:
     from ringfence.admission.tls import TlsMaterial
@@ -159,14 +160,8 @@ def _last_pem(chain: bytes) -> bytes:
 
 
 def _read(path: Path, limit: int = 1 << 20) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(limit + 1)
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-    if len(data) > limit:
-        raise InputError(str(path), f"larger than {limit} bytes")
-    return data
+    """A certificate, key or policy file: regular (a FIFO would block start-up), capped."""
+    return read_regular(path, limit, str(path))
 
 
 def _policy_text(path: Path) -> str:

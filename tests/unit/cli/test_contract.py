@@ -233,3 +233,13 @@ def test_max_image_bytes_stops_a_large_image(tmp_path: Path,
                  "-o", os.devnull]) == 3
     assert "Traceback" not in capsys.readouterr().err
     assert main(["sbom", f"oci:{img}", "--max-image-bytes", "lots"]) == 2
+
+
+def test_webhook_policy_fifo_is_exit_3_not_a_hang(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "policy.yaml"
+    os.mkfifo(fifo)  # nobody writes it: an open without O_NONBLOCK would block forever
+    assert main(["webhook", "manifest", "--namespace", "rf", "--generate-tls",
+                 "--policy", str(fifo)]) == 3
+    err = capsys.readouterr().err
+    assert "not a regular file (a FIFO)" in err and "Traceback" not in err

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ringfence.errors import LimitExceededError
+from ringfence.k8s.netpol.conns import intersect_ranges
 
 Intervals = tuple[tuple[int, int], ...]
 LAST = 2**32 - 1
@@ -52,19 +53,8 @@ class IPSet:
         return IPSet(_canon(self.intervals + other.intervals))
 
     def intersect(self, other: IPSet) -> IPSet:
-        """A merge of the two sorted interval lists: linear in both."""
-        out: list[tuple[int, int]] = []
-        a, b = self.intervals, other.intervals
-        i = j = 0
-        while i < len(a) and j < len(b):
-            lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-            if lo <= hi:
-                out.append((lo, hi))
-            if a[i][1] < b[j][1]:
-                i += 1
-            else:
-                j += 1
-        return IPSet(_canon(out))
+        """A merge of the two sorted interval lists (as for port ranges): linear in both."""
+        return IPSet(_canon(list(intersect_ranges(self.intervals, other.intervals))))
 
     def subtract(self, other: IPSet) -> IPSet:
         """A merge of the two sorted interval lists: linear in both."""
