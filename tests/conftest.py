@@ -1,4 +1,5 @@
-"""Shared fixtures: the test data in tests/data and the fixture images built by .ci/fixtures."""
+"""Shared fixtures: the test data in tests/data and the fixture images built by .ci/fixtures;
+the skip gate of tests/skips.py (every skip summarised; under CI=true an unlisted one fails)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.skips import ALLOWED, SkipGate
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"  # in the repository; see its PROVENANCE.md
 IMAGES = Path(os.environ.get("RINGFENCE_IMAGES",
@@ -17,6 +20,11 @@ IMAGES = Path(os.environ.get("RINGFENCE_IMAGES",
 IMAGE_NAMES = ("bookworm-min", "bookworm-py", "bullseye-big")
 # Under CI a missing input is a failure, never a skip: CI builds the images first.
 IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # every skip and xfail is summarised at the end; under CI one not in tests/skips.py fails
+    config.pluginmanager.register(SkipGate(ALLOWED, enforce=IN_CI), "ringfence-skip-gate")
 
 
 @pytest.fixture(scope="session")
