@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +105,14 @@ def test_command_mode_profile_works_in_the_container(tmp_path: Path, runtime: st
 def test_cli_record_then_lint(tmp_path: Path, runtime: str) -> None:
     from ringfence.cli.main import main
 
-    if runtime == "crun":
-        pytest.skip("the CLI runs crun without the test's mount-namespace wrapper")
     bundle = busybox_bundle(tmp_path / "b", ["/bin/sh", "-c", WORKLOAD])
     out = tmp_path / "profile.json"
-    assert main(["seccomp", "record", "--runtime", runtime, "-o", str(out), str(bundle)]) == 0
+    # the real CLI, in the runtime's wrapper (crun needs the mount namespace of wrapper())
+    done = subprocess.run([*wrapper(runtime), sys.executable, "-m", "ringfence.cli.main",
+                           "seccomp", "record", "--runtime", runtime, "-o", str(out),
+                           str(bundle)], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr
     assert main(["seccomp", "lint", "--fail-on", "high", str(out)]) == 0
     set_config(bundle, _seccomp(json.loads(out.read_text())))
     done = run_bundle(bundle, runtime)
