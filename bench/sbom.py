@@ -8,12 +8,24 @@ kept) of each tool, the median wall time, the peak RSS of the process tree root
 (os.wait4), ratios against Trivy, and — for reference — the time to merely decompress
 the image's layers with isal in this process. Machines here are shared and noisy:
 read the ratios, not the seconds.
+
+What is verified before a time counts: every run must exit 0 and write a CycloneDX JSON
+document that parses, with a ``components`` list. Its Debian packages (components whose
+purl is ``pkg:deb/...``) are reduced to (name, version) pairs, the version carrying the
+epoch (``1:1.2.13.dfsg-1``; Trivy's ``epoch=`` purl qualifier is folded in), and that set
+must equal ringfence's set on the same image (ringfence's own cold and warm runs must agree
+too). The architecture qualifier and the distro qualifier are not compared (Trivy writes
+the point release). Other package types (Python, …) are counted and printed, not compared:
+the tools disagree by design on what they catalogue there. A crash, missing or unparseable
+output, or a differing deb set is printed as a FAILURE, that run is not timed, and the
+script exits 1 at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import statistics
@@ -28,17 +40,72 @@ DEFAULT_DIR = Path(os.environ.get("RINGFENCE_IMAGES",
                                   Path.home() / ".cache" / "ringfence-fixtures"))
 
 
+class Failed(Exception):
+    """A run that does not count: crash, missing/unparseable output, wrong packages."""
+
+
+FAILURES: list[str] = []
+
+
 def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one command."""
+    """Wall seconds and peak RSS (KiB) of one command; Failed unless it exits 0."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, **(env or {})})
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise SystemExit(f"failed: {' '.join(argv)}\n{err[-2000:]}")
+    with tempfile.TemporaryFile() as errf:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errf,
+                                env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = code
+        if code != 0:
+            errf.seek(0)
+            err = errf.read().decode(errors="replace")
+            raise Failed(f"exit {code} (expected 0): {' '.join(argv)}\n{err[-2000:]}")
     return elapsed, usage.ru_maxrss
+
+
+def packages(out: Path) -> tuple[frozenset[tuple[str, str]], int]:
+    """The deb (name, epoch:version) set of a CycloneDX JSON file, and the count of other
+    components; Failed when missing or unparseable."""
+    from packageurl import PackageURL
+
+    try:
+        doc = json.loads(out.read_bytes())
+        components = doc["components"]
+        if doc.get("bomFormat") != "CycloneDX" or not isinstance(components, list):
+            raise ValueError("not a CycloneDX document with a components list")
+        debs, other = set(), 0
+        for c in components:
+            purl = c.get("purl") or ""
+            if not purl.startswith("pkg:deb/"):
+                other += 1
+                continue
+            p = PackageURL.from_string(purl)
+            version = p.version or ""
+            epoch = (p.qualifiers or {}).get("epoch")
+            if epoch and ":" not in version:
+                version = f"{epoch}:{version}"
+            debs.add((p.name, version))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise Failed(f"{out}: no usable CycloneDX output ({exc})") from exc
+    return frozenset(debs), other
+
+
+def checked_run(tool: str, argv: list[str], out: Path, env: dict[str, str],
+                expect: frozenset[tuple[str, str]] | None
+                ) -> tuple[tuple[float, int], frozenset[tuple[str, str]], int]:
+    """One run, counted only when its output parses and (when ``expect`` is given) its deb
+    set equals ``expect``."""
+    out.unlink(missing_ok=True)
+    timing = run(argv, env)
+    debs, other = packages(out)
+    if not debs:
+        raise Failed(f"{tool}: no deb packages in {out}")
+    if expect is not None and debs != expect:
+        missing, extra = sorted(expect - debs), sorted(debs - expect)
+        raise Failed(f"{tool}: deb packages differ from ringfence's: "
+                     f"{len(missing)} missing {missing[:5]}, {len(extra)} extra {extra[:5]}")
+    return timing, debs, other
 
 
 def commands(tool: str, image: Path, cache: Path, out: Path) -> list[str]:
@@ -66,23 +133,42 @@ def decompress_seconds(image: Path) -> float:
     return time.perf_counter() - start
 
 
-def measure(tool: str, image: Path, repeat: int, work: Path) -> dict[str, tuple[float, int]]:
-    cold, warm = [], []
+def measure(tool: str, image: Path, repeat: int, work: Path,
+            expect: frozenset[tuple[str, str]] | None) -> dict[str, object]:
+    """Cold and warm runs; only verified runs are timed. ``expect`` is ringfence's deb set
+    (None while measuring ringfence itself: its first good run sets it)."""
+    cold: list[tuple[float, int]] = []
+    warm: list[tuple[float, int]] = []
+    seen: dict[str, object] = {"expect": expect, "other": None, "failed": 0}
     for i in range(repeat):
         cache = work / f"{tool}-cache-{i}"
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir(parents=True)
         out = work / f"{tool}.json"
         env = {"TMPDIR": str(work)}
-        cold.append(run(commands(tool, image, cache, out), env))
-        warm.append(run(commands(tool, image, cache, out), env))
+        for label, into in (("cold", cold), ("warm", warm)):
+            try:
+                timing, debs, other = checked_run(tool, commands(tool, image, cache, out), out,
+                                                  env, seen["expect"])  # type: ignore[arg-type]
+            except Failed as exc:
+                seen["failed"] = int(seen["failed"]) + 1  # type: ignore[call-overload]
+                FAILURES.append(f"{image.name} {tool} {label} run {i + 1}: {exc}")
+                print(f"FAILURE {image.name} {tool} {label} run {i + 1}: {exc}",
+                      file=sys.stderr)
+                continue
+            seen["expect"], seen["other"] = debs, other
+            into.append(timing)
         shutil.rmtree(cache, ignore_errors=True)
-    med = lambda xs: (statistics.median(x[0] for x in xs), max(x[1] for x in xs))  # noqa: E731
-    return {"cold": med(cold), "warm": med(warm)}
+
+    def med(xs: list[tuple[float, int]]) -> tuple[float, int] | None:
+        return (statistics.median(x[0] for x in xs), max(x[1] for x in xs)) if xs else None
+
+    return {"cold": med(cold), "warm": med(warm), "runs": (len(cold), len(warm)), **seen}
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", choices=IMAGES)
@@ -94,18 +180,45 @@ def main() -> int:
             if not image.is_dir():
                 print(f"{name}: not built in {args.images}", file=sys.stderr)
                 continue
-            res = {t: measure(t, image, args.repeat, Path(tmp)) for t in tools}
+            res: dict[str, dict[str, object]] = {}
+            expect = None
+            for t in tools:
+                res[t] = measure(t, image, args.repeat, Path(tmp), expect)
+                if t == "ringfence":
+                    expect = res[t]["expect"]  # type: ignore[assignment]
+                    if expect is None:
+                        FAILURES.append(f"{name}: no verified ringfence run, peers not compared")
+                        break
             dec = statistics.median(decompress_seconds(image) for _ in range(args.repeat))
-            print(f"\n{name}  (median of {args.repeat}; isal decompress only: {dec:.2f}s)")
+            print(f"\n{name}  (median of verified runs out of {args.repeat}; isal decompress "
+                  f"only: {dec:.2f}s)")
+            print(f"  verified: {len(expect or ())} deb packages (name, epoch:version), same "
+                  f"set from every tool whose row has times")
             print(f"{'tool':<10} {'cold s':>7} {'warm s':>7} {'peak MiB':>9} "
-                  f"{'cold/trivy':>10} {'warm/trivy':>10} {'cold/isal':>9}")
+                  f"{'cold/trivy':>10} {'warm/trivy':>10} {'cold/isal':>9} {'ok runs':>8} "
+                  f"{'other pkgs':>10}")
+
+            def ratio(r: dict[str, object], key: str, ref: dict[str, object] | None) -> str:
+                mine = r[key]
+                theirs = ref[key] if ref else None
+                return f"{mine[0] / theirs[0]:.2f}x" if mine and theirs else "-"  # type: ignore[index]
+
             tr = res.get("trivy")
             for t, r in res.items():
-                (c, cm), (w, wm) = r["cold"], r["warm"]
-                rc = f"{c / tr['cold'][0]:.2f}x" if tr else "-"
-                rw = f"{w / tr['warm'][0]:.2f}x" if tr else "-"
-                print(f"{t:<10} {c:7.2f} {w:7.2f} {max(cm, wm) / 1024:9.0f} {rc:>10} {rw:>10} "
-                      f"{c / dec:8.2f}x")
+                c, w = r["cold"], r["warm"]
+                if c is None or w is None:
+                    print(f"{t:<10} {'FAILED':>7} (see FAILURE lines; {r['failed']} failed runs)")
+                    continue
+                peak = max(c[1], w[1]) / 1024  # type: ignore[index]
+                ok = "{}+{}".format(*r["runs"])  # type: ignore[misc]
+                print(f"{t:<10} {c[0]:7.2f} {w[0]:7.2f} {peak:9.0f} "  # type: ignore[index]
+                      f"{ratio(r, 'cold', tr):>10} {ratio(r, 'warm', tr):>10} "
+                      f"{c[0] / dec:8.2f}x {ok:>8} {r['other']!s:>10}")  # type: ignore[index]
+    if FAILURES:
+        print(f"\n{len(FAILURES)} failed run(s), not timed:", file=sys.stderr)
+        for f in FAILURES:
+            print(f"  {f.splitlines()[0]}", file=sys.stderr)
+        return 1
     return 0
 
 
