@@ -10,11 +10,22 @@ objects). For each size: wall time of each tool as a subprocess (median of --rep
 floor — merely parsing the same YAML with LibYAML in this process — and ringfence's
 in-process time (load + all checks), then ratios. A peer that is not installed is
 skipped (Checkov: `checkov` on PATH or $CHECKOV; Trivy: `trivy`).
+
+What is verified before a time counts: the exit code is in the tool's expected set
+(ringfence 0, no --fail-on; trivy 0; Checkov 0 or 1, 1 meaning findings); the JSON output
+parses; and the tool reports the privileged-container finding class (ringfence K8S-003,
+Trivy KSV-0017 / KSV017, Checkov CKV_K8S_16) in exactly the same files of the corpus as
+ringfence does (kubernetes-goat plants three privileged workloads per copy), and in at
+least one. A run failing any of this is printed as a FAILURE, is not timed, and the script
+exits 1 at the end. Each row also says how many checks the tool ran, as its output states
+it: ringfence the rules it evaluated (``evaluated``), Trivy successes + failures from its
+MisconfSummary (check x file evaluations), Checkov passed + failed from its summary.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -78,16 +89,88 @@ def commands(root: Path, cache: Path) -> dict[str, list[str]]:
     return cmds
 
 
-def wall(argv: list[str]) -> float:
+# ringfence exits 1 only when --fail-on matches (not used here); Checkov exits 1 on findings
+EXPECTED_EXIT = {"ringfence": {0}, "trivy": {0}, "checkov": {0, 1}}
+PRIVILEGED = {"ringfence": {"K8S-003"}, "trivy": {"KSV-0017", "KSV017"},
+              "checkov": {"CKV_K8S_16"}}
+FAILURES: list[str] = []
+
+
+class Failed(Exception):
+    """A run that does not count."""
+
+
+def _rel(path: str, root: Path) -> str:
+    p = path.rsplit(":", 1)[0] if path.rsplit(":", 1)[-1].isdigit() else path
+    try:
+        return str(Path(p).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return p.lstrip("/")
+
+
+def parse(tool: str, out: str, root: Path) -> tuple[set[str], int]:
+    """Files with a privileged-container finding, and the number of checks the tool ran."""
+    doc = json.loads(out)
+    if tool == "ringfence":
+        files = {_rel(f["location"], root) for f in doc["findings"]
+                 if f["rule"] in PRIVILEGED[tool]}
+        return files, len(doc["evaluated"])
+    if tool == "trivy":
+        files, checks = set(), 0
+        for r in doc.get("Results") or ():
+            summary = r.get("MisconfSummary") or {}
+            checks += int(summary.get("Successes", 0)) + int(summary.get("Failures", 0))
+            for m in r.get("Misconfigurations") or ():
+                if m["ID"] in PRIVILEGED[tool] and m.get("Status", "FAIL") == "FAIL":
+                    files.add(_rel(r["Target"], root))
+        return files, checks
+    reports = doc if isinstance(doc, list) else [doc]  # checkov: one report per framework
+    files, checks = set(), 0
+    for rep in reports:
+        summary = rep.get("summary") or {}
+        checks += int(summary.get("passed", 0)) + int(summary.get("failed", 0))
+        for c in (rep.get("results") or {}).get("failed_checks") or ():
+            if c["check_id"] in PRIVILEGED[tool]:
+                files.add(_rel(c.get("file_abs_path") or c["file_path"], root))
+    return files, checks
+
+
+def wall(tool: str, argv: list[str], root: Path) -> tuple[float, set[str], int]:
     start = time.perf_counter()
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          check=False)
+    proc = subprocess.run(argv, capture_output=True, check=False)
     elapsed = time.perf_counter() - start
-    # ringfence exits 1 when --fail-on matches (not used here); Checkov exits 1 on findings
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)}\n"
-                         f"{proc.stderr.decode(errors='replace')[-2000:]}")
-    return elapsed
+    if proc.returncode not in EXPECTED_EXIT[tool]:
+        raise Failed(f"exit {proc.returncode} (expected {sorted(EXPECTED_EXIT[tool])}): "
+                     f"{' '.join(argv)}\n{proc.stderr.decode(errors='replace')[-2000:]}")
+    try:
+        files, checks = parse(tool, proc.stdout.decode(), root)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise Failed(f"{tool}: output unparseable ({exc!r})") from exc
+    if not files:
+        raise Failed(f"{tool}: no privileged-container finding on the corpus")
+    return elapsed, files, checks
+
+
+def timed(tool: str, argv: list[str], root: Path, repeat: int,
+          expect: set[str] | None) -> tuple[float, set[str], int] | None:
+    """Median of the verified runs, privileged files, checks; None if none verified."""
+    times, checks = [], 0
+    for i in range(repeat):
+        try:
+            t, files, checks = wall(tool, argv, root)
+            if expect is not None and files != expect:
+                raise Failed(f"{tool}: privileged findings in other files than ringfence's: "
+                             f"missing {sorted(expect - files)[:5]}, "
+                             f"extra {sorted(files - expect)[:5]}")
+        except Failed as exc:
+            FAILURES.append(f"{tool} run {i + 1}: {exc}")
+            print(f"FAILURE {tool} run {i + 1}: {exc}", file=sys.stderr)
+            continue
+        times.append(t)
+        expect = files
+    if not times:
+        return None
+    return statistics.median(times), expect or set(), checks
 
 
 def bench_size(data: Path, copies: int, only: set[str] | None, repeat: int) -> None:
@@ -96,20 +179,33 @@ def bench_size(data: Path, copies: int, only: set[str] | None, repeat: int) -> N
         objects = build_corpus(data, copies, root)
         floor = min(floor_seconds(root) for _ in range(repeat))
         inproc = min(in_process_seconds(root) for _ in range(repeat))
-        times = {tool: statistics.median(wall(argv) for _ in range(repeat))
-                 for tool, argv in commands(root, cache).items()
-                 if only is None or tool in only}
+        cmds = commands(root, cache)
+        # ringfence always runs (not timed unless selected): its privileged files are the
+        # reference the peers are compared to
+        ref = timed("ringfence", cmds["ringfence"], root, repeat, None)
+        if ref is None:
+            FAILURES.append(f"{copies} x corpus: no verified ringfence run, peers not compared")
+            return
+        times = {tool: ref if tool == "ringfence" else timed(tool, argv, root, repeat, ref[1])
+                 for tool, argv in cmds.items() if only is None or tool in only}
         print(f"\n{objects} objects ({copies} x corpus)")
         print(f"  libyaml parse floor   {floor:8.2f} s")
         print(f"  ringfence in-process  {inproc:8.2f} s   {inproc / floor:5.2f} x floor")
         rf = times.get("ringfence")
-        for tool, t in times.items():
-            ratio = f"   ringfence {t / rf:6.1f} x faster" if rf and tool != "ringfence" else ""
-            print(f"  {tool:<20}  {t:8.2f} s{ratio}")
+        for tool, r in times.items():
+            if r is None:
+                print(f"  {tool:<20}  FAILED (see FAILURE lines), not timed")
+                continue
+            t, files, checks = r
+            ratio = (f"   ringfence {t / rf[0]:6.1f} x faster" if rf and tool != "ringfence"
+                     else "")
+            print(f"  {tool:<20}  {t:8.2f} s{ratio}   [verified: privileged-container "
+                  f"findings in {len(files)} files, same as ringfence; {checks} checks run]")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--sizes", default="1,4,8",
                     help="comma-separated corpus copies (1 copy is about 1,300 objects)")
@@ -121,7 +217,13 @@ def main() -> None:
     only = set(args.only.split(",")) if args.only else None
     for copies in (int(s) for s in args.sizes.split(",")):
         bench_size(args.data, copies, only, args.repeat)
+    if FAILURES:
+        print(f"\n{len(FAILURES)} failed run(s), not timed:", file=sys.stderr)
+        for f in FAILURES:
+            print(f"  {f.splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
