@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Secret scanning: cost inside `ringfence image` and a side-by-side with Trivy.
 
-    python3 bench/secrets.py [--images DIR] [--repeat N] [--no-trivy]
+    python3 bench/secrets.py [--images DIR] [--repeat N] [--no-trivy] [--only NAME]
 
 For each fixture image (build-images.sh output, default ~/.cache/ringfence-fixtures) and
 one generated image with planted credentials (one of them deleted by a later layer):
@@ -9,6 +9,18 @@ ringfence's in-process scan time without and with the SecretsAnalyzer (no layer 
 of --repeat), what it found (rule, path, line, layer state), and `trivy image --scanners
 secret` on the same image (docker-archive input, offline) with its wall time and findings.
 Secrets are printed redacted by both tools.
+
+What is verified before a time counts. ringfence: the scan completes, and on the planted
+image it reports every planted rule (IMG-101 … IMG-110, one file each) at its own file,
+the deleted key (IMG-108) as deleted-but-retrievable and the others as visible. Trivy: exit
+0, the JSON parses, and on the planted image it reports each planted secret it has a rule
+for (every planted rule but IMG-110, the generic password/API-key rule Trivy lacks) under
+its own rule name at the same file; extra Trivy findings are listed, not failed (the GCP
+service-account JSON also holds a private key). On the fixture images (nothing planted)
+only completion, exit code and parsing are checked, and the counts are printed. Checks
+run: ringfence's report states the files it scanned (and skipped, by reason); Trivy's JSON
+does not state a rule or file count, so only its findings and targets are counted. A
+failed check is printed as a FAILURE, its time is not reported, and the script exits 1.
 """
 
 from __future__ import annotations
@@ -31,6 +43,55 @@ from ringfence.secretscan.analyzer import SecretsAnalyzer
 from ringfence.secretscan.model import SecretsReport
 
 NAMES = ("bookworm-min", "bookworm-py", "bullseye-big")
+# planted ringfence rule -> Trivy's rule ids for the same secret (IMG-110: none in Trivy)
+TRIVY_RULES = {"IMG-101": {"aws-access-key-id"}, "IMG-102": {"aws-secret-access-key"},
+               "IMG-103": {"gcp-service-account"}, "IMG-104": {"github-pat", "github-oauth",
+                                                                "github-app-token",
+                                                                "github-refresh-token",
+                                                                "github-fine-grained-pat"},
+               "IMG-105": {"gitlab-pat"}, "IMG-106": {"slack-access-token"},
+               "IMG-107": {"slack-web-hook"}, "IMG-108": {"private-key"},
+               "IMG-109": {"jwt-token"}}
+DELETED = {"IMG-108"}
+FAILURES: list[str] = []
+
+
+def _fail(what: str) -> None:
+    FAILURES.append(what)
+    print(f"FAILURE {what}", file=sys.stderr)
+
+
+def _planted_file(rule: str) -> str:
+    return f"/app/conf/{rule.lower()}.txt"
+
+
+def _planted_rules() -> int:
+    from tests.unit.secretscan.generate import POSITIVES
+
+    return len(POSITIVES)
+
+
+def verify_ringfence(report: SecretsReport) -> list[str]:
+    """What is wrong with ringfence's report on the planted image (empty: nothing)."""
+    from tests.unit.secretscan.generate import POSITIVES
+
+    got = {(h.rule_id, h.location): h.retrievable for h in report.hits}
+    wrong = []
+    for rule in POSITIVES:
+        where = (rule, _planted_file(rule))
+        if where not in got:
+            wrong.append(f"{rule} not reported at {where[1]}")
+        elif got[where] != (rule in DELETED):
+            wrong.append(f"{rule} at {where[1]}: wrong layer state "
+                         f"({'deleted' if got[where] else 'visible'})")
+    return wrong
+
+
+def verify_trivy(found: list[tuple[str, str, int]]) -> list[str]:
+    got = {(rule, path) for rule, path, _ in found}
+    return [f"{rule} ({'/'.join(sorted(ids))}) not reported at {_planted_file(rule)}"
+            for rule, ids in TRIVY_RULES.items()
+            if not any((i, _planted_file(rule)) in got for i in ids)]
 
 
 def _planted(root: Path) -> Path:
@@ -55,7 +116,9 @@ def _ringfence(ref: str, secrets: bool, repeat: int) -> tuple[float, SecretsRepo
     return statistics.median(times), report
 
 
-def _trivy(tar: Path, cache: Path) -> tuple[float, list[tuple[str, str, int]]] | None:
+def _trivy(tar: Path, cache: Path) -> tuple[float, list[tuple[str, str, int]], int] | None:
+    """Wall time, findings and result targets; None when not installed. Raises
+    RuntimeError on a non-zero exit or unparseable output."""
     trivy = shutil.which("trivy")
     if trivy is None:
         return None
@@ -63,40 +126,79 @@ def _trivy(tar: Path, cache: Path) -> tuple[float, list[tuple[str, str, int]]] |
            "--skip-db-update", "--offline-scan", "--skip-version-check",
            "--disable-telemetry", "--cache-dir", str(cache), "--quiet"]
     start = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
-    found = [(s["RuleID"], "/" + r["Target"].lstrip("/"), s.get("StartLine", 0))
-             for r in json.loads(out).get("Results") or () for s in r.get("Secrets") or ()]
-    return elapsed, sorted(found)
+    if proc.returncode != 0:
+        raise RuntimeError(f"exit {proc.returncode} (expected 0): {proc.stderr[-1000:]}")
+    try:
+        results = json.loads(proc.stdout).get("Results") or []
+        found = [(s["RuleID"], "/" + r["Target"].lstrip("/"), s.get("StartLine", 0))
+                 for r in results for s in r.get("Secrets") or ()]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RuntimeError(f"output unparseable ({exc!r})") from exc
+    return elapsed, sorted(found), len(results)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=Path, default=Path(os.environ.get(
         "RINGFENCE_IMAGES", Path.home() / ".cache" / "ringfence-fixtures")))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-trivy", action="store_true")
+    ap.add_argument("--only", choices=(*NAMES, "planted"), help="one image")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        targets = [(n, args.images / f"{n}.docker.tar") for n in NAMES
-                   if (args.images / f"{n}.docker.tar").exists()]
-        targets.append(("planted", _planted(Path(tmp))))
+        targets: list[tuple[str, Path]] = [
+            (n, args.images / f"{n}.docker.tar") for n in NAMES
+            if (args.images / f"{n}.docker.tar").exists() and args.only in (None, n)]
+        if args.only in (None, "planted"):
+            targets.append(("planted", _planted(Path(tmp))))
         for name, tar in targets:
             ref = f"docker-archive:{tar}"
-            plain, _ = _ringfence(ref, False, args.repeat)
-            with_secrets, report = _ringfence(ref, True, args.repeat)
-            assert report is not None
-            print(f"== {name}: ringfence {plain:.2f}s without secrets, {with_secrets:.2f}s "
-                  f"with ({with_secrets / plain:.2f}x); {report.scanned} files scanned, "
-                  f"skipped {dict(report.skipped)}")
+            try:
+                plain, _ = _ringfence(ref, False, args.repeat)
+                with_secrets, report = _ringfence(ref, True, args.repeat)
+                if report is None:
+                    raise RuntimeError("no secrets analysis in the result")
+            except Exception as exc:  # a crash is reported, not timed
+                _fail(f"{name} ringfence: crashed ({exc!r})")
+                continue
+            wrong = verify_ringfence(report) if name == "planted" else []
+            for w in wrong:
+                _fail(f"{name} ringfence: {w}")
+            timing = ("NOT TIMED (failed verification)" if wrong else
+                      f"{plain:.2f}s without secrets, {with_secrets:.2f}s "
+                      f"with ({with_secrets / plain:.2f}x)")
+            verified = (f"verified: all {_planted_rules()} planted rules at their files, "
+                        f"layer state right" if name == "planted" and not wrong else "")
+            print(f"== {name}: ringfence {timing}; {len(report.hits)} secrets; "
+                  f"{report.scanned} files scanned, skipped {dict(report.skipped)}"
+                  f"{'; ' + verified if verified else ''}")
             for h in report.hits:
                 state = "deleted, retrievable" if h.retrievable else "visible"
                 print(f"   ringfence {h.rule_id} {h.location}:{h.line} {h.redacted} ({state})")
-            peer = None if args.no_trivy else _trivy(tar, Path(tmp) / "trivy-cache")
+            try:
+                peer = None if args.no_trivy else _trivy(tar, Path(tmp) / "trivy-cache")
+            except RuntimeError as exc:
+                _fail(f"{name} trivy: {exc}")
+                continue
             if peer is not None:
-                print(f"   trivy {peer[0]:.2f}s, {len(peer[1])} secrets")
+                wrong = verify_trivy(peer[1]) if name == "planted" else []
+                for w in wrong:
+                    _fail(f"{name} trivy: {w}")
+                timing = "NOT TIMED (failed verification)" if wrong else f"{peer[0]:.2f}s"
+                verified = (f"; verified: the {len(TRIVY_RULES)} planted secrets it has rules "
+                            f"for, at their files" if name == "planted" and not wrong else "")
+                print(f"   trivy {timing}, {len(peer[1])} secrets in {peer[2]} result "
+                      f"targets (its output states no rule or file count){verified}")
                 for rule, path, line in peer[1]:
                     print(f"   trivy {rule} {path}:{line}")
+    if FAILURES:
+        print(f"\n{len(FAILURES)} failed check(s):", file=sys.stderr)
+        for f in FAILURES:
+            print(f"  {f.splitlines()[0]}", file=sys.stderr)
+        return 1
     return 0
 
 
