@@ -16,6 +16,20 @@ request per connection at once), the same two bodies, every answer checked.
 
 The server runs with its defaults (fail-closed, deadline, body/container/pod-spec caps)
 unless ``--fail-open`` is given.
+
+What is verified and how failures are counted: every answer must be HTTP 200 with an
+AdmissionReview whose ``response.allowed`` is true for the compliant workload and false
+for the privileged pod (and, from the Python generator, whose ``response.uid`` echoes the
+request's). A request that fails — transport error, timeout (10 s), non-200, unparseable
+body, wrong uid, privileged pod allowed, compliant workload denied — is counted under
+``failed`` (with its kind) and keeps its latency (time until the failure or timeout) in
+p50/p99/max: nothing is dropped, and ``throughput`` counts correct answers only (the
+Python generator's ``allowed``/``denied`` count correct answers; wrk's, counted in Lua,
+include the wrong ones also counted in ``bad_allowed``/``ok_denied``). wrk's
+own histogram leaves out requests that time out or hit socket errors, so its socket
+errors and timeouts are parsed and reported, and any of them fails the run. The script
+exits 1 when any request failed, the server exited early, or wrk crashed; the figures are
+still printed with the failure counts next to them.
 """
 
 from __future__ import annotations
@@ -58,28 +72,50 @@ def compliant() -> dict[str, Any]:
 async def run_rate(url: str, ctx: Any, rate: int, seconds: float) -> dict[str, Any]:
     bodies = [(name, json.dumps(review(obj)).encode())
               for name, obj in (("ok", compliant()), ("bad", PRIVILEGED))]
-    latencies: list[float] = []
-    outcome = {"allowed": 0, "denied": 0, "http_errors": 0, "bad_allowed": 0}
+    uids = {name: json.loads(body)["request"]["uid"] for name, body in bodies}
+    latencies: list[float] = []  # every request's, failed ones included
+    outcome = {"allowed": 0, "denied": 0, "failed": 0, "transport_errors": 0, "timeouts": 0,
+               "non_200": 0, "bad_body": 0, "bad_allowed": 0, "ok_denied": 0}
     limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
     async with httpx.AsyncClient(verify=ctx, limits=limits, timeout=10) as client:
         for _name, body in bodies:  # warm the connection pool and the server
             await client.post(f"{url}/validate", content=body)
+
+        def failed(kind: str) -> None:
+            outcome[kind] += 1
+            outcome["failed"] += 1
 
         async def one(at: float, name: str, body: bytes) -> None:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
             try:
                 r = await client.post(f"{url}/validate", content=body,
                                       headers={"content-type": "application/json"})
+            except httpx.TimeoutException:
+                latencies.append(time.perf_counter() - at)
+                failed("timeouts")
+                return
             except httpx.HTTPError:
-                outcome["http_errors"] += 1
+                latencies.append(time.perf_counter() - at)
+                failed("transport_errors")
                 return
             latencies.append(time.perf_counter() - at)
             if r.status_code != 200:
-                outcome["http_errors"] += 1
+                failed("non_200")
                 return
-            allowed = r.json()["response"]["allowed"]
-            outcome["allowed" if allowed else "denied"] += 1
-            outcome["bad_allowed"] += int(allowed and name == "bad")
+            try:
+                answer = r.json()["response"]
+                allowed = answer["allowed"]
+                if not isinstance(allowed, bool) or answer.get("uid") != uids[name]:
+                    raise ValueError("allowed not a boolean, or uid not echoed")
+            except (ValueError, KeyError, TypeError):
+                failed("bad_body")
+                return
+            if allowed and name == "bad":
+                failed("bad_allowed")
+            elif not allowed and name == "ok":
+                failed("ok_denied")
+            else:
+                outcome["allowed" if allowed else "denied"] += 1
 
         total = int(rate * seconds)
         start = time.perf_counter() + 0.05
@@ -88,7 +124,10 @@ async def run_rate(url: str, ctx: Any, rate: int, seconds: float) -> dict[str, A
         elapsed = time.perf_counter() - began
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {"rate": rate, "requests": total, "throughput": round(len(latencies) / elapsed, 1),
+    correct = outcome["allowed"] + outcome["denied"]
+    assert correct + outcome["failed"] == total == len(latencies), "a request was not counted"
+    return {"rate": rate, "generator": "python", "requests": total,
+            "throughput": round(correct / elapsed, 1),
             "p50_ms": round(q[49] * 1000, 2), "p99_ms": round(q[98] * 1000, 2),
             "max_ms": round(latencies[-1] * 1000, 2) if latencies else None, **outcome}
 
@@ -149,6 +188,7 @@ end
 WRK_CONNECTIONS = 10
 WRK_COUNTS = ("late", "late_max_ms", "allowed", "denied", "bad_allowed", "ok_denied",
               "non_200")
+WRK_SOCKET = ("connect", "read", "write", "timeout")
 
 
 def _lua_string(text: str) -> str:
@@ -182,20 +222,43 @@ def run_wrk(url: str, rate: int, seconds: float, tmp: Path,
     requests/s on 2 cores. Latency is wrk's, from each request's send."""
     script = tmp / f"bench-{rate}-{arrivals}.lua"
     script.write_text(wrk_script(rate, arrivals))
-    argv = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds:g}s", "--latency", "-s",
-            str(script), f"{url}/validate"]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    argv = ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds:g}s", "--timeout", "10s",
+            "--latency", "-s", str(script), f"{url}/validate"]
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    out = proc.stdout
+    if proc.returncode != 0 or "ringfence:" not in out or "Requests/sec:" not in out:
+        return {"rate": rate, "generator": f"wrk-{arrivals}", "failed": 1,
+                "crash": f"wrk exit {proc.returncode}: {(proc.stderr or out)[-500:]}"}
 
     def after(label: str, index: int = 0) -> str:
         return out.split(label, 1)[1].split()[index]
 
     counts = out.split("ringfence:", 1)[1].split()[:len(WRK_COUNTS)]
-    return {"rate": rate, "generator": f"wrk-{arrivals}",
-            "throughput": float(after("Requests/sec:")),
+    res: dict[str, Any] = {k: (float(v) if "." in v else int(v))
+                           for k, v in zip(WRK_COUNTS, counts, strict=True)}
+    # "Socket errors: connect 0, read 0, write 0, timeout 3": absent when there are none;
+    # wrk's latency histogram leaves these requests out, so they are counted here
+    sock = dict.fromkeys(WRK_SOCKET, 0)
+    if "Socket errors:" in out:
+        line = out.split("Socket errors:", 1)[1].splitlines()[0]
+        for part in line.split(","):
+            key, value = part.split()
+            sock[key] = int(value)
+    # "1000 requests in 5.00s, 1.2MB read"
+    completed = int(out.split(" requests in ", 1)[0].split()[-1])
+    duration = _ms(after(" requests in ").rstrip(",")) / 1000
+    answered = res["allowed"] + res["denied"] + res["non_200"]  # wrong answers are in the first two
+    failed = res["bad_allowed"] + res["ok_denied"] + res["non_200"] + sum(sock.values())
+    # wrk's allowed/denied include the wrong answers: keep only the right ones
+    correct = res["allowed"] + res["denied"] - res["bad_allowed"] - res["ok_denied"]
+    return {"rate": rate, "generator": f"wrk-{arrivals}", "requests": completed,
+            "throughput": round(correct / duration, 1),
+            "wrk_requests_per_s": float(after("Requests/sec:")),
             "p50_ms": _ms(after(" 50%")), "p99_ms": _ms(after(" 99%")),
             "max_ms": _ms(after("Latency", 2)),  # Latency: avg, stdev, max
-            **{k: (float(v) if "." in v else int(v)) for k, v in zip(WRK_COUNTS, counts,
-                                                                      strict=True)}}
+            "failed": failed, **{f"socket_{k}": v for k, v in sock.items()},
+            "latency_excludes": sum(sock.values()),
+            "uncounted": max(0, completed - answered), **res}
 
 
 def _ms(value: str) -> float:
@@ -245,12 +308,22 @@ def main() -> int:
                 results += [run_wrk(url, int(r), args.seconds, Path(tmp), arrivals)
                             for arrivals in args.arrivals.split(",")
                             for r in args.rates.split(",")]
+            server_died = proc.poll() is not None
         finally:
             proc.terminate()
             proc.wait(10)
+    failures = sum(int(r.get("failed", 0)) + int(r.get("uncounted", 0)) for r in results)
     print(json.dumps({"max_concurrency": args.max_concurrency,
-                      "fail_closed": not args.fail_open, "results": results}, indent=2))
-    return 1 if any(r.get("bad_allowed") for r in results) else 0
+                      "fail_closed": not args.fail_open, "results": results,
+                      "failed_requests": failures, "server_exited_early": server_died},
+                     indent=2))
+    for r in results:
+        if r.get("failed") or r.get("uncounted"):
+            print(f"FAILURE {r['generator']} at {r['rate']}/s: {r.get('failed')} failed "
+                  f"requests{'; ' + r['crash'] if 'crash' in r else ''}", file=sys.stderr)
+    if server_died:
+        print("FAILURE the webhook server exited during the run", file=sys.stderr)
+    return 1 if failures or server_died else 0
 
 
 if __name__ == "__main__":
