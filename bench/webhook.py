@@ -289,7 +289,8 @@ def start_server(tmp: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="100,500")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--max-concurrency", type=int, default=64)
