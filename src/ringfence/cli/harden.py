@@ -5,6 +5,7 @@ Kubernetes workload manifest (YAML, ``-f k8s``: the manifest comes back hardened
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from ringfence.harden.emit_oci import oci_patch
 from ringfence.harden.image import image_workload
 from ringfence.harden.plan import HardenOptions, Plan, make_plan
 from ringfence.harden.workload import Workload, workload_from_container, workload_from_spec
+from ringfence.inputs import loads_json, read_regular, read_regular_text
 from ringfence.outputs import write_output
 from ringfence.runtime.load import load_file
 
@@ -31,10 +33,7 @@ def parse_size(text: str) -> int:
 
 
 def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(str(path), f"not readable JSON: {exc}") from exc
+    return loads_json(read_regular(path, 64 << 20, str(path)), str(path))
 
 
 def _workload(target: str, ports: tuple[int, ...]) -> tuple[Workload, Any]:
@@ -60,8 +59,8 @@ def _render(plan: Plan, fmt: str, base: Any, seccomp_path: str, localhost: str |
 
 def _manifest(path: Path, options: HardenOptions, localhost: str | None) -> tuple[str, list[str]]:
     try:
-        docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
-    except (OSError, yaml.YAMLError) as exc:
+        docs = [d for d in yaml.safe_load_all(read_regular_text(path, 64 << 20)) if d]
+    except yaml.YAMLError as exc:
         raise InputError(str(path), f"not a readable manifest: {exc}") from exc
     out, notes = [], []
     for doc in docs:
@@ -103,7 +102,7 @@ def harden_cmd(fmt: str, writable: tuple[str, ...], memory: str | None, pids: in
         tmpfs_size=tmpfs_size, user=user, ports=port,
         seccomp=_json(seccomp_profile) if seccomp_profile else None)
     path = Path(target)
-    if path.suffix in (".yaml", ".yml") and path.is_file():
+    if path.suffix in (".yaml", ".yml") and os.path.lexists(path):  # read_regular refuses a FIFO
         if fmt != "k8s":
             raise UsageError(fmt, "a Kubernetes manifest is hardened with -f k8s")
         text, notes = _manifest(path, options, localhost_profile)

@@ -22,6 +22,7 @@ from typing import BinaryIO, Final, cast
 from ringfence.diff.hashes import FileHashAnalyzer, entry_state
 from ringfence.diff.model import RUNTIME_OWNED, FileState, FsView
 from ringfence.errors import InputError
+from ringfence.inputs import open_regular
 from ringfence.layers import walk
 from ringfence.layers.rootfs import SKIP_TOP
 from ringfence.layers.streams import CHUNK, decompressed
@@ -165,7 +166,7 @@ def _sha256(dir_fd: int, name: str) -> str | None:
 
 def tar_view(path: Path, limits: Limits) -> FsView:
     """A flat tar export: one layer, every file hashed while streaming."""
-    with path.open("rb") as raw:
+    with open_regular(path, str(path)) as raw:  # a FIFO would block, /dev/zero never end
         stream = decompressed(cast(BinaryIO, io.BufferedReader(raw, CHUNK)), str(path))
         return entries_view(walk_tar(stream, str(path), lambda _p, _s: False, limits,
                                      ("sha256",)))

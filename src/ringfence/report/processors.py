@@ -24,6 +24,7 @@ from typing import Any, Final
 from packageurl import PackageURL
 
 from ringfence.errors import InputError
+from ringfence.inputs import read_regular_text
 from ringfence.model.advisory import FIXED, VulnerabilityMatch
 from ringfence.model.finding import Severity
 from ringfence.model.inventory import Distro
@@ -194,10 +195,7 @@ def policy_failed(matches: Iterable[VulnerabilityMatch], threshold: Severity) ->
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "cannot read") from exc
+    return read_regular_text(path, 64 << 20, str(path))  # VEX and ignore files
 
 
 def _read_json(path: Path) -> Any:

@@ -3,12 +3,12 @@ config.json, crictl inspect (one object, or a list of them)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ringfence.errors import InputError
+from ringfence.inputs import loads_json, read_regular
 from ringfence.runtime.parse_crictl import is_crictl, parse_crictl
 from ringfence.runtime.parse_docker import parse_docker_container
 from ringfence.runtime.parse_oci import SpecError, parse_oci
@@ -36,11 +36,12 @@ def _one(item: Any, location: str) -> ContainerSpec:
     raise SpecError(f"{location}: not docker/podman/crictl inspect output or an OCI config")
 
 
+MAX_SPEC_BYTES = 64 << 20  # inspect output of many containers stays far below
+
+
 def load_file(path: Path) -> tuple[ContainerSpec, ...]:
+    doc = loads_json(read_regular(path, MAX_SPEC_BYTES, str(path)), str(path))
     try:
-        doc = json.loads(path.read_bytes())
         return parse_document(doc, str(path))
-    except OSError as exc:
-        raise InputError(str(path), "cannot read") from exc
     except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError, SpecError
         raise InputError(str(path), f"not a container config: {exc}") from exc

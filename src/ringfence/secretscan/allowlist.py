@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.errors import InputError
+from ringfence.inputs import read_regular_text
 from ringfence.secretscan.model import SecretHit
 
 _KEYS = ("rules", "paths", "fingerprints")
@@ -52,8 +53,4 @@ class Allowlist:
 
     @classmethod
     def load(cls, path: Path) -> Allowlist:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(str(path), f"cannot read the allow-list ({exc})") from exc
-        return cls.parse(text, str(path))
+        return cls.parse(read_regular_text(path, 1 << 20, str(path)), str(path))

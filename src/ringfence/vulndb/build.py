@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.errors import InputError
+from ringfence.inputs import read_regular
 from ringfence.vulndb.importers import alpine, debian, osv
 from ringfence.vulndb.importers.record import Record, Skip, SourceData
 from ringfence.vulndb.store import VulnStore
@@ -142,11 +143,14 @@ def _files(path: Path) -> Iterable[Path]:
     return [path]
 
 
+MAX_FEED_BYTES = 4 << 30  # the largest feed (all of OSV in one zip) is about 1 GiB
+
+
 def read_file(path: Path, root: Path, unsupported: list[str]) -> list[SourceData]:
     """The sources in one file found under ``root`` (the path the user named); an unknown
     format is an error only when the file itself was named."""
     explicit = path == root
-    raw = path.read_bytes()
+    raw = read_regular(path, MAX_FEED_BYTES, str(path))
     if path.suffix == ".zip":
         return [osv.import_osv(path)]
     if path.suffix in (".json", ".yaml", ".yml"):
