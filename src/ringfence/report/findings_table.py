@@ -5,22 +5,16 @@ string from the input goes through :func:`ringfence.report.text.plain`."""
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from ringfence.model.finding import Severity
-from ringfence.report.text import plain
+from ringfence.report.text import default_width, plain
 
 ORDER: Final = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW,
                 Severity.UNKNOWN)
 MIN_WIDTH: Final = 40
-
-
-def terminal_width(default: int = 100) -> int:
-    """The terminal's width (COLUMNS honoured), ``default`` when there is none."""
-    return max(MIN_WIDTH, shutil.get_terminal_size((default, 24)).columns)
 
 
 def total_line(findings: Iterable[Mapping[str, Any]], label: str = "Total") -> str:
@@ -36,7 +30,7 @@ def render_findings(findings: Sequence[Mapping[str, Any]],
                     remediation: Mapping[str, str] | None = None,
                     width: int | None = None) -> list[str]:
     """Lines of the findings section (findings as ``Finding.to_dict`` documents)."""
-    width = max(MIN_WIDTH, width or terminal_width())
+    width = max(MIN_WIDTH, width or default_width())
     fixes = remediation or {}
     lines = [total_line(findings)]
     for severity in ORDER:
