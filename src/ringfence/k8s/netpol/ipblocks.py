@@ -145,16 +145,7 @@ class _Partition:
             del self.entries[at]
 
     def _overlapping(self, value: IPSet) -> list[int]:
-        found: set[int] = set()
-        for lo, hi in value.intervals:
-            # entries are disjoint and sorted: the first that may overlap starts at the
-            # entry before the first one starting after ``lo``
-            at = max(bisect.bisect_right(self.lows, lo) - 1, 0)
-            while at < len(self.entries) and self.entries[at][0] <= hi:
-                if self.entries[at][1] >= lo:
-                    found.add(self.entries[at][2])
-                at += 1
-        return sorted(found)
+        return sorted(_overlaps(self.lows, self.entries, value))
 
     def add(self, new: IPSet) -> None:
         """netpol-analyzer's addBlock for a single-interval ``new``, over the overlapping
@@ -209,11 +200,18 @@ class BlockIndex:
         self.entries = pairs
 
     def overlapping(self, value: IPSet) -> set[int]:
-        found: set[int] = set()
-        for lo, hi in value.intervals:
-            at = max(bisect.bisect_right(self.lows, lo) - 1, 0)
-            while at < len(self.entries) and self.entries[at][0] <= hi:
-                if self.entries[at][1] >= lo:
-                    found.add(self.entries[at][2])
-                at += 1
-        return found
+        return _overlaps(self.lows, self.entries, value)
+
+
+def _overlaps(lows: Sequence[int], entries: Sequence[tuple[int, int, int]],
+              value: IPSet) -> set[int]:
+    """Ids of the (lo, hi, id) entries, disjoint and sorted by lo, that overlap ``value``:
+    the first that may overlap is the entry before the first one starting after ``lo``."""
+    found: set[int] = set()
+    for lo, hi in value.intervals:
+        at = max(bisect.bisect_right(lows, lo) - 1, 0)
+        while at < len(entries) and entries[at][0] <= hi:
+            if entries[at][1] >= lo:
+                found.add(entries[at][2])
+            at += 1
+    return found
