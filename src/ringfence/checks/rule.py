@@ -17,6 +17,9 @@ class Violation:
 
     message: str
     location: str = ""
+    # which of the rule's listed conditions (``Check.conditions``) made it fire; "" for a
+    # rule with a single condition
+    condition: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +28,14 @@ class Check(Generic[F]):
 
     ``applies(facts)`` says whether the facts needed are present at all; when it returns
     False the rule is *not evaluated* (never counted as holding).
+
+    ``conditions`` lists, in one place next to the rule, the distinct ways it can fire when
+    there is more than one; each Violation names the one that produced it.  The generic case
+    test requires one bad case per condition that fires through that condition only, so a
+    broken condition cannot hide behind another.  Empty means a single condition.
     """
 
     rule: Rule
     func: Callable[[F], Iterable[Violation]]
     applies: Callable[[F], bool] | None = None
+    conditions: tuple[str, ...] = ()
