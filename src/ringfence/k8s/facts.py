@@ -14,6 +14,7 @@ from types import MappingProxyType
 from ringfence.k8s.load import load_paths
 from ringfence.k8s.objects import K8sObject
 from ringfence.k8s.podview import PodView, pod_view, seq
+from ringfence.k8s.psa import DEFAULT_SELECTION, PssSelection
 from ringfence.model.unknown import Unknown
 
 
@@ -22,12 +23,14 @@ class K8sFacts:
     """Every object, the pods the workloads among them run, and what could not be read.
 
     ``allowed_registries`` is the user's registry allow-list (empty: the rule that needs it
-    is not evaluated)."""
+    is not evaluated). ``pss`` is the Pod Security level/version the user selected (fields
+    left None come from each pod's Namespace labels, else restricted at latest)."""
 
     objects: tuple[K8sObject, ...]
     pods: tuple[PodView, ...]
     unknowns: tuple[Unknown, ...] = ()
     allowed_registries: tuple[str, ...] = ()
+    pss: PssSelection = DEFAULT_SELECTION
     by_kind: Mapping[str, tuple[K8sObject, ...]] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
 
@@ -44,7 +47,8 @@ class K8sFacts:
 
 
 def facts_from_objects(objects: Iterable[K8sObject], unknowns: Iterable[Unknown] = (),
-                       allowed_registries: Iterable[str] = ()) -> K8sFacts:
+                       allowed_registries: Iterable[str] = (),
+                       pss: PssSelection = DEFAULT_SELECTION) -> K8sFacts:
     objs = tuple(objects)
     by_kind: dict[str, list[K8sObject]] = {}
     for o in objs:
@@ -59,7 +63,7 @@ def facts_from_objects(objects: Iterable[K8sObject], unknowns: Iterable[Unknown]
         except Exception as exc:  # a wrong type no manifest should hold: that object only
             malformed.append(Unknown(o.location, f"{o.ref}: not evaluated, malformed "
                                      f"({type(exc).__name__}: {exc})", "k8s.facts"))
-    return K8sFacts(objs, tuple(pods), (*unknowns, *malformed), tuple(allowed_registries),
+    return K8sFacts(objs, tuple(pods), (*unknowns, *malformed), tuple(allowed_registries), pss,
                     MappingProxyType({k: tuple(v) for k, v in by_kind.items()}))
 
 
