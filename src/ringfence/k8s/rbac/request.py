@@ -1,10 +1,23 @@
 """An authorization request and whether one PolicyRule allows it.
 
-The matching is the API server's (``pkg/apis/rbac/v1/evaluation_helpers.go``): verbs and
-apiGroups match exactly or by ``*``; a resource matches ``*``, the combined
-``resource/subresource`` or ``*/subresource`` (so ``pods`` does not grant ``pods/exec``);
-a rule with resourceNames allows only requests naming one of them (never list or create
-without a name); nonResourceURLs match exactly or by a trailing ``*`` prefix.
+The matching is the API server's (``RuleAllows`` in
+``plugin/pkg/auth/authorizer/rbac/rbac.go`` over ``pkg/apis/rbac/v1/evaluation_helpers.go``):
+
+* ``VerbMatches``: a listed verb or ``*``;
+* ``APIGroupMatches``: the request's group exactly (core is ``""``) or ``*``; a rule without
+  apiGroups matches no resource request;
+* ``ResourceMatches``: ``*``, the combined ``resource/subresource`` exactly, or
+  ``*/subresource`` when the request has that subresource. Nothing else is a pattern:
+  ``pods`` does not grant ``pods/exec`` and ``pods/*`` matches only a resource literally
+  named so (the authorizer has no ``resource/*`` form);
+* ``ResourceNameMatches``: no resourceNames, or the request's name listed (a request
+  without a name, such as create or an unrestricted list, never matches a named rule);
+* ``NonResourceURLMatches``: ``*``, the path exactly, or a prefix when the rule ends in
+  ``*`` (every trailing ``*`` trimmed, as ``strings.TrimRight`` does).
+
+A request names its group: a resource typed without one takes the built-in group below, or
+the core group ``""`` when unknown, as ``kubectl auth can-i`` does when discovery does not
+know it (type ``widgets.example.com`` for a custom resource).
 """
 
 from __future__ import annotations
@@ -19,7 +32,9 @@ _GROUPS: Final = {
     "": ("pods", "services", "secrets", "configmaps", "serviceaccounts", "nodes",
          "namespaces", "persistentvolumes", "persistentvolumeclaims", "endpoints", "events",
          "replicationcontrollers", "resourcequotas", "limitranges", "podtemplates",
-         "componentstatuses", "bindings"),
+         "componentstatuses", "bindings",
+         # impersonation (``impersonate`` on users, groups and serviceaccounts is core)
+         "users", "groups"),
     "apps": ("deployments", "daemonsets", "statefulsets", "replicasets",
              "controllerrevisions"),
     "batch": ("jobs", "cronjobs"),
@@ -35,7 +50,7 @@ _GROUPS: Final = {
     "storage.k8s.io": ("storageclasses", "csidrivers", "csinodes", "volumeattachments"),
     "apiextensions.k8s.io": ("customresourcedefinitions",),
     "apiregistration.k8s.io": ("apiservices",),
-    "authentication.k8s.io": ("tokenreviews",),
+    "authentication.k8s.io": ("tokenreviews", "userextras", "uids"),
     "authorization.k8s.io": ("subjectaccessreviews", "selfsubjectaccessreviews"),
     "coordination.k8s.io": ("leases",),
     "autoscaling": ("horizontalpodautoscalers",),
@@ -52,8 +67,8 @@ CLUSTER_SCOPED: Final = frozenset({
     "validatingadmissionpolicies", "validatingadmissionpolicybindings", "ingressclasses",
     "podsecuritypolicies", "storageclasses", "csidrivers", "csinodes", "volumeattachments",
     "customresourcedefinitions", "apiservices", "tokenreviews", "subjectaccessreviews",
-    "selfsubjectaccessreviews", "priorityclasses", "runtimeclasses"})
-ANY_GROUP: Final = "\0any"  # a bare resource name we do not know: match it in any group
+    "selfsubjectaccessreviews", "priorityclasses", "runtimeclasses",
+    "users", "groups", "userextras", "uids"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +96,7 @@ class Request:
     def __str__(self) -> str:
         if self.path:
             return f"{self.verb} {self.path}"
-        group = "" if self.group in ("", ANY_GROUP) else f".{self.group}"
+        group = f".{self.group}" if self.group else ""
         where = f" -n {self.namespace}" if self.namespace else ""
         name = f" {self.name}" if self.name else ""
         return f"{self.verb} {self.combined}{group}{name}{where}"
@@ -96,7 +111,7 @@ def parse_request(verb: str, resource: str, namespace: str = "", subresource: st
     sub = subresource or sub
     res, _, group = base.partition(".")
     if not group:
-        group = GROUP_OF.get(res, ANY_GROUP)
+        group = GROUP_OF.get(res, "")
     return Request(verb, res, group, sub, namespace, name)
 
 
@@ -108,8 +123,7 @@ def allows(rule: PolicyRule, req: Request) -> bool:
         return any(_url(u, req.path) for u in rule.non_resource_urls)
     if not rule.resources:
         return False
-    if not rule.api_groups or (req.group != ANY_GROUP and "*" not in rule.api_groups
-                               and req.group not in rule.api_groups):
+    if "*" not in rule.api_groups and req.group not in rule.api_groups:
         return False
     combined = req.combined
     if not any(r in ("*", combined) or (req.subresource and r == f"*/{req.subresource}")
@@ -125,4 +139,4 @@ def _verb(rule: PolicyRule, verb: str) -> bool:
 def _url(pattern: str, path: str) -> bool:
     if pattern == "*" or pattern == path:
         return True
-    return pattern.endswith("*") and path.startswith(pattern[:-1])
+    return pattern.endswith("*") and path.startswith(pattern.rstrip("*"))
