@@ -105,9 +105,12 @@ def test_real_workloads_match_the_cli_levels(server: str, client: httpx.Client,
 
 
 def _failing_baseline(pod: Any) -> list[Any]:
-    from ringfence.k8s.rules.pss import BASELINE
+    from ringfence.k8s.psa import PssPolicy
+    from ringfence.k8s.pss_table import denies
+    from ringfence.k8s.rules.pss import RULES
 
-    return [rule for rule, control in BASELINE if next(control(pod), None) is not None]
+    refused = {control.id for control, _ in denies(pod, PssPolicy("baseline"))}
+    return [rule for rule, control in RULES if control.id in refused]
 
 
 def test_deployment_denied_and_cronjob(server: str, client: httpx.Client,

@@ -9,8 +9,10 @@ decides (fail closed or open).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 from typing import Final
 
 from ringfence.admission.images import TrustChecker, image_digest
@@ -20,18 +22,15 @@ from ringfence.checks.rule import Check
 from ringfence.errors import Error
 from ringfence.k8s.facts import K8sFacts
 from ringfence.k8s.podview import PodView
-from ringfence.k8s.rules.pss import BASELINE, PSS_CHECKS, RESTRICTED
+from ringfence.k8s.psa import PssSelection
+from ringfence.k8s.rules.pss import PSS_CHECKS
 from ringfence.k8s.rules.workload import WORKLOAD_CHECKS
 from ringfence.model.finding import Finding, Severity
 
 TRUST_ID: Final = "trust-policy"  # verdicts of containers-policy.json(5), not a catalogue rule
 VULN_ID: Final = "vulnerability-threshold"
 REGISTRY_RULE: Final = "K8S-032"
-_LEVEL_IDS: Final = {
-    "privileged": (),
-    "baseline": tuple(r.id for r, _ in BASELINE),
-    "restricted": tuple(r.id for r, _ in BASELINE + RESTRICTED),
-}
+_PSS_IDS: Final = frozenset(c.rule.id for c in PSS_CHECKS)
 _BY_ID: Final = {c.rule.id: c for c in (*PSS_CHECKS, *WORKLOAD_CHECKS)}
 
 
@@ -68,13 +67,19 @@ def evaluate_pod(policy: AdmissionPolicy, pod: PodView, *, namespace: str | None
     why = exemption(policy, namespace or pod.namespace, user)
     if why:
         return Decision(exempt=why)
-    deny, warn = _checks(policy.enforce, policy.audit, policy.deny_rules, policy.warn_rules,
-                         bool(policy.registries))
-    facts = K8sFacts((pod.obj,), (pod,), allowed_registries=policy.registries)
-    denied, warned = run_checks(deny, facts), run_checks(warn, facts)
-    violations = list(denied.findings)
-    warnings = list(warned.findings)
-    errors = [u.reason for u in (*denied.unknowns, *warned.unknowns)]
+    # Pod Security: the same control table as `ringfence k8s`, at the policy's levels and
+    # version (each PSS rule gates itself on the level and version in the facts); a rule
+    # named in rules.deny/warn is checked whatever the level (at restricted)
+    extra_deny, extra_warn = _checks(policy.deny_rules, policy.warn_rules,
+                                     bool(policy.registries))
+    denied = [run_checks(PSS_CHECKS, _facts(policy, pod, policy.enforce)),
+              run_checks(extra_deny, _facts(policy, pod, "restricted"))]
+    warned = [run_checks(PSS_CHECKS, _facts(policy, pod, policy.audit or "privileged")),
+              run_checks(extra_warn, _facts(policy, pod, "restricted"))]
+    violations = _once(f for r in denied for f in r.findings)
+    deny_ids = {f.rule_id for f in violations}
+    warnings = _once(f for r in warned for f in r.findings if f.rule_id not in deny_ids)
+    errors = [u.reason for r in (*denied, *warned) for u in r.unknowns]
     if policy.trust is not None:
         checker = trust or TrustChecker(policy.trust)
         _trust(checker, pod, violations, errors)
@@ -83,16 +88,37 @@ def evaluate_pod(policy: AdmissionPolicy, pod: PodView, *, namespace: str | None
     return Decision(tuple(violations), tuple(warnings), tuple(errors))
 
 
+def _once(findings: Iterable[Finding]) -> list[Finding]:
+    """A rule checked at the level and named in the policy reports its findings once (the
+    first run's)."""
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for rule_id, group in groupby(findings, key=lambda f: f.rule_id):
+        if rule_id not in seen:
+            seen.add(rule_id)
+            out.extend(group)
+    return out
+
+
+def _facts(policy: AdmissionPolicy, pod: PodView, level: str) -> K8sFacts:
+    return K8sFacts((pod.obj,), (pod,), allowed_registries=policy.registries,
+                    pss=_selection(level, policy.pss_version))
+
+
+@lru_cache(maxsize=16)
+def _selection(level: str, version: str) -> PssSelection:
+    return PssSelection(level, version)
+
+
 @lru_cache(maxsize=64)
-def _checks(enforce: str, audit: str, deny_rules: tuple[str, ...], warn_rules: tuple[str, ...],
-            registries: bool) -> tuple[tuple[Check[K8sFacts], ...], tuple[Check[K8sFacts], ...]]:
-    deny_ids = dict.fromkeys((*_LEVEL_IDS[enforce], *deny_rules))
-    warn_ids = [i for i in (*_LEVEL_IDS[audit or "privileged"], *warn_rules)
-                if i not in deny_ids]
-    deny = [_BY_ID[i] for i in deny_ids]
+def _checks(deny_rules: tuple[str, ...], warn_rules: tuple[str, ...], registries: bool,
+            ) -> tuple[tuple[Check[K8sFacts], ...], tuple[Check[K8sFacts], ...]]:
+    """The rules a policy names beside its Pod Security levels."""
+    deny_ids = dict.fromkeys(deny_rules)
     if registries:
-        deny.append(_BY_ID[REGISTRY_RULE])
-    return tuple(deny), tuple(_BY_ID[i] for i in dict.fromkeys(warn_ids))
+        deny_ids[REGISTRY_RULE] = None
+    warn_ids = [i for i in dict.fromkeys(warn_rules) if i not in deny_ids]
+    return tuple(_BY_ID[i] for i in deny_ids), tuple(_BY_ID[i] for i in warn_ids)
 
 
 def _images(pod: PodView) -> list[str]:

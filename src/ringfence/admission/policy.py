@@ -3,6 +3,7 @@ CLI commands that evaluate workloads (``load_policy`` + ``evaluate_pod``).
 
 ```yaml
 pss: {enforce: baseline, audit: restricted}   # privileged | baseline | restricted
+                                         # version: latest (default) or v1.N, as PSA's labels
 rules: {deny: [K8S-030], warn: [K8S-036]}      # extra single-pod workload rules
 registries: [registry.example.com, ghcr.io/acme]   # allow-list (empty: not enforced)
 trust:                                   # off unless given
@@ -30,6 +31,7 @@ import yaml
 from ringfence.admission.scans import ScanIndex, load_scan_index
 from ringfence.errors import InputError
 from ringfence.inputs import read_regular
+from ringfence.k8s.psa import LATEST, parse_version
 from ringfence.k8s.rules.pss import PSS_CHECKS
 from ringfence.k8s.rules.workload import WORKLOAD_CHECKS
 from ringfence.model.finding import Severity
@@ -65,6 +67,7 @@ class AdmissionPolicy:
 
     enforce: str = "baseline"
     audit: str = ""
+    pss_version: str = LATEST  # the Pod Security policy version both levels are checked at
     deny_rules: tuple[str, ...] = ()
     warn_rules: tuple[str, ...] = ()
     registries: tuple[str, ...] = ()
@@ -101,12 +104,13 @@ def loads_policy(data: bytes | str, source: str = "policy",
 
 def _policy(doc: Any, source: str, base: Path) -> AdmissionPolicy:
     top = _obj(doc, "policy", _TOP)
-    pss = _obj(top.get("pss") or {}, "pss", ("enforce", "audit"))
+    pss = _obj(top.get("pss") or {}, "pss", ("enforce", "audit", "version"))
     rules = _obj(top.get("rules") or {}, "rules", ("deny", "warn"))
     ex = _obj(top.get("exemptions") or {}, "exemptions", ("namespaces", "users"))
     return AdmissionPolicy(
         enforce=_level(pss.get("enforce", "baseline"), "pss.enforce"),
         audit=_level(pss["audit"], "pss.audit") if pss.get("audit") else "",
+        pss_version=_version(pss.get("version", LATEST)),
         deny_rules=_rule_ids(rules.get("deny"), "rules.deny"),
         warn_rules=_rule_ids(rules.get("warn"), "rules.warn"),
         registries=_strings(top.get("registries"), "registries"),
@@ -157,6 +161,14 @@ def _obj(value: Any, where: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
 def _level(value: Any, where: str) -> str:
     if value not in LEVELS:
         raise _Bad(f"{where}: {value!r} is not one of {', '.join(LEVELS)}")
+    return str(value)
+
+
+def _version(value: Any) -> str:
+    try:
+        parse_version(value if isinstance(value, str) else repr(value))
+    except ValueError as exc:
+        raise _Bad(f"pss.version: {exc}") from exc
     return str(value)
 
 

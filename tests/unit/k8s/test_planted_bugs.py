@@ -77,7 +77,9 @@ def test_privileged_init_container_alone_is_found(field: str) -> None:
     spec: dict[str, Any] = {"containers": [_container("web")]}
     spec.setdefault(field, []).append(_container("setup", {"privileged": True}))
     facts = _facts(_pod(spec))
-    assert _messages("K8S-003", facts) == [f"Pod/shop/p: spec.{field}[setup] is privileged"]
+    assert _messages("K8S-003", facts) == [
+        f"Pod/shop/p: privileged: spec.{field}[setup].securityContext.privileged=true "
+        "[restricted:latest]"]
     (pod,) = facts.pods
     assert pss_level(pod) == "privileged"
 
