@@ -66,7 +66,7 @@ UNKNOWNS: Final[Schema] = _arr(_ref("unknown"))
 _PACKAGE = _obj({"name": STR, "version": STR, "type": STR, "purl": STR, "cataloger": STR,
                  "source_name": OPT_STR, "source_version": OPT_STR, "arch": OPT_STR,
                  "licenses": STRS, "locations": _arr(_obj({"path": STR, "layer": OPT_STR})),
-                 "deleted": BOOL, "metadata": ANY_OBJ})
+                 "deleted": BOOL, "metadata": ANY_OBJ, "owner": OPT_STR})
 _VULNERABILITY = _obj({
     "id": STR, "aliases": STRS, "purl": STR, "package": STR, "installed_version": STR,
     "fixed_versions": STRS, "status": STR, "severity": _ref("severity"),

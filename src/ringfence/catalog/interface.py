@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ringfence.model.evidence import Evidence
 from ringfence.model.package import Package
 
 
@@ -14,10 +15,12 @@ class CatalogError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """What a parser found in one file: packages, and problems with parts of it."""
+    """What a parser found in one file: packages, problems with parts of it, and evidence
+    about OS packages recorded elsewhere (files they own, licences: ``model/evidence.py``)."""
 
     packages: tuple[Package, ...] = ()
     problems: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
 
 
 class Cataloger(Protocol):

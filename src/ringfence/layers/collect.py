@@ -116,8 +116,9 @@ class LayerCatalog:
                 continue
             self.unknowns.extend(Unknown(path, p, cat.name, self.diff_id)
                                  for p in parsed.problems)
-            if parsed.packages:
-                self.records.append(FileRecord(path, cat.name, parsed.packages))
+            if parsed.packages or parsed.evidence:
+                self.records.append(FileRecord(path, cat.name, parsed.packages,
+                                               parsed.evidence))
 
     def result(self) -> LayerResult:
         return LayerResult(

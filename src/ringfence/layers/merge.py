@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ringfence.catalog import distro as distro_mod
-from ringfence.catalog import purls
+from ringfence.catalog import ownership, purls
 from ringfence.layers.analyzer import SquashView
 from ringfence.layers.result import FileRecord, LayerResult
 from ringfence.model.inventory import Distro, Inventory
@@ -51,6 +51,10 @@ def merge_layers(layers: Sequence[LayerResult]) -> Inventory:
         previous = present
     chosen = distro_mod.choose(distros)
     packages = [_finish(p.with_layer(intro.get(_key(p))), chosen) for p in previous.values()]
+    # evidence of the files still visible: licences kept beside the database, file owners
+    packages = ownership.apply(packages, (e for _, rec in visible.values()
+                                          for e in rec.evidence),
+                               ownership.doc_links(x for layer in layers for x in layer.links))
     gone = [replace(_finish(p, chosen), deleted=True) for p in deleted.values()]
     return Inventory(
         packages=tuple(sorted(packages, key=Package.sort_key)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ringfence.model.evidence import Evidence
 from ringfence.model.inventory import Distro
 from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
@@ -13,19 +14,22 @@ from ringfence.model.unknown import Unknown
 
 @dataclass(frozen=True, slots=True)
 class FileRecord:
-    """The packages one cataloger found in one file of one layer."""
+    """The packages (and OS-package evidence) one cataloger found in one file of one layer."""
 
     path: str
     cataloger: str
     packages: tuple[Package, ...]
+    evidence: tuple[Evidence, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "cataloger": self.cataloger,
-                "packages": [p.to_dict() for p in self.packages]}
+                "packages": [p.to_dict() for p in self.packages],
+                "evidence": [e.to_dict() for e in self.evidence]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FileRecord:
-        return cls(d["path"], d["cataloger"], tuple(Package.from_dict(p) for p in d["packages"]))
+        return cls(d["path"], d["cataloger"], tuple(Package.from_dict(p) for p in d["packages"]),
+                   tuple(Evidence.from_dict(e) for e in d.get("evidence", ())))
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,9 @@ class Package:
     composer). ``source_name``/``source_version`` carry the OS source package
     (dpkg ``Source:``, rpm ``SOURCERPM``, apk ``o:``): distro advisories are keyed by it.
     ``deleted`` marks a package that exists only in a lower layer (removed later but
-    still retrievable from the image).
+    still retrievable from the image). ``owner`` is the purl of the OS package that owns
+    this (language) package's metadata file (Debian's ``python3-requests`` dist-info): such
+    a package is matched against the distribution's advisories only, through its owner.
     """
 
     name: str
@@ -44,6 +46,7 @@ class Package:
     locations: tuple[Location, ...] = ()
     deleted: bool = False
     metadata: tuple[tuple[str, str], ...] = field(default=())
+    owner: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -71,6 +74,7 @@ class Package:
             "locations": [loc.to_dict() for loc in self.locations],
             "deleted": self.deleted,
             "metadata": dict(self.metadata),
+            "owner": self.owner,
         }
 
     @classmethod
@@ -88,4 +92,5 @@ class Package:
             locations=tuple(Location.from_dict(x) for x in d.get("locations", ())),
             deleted=bool(d.get("deleted", False)),
             metadata=tuple(sorted((str(k), str(v)) for k, v in d.get("metadata", {}).items())),
+            owner=d.get("owner"),
         )

@@ -1,9 +1,14 @@
-"""apk: ``/lib/apk/db/installed`` (one-letter keys, blank-line separated)."""
+"""apk: ``/lib/apk/db/installed`` (one-letter keys, blank-line separated).
+
+Each record's ``F:`` lines name a directory (relative to the root) and the ``R:`` lines
+after it the files in it that the package owns: evidence for ``catalog/ownership.py``.
+"""
 
 from __future__ import annotations
 
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.model.evidence import Evidence
 from ringfence.model.package import Location, Package
 
 DB_PATH = "/lib/apk/db/installed"
@@ -11,7 +16,7 @@ DB_PATH = "/lib/apk/db/installed"
 
 class ApkCataloger:
     name = "apk"
-    version = "1"
+    version = "2"
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(DB_PATH)  # at any depth, as for dpkg
@@ -20,8 +25,10 @@ class ApkCataloger:
         text = data.decode("utf-8", "replace")
         packages: list[Package] = []
         problems: list[str] = []
+        evidence: list[Evidence] = []
+        root = path[:-len(DB_PATH)]
         records = 0
-        for lineno, rec in _records(text):
+        for lineno, rec, files in _records(text):
             records += 1
             name, version = rec.get("P"), rec.get("V")
             if not name or not version:
@@ -42,24 +49,35 @@ class ApkCataloger:
                 licenses=(lic,) if lic else (),
                 locations=(Location(path),),
             ))
+            if files:
+                evidence.append(Evidence("apk", name, root,
+                                         files=tuple(f"{root}/{f}" for f in files)))
         if text.strip() and records == 0:
             raise CatalogError("no apk records")
-        return Parsed(tuple(packages), tuple(problems))
+        return Parsed(tuple(packages), tuple(problems), tuple(evidence))
 
 
-def _records(text: str) -> list[tuple[int, dict[str, str]]]:
-    out: list[tuple[int, dict[str, str]]] = []
+def _records(text: str) -> list[tuple[int, dict[str, str], list[str]]]:
+    """``(line, first value of each key, owned files)`` per record."""
+    out: list[tuple[int, dict[str, str], list[str]]] = []
     rec: dict[str, str] = {}
+    files: list[str] = []
+    directory = ""
     start = 1
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             if rec:
-                out.append((start, rec))
-            rec, start = {}, lineno + 1
+                out.append((start, rec, files))
+            rec, files, directory, start = {}, [], "", lineno + 1
             continue
         if len(line) >= 2 and line[1] == ":":
-            # first value wins for single-valued keys; F:/R: repeat and are not needed here
-            rec.setdefault(line[0], line[2:].strip())
+            key, value = line[0], line[2:].strip()
+            if key == "F":
+                directory = value.strip("/")
+            elif key == "R" and value and "/" not in value:
+                files.append(f"{directory}/{value}" if directory else value)
+            # first value wins for the single-valued keys
+            rec.setdefault(key, value)
     if rec:
-        out.append((start, rec))
+        out.append((start, rec, files))
     return out

@@ -10,10 +10,11 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from ringfence.catalog import purls
+from ringfence.catalog import ownership, purls
 from ringfence.catalog.interface import CatalogError, Parsed
 from ringfence.catalog.rpm import bdb, ndb, sqlite
 from ringfence.catalog.rpm.header import Blobs, RpmHeader, parse_header
+from ringfence.model.evidence import Evidence
 from ringfence.model.package import Location, Package
 
 _DIRS = ("/var/lib/rpm/", "/usr/lib/sysimage/rpm/")
@@ -26,7 +27,7 @@ MAX_PROBLEMS = 100  # per database; the rest are counted in one last problem
 
 class RpmCataloger:
     name = "rpm"
-    version = "1"
+    version = "2"
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(_SUFFIXES)  # at any depth, as for dpkg
@@ -38,7 +39,9 @@ class RpmCataloger:
 def to_parsed(path: str, blobs: Blobs) -> Parsed:
     """Packages from the header blobs of one database; bad blobs become problems."""
     packages: list[Package] = []
+    evidence: list[Evidence] = []
     problems = list(blobs.problems)
+    root = ownership.root_of("rpm", path)
     for record, blob in blobs.records:
         try:
             header = parse_header(blob)
@@ -46,10 +49,13 @@ def to_parsed(path: str, blobs: Blobs) -> Parsed:
             problems.append(f"record {record}: {exc}")
             continue
         packages.append(to_package(header, path))
+        if header.files:  # the files it owns, for catalog/ownership.py
+            evidence.append(Evidence("rpm", header.name, root,
+                                     files=tuple(root + f for f in header.files)))
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         problems = [*problems[:MAX_PROBLEMS], f"... and {more} more problems"]
-    return Parsed(tuple(packages), tuple(problems))
+    return Parsed(tuple(packages), tuple(problems), tuple(evidence))
 
 
 def _reader(data: bytes) -> Callable[[bytes], Blobs]:

@@ -29,8 +29,12 @@ SIGMD5 = 261
 NAME, VERSION, RELEASE, EPOCH, SUMMARY = 1000, 1001, 1002, 1003, 1004
 SIZE, VENDOR, LICENSE, ARCH, SOURCERPM = 1009, 1011, 1014, 1022, 1044
 LONGSIZE, MODULARITYLABEL = 5009, 5096
+# the files a package owns: BASENAMES[i] in DIRNAMES[DIRINDEXES[i]] (OLDFILENAMES before
+# rpm 4.0 "compressed file names")
+OLDFILENAMES, DIRINDEXES, BASENAMES, DIRNAMES = 1027, 1116, 1117, 1118
 _WANTED = frozenset({SIGMD5, NAME, VERSION, RELEASE, EPOCH, SUMMARY, SIZE, VENDOR, LICENSE,
-                     ARCH, SOURCERPM, LONGSIZE, MODULARITYLABEL})
+                     ARCH, SOURCERPM, LONGSIZE, MODULARITYLABEL, OLDFILENAMES, DIRINDEXES,
+                     BASENAMES, DIRNAMES})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,7 @@ class RpmHeader:
     summary: str | None = None
     size: int | None = None
     sigmd5: str | None = None
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +104,19 @@ def _header(r: _Reader) -> RpmHeader:
         arch=r.string(ARCH), sourcerpm=r.string(SOURCERPM), license=r.string(LICENSE),
         vendor=r.string(VENDOR), modularitylabel=r.string(MODULARITYLABEL),
         summary=r.string(SUMMARY), size=size if size is not None else r.integer(LONGSIZE),
-        sigmd5=r.hex(SIGMD5),
+        sigmd5=r.hex(SIGMD5), files=_files(r),
     )
+
+
+def _files(r: _Reader) -> tuple[str, ...]:
+    bases = r.strings(BASENAMES)
+    if not bases:
+        return tuple(r.strings(OLDFILENAMES))
+    dirs, indexes = r.strings(DIRNAMES), r.int32s(DIRINDEXES)
+    if len(indexes) != len(bases) or any(not 0 <= i < len(dirs) for i in indexes):
+        raise CatalogError("rpm header file list is inconsistent (BASENAMES, DIRINDEXES, "
+                           "DIRNAMES)")
+    return tuple(dirs[i] + b for i, b in zip(indexes, bases, strict=True))
 
 
 class _Reader:
@@ -125,6 +141,31 @@ class _Reader:
             return raw.decode("utf-8")
         except UnicodeDecodeError:  # old headers carry Latin-1 text
             return raw.decode("latin-1")
+
+    def strings(self, tag: int) -> list[str]:
+        """Every string of a STRING_ARRAY (``count`` NUL-terminated strings)."""
+        e = self.entries.get(tag)
+        if e is None:
+            return []
+        if e.type != _STRING_ARRAY:
+            raise CatalogError(f"rpm header tag {tag} has type {e.type}, not a string array")
+        out: list[str] = []
+        pos = e.offset
+        for _ in range(e.count):
+            end = self.data.find(b"\0", pos)
+            if end < 0:
+                raise CatalogError(f"rpm header string array for tag {tag} runs past the data")
+            out.append(self.data[pos:end].decode("utf-8", "surrogateescape"))
+            pos = end + 1
+        return out
+
+    def int32s(self, tag: int) -> list[int]:
+        e = self.entries.get(tag)
+        if e is None:
+            return []
+        if e.type != _INT32 or e.offset + 4 * e.count > len(self.data):
+            raise CatalogError(f"rpm header tag {tag} is not a sound INT32 array")
+        return list(struct.unpack_from(f">{e.count}i", self.data, e.offset))
 
     def integer(self, tag: int) -> int | None:
         """The first value of an INT32 or INT64 entry."""
