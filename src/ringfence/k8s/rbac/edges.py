@@ -9,12 +9,30 @@ workloads and namespaces. Assumptions, stated so a reviewer can weigh them:
 * exec/attach needs ``create`` on ``pods/exec`` / ``pods/attach`` (the verb the API server
   checks since websocket exec authorizes as create);
 * a mutating webhook can rewrite every pod created in the cluster;
-* a node holds the token of every DaemonSet pod with a mounted token (it runs on each node).
+* a node holds the token of every DaemonSet pod with a mounted token (it runs on each node);
+* ``patch``/``update`` of a pod controller (Deployment, DaemonSet, StatefulSet, ReplicaSet,
+  CronJob, ReplicationController) rewrites its pod template: the controller then runs pods
+  of any spec under any service account of the namespace, as ``create pods`` would. Not
+  Job: a Job's ``spec.template`` is immutable once created (the API server's Job update
+  validation), so only ``create jobs`` runs new code;
+* ``patch``/``update`` of ``pods`` replaces a container image of a running pod (the one pod
+  spec field that may change) and ``pods/ephemeralcontainers`` adds a container to it: code
+  runs in that pod under its service account, as exec does;
+* a name-restricted rule (``resourceNames``) allows only requests naming the object, never
+  create or an unrestricted list (the authorizer's ``ResourceNameMatches``): it reaches the
+  named controllers and pods that the manifests hold (a StatefulSet's pods are
+  ``<name>-<ordinal>``), nothing else;
+* ``nodes/proxy`` is the kubelet API of the node (``/exec``, ``/run``, ``/attach``, ``/pods``,
+  ``/configz``, ...), authorized with the verb of the HTTP method: ``get`` (GET, which a
+  websocket upgrade uses, so exec/attach/run work over websocket) and ``create`` (POST, the
+  SPDY exec and ``/run``) each run commands in every pod of the node; a rule named to nodes
+  reaches only those nodes (still the node: its pods and their tokens).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ringfence.k8s.objects import K8sObject
@@ -28,6 +46,20 @@ RBAC = "rbac.authorization.k8s.io"
 POD_MAKERS = (("", "pods"), ("apps", "deployments"), ("apps", "daemonsets"),
               ("apps", "statefulsets"), ("apps", "replicasets"), ("batch", "jobs"),
               ("batch", "cronjobs"), ("", "replicationcontrollers"))
+# (group, resource, kind) of the pod controllers whose template patch/update rewrites
+CONTROLLERS = (("apps", "deployments", "Deployment"), ("apps", "daemonsets", "DaemonSet"),
+               ("apps", "statefulsets", "StatefulSet"), ("apps", "replicasets", "ReplicaSet"),
+               ("batch", "cronjobs", "CronJob"),
+               ("", "replicationcontrollers", "ReplicationController"))
+WRITE = ("patch", "update")
+# (subresource of pods, verbs, what the request does to a running pod)
+POD_ENTRY = (("", WRITE, "replace a container image of"),
+             ("ephemeralcontainers", WRITE, "add a container to"),
+             ("exec", ("create",), "exec into"), ("attach", ("create",), "attach to"))
+KUBELET = (("get", "the kubelet API: a GET upgraded to websocket runs exec/attach/run in "
+                   "any pod of the node"),
+           ("create", "the kubelet API: POST /exec and /run run commands in any pod of "
+                      "the node"))
 Find = Callable[..., Grant | None]
 
 
@@ -38,6 +70,8 @@ def build_graph(index: RbacIndex, objects: Sequence[K8sObject]) -> Graph:
     namespaces = {"default", "kube-system"} | {o.name for o in objects if o.kind == "Namespace"}
     namespaces |= {o.namespace for o in objects if o.namespace}
     namespaces |= {b.namespace for b in index.bindings if b.namespace}
+    # a bound service account's namespace exists too (pods there can run as it)
+    namespaces |= {s.namespace for s in index.subjects() if s.kind == "ServiceAccount"}
     accounts = _accounts(index, objects, runs, namespaces)
     by_name: dict[str, set[str]] = {}
     for ns, names in accounts.items():
@@ -45,7 +79,7 @@ def build_graph(index: RbacIndex, objects: Sequence[K8sObject]) -> Graph:
             by_name.setdefault(name, set()).add(ns)
     edges: list[Edge] = []
     for subject in index.subjects():
-        edges.extend(_grant_edges(index, subject, by_name))
+        edges.extend(_grant_edges(index, subject, by_name, runs))
     edges.extend(_hub_edges(namespaces, accounts, runs, enforcing_namespaces(objects)))
     edges.extend(_workload_edges(runs))
     with_grants = {e.src for e in edges if e.grant is not None}
@@ -83,17 +117,17 @@ def _finder(grants: Sequence[Grant], fallback: Find | None = None) -> Find:
     return find
 
 
-def _names(grants: Sequence[Grant], verb: str, resource: str, sub: str,
+def _names(grants: Sequence[Grant], verb: str, resource: str, sub: str, group: str = "",
            ) -> Iterator[tuple[str, Grant]]:
     """(name, grant) for rules that allow the request only for listed resourceNames."""
     for g in grants:
         names = g.rule.resource_names
-        if names and allows(g.rule, Request(verb, resource, "", sub, "", names[0])):
+        if names and allows(g.rule, Request(verb, resource, group, sub, "", names[0])):
             yield from ((n, g) for n in names)
 
 
-def _grant_edges(index: RbacIndex, subject: Subject,
-                 by_name: dict[str, set[str]]) -> Iterator[Edge]:
+def _grant_edges(index: RbacIndex, subject: Subject, by_name: dict[str, set[str]],
+                 runs: Sequence[PodRun]) -> Iterator[Edge]:
     own = index.direct(subject)
     src = Node.of(subject)
     cluster = [g for g in own if not g.namespace]
@@ -103,18 +137,19 @@ def _grant_edges(index: RbacIndex, subject: Subject,
             scopes.setdefault(g.namespace, []).append(g)
     cluster_find = functools.cache(_finder(cluster))
     done: set[tuple[str, str]] = set()
-    for edge in _scope_edges(src, "*", cluster, cluster_find, by_name):
+    for edge in _scope_edges(src, "*", cluster, cluster_find, by_name, runs):
         done.add((edge.dst.kind, edge.reason))
         yield edge
     for scope in sorted(scopes):
         find = _finder(scopes[scope], cluster_find)
-        for edge in _scope_edges(src, scope, scopes[scope], find, by_name):
+        here = [r for r in runs if r.namespace == scope]
+        for edge in _scope_edges(src, scope, scopes[scope], find, by_name, here):
             if (edge.dst.kind, edge.reason) not in done:  # else the cluster grant covers it
                 yield edge
 
 
 def _scope_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
-                 by_name: dict[str, set[str]]) -> Iterator[Edge]:
+                 by_name: dict[str, set[str]], runs: Sequence[PodRun]) -> Iterator[Edge]:
     cluster = ns == "*"
     if g := find("*", "*", "*"):
         yield Edge(src, CLUSTER_ADMIN if cluster else Node("namespace", "", ns),
@@ -127,13 +162,60 @@ def _scope_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
         yield Edge(src, Node("secrets", "", ns), "read secrets", g)
     if g := find("create", "", "pods", "exec") or find("create", "", "pods", "attach"):
         yield Edge(src, Node("exec", "", ns), "exec/attach into pods", g)
+    yield from _rewrite_edges(src, ns, grants, find, runs)
     yield from _named(src, ns, grants, find, by_name, "create", "token",
                       "create service account tokens")
     yield from _named(src, ns, grants, find, by_name, "impersonate", "",
                       "impersonate service accounts")
     yield from _rbac_edges(src, ns, find)
     if cluster:
-        yield from _cluster_edges(src, find)
+        yield from _cluster_edges(src, grants, find)
+
+
+def _rewrite_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
+                   runs: Sequence[PodRun]) -> Iterator[Edge]:
+    """patch/update of pod controllers and of running pods (see the module docstring)."""
+    rewrite = next(((verb, res, g) for _, res, _ in CONTROLLERS for verb in WRITE
+                    if (g := find(verb, _group(res), res))), None)
+    if rewrite:
+        verb, res, g = rewrite
+        yield Edge(src, Node("pods", "", ns), f"{verb} {res}: rewrite the pod template "
+                   "(any pod spec, any service account of the namespace)", g)
+    else:
+        for group, res, kind in CONTROLLERS:
+            for verb in WRITE:
+                for name, g in _names(grants, verb, res, "", group):
+                    for r in runs:
+                        if r.kind == kind and r.name == name:
+                            yield Edge(src, Node("pods", "", r.namespace),
+                                       f"{verb} {res} {name}: rewrite its pod template", g)
+    for sub, verbs, what in POD_ENTRY:
+        resource = f"pods/{sub}" if sub else "pods"
+        if sub in ("", "ephemeralcontainers"):
+            hit = next(((v, g) for v in verbs if (g := find(v, "", "pods", sub))), None)
+            if hit:
+                yield Edge(src, Node("exec", "", ns),
+                           f"{hit[0]} {resource}: {what} a running pod", hit[1])
+                continue
+        for verb in verbs:
+            for name, g in _names(grants, verb, "pods", sub):
+                for r in runs:
+                    if _pod_named(r, name):
+                        yield Edge(src, Node("Workload", r.ref),
+                                   f"{verb} {resource} {name}: {what} its pod", g)
+
+
+def _group(resource: str) -> str:
+    return next(g for g, r, _ in CONTROLLERS if r == resource)
+
+
+def _pod_named(run: PodRun, name: str) -> bool:
+    """Whether the pod called ``name`` belongs to ``run`` (a Pod, or a StatefulSet's
+    ``<name>-<ordinal>``; other controllers' pod names are generated, unknowable here)."""
+    if run.kind == "Pod":
+        return run.name == name
+    return run.kind == "StatefulSet" and re.fullmatch(
+        re.escape(run.name) + r"-(0|[1-9][0-9]*)", name) is not None
 
 
 def _named(src: Node, ns: str, grants: Sequence[Grant], find: Find,
@@ -172,13 +254,19 @@ def _rbac_edges(src: Node, ns: str, find: Find) -> Iterator[Edge]:
         yield Edge(src, CLUSTER_ADMIN, "escalate + update clusterroles", esc, (upd,))
 
 
-def _cluster_edges(src: Node, find: Find) -> Iterator[Edge]:
+def _cluster_edges(src: Node, grants: Sequence[Grant], find: Find) -> Iterator[Edge]:
     if g := find("impersonate", "", "groups", name="system:masters"):
         yield Edge(src, CLUSTER_ADMIN, "impersonate group system:masters", g)
     if g := find("impersonate", "", "users"):
         yield Edge(src, Node("User", "*"), "impersonate any user", g)
-    if g := find("get", "", "nodes", "proxy") or find("create", "", "nodes", "proxy"):
-        yield Edge(src, NODE, "nodes/proxy: the kubelet API runs commands in any pod", g)
+    kubelet = next(((v, what, g) for v, what in KUBELET
+                    if (g := find(v, "", "nodes", "proxy"))), None)
+    if kubelet:
+        yield Edge(src, NODE, f"{kubelet[0]} nodes/proxy: {kubelet[1]}", kubelet[2])
+    else:
+        for verb, what in KUBELET:
+            for name, g in _names(grants, verb, "nodes", "proxy"):
+                yield Edge(src, NODE, f"{verb} nodes/proxy on node {name}: {what}", g)
     csr = find("create", "certificates.k8s.io", "certificatesigningrequests")
     approval = find("update", "certificates.k8s.io", "certificatesigningrequests", "approval")
     signer = find("approve", "certificates.k8s.io", "signers",

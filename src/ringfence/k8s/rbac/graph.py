@@ -2,10 +2,11 @@
 
 Nodes are identities (ServiceAccount, User, Group), workloads, and capabilities:
 ``pods NS`` (can run a pod there), ``secrets NS`` (can read every secret there),
-``serviceaccounts NS`` (can act as any service account there), ``exec NS`` (can enter
-running containers there), ``namespace NS`` (full control of it), with NS ``*`` for every
-namespace, and the targets ``cluster-admin`` and ``node``. Every edge carries the reason and,
-when RBAC grants it, the Grant (binding, role, rule) a reviewer can check.
+``serviceaccounts NS`` (can act as any service account there), ``exec NS`` (can run code
+in the running pods there: exec, attach, a replaced image, an ephemeral container),
+``namespace NS`` (full control of it), with NS ``*`` for every namespace, and the targets
+``cluster-admin`` and ``node``. Every edge carries the reason and, when RBAC
+grants it, the Grant (binding, role, rule) a reviewer can check.
 
 Shortest paths come from one breadth-first search backwards from the targets, so answering
 for every source costs O(nodes + edges).
@@ -38,7 +39,7 @@ class Node:
             where = "every namespace" if self.namespace == "*" else self.namespace
             return {"pods": f"create pods in {where}", "secrets": f"read secrets in {where}",
                     "serviceaccounts": f"any service account in {where}",
-                    "exec": f"exec into pods in {where}",
+                    "exec": f"run code in running pods in {where}",
                     "namespace": "full control of " + (
                         where if self.namespace == "*" else f"namespace {where}")}[self.kind]
         return f"{self.kind} {self.name}".strip()

@@ -31,6 +31,8 @@ class PodRun:
     node_access: tuple[str, ...]
     daemon: bool
     location: str
+    kind: str = ""
+    name: str = ""
 
 
 def pod_spec(obj: K8sObject) -> Mapping[str, Any] | None:
@@ -67,7 +69,7 @@ def pod_runs(objects: Iterable[K8sObject], no_automount: set[tuple[str, str]]) -
         token = bool(auto) if auto is not None else (ns, sa) not in no_automount
         ref = f"{obj.kind} {ns}/{obj.name}"
         out.append(PodRun(ref, ns, sa, token, tuple(node_access(spec)),
-                          obj.kind == "DaemonSet", obj.location))
+                          obj.kind == "DaemonSet", obj.location, obj.kind, obj.name))
     return out
 
 

@@ -1,0 +1,194 @@
+"""Escalation edges of patch/update on pods and pod controllers, name-restricted grants and
+nodes/proxy: manifests generated here (one grant each, so an edge has one possible cause)
+and the real tigera-operator bundle (calico)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ringfence.k8s.load import load_bytes
+from ringfence.k8s.rbac.facts import RbacFacts, gather, gather_paths
+from ringfence.k8s.rbac.graph import CLUSTER_ADMIN, NODE, Node
+from ringfence.k8s.rbac.graph import Path as GraphPath
+from ringfence.k8s.rbac.model import Subject
+
+DATA = Path(__file__).resolve().parents[3] / "data" / "k8s"
+ATTACKER = Node("ServiceAccount", "ci", "tools")
+
+
+def _role(kind: str, ns: str, rule: str) -> str:
+    meta = f"{{name: r, namespace: {ns}}}" if kind == "Role" else "{name: r}"
+    binding = "RoleBinding" if kind == "Role" else "ClusterRoleBinding"
+    bmeta = f"{{name: b, namespace: {ns}}}" if kind == "Role" else "{name: b}"
+    return f"""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: {kind}
+metadata: {meta}
+rules: [{rule}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: {binding}
+metadata: {bmeta}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: {kind}, name: r}}
+subjects: [{{kind: ServiceAccount, name: ci, namespace: tools}}]
+"""
+
+
+# a service account of namespace app that is cluster-admin: reaching it is the escalation
+POWERFUL = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: powerful}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: powerful, namespace: app}]
+"""
+
+
+def _workload(kind: str, name: str, sa: str = "powerful", automount: bool = True) -> str:
+    spec = (f"{{serviceAccountName: {sa}, automountServiceAccountToken: "
+            f"{str(automount).lower()}, containers: [{{name: c, image: 'nginx:1'}}]}}")
+    body = f"spec: {spec}" if kind == "Pod" else f"spec: {{template: {{spec: {spec}}}}}"
+    api = "v1" if kind == "Pod" else "apps/v1"
+    return f"apiVersion: {api}\nkind: {kind}\nmetadata: {{name: {name}, namespace: app}}\n{body}"
+
+
+def _facts(*docs: str) -> RbacFacts:
+    m = load_bytes("\n---\n".join(docs).encode(), "t.yaml")
+    assert not m.unknowns, m.unknowns
+    facts = gather(m.objects)
+    assert not facts.unknowns
+    return facts
+
+
+def _path(facts: RbacFacts, target: Node = CLUSTER_ADMIN) -> GraphPath | None:
+    return next((p for p in facts.graph.shortest_paths([target]) if p.source == ATTACKER),
+                None)
+
+
+CONTROLLERS = [("apps", "deployments"), ("apps", "daemonsets"), ("apps", "statefulsets"),
+               ("apps", "replicasets"), ("batch", "cronjobs"),
+               ("", "replicationcontrollers")]
+
+
+@pytest.mark.parametrize("verb", ["patch", "update"])
+@pytest.mark.parametrize(("group", "resource"), CONTROLLERS)
+def test_patch_or_update_of_a_controller_runs_any_service_account(
+        verb: str, group: str, resource: str) -> None:
+    rule = f'{{apiGroups: ["{group}"], resources: [{resource}], verbs: [{verb}]}}'
+    path = _path(_facts(_role("ClusterRole", "", rule), POWERFUL))
+    assert path is not None
+    assert path.edges[0].reason.startswith(f"{verb} {resource}: rewrite the pod template")
+    assert path.edges[0].dst == Node("pods", "", "*")
+    assert Node("ServiceAccount", "powerful", "app") in {e.dst for e in path.edges}
+    # the same grant inside namespace app only: the path stays in app
+    local = _path(_facts(_role("Role", "app", rule), POWERFUL))
+    assert local is not None and local.edges[0].dst == Node("pods", "", "app")
+    # another namespace's grant does not reach app's service accounts
+    assert _path(_facts(_role("Role", "elsewhere", rule), POWERFUL)) is None
+
+
+@pytest.mark.parametrize("rule", [
+    '{apiGroups: [extensions], resources: [deployments], verbs: [patch]}',  # wrong group
+    '{apiGroups: [""], resources: [deployments], verbs: [update]}',  # wrong group
+    '{apiGroups: [batch], resources: [jobs], verbs: [patch, update]}',  # template immutable
+    '{apiGroups: [apps], resources: [deployments/scale], verbs: [patch]}',  # replicas only
+    '{apiGroups: [apps], resources: [deployments], verbs: [get, list, watch, delete]}',
+    '{apiGroups: [apps], resources: [deployments], verbs: [patch], resourceNames: [web]}',
+])
+def test_grants_that_do_not_rewrite_a_template(rule: str) -> None:
+    assert _path(_facts(_role("ClusterRole", "", rule), POWERFUL)) is None
+
+
+def test_create_jobs_still_runs_pods() -> None:
+    rule = '{apiGroups: [batch], resources: [jobs], verbs: [create]}'
+    assert _path(_facts(_role("ClusterRole", "", rule), POWERFUL)) is not None
+
+
+def test_name_restricted_controller_reaches_only_the_named_existing_one() -> None:
+    rule = '{apiGroups: [apps], resources: [deployments], verbs: [update], resourceNames: [web]}'
+    grant = _role("Role", "app", rule)
+    path = _path(_facts(grant, POWERFUL, _workload("Deployment", "web", "other")))
+    assert path is not None
+    assert path.edges[0].reason == "update deployments web: rewrite its pod template"
+    assert _path(_facts(grant, POWERFUL, _workload("Deployment", "api", "other"))) is None
+    # a StatefulSet called web is not a Deployment
+    assert _path(_facts(grant, POWERFUL, _workload("StatefulSet", "web", "other"))) is None
+
+
+def test_patch_pods_runs_code_as_the_running_pods_accounts_only() -> None:
+    grant = _role("Role", "app", '{apiGroups: [""], resources: [pods], verbs: [patch]}')
+    path = _path(_facts(grant, POWERFUL, _workload("Deployment", "web")))
+    assert path is not None
+    assert [e.reason.split(":")[0] for e in path.edges[:2]] == [
+        "patch pods", "run commands in its containers"]
+    # no token mounted: the replaced image runs without the account's credentials
+    assert _path(_facts(grant, POWERFUL, _workload("Deployment", "web",
+                                                    automount=False))) is None
+    # a pod's service account cannot be changed: an account no pod runs as is not reached
+    assert _path(_facts(grant, POWERFUL, _workload("Deployment", "web", "other"))) is None
+
+
+@pytest.mark.parametrize(("rule", "kind", "name", "reached"), [
+    ('{apiGroups: [""], resources: [pods], verbs: [update], resourceNames: [db-0]}',
+     "StatefulSet", "db", True),
+    ('{apiGroups: [""], resources: [pods], verbs: [update], resourceNames: [db-x]}',
+     "StatefulSet", "db", False),
+    ('{apiGroups: [""], resources: [pods], verbs: [update], resourceNames: [db-01]}',
+     "StatefulSet", "db", False),
+    ('{apiGroups: [""], resources: [pods], verbs: [patch], resourceNames: [db]}',
+     "Pod", "db", True),
+    ('{apiGroups: [""], resources: [pods], verbs: [patch], resourceNames: [db-0]}',
+     "Deployment", "db", False),  # a Deployment's pod names are generated
+    ('{apiGroups: [""], resources: [pods/exec], verbs: [create], resourceNames: [db]}',
+     "Pod", "db", True),
+    ('{apiGroups: [""], resources: [pods/exec], verbs: [get], resourceNames: [db]}',
+     "Pod", "db", False),
+    ('{apiGroups: [""], resources: [pods/ephemeralcontainers], verbs: [patch]}',
+     "Deployment", "db", True),
+    ('{apiGroups: [""], resources: [pods/ephemeralcontainers], verbs: [get]}',
+     "Deployment", "db", False),
+])
+def test_running_pod_entry(rule: str, kind: str, name: str, reached: bool) -> None:
+    facts = _facts(_role("Role", "app", rule), POWERFUL, _workload(kind, name))
+    assert (_path(facts) is not None) is reached
+
+
+@pytest.mark.parametrize(("rule", "reason"), [
+    ('{apiGroups: [""], resources: [nodes/proxy], verbs: [get]}', "get nodes/proxy: the "
+     "kubelet API: a GET upgraded to websocket runs exec/attach/run"),
+    ('{apiGroups: [""], resources: [nodes/proxy], verbs: [create]}', "create nodes/proxy: "
+     "the kubelet API: POST /exec and /run"),
+    ('{apiGroups: [""], resources: [nodes/proxy], verbs: [get], resourceNames: [n1]}',
+     "get nodes/proxy on node n1: the kubelet API"),
+    ('{apiGroups: [""], resources: ["*/proxy"], verbs: [create]}', "create nodes/proxy"),
+    ('{apiGroups: [""], resources: [nodes/proxy], verbs: [update, patch, delete]}', None),
+    ('{apiGroups: [""], resources: [nodes, nodes/stats, nodes/metrics], verbs: [get]}',
+     None),
+    ('{apiGroups: [metrics.k8s.io], resources: [nodes/proxy], verbs: [get]}', None),
+])
+def test_nodes_proxy_verbs(rule: str, reason: str | None) -> None:
+    path = _path(_facts(_role("ClusterRole", "", rule)), NODE)
+    if reason is None:
+        assert path is None
+    else:
+        assert path is not None and path.edges[0].reason.startswith(reason)
+
+
+def test_tigera_operator_update_pods_and_patch_daemonsets_are_edges() -> None:
+    """calico's tigera-operator ClusterRole (real manifest) grants update on pods and
+    patch/update on deployments and daemonsets cluster-wide: both are edges with the
+    rule that grants them; its name-restricted update on a Job is not (immutable)."""
+    facts = gather_paths([DATA / "calico" / "tigera-operator.yaml"])
+    src = Node.of(Subject("ServiceAccount", "tigera-operator", "tigera-operator"))
+    mine = [e for e in facts.graph.edges if e.src == src]
+    by_reason = {e.reason.split(":")[0]: e for e in mine}
+    pods = by_reason["update pods"]
+    assert pods.dst == Node("exec", "", "*") and pods.grant is not None
+    assert "pods" in pods.grant.rule.resources and "update" in pods.grant.rule.verbs
+    rewrite = by_reason["patch deployments"]
+    assert rewrite.dst == Node("pods", "", "*") and rewrite.grant is not None
+    assert "deployments" in rewrite.grant.rule.resources
+    assert rewrite.grant.binding.ref == "ClusterRoleBinding tigera-operator"
+    assert not any("jobs" in r for r in by_reason)
