@@ -97,7 +97,8 @@ SCHEMAS: Final[dict[str, Schema]] = {
     }),
     "k8s": _document("k8s", 1, "ringfence k8s -f json", {
         "objects": INT,
-        "workloads": _arr(_obj({"ref": STR, "location": STR, "pss": STR})),
+        # pss: the highest level the pod meets; policy: the level:version it was checked at
+        "workloads": _arr(_obj({"ref": STR, "location": STR, "pss": STR, "policy": STR})),
         "findings": FINDINGS, "evaluated": STRS, "unknowns": UNKNOWNS,
     }),
     "runtime": _document("runtime", 1, "ringfence runtime -f json", {

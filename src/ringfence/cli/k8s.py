@@ -18,7 +18,8 @@ from ringfence.cli.common import (
 )
 from ringfence.errors import InputError, UsageError
 from ringfence.k8s.load import Manifests, load_bytes, load_paths
-from ringfence.k8s.rules.pss import pss_level
+from ringfence.k8s.psa import PssSelection, parse_version
+from ringfence.k8s.rules.pss import pod_policies, pss_level
 from ringfence.report.text import plain
 from ringfence.rings.platform import PlatformFacts, platform_ring
 from ringfence.rings.report import RingReport
@@ -43,14 +44,25 @@ def _load(paths: tuple[str, ...], kubeconfig: str | None, context: str | None) -
     return load_paths(paths)
 
 
+def _version(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        parse_version(text)
+    except ValueError as exc:
+        raise UsageError("k8s", f"--pss-version {exc}") from exc
+    return text
+
+
 def _document(ring: RingReport[PlatformFacts]) -> dict[str, Any]:
     assert ring.facts is not None and ring.run is not None  # platform_ring always has both
     k8s, run = ring.facts.k8s, ring.run
     return {
         "schema": "ringfence.k8s/1",
         "objects": len(k8s.objects),
-        "workloads": [{"ref": p.ref, "location": p.location, "pss": pss_level(p)}
-                      for p in k8s.pods],
+        "workloads": [{"ref": p.ref, "location": p.location,
+                       "pss": pss_level(p, policy.version), "policy": str(policy)}
+                      for p, policy in pod_policies(k8s)],
         "findings": [f.to_dict() for f in run.findings],
         "evaluated": list(run.evaluated),
         "unknowns": [u.to_dict() for u in dict.fromkeys(ring.unknowns)],
@@ -59,8 +71,8 @@ def _document(ring: RingReport[PlatformFacts]) -> dict[str, Any]:
 
 def _table(doc: dict[str, Any]) -> str:
     head = [f"{doc['objects']} objects, {len(doc['workloads'])} workloads", "",
-            "PSS LEVEL   WORKLOAD"]
-    head += [f"{w['pss']:<11} {plain(w['ref'])}" for w in doc["workloads"]]
+            "PSS LEVEL   CHECKED AT          WORKLOAD"]
+    head += [f"{w['pss']:<11} {w['policy']:<19} {plain(w['ref'])}" for w in doc["workloads"]]
     return findings_text(doc, head)
 
 
@@ -70,15 +82,23 @@ def _table(doc: dict[str, Any]) -> str:
 @click.option("--context", help="kubeconfig context (default: current).")
 @click.option("--allowed-registry", "registries", multiple=True,
               help="Registry (or registry/path prefix) images may come from; repeatable.")
+@click.option("--pss-level", "level", type=click.Choice(["baseline", "restricted"]),
+              help="Pod Security level to check every pod at [default: its Namespace's "
+                   "pod-security.kubernetes.io/enforce label, else restricted].")
+@click.option("--pss-version", "version", metavar="v1.N|latest",
+              help="Pod Security policy version [default: the Namespace's enforce-version "
+                   "label, else latest].")
 @report_options(["table", "json"])
 def k8s_cmd(paths: tuple[str, ...], kubeconfig: str | None, context: str | None,
-            registries: tuple[str, ...], report: ReportOptions) -> None:
+            registries: tuple[str, ...], level: str | None, version: str | None,
+            report: ReportOptions) -> None:
     """Kubernetes manifests (files, directories, - for stdin) or a live cluster: Pod
     Security Standards level per workload, workload, secret, environment, control-plane,
     RBAC and NetworkPolicy rules (the platform ring of `ringfence scan`). Exit codes: 0 ok,
     1 --fail-on matched, 2 usage, 3 could not complete, 4 unknowns under --strict."""
     # the platform ring scan reads: Pod Security, workload, RBAC and NetworkPolicy rules
-    doc = _document(platform_ring(_load(paths, kubeconfig, context), registries))
+    pss = PssSelection(level, _version(version))
+    doc = _document(platform_ring(_load(paths, kubeconfig, context), registries, pss))
     text = json.dumps(doc, indent=2) + "\n" if report.format() == "json" else _table(doc)
     emit(text, report.output)
     finish(report, severities=finding_severities(doc), unknowns=len(doc["unknowns"]))

@@ -14,11 +14,13 @@ from ringfence.k8s.load import Manifests
 from ringfence.k8s.netpol.parse import build_cluster
 from ringfence.k8s.netpol.rules import NETPOL_CHECKS, NetpolFacts
 from ringfence.k8s.podview import PodView
+from ringfence.k8s.psa import DEFAULT_SELECTION, PssSelection
 from ringfence.k8s.rbac import facts as rbac_facts
 from ringfence.k8s.rbac.facts import RbacFacts
 from ringfence.k8s.rbac.graph import CLUSTER_ADMIN, NODE, Node
 from ringfence.k8s.rbac.rules import RBAC_CHECKS
 from ringfence.k8s.rbac.workloads import enforcing_namespaces
+from ringfence.k8s.rules.pss import NAMESPACE_CHECKS, PSS_CHECKS
 from ringfence.k8s.rules.rules import K8S_CHECKS
 from ringfence.model.unknown import Unknown
 from ringfence.rings.report import RingReport
@@ -32,6 +34,9 @@ NEEDS: Final = {
     "K8S-053": "the input does not show production beside another environment",
     **{f"K8S-{n}": NO_APISERVER for n in range(100, 107)},
     "K8S-110": NO_KUBELET, "K8S-111": NO_KUBELET,
+    **{c.rule.id: "no workload's Pod Security level and version include this check"
+       for c in PSS_CHECKS},
+    **{c.rule.id: "no Namespace in the input" for c in NAMESPACE_CHECKS},
 }
 
 
@@ -47,10 +52,12 @@ class PlatformFacts:
         return tuple(self.k8s.pods)
 
 
-def platform_ring(manifests: Manifests,
-                  allowed_registries: Sequence[str] = ()) -> RingReport[PlatformFacts]:
+def platform_ring(manifests: Manifests, allowed_registries: Sequence[str] = (),
+                  pss: PssSelection = DEFAULT_SELECTION) -> RingReport[PlatformFacts]:
+    """``pss``: the Pod Security level/version to check pods at (unset fields: each pod's
+    Namespace labels, else restricted at latest)."""
     objects = manifests.objects
-    k8s = facts_from_objects(objects, manifests.unknowns, tuple(allowed_registries))
+    k8s = facts_from_objects(objects, manifests.unknowns, tuple(allowed_registries), pss)
     rbac = rbac_facts.gather(objects, manifests.unknowns)
     netpol = NetpolFacts(build_cluster(objects))
     runs = (run_checks(K8S_CHECKS, k8s), run_checks(NETPOL_CHECKS, netpol),

@@ -124,7 +124,7 @@ def test_rule_domains_are_one_consistent_list() -> None:
     from ringfence.rules import DOMAINS, all_rules, find_rule
 
     ids = [r.id for r in all_rules()]
-    assert len(ids) == len(set(ids)) == 150
+    assert len(ids) == len(set(ids)) == 154
     for domain in DOMAINS:
         for check in domain.checks:
             assert check.rule.id.startswith(domain.id_prefix), check.rule.id
