@@ -8,6 +8,7 @@ checked by hand; (c) Debian DSA/DLA matching on a real dpkg status with lowered 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -237,8 +238,13 @@ BOOKWORM_PY = {
     ("certifi", "2018.4.16"): {"CVE-2022-23491": "2022.12.7"},  # TrustCor roots removed
     ("idna", "2.7"): {"CVE-2024-3651": "3.7"},  # quadratic idna.encode
     ("sqlparse", "0.3.0"): {"CVE-2023-30608": "0.4.4"},  # ReDoS in the parser
-    ("setuptools", "66.1.1"): {"CVE-2024-6345": "70.0.0"},  # package_index RCE
 }
+# Debian's own distributions (python3-pip, python3-setuptools, python3-wheel): matched
+# through their deb owner only. Without the owner, PyPI's ranges would report these
+# (Debian backports such fixes without changing the upstream version).
+DEBIAN_OWNED = {("pip", "23.0.1"): "python3-pip", ("setuptools", "66.1.1"): "python3-setuptools",
+                ("wheel", "0.38.4"): "python3-wheel"}
+OWNED_WOULD_MATCH = {("setuptools", "66.1.1"): "CVE-2024-6345"}  # package_index RCE, 70.0.0
 # ... and what must NOT match (fixed before the installed version, or introduced after it)
 NOT_AFFECTED = {
     ("setuptools", "66.1.1"): "CVE-2022-40897",  # fixed in 65.5.1
@@ -254,6 +260,10 @@ def test_bookworm_py_pinned_packages(store: VulnStore, images_dir: Path) -> None
 
     result = scan_image(f"oci:{images_dir / 'bookworm-py.oci'}", ScanOptions())
     pypi = tuple(p for p in result.inventory.packages if p.type == "pypi")
+    owned = {(p.name, p.version): p.owner for p in pypi if p.owner}
+    assert set(owned) == set(DEBIAN_OWNED)
+    assert all(owner and owner.startswith(f"pkg:deb/debian/{DEBIAN_OWNED[k]}@")
+               for k, owner in owned.items())
     out = match_all(Inventory(pypi, result.inventory.distro), store)
     found = {(m.package_name, m.installed_version, m.advisory_id): m for m in out.matches}
     checked = 0
@@ -272,3 +282,11 @@ def test_bookworm_py_pinned_packages(store: VulnStore, images_dir: Path) -> None
     # MarkupSafe 1.1.1, chardet 3.0.4 and pytz 2019.1 have no advisory in the PyPA data
     assert not {n for (n, _, _) in found} & {"MarkupSafe", "chardet", "pytz"}
     assert out.unknowns == ()
+    # Debian-owned: no PyPI advisory; the same packages without their owner would have one
+    assert not {(n, v) for (n, v, _) in found} & set(DEBIAN_OWNED)
+    unowned = tuple(replace(p, owner=None) for p in pypi if p.owner)
+    again = {(m.package_name, m.installed_version, i) for m in match_all(
+        Inventory(unowned, result.inventory.distro), store).matches for i in (m.advisory_id,
+                                                                              *m.aliases)}
+    for (name, version), cve in OWNED_WOULD_MATCH.items():
+        assert (name, version, cve) in again

@@ -51,6 +51,7 @@ SOURCE_NAME = f"{NS}source:name"
 SOURCE_VERSION = f"{NS}source:version"
 ARCH = f"{NS}arch"
 DELETED = f"{NS}deleted"
+OWNER = f"{NS}owner"  # purl of the OS package that installed this one (catalog/ownership)
 LOCATION = f"{NS}location:"  # + "N:path" / "N:layer" (layer = diffID)
 META = f"{NS}metadata:"  # + key
 UNKNOWN = f"{NS}unknown:"  # + "N:location" / "N:reason" / "N:plugin" / "N:layer"
@@ -77,6 +78,8 @@ def package_properties(pkg: Package) -> Iterator[tuple[str, str]]:
         yield ARCH, pkg.arch
     if pkg.deleted:
         yield DELETED, "true"
+    if pkg.owner:
+        yield OWNER, pkg.owner
     for i, loc in enumerate(pkg.locations):
         yield f"{LOCATION}{i}:path", loc.path
         if loc.layer:

@@ -82,7 +82,7 @@ def package_from(path: str, name: str, version: str, purl_text: object,
         cataloger=cataloger, source_name=source_name, source_version=source_version,
         arch=props.get(cdx.ARCH) or _qualifiers(purl).get("arch"), licenses=licenses,
         locations=_locations(props), deleted=props.get(cdx.DELETED) == "true",
-        metadata=tuple(meta))
+        metadata=tuple(meta), owner=props.get(cdx.OWNER) or None)
 
 
 def _parse_purl(path: str, name: str, text: object,

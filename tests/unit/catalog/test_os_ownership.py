@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ringfence.catalog import ownership, purls
+from ringfence.catalog import ownership
 from ringfence.catalog.apk.cataloger import ApkCataloger
 from ringfence.catalog.dpkg.cataloger import DpkgCataloger
 from ringfence.catalog.python.cataloger import PythonInstalledCataloger
@@ -275,4 +275,19 @@ def test_evidence_round_trips_through_the_layer_cache_shape() -> None:
     assert any(r.evidence for r in again.records)
     ev = Evidence("rpm", "bash", "/x", files=("/x/bin/bash",), licenses=("GPLv3+",))
     assert Evidence.from_dict(ev.to_dict()) == ev
-    assert purls  # the deb purls are distro-qualified by the merge (checked above)
+
+
+def test_owner_is_a_cyclonedx_property_and_survives_reading_the_sbom_back(
+        tmp_path: Path) -> None:
+    from ringfence.model.result import ScanResult, Target
+    from ringfence.sbom.cyclonedx import OWNER, CycloneDxRenderer
+    from ringfence.sbom.ingest import read_sbom
+
+    inv = merge_layers([_debian_layer()])
+    text = CycloneDxRenderer().render(ScanResult(Target("image", "x"), inv))
+    assert f'"name": "{OWNER}"' in text
+    path = tmp_path / "bom.cdx.json"
+    path.write_text(text)
+    back = {p.name: p.owner for p in read_sbom(str(path)).packages}
+    assert back["requests"] == _by_path(inv.packages)["/var/lib/dpkg/status"].purl
+    assert back["python3-requests"] is None

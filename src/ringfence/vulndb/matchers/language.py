@@ -5,6 +5,11 @@ gem RubyGems, composer Packagist, nuget NuGet, hex Hex, pub Pub, hackage Hackage
 swift SwiftURL. The name is rebuilt from the purl as OSV writes it (Maven ``group:artifact``,
 Go and Packagist ``namespace/name``, npm ``@scope/name``) and normalised with
 ``vulndb/names.py`` exactly as the importers stored it.
+
+A package an OS package installed (``Package.owner``, ``catalog/ownership.py``) is not
+looked up here: the distribution patches it without changing the upstream version, so its
+ecosystem's ranges would report fixed flaws; its owner is matched against the
+distribution's advisories (as Trivy does).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ class LanguageMatcher:
 
     def queries(self, package: Package, distro: Distro | None) -> tuple[Query, ...]:
         ecosystem = ECOSYSTEMS.get(package.type)
-        if ecosystem is None or not package.version:
+        if ecosystem is None or not package.version or package.owner:
             return ()
         try:
             purl = PackageURL.from_string(package.purl)
