@@ -1,10 +1,12 @@
 """The secret rules (IMG-1NN): metadata, prefilter keywords, a pattern and its validators.
 
 Each pattern captures the secret itself in the group named ``secret``; the scanner redacts
-that group in every output. ``keywords`` are lowercase byte strings: a rule's pattern runs
-only on content where one of them occurs (the scanner finds them all in one combined
-search). ``min_entropy`` is the Shannon entropy (bits per character) the secret must reach;
-``context`` a byte string the whole content must contain as well.
+that group in every output. ``keywords`` are lowercase byte strings, and every match of a
+rule's pattern starts at an occurrence of one of them (ignoring case; what must come before
+is a look-behind): the scanner finds all occurrences in one search and runs the pattern
+only there (``tests/unit/secretscan/test_prefilter.py`` checks this on every generated
+example). ``min_entropy`` is the Shannon entropy (bits per character) the secret must
+reach; ``context`` a byte string the whole content must contain as well.
 
 Every pattern is linear-time on hostile input (an attacker writes the files we scan): each
 starts at a literal or a keyword (often behind a look-behind boundary), every repetition
@@ -114,7 +116,8 @@ SECRET_RULES: Final[tuple[SecretRule, ...]] = (
                min_entropy=4.0, validate=_not_placeholder),
     SecretRule(_rule(103, "GCP service-account key (JSON)", Severity.CRITICAL),
                (b"private_key_id",),
-               re.compile(rb"\"private_key_id\"\s{0,32}:\s{0,32}\"(?P<secret>[0-9a-f]{40})\""),
+               re.compile(rb"(?<=\")private_key_id\"\s{0,32}:\s{0,32}"
+                          rb"\"(?P<secret>[0-9a-f]{40})\""),
                min_entropy=3.0, context=b"\"service_account\""),
     SecretRule(_rule(104, "GitHub token", Severity.CRITICAL),
                (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
@@ -133,12 +136,12 @@ SECRET_RULES: Final[tuple[SecretRule, ...]] = (
                min_entropy=3.0, validate=_not_placeholder),
     SecretRule(_rule(107, "Slack incoming webhook URL", Severity.MEDIUM),
                (b"hooks.slack.com",),
-               re.compile(rb"https://hooks\.slack\.com/services/"
+               re.compile(rb"(?<=https://)hooks\.slack\.com/services/"
                           rb"(?P<secret>T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})"
                           rb"(?![A-Za-z0-9])"),
                min_entropy=3.0, validate=_not_placeholder),
     SecretRule(_rule(108, "Private key", Severity.HIGH),
-               (b"private key",), re.compile(_PEM), min_entropy=4.5),
+               (b"-----begin ",), re.compile(_PEM), min_entropy=4.5),
     SecretRule(_rule(109, "JSON Web Token", Severity.MEDIUM),
                (b"eyj",),
                re.compile(_JWT), min_entropy=3.5, validate=_jwt_header),

@@ -2,6 +2,11 @@
 from the rule table, every right boundary is honest (at the limit found, one more not), and
 the per-text budgets (bytes, candidate matches, secrets) are reported, never silent.
 
+Work done is asserted without a clock too: every pattern has a finite maximum match width
+(bounded repetition only, from the ``re`` parser), and on each 1 MiB hostile input the
+scanner invokes the regex engine only through anchored ``match`` calls, at most once per
+keyword occurrence (counted through a wrapper around each compiled pattern).
+
 Why a subprocess with a timeout and not a step count or a stopwatch: Python's ``re`` does
 not expose its backtracking steps, and a wall-clock assertion is flaky on shared CI cores.
 A super-linear pattern on 1 MiB does not take "a bit longer" — the old private-key rule took
@@ -16,10 +21,15 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
+import re._constants
+import re._parser
 import string
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +37,7 @@ from ringfence.secretscan.analyzer import SecretsAnalyzer
 from ringfence.secretscan.checks import SecretFacts
 from ringfence.secretscan.config import scan_config, scan_config_bounded
 from ringfence.secretscan.model import SecretsReport
+from ringfence.secretscan.prefilter import KeywordIndex
 from ringfence.secretscan.rules import JWT_PART_MAX, PEM_BODY_MAX, SECRET_RULES
 from ringfence.secretscan.scanner import MAX_SCAN_BYTES, scan_bounded, scan_text
 from tests.unit.secretscan import adversarial
@@ -76,6 +87,50 @@ def test_every_rule_gets_every_kind_of_hostile_input() -> None:
         names = {n for n, _ in adversarial.inputs(rule, size=64)}
         assert {"lead+newlines", "lead+spaces", "lead+class", "repeated-partial",
                 "keyword+newlines"} <= names
+
+
+class _Counting:
+    """A compiled pattern that counts anchored runs and refuses any other use."""
+
+    def __init__(self, pattern: re.Pattern[bytes]) -> None:
+        self.pattern = pattern
+        self.calls = 0
+
+    def match(self, data: bytes, pos: int = 0, endpos: int = sys.maxsize) -> Any:
+        self.calls += 1
+        return self.pattern.match(data, pos, endpos)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the scanner used pattern.{name}: only anchored runs are bounded")
+
+
+def _keyword_occurrences(data: bytes) -> int:
+    # the plain engine (tested against the definition in test_prefilter.py)
+    index = KeywordIndex(sorted({k for r in SECRET_RULES for k in r.keywords}), "find")
+    return sum(len(v) for v in index.find(data).values())
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_pattern_repetition_is_bounded(rule_id: str) -> None:
+    rule = next(r for r in SECRET_RULES if r.rule.id == rule_id)
+    low, high = re._parser.parse(rule.pattern.pattern).getwidth()
+    assert 0 < low <= high < re._constants.MAXREPEAT, "an unbounded * or + in the pattern"
+    assert high < 100_000
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_work_is_one_anchored_run_per_keyword_occurrence(rule_id: str) -> None:
+    rule = next(r for r in SECRET_RULES if r.rule.id == rule_id)
+    for name, data in adversarial.inputs(rule):
+        counting = [replace(r, pattern=_Counting(r.pattern)) for r in SECRET_RULES]
+        outcome = scan_bounded(data, counting, max_bytes=len(data))  # type: ignore[arg-type]
+        calls = sum(r.pattern.calls for r in counting)  # type: ignore[attr-defined]
+        occurrences = _keyword_occurrences(data)
+        assert calls == outcome.attempts <= occurrences, name
+        if name.startswith(("lead+", "keyword+")) and name.endswith(
+                ("newlines", "crlf", "spaces", "tabs")):
+            # 1 MiB of filler after one lead: the lead's keywords only, not a run per byte
+            assert occurrences <= 4 and calls <= occurrences, (name, calls)
 
 
 # --- boundaries: (rule, what, text at the limit: found, one character more: not found) ----
