@@ -27,26 +27,37 @@ def _mode(st: FileStat) -> str:
     return f"{st.mode:04o} {st.uid}:{st.gid}"
 
 
-def socket_problems(st: FileStat) -> list[str]:
-    """A runtime API socket is root's: never writable by others, never owned by a user
-    (CIS Docker 3.15/3.16 root:docker 0660, 3.23/3.24 containerd root:root 0660)."""
-    out: list[str] = []
+# the conditions of the permission rules: what is wrong with the file
+WORLD_WRITABLE, GROUP_WRITABLE, NOT_ROOT = "world-writable", "group-writable", "not-root"
+SOCKET_CONDITIONS: tuple[str, ...] = (WORLD_WRITABLE, NOT_ROOT)
+CONFIG_CONDITIONS: tuple[str, ...] = (WORLD_WRITABLE, GROUP_WRITABLE, NOT_ROOT)
+
+
+def socket_problems(st: FileStat) -> list[tuple[str, str]]:
+    """(problem, condition) pairs. A runtime API socket is root's: never writable by
+    others, never owned by a user (CIS Docker 3.15/3.16 root:docker 0660, 3.23/3.24
+    containerd root:root 0660)."""
+    out: list[tuple[str, str]] = []
     if st.mode & 0o002:
-        out.append(f"{st.path} is writable by every local user ({_mode(st)})")
+        out.append((f"{st.path} is writable by every local user ({_mode(st)})",
+                    WORLD_WRITABLE))
     if st.uid != 0:
-        out.append(f"{st.path} is owned by uid {st.uid}, not root ({_mode(st)})")
+        out.append((f"{st.path} is owned by uid {st.uid}, not root ({_mode(st)})", NOT_ROOT))
     return out
 
 
-def config_problems(st: FileStat) -> list[str]:
-    """Runtime configs and units: root-owned, not writable by group or others
-    (CIS Docker 3.1-3.6, 3.17-3.22: 0644 files, 0755 directories, root:root)."""
-    out: list[str] = []
+def config_problems(st: FileStat) -> list[tuple[str, str]]:
+    """(problem, condition) pairs. Runtime configs and units: root-owned, not writable by
+    group or others (CIS Docker 3.1-3.6, 3.17-3.22: 0644 files, 0755 directories,
+    root:root)."""
+    out: list[tuple[str, str]] = []
     if st.kind == "link":
         return out  # the target is checked under its own path
-    if st.mode & 0o022:
-        who = "every local user" if st.mode & 0o002 else f"group {st.gid}"
-        out.append(f"{st.path} is writable by {who} ({_mode(st)})")
+    if st.mode & 0o002:
+        out.append((f"{st.path} is writable by every local user ({_mode(st)})",
+                    WORLD_WRITABLE))
+    elif st.mode & 0o020:
+        out.append((f"{st.path} is writable by group {st.gid} ({_mode(st)})", GROUP_WRITABLE))
     if st.uid != 0:
-        out.append(f"{st.path} is owned by uid {st.uid}, not root ({_mode(st)})")
+        out.append((f"{st.path} is owned by uid {st.uid}, not root ({_mode(st)})", NOT_ROOT))
     return out

@@ -18,12 +18,12 @@ def _seccomp(f: HostFacts) -> Iterator[Violation]:
     k = f.kernel
     if k.config_on("CONFIG_SECCOMP_FILTER") is False:
         yield Violation("kernel built without CONFIG_SECCOMP_FILTER: no seccomp-bpf profiles",
-                        k.config_source or "")
+                        k.config_source or "", "config-off")
     if k.seccomp_actions is not None:
         missing = [a for a in NEEDED_SECCOMP_ACTIONS if a not in k.seccomp_actions]
         if missing:
             yield Violation(f"seccomp actions missing: {', '.join(missing)}",
-                            "/proc/sys/kernel/seccomp/actions_avail")
+                            "/proc/sys/kernel/seccomp/actions_avail", "actions-missing")
 
 
 SECCOMP = Check(Rule(
@@ -31,7 +31,8 @@ SECCOMP = Check(Rule(
     "Run a kernel built with CONFIG_SECCOMP and CONFIG_SECCOMP_FILTER so runtimes can apply "
     "their default seccomp profile.", ("container-escape",),
     ("CIS Docker 1.2.1", "CIS Docker 5.21", "T1611")), _seccomp,
-    lambda f: f.kernel.seccomp_actions is not None or f.kernel.config is not None)
+    lambda f: f.kernel.seccomp_actions is not None or f.kernel.config is not None,
+    ("config-off", "actions-missing"))
 
 
 def _mac(f: HostFacts) -> Iterator[Violation]:
@@ -74,8 +75,15 @@ class Want:
     ok: Callable[[int], bool]
     text: str
 
+    @property
+    def condition(self) -> str:
+        """The rule's condition for this sysctl: its last name component, kebab-case."""
+        return self.name.rsplit(".", 1)[1].replace("_", "-")
+
 
 def _sysctl_check(wants: tuple[Want, ...]) -> Callable[[HostFacts], Iterator[Violation]]:
+    several = len(wants) > 1
+
     def check(f: HostFacts) -> Iterator[Violation]:
         for want in wants:
             s = f.sysctls.get(want.name)
@@ -84,7 +92,8 @@ def _sysctl_check(wants: tuple[Want, ...]) -> Callable[[HostFacts], Iterator[Vio
             value = s.as_int()
             if value is None or not want.ok(value):
                 kind = "is" if s.effective else "is configured as"
-                yield Violation(f"{want.name} {kind} {s.value}, want {want.text}", s.source)
+                yield Violation(f"{want.name} {kind} {s.value}, want {want.text}", s.source,
+                                want.condition if several else "")
 
     return check
 
@@ -94,7 +103,9 @@ def _any_sysctl(*names: str) -> Callable[[HostFacts], bool]:
 
 
 def sysctl_rule(rule: Rule, *wants: Want) -> Check[HostFacts]:
-    return Check(rule, _sysctl_check(wants), _any_sysctl(*(w.name for w in wants)))
+    """One condition per sysctl when the rule reads several."""
+    conditions = tuple(w.condition for w in wants) if len(wants) > 1 else ()
+    return Check(rule, _sysctl_check(wants), _any_sysctl(*(w.name for w in wants)), conditions)
 
 
 def _ge(n: int) -> Callable[[int], bool]:
@@ -145,9 +156,10 @@ def _ptrace(f: HostFacts) -> Iterator[Violation]:
     s = f.sysctls.get("kernel.yama.ptrace_scope")
     if s is None:
         yield Violation("Yama is not built in (CONFIG_SECURITY_YAMA): any process may ptrace "
-                        "others of the same user", f.kernel.config_source or "")
+                        "others of the same user", f.kernel.config_source or "", "no-yama")
     elif (s.as_int() or 0) < 1:
-        yield Violation(f"kernel.yama.ptrace_scope is {s.value}, want >= 1", s.source)
+        yield Violation(f"kernel.yama.ptrace_scope is {s.value}, want >= 1", s.source,
+                        "ptrace-scope")
 
 
 PTRACE = Check(Rule(
@@ -155,19 +167,21 @@ PTRACE = Check(Rule(
     "Build the kernel with Yama and set kernel.yama.ptrace_scope=1 (2 for admin-only).",
     ("credential-theft", "lateral-movement"), (*KREFS, "T1055.008")), _ptrace,
     lambda f: "kernel.yama.ptrace_scope" in f.sysctls or (
-        f.live and f.kernel.config_on("CONFIG_SECURITY_YAMA") is False))
+        f.live and f.kernel.config_on("CONFIG_SECURITY_YAMA") is False),
+    ("no-yama", "ptrace-scope"))
 
 
 def _userns(f: HostFacts) -> Iterator[Violation]:
     clone = f.sysctls.get("kernel.unprivileged_userns_clone")
     if clone is not None:
         if clone.as_int() != 0:
-            yield Violation(f"kernel.unprivileged_userns_clone is {clone.value}", clone.source)
+            yield Violation(f"kernel.unprivileged_userns_clone is {clone.value}", clone.source,
+                            "userns-clone")
         return
     limit = f.sysctls["user.max_user_namespaces"]
     if (limit.as_int() or 0) > 0 and f.kernel.config_on("CONFIG_USER_NS") is not False:
         yield Violation(f"user.max_user_namespaces is {limit.value}: any user can create user "
-                        "namespaces", limit.source)
+                        "namespaces", limit.source, "max-user-namespaces")
 
 
 USERNS = Check(Rule(
@@ -175,7 +189,8 @@ USERNS = Check(Rule(
     "If no rootless containers run here, set kernel.unprivileged_userns_clone=0 (Debian) or "
     "user.max_user_namespaces=0; otherwise keep the kernel patched.", ("container-escape",),
     (*KREFS, "T1611")), _userns,
-    _any_sysctl("kernel.unprivileged_userns_clone", "user.max_user_namespaces"))
+    _any_sysctl("kernel.unprivileged_userns_clone", "user.max_user_namespaces"),
+    ("userns-clone", "max-user-namespaces"))
 
 KERNEL_CHECKS: tuple[Check[HostFacts], ...] = (
     SECCOMP, MAC, CGROUPS, USERNS, LEAKS, BPF, PRIMITIVES, FS_PROTECT, DUMPABLE, FORWARD,

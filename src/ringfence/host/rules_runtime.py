@@ -59,16 +59,28 @@ def _tcp_tls(f: HostFacts) -> Iterator[Violation]:
                         "reaches the port controls the host", d.source)
 
 
+def _condition(runtime: str) -> str:
+    """A runtime config rule's condition: which runtime's config says it (its parser)."""
+    return runtime.replace(".", "-")
+
+
+# the runtimes whose configs can name insecure registries / turn confinement off
+INSECURE_FROM = ("docker", "containerd", "cri-o", "registries.conf")
+UNCONFINED_FROM = ("docker", "containerd", "cri-o", "containers.conf")
+
+
 def _insecure(f: HostFacts) -> Iterator[Violation]:
     for c in f.runtime_configs:
         for reg in c.insecure_registries:
-            yield Violation(f"{c.runtime} trusts {reg} without TLS verification", c.source)
+            yield Violation(f"{c.runtime} trusts {reg} without TLS verification", c.source,
+                            _condition(c.runtime))
 
 
 def _unconfined(f: HostFacts) -> Iterator[Violation]:
     for c in f.runtime_configs:
         for setting in c.unconfined:
-            yield Violation(f"{c.runtime}: {setting} turns default confinement off", c.source)
+            yield Violation(f"{c.runtime}: {setting} turns default confinement off", c.source,
+                            _condition(c.runtime))
 
 
 def _short_names(f: HostFacts) -> Iterator[Violation]:
@@ -90,14 +102,14 @@ def _trust(f: HostFacts) -> Iterator[Violation]:
 
 def _sockets(f: HostFacts) -> Iterator[Violation]:
     for st in f.sockets:
-        for issue in perms.socket_problems(st):
-            yield Violation(issue, st.path)
+        for issue, condition in perms.socket_problems(st):
+            yield Violation(issue, st.path, condition)
 
 
 def _configs(f: HostFacts) -> Iterator[Violation]:
     for st in f.configs:
-        for issue in perms.config_problems(st):
-            yield Violation(issue, st.path)
+        for issue, condition in perms.config_problems(st):
+            yield Violation(issue, st.path, condition)
 
 
 def _audit(f: HostFacts) -> Iterator[Violation]:
@@ -138,12 +150,13 @@ RUNTIME_CHECKS: tuple[Check[HostFacts], ...] = (
              "Remove insecure-registries (daemon.json), insecure = true (registries.conf), "
              "insecure_skip_verify and http:// mirrors (containerd), insecure_registries "
              "(CRI-O).", ("malicious-image",), ("CIS Docker 2.5", "T1525")), _insecure,
-          lambda f: bool(f.runtime_configs)),
+          lambda f: bool(f.runtime_configs), tuple(map(_condition, INSECURE_FROM))),
     Check(_r("HOST-037", "Runtimes keep their default seccomp/LSM confinement",
              Severity.HIGH, "Remove seccomp/apparmor 'unconfined' defaults, "
              "disable_apparmor and label = false from runtime configs.",
              ("container-escape",), ("CIS Docker 2.17", "CIS Docker 5.1", "T1611")),
-          _unconfined, lambda f: bool(f.runtime_configs)),
+          _unconfined, lambda f: bool(f.runtime_configs),
+          tuple(map(_condition, UNCONFINED_FROM))),
     Check(_r("HOST-038", "Short image names cannot resolve to an unexpected registry",
              Severity.MEDIUM, 'Set short-name-mode = "enforcing" or list a single '
              "unqualified-search-registries entry in registries.conf.",
@@ -158,14 +171,15 @@ RUNTIME_CHECKS: tuple[Check[HostFacts], ...] = (
              Severity.CRITICAL, "chown root:docker (docker.sock) or root:root, chmod 660.",
              ("container-escape", "platform-privilege-escalation"),
              ("CIS Docker 3.15", "CIS Docker 3.16", "CIS Docker 3.23", "CIS Docker 3.24",
-              "Lynis CONT-8108", "T1611", "T1610")), _sockets, lambda f: bool(f.sockets)),
+              "Lynis CONT-8108", "T1611", "T1610")), _sockets, lambda f: bool(f.sockets),
+          perms.SOCKET_CONDITIONS),
     Check(_r("HOST-041", "Runtime configs and units are root's and not writable by others",
              Severity.HIGH, "chown root:root; chmod 644 files and 755 directories.",
              ("persistence-drift", "platform-privilege-escalation"),
              ("CIS Docker 3.1", "CIS Docker 3.2", "CIS Docker 3.3", "CIS Docker 3.4",
               "CIS Docker 3.5", "CIS Docker 3.6", "CIS Docker 3.17", "CIS Docker 3.18",
               "CIS Docker 3.19", "CIS Docker 3.22", "Lynis CONT-8108", "T1543")),
-          _configs, lambda f: bool(f.configs)),
+          _configs, lambda f: bool(f.configs), perms.CONFIG_CONDITIONS),
     Check(_r("HOST-042", "Runtime binaries, state and configs are audited", Severity.MEDIUM,
              "Add auditd watches, e.g. '-w /usr/bin/dockerd -k docker', for each path.",
              ("persistence-drift",), tuple(f"CIS Docker 1.1.{n}" for n in range(3, 19))),

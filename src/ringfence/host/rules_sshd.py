@@ -10,7 +10,9 @@ from ringfence.host.model import HostFacts
 from ringfence.model.finding import Rule, Severity
 
 Settings = dict[str, str]
-Test = Callable[[Settings, Settings], list[str]]  # (block's own settings, effective) -> issues
+# (block's own settings, effective) -> (issue, condition) pairs
+Test = Callable[[Settings, Settings], list[tuple[str, str]]]
+SCOPES = ("global", "match")  # conditions of a rule over one keyword: where it is set
 
 
 def _scopes(f: HostFacts) -> Iterator[tuple[str, Settings, Settings]]:
@@ -24,11 +26,13 @@ def _scopes(f: HostFacts) -> Iterator[tuple[str, Settings, Settings]]:
         yield f"{block.source} ({block.describe()})", own, {**base, **own}
 
 
-def _sshd_check(test: Test) -> Callable[[HostFacts], Iterator[Violation]]:
+def _sshd_check(test: Test, by_scope: bool) -> Callable[[HostFacts], Iterator[Violation]]:
+    """``by_scope``: the condition is where the keyword is set (global or a Match block)."""
     def check(f: HostFacts) -> Iterator[Violation]:
         for where, own, effective in _scopes(f):
-            for issue in test(own, effective):
-                yield Violation(issue, where)
+            scope = SCOPES[0] if own is effective else SCOPES[1]
+            for issue, condition in test(own, effective):
+                yield Violation(issue, where, scope if by_scope else condition)
 
     return check
 
@@ -38,40 +42,48 @@ def _changed(own: Settings, eff: Settings, key: str, bad: Callable[[str], bool])
     return bad(eff[key]) and (key in own or own is eff)
 
 
-def _root_login(own: Settings, eff: Settings) -> list[str]:
+def _root_login(own: Settings, eff: Settings) -> list[tuple[str, str]]:
     if _changed(own, eff, "permitrootlogin", lambda v: v == "yes"):
-        return ["PermitRootLogin yes: root may log in with a password"]
+        return [("PermitRootLogin yes: root may log in with a password", "")]
     return []
 
 
-def _passwords(own: Settings, eff: Settings) -> list[str]:
-    return [f"{k} {eff[k]}: passwords can be guessed" for k in
-            ("passwordauthentication", "kbdinteractiveauthentication")
-            if _changed(own, eff, k, lambda v: v == "yes")]
+PASSWORDS = {"passwordauthentication": "password",
+             "kbdinteractiveauthentication": "kbd-interactive"}
 
 
-def _empty(own: Settings, eff: Settings) -> list[str]:
+def _passwords(own: Settings, eff: Settings) -> list[tuple[str, str]]:
+    return [(f"{k} {eff[k]}: passwords can be guessed", condition)
+            for k, condition in PASSWORDS.items() if _changed(own, eff, k, lambda v: v == "yes")]
+
+
+def _empty(own: Settings, eff: Settings) -> list[tuple[str, str]]:
     if _changed(own, eff, "permitemptypasswords", lambda v: v == "yes"):
-        return ["PermitEmptyPasswords yes: accounts without a password can log in"]
+        return [("PermitEmptyPasswords yes: accounts without a password can log in", "")]
     return []
 
 
-FORWARDING = {"x11forwarding": ("yes",), "allowtcpforwarding": ("yes", "local", "remote"),
-              "allowagentforwarding": ("yes",),
-              "allowstreamlocalforwarding": ("yes", "local", "remote")}
+# keyword -> (its unsafe values, the rule's condition)
+FORWARDING = {"x11forwarding": (("yes",), "x11"),
+              "allowtcpforwarding": (("yes", "local", "remote"), "tcp"),
+              "allowagentforwarding": (("yes",), "agent"),
+              "allowstreamlocalforwarding": (("yes", "local", "remote"), "streamlocal")}
 
 
-def _forwarding(own: Settings, eff: Settings) -> list[str]:
+def _forwarding(own: Settings, eff: Settings) -> list[tuple[str, str]]:
     if eff["disableforwarding"] == "yes":
         return []
-    return [f"{k} {eff[k]}" for k, bad in FORWARDING.items()
+    return [(f"{k} {eff[k]}", condition) for k, (bad, condition) in FORWARDING.items()
             if _changed(own, eff, k, bad.__contains__)]
 
 
 def _rule(rid: str, title: str, sev: Severity, fix: str, threats: tuple[str, ...],
-          refs: tuple[str, ...], test: Test) -> Check[HostFacts]:
+          refs: tuple[str, ...], test: Test,
+          conditions: tuple[str, ...] = SCOPES) -> Check[HostFacts]:
+    """A rule over one keyword has the conditions SCOPES; over several, one per keyword."""
     return Check(Rule(rid, title, sev, "host", fix, threats, ("Lynis SSH-7408", *refs)),
-                 _sshd_check(test), lambda f: f.sshd is not None)
+                 _sshd_check(test, conditions == SCOPES), lambda f: f.sshd is not None,
+                 conditions)
 
 
 SSHD_CHECKS: tuple[Check[HostFacts], ...] = (
@@ -81,11 +93,13 @@ SSHD_CHECKS: tuple[Check[HostFacts], ...] = (
           _root_login),
     _rule("HOST-021", "sshd accepts keys, not passwords", Severity.MEDIUM,
           "Set PasswordAuthentication no and KbdInteractiveAuthentication no.",
-          ("interactive-access", "credential-theft"), ("T1110", "T1021.004"), _passwords),
+          ("interactive-access", "credential-theft"), ("T1110", "T1021.004"), _passwords,
+          tuple(PASSWORDS.values())),
     _rule("HOST-022", "sshd refuses empty passwords", Severity.HIGH,
           "Set PermitEmptyPasswords no.", ("interactive-access",), ("T1078",), _empty),
     _rule("HOST-023", "sshd forwards no X11, TCP, agent or socket traffic", Severity.LOW,
           "Set DisableForwarding yes, or X11Forwarding/AllowTcpForwarding/"
           "AllowAgentForwarding/AllowStreamLocalForwarding no where not needed.",
-          ("lateral-movement",), ("T1572",), _forwarding),
+          ("lateral-movement",), ("T1572",), _forwarding,
+          tuple(c for _, c in FORWARDING.values())),
 )

@@ -1,13 +1,15 @@
 """Loader of tests/cases/HOST-*/{good,bad}: each case is a small fake host root.
 
-Git keeps neither sockets nor file modes, so a case may hold a ``MODES`` file
-(``PATH MODE [socket]`` per line): the case is copied to a temporary root, real unix
-sockets are created and modes applied there, then the facts are gathered with the root
-declared live (its /proc and /sys stand for the running kernel's).
+Git keeps neither sockets, file modes nor owners, so a case may hold a ``MODES`` file
+(``PATH MODE [socket] [uid=N]`` per line): the case is copied to a temporary root, real
+unix sockets are created and modes (and owners: the tests run as root) applied there, then
+the facts are gathered with the root declared live (its /proc and /sys stand for the
+running kernel's).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -29,11 +31,13 @@ def apply_modes(root: Path, modes: str) -> None:
         fields = line.split()
         if not fields:
             continue
-        path, mode = root / fields[0], int(fields[1], 8)
-        if fields[2:] == ["socket"]:
+        path, mode, extra = root / fields[0], int(fields[1], 8), fields[2:]
+        if "socket" in extra:
             make_socket(path, mode)
         else:
             path.chmod(mode)
+        for uid in (int(f[4:]) for f in extra if f.startswith("uid=")):
+            os.chown(path, uid, -1, follow_symlinks=False)
 
 
 def load_host_case(case: Path) -> HostFacts:
