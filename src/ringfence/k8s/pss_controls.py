@@ -133,7 +133,7 @@ def selinux(allowed_types: frozenset[str]) -> Control:
                 continue
             opts = mapping(sc.get("seLinuxOptions"))
             kind = opts.get("type", "")
-            if kind not in allowed_types:
+            if not isinstance(kind, str) or kind not in allowed_types:
                 yield "type", f"{where}.seLinuxOptions.type={kind}"
             for key in ("user", "role"):
                 if opts.get(key) not in (None, ""):

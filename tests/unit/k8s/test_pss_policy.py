@@ -176,3 +176,27 @@ def test_admission_checks_the_table_at_the_policy_version() -> None:
 def test_admission_policy_refuses_bad_versions(version: str) -> None:
     with pytest.raises(InputError, match=r"pss\.version"):
         loads_policy(f"pss: {{enforce: baseline, version: {version}}}")
+
+
+@pytest.mark.parametrize("value", [None, True, 0, "x", [1], {"a": [1]}, 1.5, -1])
+def test_wrong_types_never_break_a_check(value: Any) -> None:
+    """Every field a PSS check reads, set to a value of the wrong type: each check still
+    runs (no Unknown "check failed"), and a wrong-typed restricted field is refused."""
+    sc = {"capabilities": {"add": value, "drop": value}, "procMount": value,
+          "privileged": value, "seccompProfile": {"type": value},
+          "allowPrivilegeEscalation": value, "runAsNonRoot": value, "runAsUser": value,
+          "seLinuxOptions": {"type": value, "user": value}, "appArmorProfile": {"type": value},
+          "windowsOptions": {"hostProcess": value}}
+    doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"},
+           "spec": {"hostUsers": value, "os": value, "hostNetwork": value,
+                    "securityContext": {**sc, "sysctls": [{"name": value}, value]},
+                    "volumes": [{"name": "v", "nfs": value}, value],
+                    "containers": [{"name": "c", "securityContext": sc,
+                                    "ports": [{"hostPort": value}, value],
+                                    "livenessProbe": {"httpGet": {"host": value}},
+                                    "lifecycle": {"preStop": value,
+                                                  "postStart": {"tcpSocket": {"host": value}}}}]}}
+    run = run_checks(K8S_CHECKS, facts_from_objects([make_object(doc, "x", 1)]))
+    assert [u for u in run.unknowns if u.reason.startswith("check failed")] == []
+    assert {"K8S-011", "K8S-021", "K8S-025"} <= run.failed()
+    assert ("K8S-022" in run.failed()) == (value is not True)  # runAsNonRoot: true holds
