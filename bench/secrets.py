@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Secret scanning: cost inside `ringfence image` and a side-by-side with Trivy.
 
-    python3 bench/secrets.py [--images DIR] [--repeat N] [--no-trivy] [--only NAME]
+    python3 bench/secrets.py [--images DIR] [--repeat N] [--no-trivy] [--only NAME] [--db F]
 
 For each fixture image (build-images.sh output, default ~/.cache/ringfence-fixtures) and
 one generated image with planted credentials (one of them deleted by a later layer):
@@ -9,6 +9,14 @@ ringfence's in-process scan time without and with the SecretsAnalyzer (no layer 
 of --repeat), what it found (rule, path, line, layer state), and `trivy image --scanners
 secret` on the same image (docker-archive input, offline) with its wall time and findings.
 Secrets are printed redacted by both tools.
+
+The cost target (issue 12: secrets at most 1.3x the vulnerability scan) is measured on the
+CLI as users run it: `ringfence image REF --scanners vuln` and `--scanners secret`, both
+`--no-cache -f json`, run alternately --repeat times (medians, one run, side by side) with
+the vulnerability database given by --db (default: the CLI's; without one the vuln run is
+the inventory alone, the harder comparison). Verified before the ratio counts: both exit 0
+with JSON, the same package count, and the secret run's IMG-1NN findings are the hits of
+the in-process scan (rule and path), none in the vuln run.
 
 What is verified before a time counts. ringfence: the scan completes, and on the planted
 image it reports every planted rule (IMG-101 … IMG-110, one file each) at its own file,
@@ -35,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -116,6 +125,52 @@ def _ringfence(ref: str, secrets: bool, repeat: int) -> tuple[float, SecretsRepo
     return statistics.median(times), report
 
 
+def _cli(ref: str, scanners: str, db: Path | None) -> tuple[float, dict[str, Any]]:
+    """Wall time and JSON report of ``ringfence image REF --scanners S`` (no cache).
+    Raises RuntimeError on a non-zero exit or unparseable output."""
+    cmd = [sys.executable, "-m", "ringfence.cli.main", "image", ref, "--scanners", scanners,
+           "--no-cache", "-f", "json", "-q", *(["--db", str(db)] if db else [])]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"--scanners {scanners}: exit {proc.returncode} (expected 0): "
+                           f"{proc.stderr[-1000:]}")
+    try:
+        doc = json.loads(proc.stdout)
+        assert isinstance(doc, dict) and isinstance(doc["packages"], list)
+    except (ValueError, KeyError, AssertionError) as exc:
+        raise RuntimeError(f"--scanners {scanners}: output unparseable ({exc!r})") from exc
+    return elapsed, doc
+
+
+def _secret_findings(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((f["rule"], f["location"]) for f in doc.get("findings") or ()
+                  if f["rule"].startswith("IMG-1") and len(f["rule"]) == 7)
+
+
+def cli_ratio(ref: str, report: SecretsReport, repeat: int, db: Path | None) -> str:
+    """``--scanners secret`` over ``--scanners vuln``, alternating runs, medians."""
+    vuln_t, secret_t = [], []
+    for _ in range(repeat):
+        t, vuln_doc = _cli(ref, "vuln", db)
+        vuln_t.append(t)
+        t, secret_doc = _cli(ref, "secret", db)
+        secret_t.append(t)
+    want = sorted((h.rule_id, h.location) for h in report.hits if h.source == "file")
+    if _secret_findings(secret_doc) != want:
+        raise RuntimeError(f"CLI secret findings {_secret_findings(secret_doc)} != "
+                           f"in-process hits {want}")
+    if _secret_findings(vuln_doc):
+        raise RuntimeError("the vuln-only run reported secrets")
+    if len(vuln_doc["packages"]) != len(secret_doc["packages"]):
+        raise RuntimeError("package counts differ between the two runs")
+    vuln, secret = statistics.median(vuln_t), statistics.median(secret_t)
+    return (f"CLI --scanners vuln {vuln:.2f}s, --scanners secret {secret:.2f}s "
+            f"({secret / vuln:.2f}x; db: {'yes' if vuln_doc.get('db') else 'none'}, "
+            f"{len(vuln_doc.get('vulnerabilities') or ())} vulnerabilities)")
+
+
 def _trivy(tar: Path, cache: Path) -> tuple[float, list[tuple[str, str, int]], int] | None:
     """Wall time, findings and result targets; None when not installed. Raises
     RuntimeError on a non-zero exit or unparseable output."""
@@ -147,6 +202,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-trivy", action="store_true")
     ap.add_argument("--only", choices=(*NAMES, "planted"), help="one image")
+    ap.add_argument("--db", type=Path, help="vulnerability database for the CLI runs")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         targets: list[tuple[str, Path]] = [
@@ -178,6 +234,10 @@ def main() -> int:
             for h in report.hits:
                 state = "deleted, retrievable" if h.retrievable else "visible"
                 print(f"   ringfence {h.rule_id} {h.location}:{h.line} {h.redacted} ({state})")
+            try:
+                print(f"   {cli_ratio(ref, report, args.repeat, args.db)}")
+            except RuntimeError as exc:
+                _fail(f"{name} ringfence CLI: {exc}")
             try:
                 peer = None if args.no_trivy else _trivy(tar, Path(tmp) / "trivy-cache")
             except RuntimeError as exc:

@@ -69,7 +69,7 @@ class _State:
             self.skipped["excluded"] += 1
         elif entry.data is None:
             return  # a hardlink whose target was not read here
-        elif b"\0" in entry.data[:BINARY_SNIFF]:
+        elif entry.data.find(b"\0", 0, BINARY_SNIFF) >= 0:
             self.skipped["binary"] += 1
         else:
             self.scanned += 1

@@ -61,12 +61,8 @@ class KeywordIndex:
         if scratch is None:
             scratch = self._local.scratch = _hs.Scratch(self._db)
         ends: list[tuple[int, int]] = []
-
-        def on_match(kid: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            ends.append((kid, end))
-
         if data:
-            self._db.scan(data, match_event_handler=on_match, scratch=scratch)
+            self._db.scan(data, match_event_handler=_collect, context=ends, scratch=scratch)
         out: dict[bytes, list[int]] = {}
         for kid, end in ends:
             k = self.keywords[kid]
@@ -84,6 +80,10 @@ class KeywordIndex:
                 out.setdefault(k, []).append(at)
                 at = low.find(k, at + 1)
         return out
+
+
+def _collect(kid: int, _start: int, end: int, _flags: int, ends: list[tuple[int, int]]) -> None:
+    ends.append((kid, end))  # Hyperscan reports the end offset of each occurrence
 
 
 def available_engines() -> tuple[str, ...]:
