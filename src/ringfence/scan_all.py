@@ -60,7 +60,8 @@ def scan_all(manifests: Manifests, options: ScanAllOptions,
     pods = platform.facts.pods
     keys = [attr.WorkloadKey(p.ref, p.obj.kind, p.obj.name, p.namespace, p.service_account)
             for p in pods]
-    rings = _Rings(platform, attr.attribute(platform.run.findings, keys),
+    charged = platform.facts.charged if platform.facts else {}
+    rings = _Rings(platform, attr.attribute(platform.run.findings, keys, charged),
                    host_ring(options.host_root), runtime_ring(options.runtime_live),
                    _images(pods, options), trust_ring(options.trust_policy))
     workloads = tuple(_workload(p, catalog, rings) for p in pods)

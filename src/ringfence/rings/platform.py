@@ -4,8 +4,8 @@ escalation paths, Pod Security enforcement)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 from ringfence.checks.engine import CheckRun, run_checks
@@ -18,10 +18,12 @@ from ringfence.k8s.psa import DEFAULT_SELECTION, PssSelection
 from ringfence.k8s.rbac import facts as rbac_facts
 from ringfence.k8s.rbac.facts import RbacFacts
 from ringfence.k8s.rbac.graph import CLUSTER_ADMIN, NODE, Node
-from ringfence.k8s.rbac.rules import RBAC_CHECKS
+from ringfence.k8s.rbac.model import Subject
+from ringfence.k8s.rbac.rules import Charge, charged_run
 from ringfence.k8s.rbac.workloads import enforcing_namespaces
 from ringfence.k8s.rules.pss import NAMESPACE_CHECKS, PSS_CHECKS
 from ringfence.k8s.rules.rules import K8S_CHECKS
+from ringfence.model.finding import Finding
 from ringfence.model.unknown import Unknown
 from ringfence.rings.report import RingReport
 
@@ -46,6 +48,10 @@ class PlatformFacts:
     rbac: RbacFacts
     netpol: NetpolFacts
     chain_facts: dict[str, dict[str, bool | None]]  # per workload ref (platform_facts)
+    # RBAC findings -> the workloads running as a subject the finding concerns, and those a
+    # grant to enter containers exposes (none: a User's path, another identity's secrets);
+    # scan charges them to those workloads only
+    charged: Mapping[Finding, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def pods(self) -> tuple[PodView, ...]:
@@ -60,18 +66,40 @@ def platform_ring(manifests: Manifests, allowed_registries: Sequence[str] = (),
     k8s = facts_from_objects(objects, manifests.unknowns, tuple(allowed_registries), pss)
     rbac = rbac_facts.gather(objects, manifests.unknowns)
     netpol = NetpolFacts(build_cluster(objects))
-    runs = (run_checks(K8S_CHECKS, k8s), run_checks(NETPOL_CHECKS, netpol),
-            run_checks(RBAC_CHECKS, rbac))
+    rbac_run, whom = charged_run(rbac)
+    runs = (run_checks(K8S_CHECKS, k8s), run_checks(NETPOL_CHECKS, netpol), rbac_run)
     run = CheckRun(tuple(f for r in runs for f in r.findings),
                    tuple(e for r in runs for e in r.evaluated),
                    tuple(u for r in runs for u in r.unknowns))
     facts = PlatformFacts(k8s, rbac, netpol,
-                          platform_facts(k8s.pods, rbac, enforcing_namespaces(objects)))
+                          platform_facts(k8s.pods, rbac, enforcing_namespaces(objects)),
+                          charges(rbac_run.findings, whom, k8s.pods))
     # the loader's and every domain's per-object Unknowns (a malformed object is left out
     # of its checks, so it must be visible), once each
     problems = tuple(Unknown("netpol", str(p), "k8s.netpol") for p in netpol.cluster.problems)
     unknowns = tuple(dict.fromkeys((*k8s.unknowns, *rbac.unknowns, *problems, *run.unknowns)))
     return RingReport("platform", "manifests", facts, run, absent=NEEDS, unknowns=unknowns)
+
+
+def charges(findings: Sequence[Finding], whom: Mapping[tuple[str, str], Charge],
+            pods: Sequence[PodView]) -> dict[Finding, tuple[str, ...]]:
+    """Each RBAC finding's workloads: those whose service account is one of the finding's
+    subjects or in one of its groups (``system:serviceaccounts[:ns]``,
+    ``system:authenticated``), and those of the namespaces it targets."""
+    by_identity: dict[Subject, list[str]] = {}
+    by_namespace: dict[str, list[str]] = {"*": [p.ref for p in pods]}
+    for pod in pods:
+        me = Subject("ServiceAccount", pod.service_account, pod.namespace)
+        for identity in (me, *me.groups()):
+            by_identity.setdefault(identity, []).append(pod.ref)
+        by_namespace.setdefault(pod.namespace, []).append(pod.ref)
+    out: dict[Finding, tuple[str, ...]] = {}
+    for f in findings:
+        charge = whom.get((f.rule_id, f.message), Charge())
+        refs = [r for s in charge.subjects for r in by_identity.get(s, ())]
+        refs += [r for ns in charge.targets for r in by_namespace.get(ns, ())]
+        out[f] = tuple(dict.fromkeys(refs))
+    return out
 
 
 def rbac_node(pod: PodView) -> Node:

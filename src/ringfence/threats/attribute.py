@@ -4,7 +4,10 @@ statuses of one workload built from a CheckRun (and across its images).
 A finding belongs to the workloads it names (``Kind/ns/name`` or ``ns/name[Kind]``), else to
 the workloads of the namespace it names, else to the workloads running as the service
 account it names; anything else (control plane, a User's grant, a service account no workload
-uses) concerns every workload: it is never dropped, so it can only lower a depth."""
+uses) concerns every workload: it is never dropped, so it can only lower a depth. RBAC
+findings are the exception: the platform ring knows whom they concern, so each goes to the
+workloads running as one of its subjects (or in one of their groups) and, for a grant to
+enter running containers, to the workloads it lets one enter; to no other."""
 
 from __future__ import annotations
 
@@ -61,11 +64,15 @@ def owners(finding: Finding, keys: Sequence[WorkloadKey]) -> tuple[str, ...]:
     return tuple(k.ref for k in keys)
 
 
-def attribute(findings: Iterable[Finding],
-              keys: Sequence[WorkloadKey]) -> dict[str, tuple[Finding, ...]]:
+def attribute(findings: Iterable[Finding], keys: Sequence[WorkloadKey],
+              charged: Mapping[Finding, tuple[str, ...]] | None = None,
+              ) -> dict[str, tuple[Finding, ...]]:
+    """``charged``: findings whose workloads the domain knows exactly (RBAC findings: the
+    workloads running as the subject); they go to those only, possibly none."""
     out: dict[str, list[Finding]] = {k.ref: [] for k in keys}
+    fixed = charged or {}
     for f in findings:
-        for ref in owners(f, keys):
+        for ref in fixed[f] if f in fixed else owners(f, keys):
             out[ref].append(f)
     return {ref: tuple(fs) for ref, fs in out.items()}
 

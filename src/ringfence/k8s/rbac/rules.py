@@ -36,6 +36,18 @@ class RbacViolation(Violation):
     group among them)."""
 
     subjects: tuple[Subject, ...] = ()
+    # namespaces ("*": all) whose workloads the finding concerns as targets: a grant to
+    # enter running containers exposes the pods it lets one enter (interactive access)
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """Whom a finding concerns: the subjects it is about and the namespaces of the
+    workloads it targets (see RbacViolation)."""
+
+    subjects: tuple[Subject, ...] = ()
+    targets: tuple[str, ...] = ()
 
 
 def _has_rbac(facts: RbacFacts) -> bool:
@@ -45,9 +57,10 @@ def _has_rbac(facts: RbacFacts) -> bool:
 Ask = tuple[str, Request]  # (condition, request)
 
 
-def _grant_check(rule: Rule, *asks: Ask) -> Check[RbacFacts]:
+def _grant_check(rule: Rule, *asks: Ask, targets: bool = False) -> Check[RbacFacts]:
     """One violation per untrusted (subject, scope) allowed any request; its condition is
-    the first request's that the subject's grant allows."""
+    the first request's that the subject's grant allows. ``targets``: the grant's scope is
+    the finding's target too (its workloads are the ones exposed)."""
     def func(facts: RbacFacts) -> Iterator[Violation]:
         seen: set[tuple[Subject, str]] = set()
         for condition, req in asks:
@@ -57,7 +70,8 @@ def _grant_check(rule: Rule, *asks: Ask) -> Check[RbacFacts]:
                 seen.add((g.subject, g.scope))
                 where = "cluster-wide" if not g.namespace else f"in namespace {g.namespace}"
                 yield RbacViolation(f"{g.subject} can {req} {where}: {g.why()}",
-                                    g.binding.location, condition, (g.subject,))
+                                    g.binding.location, condition, (g.subject,),
+                                    (g.scope,) if targets else ())
     conditions = tuple(dict.fromkeys(c for c, _ in asks))
     return Check(rule, func, _has_rbac, conditions if len(conditions) > 1 else ())
 
@@ -132,17 +146,19 @@ def _req(verb: str, resource: str, group: str = "", sub: str = "", name: str = "
     return Request(verb, resource, group, sub, "", name)
 
 
-def charged_run(facts: RbacFacts) -> tuple[CheckRun, dict[tuple[str, str], tuple[Subject, ...]]]:
-    """``run_checks(RBAC_CHECKS, facts)`` and, per finding (rule id, message), the subjects
-    it concerns (see RbacViolation)."""
-    charges: dict[tuple[str, str], tuple[Subject, ...]] = {}
+def charged_run(facts: RbacFacts) -> tuple[CheckRun, dict[tuple[str, str], Charge]]:
+    """``run_checks(RBAC_CHECKS, facts)`` and, per finding (rule id, message), whom it
+    concerns (see RbacViolation)."""
+    charges: dict[tuple[str, str], Charge] = {}
 
     def recording(check: Check[RbacFacts]) -> Check[RbacFacts]:
         def func(f: RbacFacts) -> Iterator[Violation]:
             for v in check.func(f):
                 if isinstance(v, RbacViolation):
                     key = (check.rule.id, v.message)
-                    charges[key] = tuple(dict.fromkeys((*charges.get(key, ()), *v.subjects)))
+                    was = charges.get(key, Charge())
+                    charges[key] = Charge(tuple(dict.fromkeys((*was.subjects, *v.subjects))),
+                                          tuple(dict.fromkeys((*was.targets, *v.targets))))
                 yield v
         return replace(check, func=func)
 
@@ -200,7 +216,7 @@ RBAC_CHECKS: Final[tuple[Check[RbacFacts], ...]] = (
                  # a websocket exec is a GET: authorized as get on pods/exec by API servers
                  # before v1.35 (or with AuthorizePodWebsocketUpgradeCreatePermission off)
                  ("websocket-get", _req("get", "pods", sub="exec")),
-                 ("websocket-get", _req("get", "pods", sub="attach"))),
+                 ("websocket-get", _req("get", "pods", sub="attach")), targets=True),
     _grant_check(_r(207, "Subject can bind, escalate or impersonate", Severity.HIGH,
                     "Remove bind/escalate/impersonate from the role.", (ESC,),
                     ("CIS Kubernetes 5.1.8",)),
