@@ -60,7 +60,7 @@ def _rootfs(tmp: Path) -> str:
 
 def _host_root(tmp: Path) -> str:
     root = tmp / "root"
-    shutil.copytree(CASES / "HOST-020" / "bad", root)
+    shutil.copytree(CASES / "HOST-020" / "bad-match", root)
     return str(root)
 
 
