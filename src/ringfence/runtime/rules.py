@@ -13,7 +13,8 @@ from ringfence.runtime.rules_live import LIVE_CHECKS
 from ringfence.runtime.seccomp_profile import blocked_by_profile
 from ringfence.runtime.spec import RUNTIME_SOCKETS, ContainerSpec, is_sensitive_source
 
-SpecTest = Callable[[ContainerSpec], Iterator[str]]
+# a test yields its messages; a rule with conditions yields (message, condition) pairs
+SpecTest = Callable[[ContainerSpec], Iterator[str | tuple[str, str]]]
 
 
 def _rule(num: int, title: str, sev: Severity, fix: str, threats: tuple[str, ...],
@@ -22,14 +23,16 @@ def _rule(num: int, title: str, sev: Severity, fix: str, threats: tuple[str, ...
 
 
 def _check(rule: Rule, test: SpecTest,
-           known: Callable[[ContainerSpec], bool] = lambda s: True) -> Check[RuntimeFacts]:
+           known: Callable[[ContainerSpec], bool] = lambda s: True,
+           conditions: tuple[str, ...] = ()) -> Check[RuntimeFacts]:
     def func(facts: RuntimeFacts) -> Iterator[Violation]:
         for spec in facts.specs:
             if known(spec):
-                for message in test(spec):
-                    yield Violation(f"{spec.label}: {message}", spec.location)
+                for item in test(spec):
+                    message, condition = (item, "") if isinstance(item, str) else item
+                    yield Violation(f"{spec.label}: {message}", spec.location, condition)
 
-    return Check(rule, func, lambda f: any(known(s) for s in f.specs))
+    return Check(rule, func, lambda f: any(known(s) for s in f.specs), conditions)
 
 
 def _privileged(s: ContainerSpec) -> Iterator[str]:
@@ -43,28 +46,29 @@ def _dangerous_caps(s: ContainerSpec) -> Iterator[str]:
         yield f"holds dangerous capabilities {', '.join(bad)}"
 
 
-def _all_not_dropped(s: ContainerSpec) -> Iterator[str]:
+def _all_not_dropped(s: ContainerSpec) -> Iterator[tuple[str, str]]:
     granted = s.capabilities or frozenset()
     if s.source in ("docker", "podman"):
         kept = granted - set(s.cap_add)
         if "ALL" not in s.cap_drop and kept:
-            yield f"ALL is not dropped: keeps {len(kept)} default capabilities"
+            yield f"ALL is not dropped: keeps {len(kept)} default capabilities", "engine-default"
     elif granted >= capnames.PODMAN_DEFAULT:  # OCI: the runtime's default set kept whole
-        yield f"bounding set keeps the runtime default capabilities ({len(granted)})"
+        yield (f"bounding set keeps the runtime default capabilities ({len(granted)})",
+               "oci-default")
 
 
-def _seccomp(s: ContainerSpec) -> Iterator[str]:
+def _seccomp(s: ContainerSpec) -> Iterator[tuple[str, str]]:
     if s.seccomp.mode == "unconfined" and not s.privileged:
-        yield "seccomp is unconfined"
+        yield "seccomp is unconfined", "unconfined"
     elif s.seccomp.profile is not None and not blocked_by_profile(s.seccomp.profile):
-        yield "the seccomp profile blocks none of the dangerous syscalls"
+        yield "the seccomp profile blocks none of the dangerous syscalls", "blocks-none"
 
 
-def _lsm(s: ContainerSpec) -> Iterator[str]:
+def _lsm(s: ContainerSpec) -> Iterator[tuple[str, str]]:
     if s.apparmor == "unconfined":
-        yield "AppArmor profile is unconfined"
+        yield "AppArmor profile is unconfined", "apparmor"
     if s.selinux_disabled:
-        yield "SELinux labelling is disabled (label=disable / spc_t)"
+        yield "SELinux labelling is disabled (label=disable / spc_t)", "selinux"
 
 
 def _nnp(s: ContainerSpec) -> Iterator[str]:
@@ -93,10 +97,12 @@ def _userns(s: ContainerSpec) -> Iterator[str]:
         yield "no user namespace: root in the container is root on the host"
 
 
-def _sockets(s: ContainerSpec) -> Iterator[str]:
+def _sockets(s: ContainerSpec) -> Iterator[tuple[str, str]]:
     for m in s.mounts:
-        if m.is_bind and (m.source in RUNTIME_SOCKETS or m.source.endswith(".sock")):
-            yield f"runtime socket {m.source} mounted at {m.destination}"
+        if m.is_bind and m.source in RUNTIME_SOCKETS:
+            yield f"runtime socket {m.source} mounted at {m.destination}", "known-path"
+        elif m.is_bind and m.source.endswith(".sock"):
+            yield f"runtime socket {m.source} mounted at {m.destination}", "sock-file"
 
 
 def _sensitive(s: ContainerSpec) -> Iterator[str]:
@@ -125,12 +131,12 @@ def _cpu(s: ContainerSpec) -> Iterator[str]:
         yield "no CPU quota or cpuset"
 
 
-def _propagation(s: ContainerSpec) -> Iterator[str]:
+def _propagation(s: ContainerSpec) -> Iterator[tuple[str, str]]:
     if s.rootfs_propagation in ("shared", "rshared"):
-        yield f"rootfs propagation is {s.rootfs_propagation}"
+        yield f"rootfs propagation is {s.rootfs_propagation}", "rootfs"
     for m in s.mounts:
         if m.propagation in ("shared", "rshared"):
-            yield f"mount {m.source} -> {m.destination} has {m.propagation} propagation"
+            yield f"mount {m.source} -> {m.destination} has {m.propagation} propagation", "mount"
 
 
 ESC, RES = ("container-escape",), ("resource-exhaustion",)
@@ -147,14 +153,16 @@ SPEC_CHECKS: Final[tuple[Check[RuntimeFacts], ...]] = (
     _check(_rule(3, "Capabilities not dropped to a minimum", H.MEDIUM, "--cap-drop=ALL and "
                  "add back only what the workload needs.", ESC,
                  ("CIS Docker 5.3", "PSS restricted: Capabilities")),
-           _all_not_dropped, lambda s: s.capabilities is not None),
+           _all_not_dropped, lambda s: s.capabilities is not None,
+           ("engine-default", "oci-default")),
     _check(_rule(4, "Seccomp unconfined", H.HIGH, "Keep the runtime's default seccomp "
                  "profile or a stricter one; never seccomp=unconfined.", ESC,
-                 ("CIS Docker 5.21", "PSS baseline: Seccomp", "T1611")), _seccomp),
+                 ("CIS Docker 5.21", "PSS baseline: Seccomp", "T1611")), _seccomp,
+           conditions=("unconfined", "blocks-none")),
     _check(_rule(5, "AppArmor or SELinux confinement disabled", H.MEDIUM, "Drop "
                  "apparmor=unconfined / label=disable.", ESC,
                  ("CIS Docker 5.1", "CIS Docker 5.2", "PSS baseline: AppArmor",
-                  "PSS baseline: SELinux")), _lsm),
+                  "PSS baseline: SELinux")), _lsm, conditions=("apparmor", "selinux")),
     _check(_rule(6, "no_new_privs not set", H.MEDIUM, "--security-opt no-new-privileges "
                  "(OCI process.noNewPrivileges: true).", ("container-escape",
                                                            "platform-privilege-escalation"),
@@ -178,7 +186,8 @@ SPEC_CHECKS: Final[tuple[Check[RuntimeFacts], ...]] = (
            lambda s: s.user_namespace is not None),
     _check(_rule(11, "Container runtime socket mounted", H.CRITICAL, "Never mount docker/"
                  "containerd/CRI-O/podman sockets into a container.", ESC,
-                 ("CIS Docker 5.31", "T1611", "T1610")), _sockets),
+                 ("CIS Docker 5.31", "T1611", "T1610")), _sockets,
+           conditions=("known-path", "sock-file")),
     _check(_rule(12, "Sensitive host directory mounted", H.HIGH, "Do not bind-mount /, /etc, "
                  "/proc, /sys, /boot, /var/lib/docker... from the host.",
                  ("container-escape", "credential-theft"), ("CIS Docker 5.5", "T1611")),
@@ -192,6 +201,7 @@ SPEC_CHECKS: Final[tuple[Check[RuntimeFacts], ...]] = (
     _check(_rule(16, "No CPU limit", H.LOW, "--cpus or --cpuset-cpus.", RES,
                  ("CIS Docker 5.11",)), _cpu, lambda s: s.limits is not None),
     _check(_rule(17, "Shared mount propagation", H.MEDIUM, "Use private or slave propagation "
-                 "for bind mounts.", ESC, ("CIS Docker 5.19",)), _propagation),
+                 "for bind mounts.", ESC, ("CIS Docker 5.19",)), _propagation,
+           conditions=("rootfs", "mount")),
 )
 RT_CHECKS: Final[tuple[Check[RuntimeFacts], ...]] = (*SPEC_CHECKS, *LIVE_CHECKS)
