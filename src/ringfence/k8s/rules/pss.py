@@ -45,8 +45,12 @@ def pod_check(rule: Rule, control: Control, conditions: tuple[str, ...] = ()
 def pod_policies(facts: K8sFacts) -> Iterator[tuple[PodView, PssPolicy]]:
     """Every pod with the Pod Security policy it is evaluated at."""
     labels = _namespace_labels(facts)
+    policies: dict[str, PssPolicy] = {}  # one resolution per namespace
     for pod in facts.pods:
-        yield pod, facts.pss.resolve(labels.get(pod.namespace))[0]
+        policy = policies.get(pod.namespace)
+        if policy is None:
+            policy = policies[pod.namespace] = facts.pss.resolve(labels.get(pod.namespace))[0]
+        yield pod, policy
 
 
 def _namespace_labels(facts: K8sFacts) -> dict[str, Mapping[str, str]]:
