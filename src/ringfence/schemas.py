@@ -113,8 +113,9 @@ SCHEMAS: Final[dict[str, Schema]] = {
         "problems": STRS, "unknowns": UNKNOWNS,
     }),
     "rbac-who-can": _document("rbac-who-can", 1, "ringfence rbac who-can -f json", {
+        # group: the API group the request was matched in ("" core)
         "request": _obj({"verb": STR, "resource": STR, "subresource": STR, "name": STR,
-                         "namespace": STR}),
+                         "namespace": STR}, {"group": STR}),
         "answers": _arr(_obj({
             "subject": _obj({"kind": STR, "name": STR, "namespace": OPT_STR}),
             "scope": STR,

@@ -9,6 +9,7 @@ from typing import Final
 
 from ringfence.checks.rule import Check, Violation
 from ringfence.imageconfig.facts import ImageFacts
+from ringfence.imageconfig.filemeta import CACHES
 from ringfence.model.finding import Rule, Severity
 from ringfence.secretscan.rules import RULES_BY_ID
 
@@ -43,13 +44,17 @@ def _remote_ref(f: ImageFacts) -> bool:
 def root_user(f: ImageFacts) -> Iterator[Violation]:
     user, _, _group = f.user.partition(":")
     if user.strip() in ROOT_USERS:
-        shown = f"User {f.user!r}" if f.user else "no User"
-        yield Violation(f"the image runs as root ({shown} in its config)", "config.User")
+        shown = f"User {f.user!r}" if user.strip() else "no User"
+        yield Violation(f"the image runs as root ({shown} in its config)", "config.User",
+                        "root-user" if user.strip() else "no-user")
 
 
 def no_healthcheck(f: ImageFacts) -> Iterator[Violation]:
-    if not f.healthcheck or f.healthcheck[0] == "NONE":
-        yield Violation("no HEALTHCHECK instruction (or HEALTHCHECK NONE)", "config.Healthcheck")
+    if not f.healthcheck:
+        yield Violation("no HEALTHCHECK instruction", "config.Healthcheck", "absent")
+    elif f.healthcheck[0] == "NONE":
+        yield Violation("HEALTHCHECK NONE turns the base image's check off",
+                        "config.Healthcheck", "none")
 
 
 def remote_add(f: ImageFacts) -> Iterator[Violation]:
@@ -64,7 +69,9 @@ def setid_files(f: ImageFacts) -> Iterator[Violation]:
     for mark in f.filemeta.setid if f.filemeta else ():
         bits = " and ".join(b for b, m in (("setuid", 0o4000), ("setgid", 0o2000))
                             if mark.mode & m)
-        yield Violation(f"{bits} file {mark.path} (mode {mark.mode:04o})", mark.path)
+        # a file with both bits is the setuid condition (the stronger one)
+        yield Violation(f"{bits} file {mark.path} (mode {mark.mode:04o})", mark.path,
+                        "setuid" if mark.mode & 0o4000 else "setgid")
 
 
 def world_writable(f: ImageFacts) -> Iterator[Violation]:
@@ -94,16 +101,18 @@ def package_caches(f: ImageFacts) -> Iterator[Violation]:
         by_manager.setdefault(mark.detail, []).append(mark.path)
     for manager, paths in sorted(by_manager.items()):
         yield Violation(f"{manager} cache left in the image: {len(paths)} files "
-                        f"(e.g. {paths[0]})", paths[0].rsplit("/", 1)[0])
+                        f"(e.g. {paths[0]})", paths[0].rsplit("/", 1)[0], manager)
 
 
 def unpinned(f: ImageFacts) -> Iterator[Violation]:
     ref = f.reference
     if ref is None or ref.digest:
         return
-    tag = ref.tag or "latest"
-    why = "the mutable tag 'latest'" if tag == "latest" else f"tag {tag!r} without a digest"
-    yield Violation(f"{ref} is referenced by {why}", str(ref))
+    if (ref.tag or "latest") == "latest":  # the parser already reads no tag as latest
+        yield Violation(f"{ref} is referenced by the mutable tag 'latest'", str(ref), "latest")
+    else:
+        yield Violation(f"{ref} is referenced by tag {ref.tag!r} without a digest", str(ref),
+                        "no-digest")
 
 
 def env_secrets(f: ImageFacts) -> Iterator[Violation]:
@@ -117,7 +126,7 @@ def remote_ports(f: ImageFacts) -> Iterator[Violation]:
         number = port.partition("/")[0]
         if number in REMOTE_PORTS:
             yield Violation(f"port {port} ({REMOTE_PORTS[number]}) is exposed",
-                            f"config.ExposedPorts[{port}]")
+                            f"config.ExposedPorts[{port}]", REMOTE_PORTS[number].lower())
 
 
 _ESC = ("container-escape",)
@@ -126,11 +135,11 @@ IMAGE_CHECKS: Final[tuple[Check[ImageFacts], ...]] = (
     Check(_rule(1, "Image runs as root", Severity.HIGH,
                 "Add a non-root USER (a name or a uid other than 0) to the image.",
                 _ESC, ("CIS Docker 4.1", "Dockle CIS-DI-0001", "T1611")),
-          root_user, _has_config),
+          root_user, _has_config, ("no-user", "root-user")),
     Check(_rule(2, "No HEALTHCHECK", Severity.LOW,
                 "Add a HEALTHCHECK so the runtime can detect and replace a hung container.",
                 ("resource-exhaustion",), ("CIS Docker 4.6", "Dockle CIS-DI-0006")),
-          no_healthcheck, _has_config),
+          no_healthcheck, _has_config, ("absent", "none")),
     Check(_rule(3, "ADD of a remote URL", Severity.MEDIUM,
                 "Fetch remote files with a verified checksum (curl + sha256sum, or "
                 "ADD --checksum) or COPY them from the build context.",
@@ -140,7 +149,7 @@ IMAGE_CHECKS: Final[tuple[Check[ImageFacts], ...]] = (
                 "Remove the setuid/setgid bits the workload does not need "
                 "(RUN find / -perm /6000 -type f -exec chmod a-s {} +).",
                 _ESC, ("CIS Docker 4.8", "Dockle CIS-DI-0008", "T1548.001")),
-          setid_files, _has_files),
+          setid_files, _has_files, ("setuid", "setgid")),
     Check(_rule(5, "World-writable files or directories outside /tmp", Severity.MEDIUM,
                 "Remove write permission for others (chmod o-w) outside scratch "
                 "directories.", ("persistence-drift",), ("T1222.002",)),
@@ -162,12 +171,12 @@ IMAGE_CHECKS: Final[tuple[Check[ImageFacts], ...]] = (
                 "Clean caches in the same RUN (apt-get clean && rm -rf /var/lib/apt/lists/*, "
                 "apk --no-cache, pip --no-cache-dir, dnf clean all).",
                 ("vulnerable-package",), ("Dockle DKL-DI-0005",)),
-          package_caches, _has_files),
+          package_caches, _has_files, tuple(dict.fromkeys(m for m, _ in CACHES))),
     Check(_rule(10, "Mutable tag or no digest pinning", Severity.LOW,
                 "Reference images by digest (REPO@sha256:...) or at least an immutable "
                 "version tag, never 'latest'.",
                 ("malicious-image",), ("Dockle DKL-DI-0006", "CIS Docker 4.2", "T1525")),
-          unpinned, _remote_ref),
+          unpinned, _remote_ref, ("latest", "no-digest")),
     Check(_rule(11, "Secrets in ENV", Severity.HIGH,
                 "Do not put credentials in ENV (they are in the config of every copy of "
                 "the image); pass them at run time from a secret store.",
@@ -176,5 +185,5 @@ IMAGE_CHECKS: Final[tuple[Check[ImageFacts], ...]] = (
     Check(_rule(12, "Remote-access port 22 or 23 exposed", Severity.MEDIUM,
                 "Do not EXPOSE SSH (22) or Telnet (23); use the runtime's exec instead.",
                 _REMOTE, ("CIS Docker 5.8", "T1021.004")),
-          remote_ports, _has_config),
+          remote_ports, _has_config, tuple(p.lower() for p in REMOTE_PORTS.values())),
 )
