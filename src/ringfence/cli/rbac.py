@@ -42,14 +42,18 @@ def _load(files: tuple[str, ...], report: ReportOptions) -> RbacFacts:
                 fail_on_help="Accepted for the common contract: who-can has no findings.")
 def who_can_cmd(verb: str, resource: str, namespace: str, subresource: str, name: str,
                 files: tuple[str, ...], report: ReportOptions) -> None:
-    """Subjects allowed to VERB RESOURCE (pods, pods/exec, deployments.apps, /healthz),
-    from the RBAC objects in FILES (manifest files or directories)."""
+    """Subjects allowed to VERB RESOURCE (pods, pods/exec, deployments.apps,
+    widgets.example.com, /healthz), from the RBAC objects in FILES (manifest files or
+    directories), matched as the RBAC authorizer does. A bare RESOURCE takes its built-in
+    API group, or the core group when unknown (as kubectl asks): name a custom resource's
+    group."""
     facts = _load(files, report)
-    answers = who_can(facts.index, parse_request(verb, resource, namespace, subresource,
-                                                 name))
+    request = parse_request(verb, resource, namespace, subresource, name)
+    answers = who_can(facts.index, request)
     if report.format() == "json":
         text = json.dumps({"schema": "ringfence.rbac-who-can/1",
                            "request": {"verb": verb, "resource": resource,
+                                       "group": request.group,
                                        "subresource": subresource, "name": name,
                                        "namespace": namespace},
                            "answers": [_answer_dict(a) for a in answers],
