@@ -292,6 +292,5 @@ def add_vulnerabilities(result: ScanResult, db_path: Path, filters: Filters,
         outcome = match_all(result.inventory, store)
     matches, notes = apply_filters(outcome.matches, filters, result.inventory.distro)
     unknowns = tuple(sorted({*result.unknowns, *outcome.unknowns, *notes}))
-    coverage = {"uncovered": dict(outcome.uncovered), "os_packages": outcome.uncovered_distro}
     return replace(result, vulnerabilities=matches, db=info, unknowns=unknowns,
-                   analyses=(*result.analyses, ("vuln-coverage", coverage)))
+                   coverage=outcome.coverage)

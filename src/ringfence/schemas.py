@@ -74,6 +74,11 @@ _VULNERABILITY = _obj({
     "matched_by": STR, "location": STR, "layer": OPT_STR, "summary": STR,
     "suppressed_by": OPT_STR})
 
+_PACKAGE_SET = _obj({"ecosystem": STR, "packages": INT, "advisories": INT,
+                     "newest_modified": OPT_STR,
+                     "reason": {"enum": ["", "no advisories", "no feed", "no version scheme"]},
+                     "os_packages": BOOL})
+
 SCHEMAS: Final[dict[str, Schema]] = {
     "image": _document("image", 2, "ringfence image / sbom -f json", {
         "tool": _ref("tool"),
@@ -84,6 +89,8 @@ SCHEMAS: Final[dict[str, Schema]] = {
         "unknowns": UNKNOWNS, "vulnerabilities": _arr(_VULNERABILITY),
         "db": {"type": ["object", "null"]}, "findings": FINDINGS,
         "provenance": {"type": ["object", "null"]},
+        "coverage": {"oneOf": [{"type": "null"}, _obj({"checked": _arr(_PACKAGE_SET),
+                                                       "uncovered": _arr(_PACKAGE_SET)})]},
     }),
     "host": _document("host", 2, "ringfence host -f json", {
         "tool": _ref("tool"),

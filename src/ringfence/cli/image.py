@@ -71,8 +71,9 @@ def image_cmd(ref: str, report: ReportOptions, list_packages: bool, db_path: Pat
          report.output)
     severities = [f.severity for f in result.findings]
     severities += [m.severity for m in result.vulnerabilities if not m.suppressed_by]
-    finish(report, severities=severities,
-           unknowns=len({*result.inventory.unknowns, *result.unknowns}),
+    uncovered = len(result.coverage.uncovered) if result.coverage else 0
+    finish(report, severities=severities,  # each package set not checked counts as unknown
+           unknowns=len({*result.inventory.unknowns, *result.unknowns}) + uncovered,
            cannot_gate=_cannot_gate(result, scanners, path))
 
 
@@ -82,10 +83,8 @@ def _cannot_gate(result: ScanResult, scanners: frozenset[str], path: Path) -> Er
         return None
     if result.db is None:
         return Error(str(path), "--fail-on cannot be evaluated without a vulnerability database")
-    coverage = result.analysis("vuln-coverage") or {}
-    if coverage.get("os_packages"):
-        gaps = ", ".join(f"{eco} ({n} packages)" for eco, n in coverage["uncovered"].items())
-        return Error(str(path), f"--fail-on cannot be evaluated: the database has no "
-                     f"advisories for {gaps}",
+    if result.coverage is not None and result.coverage.os_gap:
+        gaps = "; ".join(g.describe() for g in result.coverage.uncovered if g.os_packages)
+        return Error(str(path), f"--fail-on cannot be evaluated: {gaps}",
                      hint="import the distribution's feed (`ringfence db import`/`db update`)")
     return None

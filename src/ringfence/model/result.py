@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ringfence.model.advisory import VulnerabilityMatch
+from ringfence.model.coverage import Coverage
 from ringfence.model.finding import Finding
 from ringfence.model.image import ImageInfo
 from ringfence.model.inventory import Inventory
@@ -43,6 +44,8 @@ class ScanResult:
     db: DbInfo | None = None
     # merged results of layer analyzers by name (secrets, file metadata, drift hashes)
     analyses: tuple[tuple[str, Any], ...] = ()
+    # what the vulnerability database could check (None: no database was consulted)
+    coverage: Coverage | None = None
 
     def analysis(self, name: str) -> Any:
         """The merged value of analyzer ``name``, or None when it did not run."""

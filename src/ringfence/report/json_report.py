@@ -18,6 +18,8 @@ from ringfence.model.unknown import Unknown
 # policy verdict; null when the provenance scanner did not run).
 # 2: "schema" id (was "schema_version": "1.3"), findings as Finding.to_dict ("rule", was
 # "rule_id"), vulnerability severities in lower case as everywhere.
+# 2 (additive): "coverage" (package sets the database checked and those it could not, with
+# why; null when no database was consulted); packages' "owner".
 SCHEMA: Final = "ringfence.image/2"
 
 
@@ -37,6 +39,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "db": asdict(result.db) if result.db else None,
         "findings": [f.to_dict() for f in result.findings],
         "provenance": result.analysis("provenance"),
+        "coverage": result.coverage.to_dict() if result.coverage else None,
     }
 
 

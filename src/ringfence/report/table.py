@@ -62,6 +62,8 @@ class TableRenderer:
         hidden = len(result.vulnerabilities) - len(shown)
         if result.db is not None or result.vulnerabilities or result.findings:
             console.print(total_line(shown, result.findings, self.show_suppressed))
+            if result.coverage is not None and result.coverage.uncovered:
+                console.print(cell(result.coverage.line(), "bold"))  # no silent zeros
             _by_severity(console, shown, result.findings, layer_no, self.rules)
         if hidden:
             console.print(f"{hidden} suppressed by VEX or the ignore file (listed in JSON "

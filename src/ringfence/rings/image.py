@@ -82,17 +82,10 @@ def _vulnerabilities(result: ScanResult, db_path: Path | None) -> _Vulns:
                              f"{result.target.name}: {m.location}", m.severity) for m in bad)
     if findings:
         return _Vulns(result, findings)
-    gaps = _uncovered(result.analysis("vuln-coverage"))
-    return _Vulns(result, why=f"the vulnerability database has no advisories for {gaps}"
+    gaps = "; ".join(g.describe() for g in result.coverage.uncovered) if result.coverage \
+        else ""
+    return _Vulns(result, why=f"the vulnerability database cannot check: {gaps}"
                   if gaps else "")
-
-
-def _uncovered(coverage: Any) -> str:
-    """The ecosystems the database does not cover, from the "vuln-coverage" analysis."""
-    if not isinstance(coverage, dict):
-        return ""
-    uncovered = coverage.get("uncovered") or {}
-    return ", ".join(f"{eco} ({n} packages)" for eco, n in sorted(uncovered.items()))
 
 
 def trust_ring(policy: str | Path | None) -> RingReport[Any]:

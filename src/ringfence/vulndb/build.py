@@ -25,7 +25,7 @@ from ringfence.errors import InputError
 from ringfence.inputs import read_regular
 from ringfence.vulndb.importers import alpine, debian, osv
 from ringfence.vulndb.importers.record import Record, Skip, SourceData
-from ringfence.vulndb.store import VulnStore
+from ringfence.vulndb.store import MIGRATABLE, SCHEMA_VERSION, VulnStore
 from ringfence.vulndb.writer import StoreWriter
 
 Progress = Callable[[str, int, int], None]
@@ -86,14 +86,15 @@ def write(db_path: Path, data: Sequence[SourceData], started: float,
         if d.name in by_name:
             replaced.append(by_name[d.name].origin)
         by_name[d.name] = d
-    old_names = _existing_sources(db_path)
+    old_names, old_version = _existing_sources(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(db_path)
     tmp = db_path.parent / f".{db_path.name}.{os.getpid()}.tmp"
     writer = StoreWriter(tmp)
     try:
         reports = [_report(d, writer.add(d, fetched_at)) for d in by_name.values()]
-        kept = writer.copy_from(db_path, old_names - by_name.keys()) if old_names else ()
+        kept = (writer.copy_from(db_path, old_names - by_name.keys(), old_version)
+                if old_names else ())
         writer.finish()
         os.replace(tmp, db_path)
     except BaseException:
@@ -122,11 +123,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _existing_sources(db_path: Path) -> set[str]:
+def _existing_sources(db_path: Path) -> tuple[set[str], int]:
+    """The source names of the DB at ``db_path`` and its schema version (a version this
+    import can migrate; a foreign file is refused, never overwritten)."""
     if not db_path.exists():
-        return set()
-    with VulnStore.open(db_path) as store:  # a foreign file is refused, never overwritten
-        return {s.name for s in store.sources()}
+        return set(), SCHEMA_VERSION
+    with VulnStore.open(db_path, accept=MIGRATABLE) as store:
+        return {s.name for s in store.sources()}, store.version
 
 
 def _report(d: SourceData, ecosystems: dict[str, int]) -> SourceReport:

@@ -5,12 +5,17 @@ For each package every matcher (``MATCHERS``, the explicit list) names the looku
 (``versions/registry.py``) by OSV's range rules (``matchers/ranges.py``); hits are merged
 by aliases (``matchers/aliases.py``). A version the scheme cannot parse, or an ecosystem
 without a scheme, is an ``Unknown`` -- never a match by accident.
+
+Every package lands in one package set of the outcome's :class:`Coverage`: checked (the
+database holds advisories for its ecosystem and can compare its versions) or not, and why
+(no advisories for the ecosystem or distribution release, no feed for the package type, no
+version scheme). A package an OS package owns is matched through its owner and is in no set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from ringfence.model.advisory import (
@@ -21,8 +26,16 @@ from ringfence.model.advisory import (
     Affected,
     VulnerabilityMatch,
 )
+from ringfence.model.coverage import (
+    NO_ADVISORIES,
+    NO_FEED,
+    NO_VERSION_SCHEME,
+    Coverage,
+    PackageSet,
+)
 from ringfence.model.finding import Severity
 from ringfence.model.inventory import Inventory
+from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
 from ringfence.vulndb.cvss import evaluate as cvss_evaluate
 from ringfence.vulndb.matchers.aliases import Hit, merge_hits
@@ -44,10 +57,7 @@ class MatchOutcome:
     matches: tuple[VulnerabilityMatch, ...]
     hits: tuple[Hit, ...]  # before alias merging (one per advisory record)
     unknowns: tuple[Unknown, ...]
-    # packages whose ecosystems the database holds no advisory for: "0 vulnerabilities"
-    # would be a lie for them. Each ecosystem (as the matcher names it) -> package count.
-    uncovered: tuple[tuple[str, int], ...] = ()
-    uncovered_distro: bool = False  # an OS package of the image's distro is among them
+    coverage: Coverage = field(default_factory=Coverage)
 
 
 def match_inventory(inventory: Inventory, store: VulnStore) -> tuple[VulnerabilityMatch, ...]:
@@ -58,31 +68,49 @@ def match_inventory(inventory: Inventory, store: VulnStore) -> tuple[Vulnerabili
 def match_all(inventory: Inventory, store: VulnStore,
               matchers: tuple[Matcher, ...] = MATCHERS) -> MatchOutcome:
     session = _Session(store)
-    covered = {eco for eco, records in store.ecosystems().items() if records > 0}
-    uncovered: dict[str, int] = {}
-    distro_gap = False
+    held = store.coverage()
+    sets: dict[tuple[str, str, bool], int] = {}  # (ecosystem, reason, os) -> packages
     for package in inventory.packages:
         ecosystems: list[str] = []
         for matcher in matchers:
             for query in matcher.queries(package, inventory.distro):
                 ecosystems.append(query.ecosystem)
                 session.run(query)
-        os_package = package.type in DistroMatcher.types
-        if os_package and not ecosystems:  # no distro, or one no feed covers
-            where = inventory.distro.id if inventory.distro else "an unidentified distro"
-            ecosystems = [f"{package.type} packages of {where}"]
-        if ecosystems and not covered.intersection(ecosystems):
-            uncovered[ecosystems[0]] = uncovered.get(ecosystems[0], 0) + 1
-            distro_gap = distro_gap or os_package
-    gaps = tuple(sorted(uncovered.items()))
-    unknowns = {*session.unknowns, *(_gap(eco, n) for eco, n in gaps)}
+        key = _package_set(package, ecosystems, held, inventory)
+        if key is not None:
+            sets[key] = sets.get(key, 0) + 1
+    for eco, n in session.no_scheme_counts().items():
+        sets[(eco, "", False)] = sets.get((eco, "", False), 0) - n
+        sets[(eco, NO_VERSION_SCHEME, False)] = n
+    checked: list[PackageSet] = []
+    uncovered: list[PackageSet] = []
+    for (eco, reason, os_pkgs), n in sorted(sets.items()):
+        if n <= 0:
+            continue
+        records, newest = held.get(eco, (0, None))
+        out = PackageSet(eco, n, records, newest, reason, os_pkgs)
+        (uncovered if reason else checked).append(out)
     hits = tuple(session.hits)
-    return MatchOutcome(merge_hits(hits), hits, tuple(sorted(unknowns)), gaps, distro_gap)
+    return MatchOutcome(merge_hits(hits), hits, tuple(sorted(set(session.unknowns))),
+                        Coverage(tuple(checked), tuple(uncovered)))
 
 
-def _gap(ecosystem: str, packages: int) -> Unknown:
-    return Unknown(f"vulndb:{ecosystem}", f"the vulnerability database has no advisories for "
-                   f"{ecosystem}: {packages} package(s) not checked", PLUGIN)
+def _package_set(package: Package, ecosystems: list[str],
+                 held: dict[str, tuple[int, str | None]],
+                 inventory: Inventory) -> tuple[str, str, bool] | None:
+    """(ecosystem, why not checked or "", OS package) of ``package``; None when it is
+    matched through the OS package that owns it."""
+    os_package = package.type in DistroMatcher.types
+    if ecosystems:
+        covered = [e for e in ecosystems if held.get(e, (0, None))[0] > 0]
+        return (covered[0], "", os_package) if covered else (ecosystems[0], NO_ADVISORIES,
+                                                               os_package)
+    if package.owner and not os_package:
+        return None
+    if os_package:
+        where = inventory.distro.id if inventory.distro else "an unidentified distro"
+        return (f"{package.type} packages of {where}", NO_FEED, True)
+    return (f"{package.type} packages", NO_FEED, False)
 
 
 class _Session:
@@ -92,6 +120,7 @@ class _Session:
         self.store = store
         self.hits: list[Hit] = []
         self.unknowns: list[Unknown] = []
+        self._no_scheme: dict[str, set[tuple[str, str]]] = {}  # ecosystem -> packages
         self._advisories: dict[tuple[str, str], Advisory | None] = {}
 
     def run(self, query: Query) -> None:
@@ -101,7 +130,11 @@ class _Session:
         try:
             compare = compare_for(query.ecosystem)
         except KeyError:
-            self._unknown(query, f"no version scheme for ecosystem {query.ecosystem}")
+            self._unknown(query, f"{NO_VERSION_SCHEME} for ecosystem {query.ecosystem}: its "
+                          "advisories cannot be compared with the installed version")
+            pkg = query.package
+            where = pkg.locations[0].path if pkg.locations else ""
+            self._no_scheme.setdefault(query.ecosystem, set()).add((pkg.purl, where))
             return
         try:
             compare(query.version, query.version)
@@ -116,6 +149,10 @@ class _Session:
                 continue
             if verdict.affected:
                 self.hits.append(self._hit(query, entry, verdict))
+
+    def no_scheme_counts(self) -> dict[str, int]:
+        """Packages per ecosystem whose advisories no version scheme can compare."""
+        return {eco: len(pkgs) for eco, pkgs in self._no_scheme.items()}
 
     def _unknown(self, query: Query, reason: str) -> None:
         loc = query.package.locations[0] if query.package.locations else None

@@ -5,11 +5,17 @@ Schema (version ``SCHEMA_VERSION``; a file with another version is refused)::
     meta(key PRIMARY KEY, value)              schema_version, built_at
     sources(name PRIMARY KEY, kind, origin, fetched_at, newest_record,
             records, withdrawn, skipped, withdrawn_ids JSON, skipped_list JSON)
-    ecosystem_counts(source, ecosystem, records)   records per ecosystem and source
+    ecosystem_counts(source, ecosystem, records, newest_modified)
+                                              per ecosystem and source: records and the
+                                              newest ``modified`` among them (coverage)
     advisories(source, id, aliases JSON, summary, severity, cvss_vector, severities JSON,
                published, modified, withdrawn, refs JSON)          PRIMARY KEY (source, id)
     affected(source, advisory_id, ecosystem, package, purl, ranges JSON, versions JSON,
              status, severity)          INDEX (ecosystem, package), (advisory_id, ecosystem)
+
+Version 2 added ``ecosystem_counts.newest_modified``; an import over a version-1 file
+migrates the sources it keeps (``MIGRATABLE``, the column computed from their advisories);
+readers refuse any other version (re-import).
 
 Withdrawn advisories keep their ``advisories`` row (``withdrawn`` set) but have no
 ``affected`` rows, so they never match; they are counted and listed per source.
@@ -32,7 +38,8 @@ from ringfence.model.advisory import Advisory, Affected, AffectedRange, Event
 from ringfence.model.finding import Severity
 from ringfence.model.result import DbInfo
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+MIGRATABLE: Final = frozenset({1, 2})  # versions whose sources an import can copy
 
 SCHEMA: Final = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,7 +48,7 @@ CREATE TABLE sources (name TEXT PRIMARY KEY, kind TEXT NOT NULL, origin TEXT NOT
   withdrawn INTEGER NOT NULL, skipped INTEGER NOT NULL, withdrawn_ids TEXT NOT NULL,
   skipped_list TEXT NOT NULL);
 CREATE TABLE ecosystem_counts (source TEXT NOT NULL, ecosystem TEXT NOT NULL,
-  records INTEGER NOT NULL, PRIMARY KEY (source, ecosystem));
+  records INTEGER NOT NULL, newest_modified TEXT, PRIMARY KEY (source, ecosystem));
 CREATE TABLE advisories (source TEXT NOT NULL, id TEXT NOT NULL, aliases TEXT NOT NULL,
   summary TEXT NOT NULL, severity INTEGER NOT NULL, cvss_vector TEXT, severities TEXT NOT NULL,
   published TEXT, modified TEXT, withdrawn TEXT, refs TEXT NOT NULL, PRIMARY KEY (source, id));
@@ -100,13 +107,18 @@ def age_days(newest: str | None, now: datetime | None = None) -> float | None:
 class VulnStore:
     """Read-only access to one DB file; every query is a small indexed lookup."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection,
+                 version: int = SCHEMA_VERSION) -> None:
         self.path = path
+        self.version = version
         self._conn = conn
         self._affected: dict[tuple[str, str], tuple[Affected, ...]] = {}
 
     @classmethod
-    def open(cls, path: Path | str) -> VulnStore:
+    def open(cls, path: Path | str,
+             accept: frozenset[int] = frozenset({SCHEMA_VERSION})) -> VulnStore:
+        """Open read-only; a file whose schema version is not in ``accept`` is refused
+        (only an import reads older versions, to migrate the sources it keeps)."""
         path = Path(path)
         if not path.is_file():
             raise InputError(str(path), "no vulnerability database here",
@@ -117,12 +129,13 @@ class VulnStore:
             row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise InputError(str(path), "not a ringfence vulnerability database") from exc
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        version = int(row[0]) if row is not None and str(row[0]).isdigit() else None
+        if version not in accept:
             conn.close()
             found = "none" if row is None else row[0]
             raise InputError(str(path), f"schema_version {found}, expected {SCHEMA_VERSION}",
                              hint="re-import or `ringfence db update` with this version")
-        return cls(path, conn)
+        return cls(path, conn, version)
 
     def close(self) -> None:
         self._conn.close()
@@ -165,6 +178,13 @@ class VulnStore:
                 "ORDER BY source LIMIT 1",
                 (advisory_id,)).fetchone()
         return None if row is None else _advisory(row)
+
+    def coverage(self) -> dict[str, tuple[int, str | None]]:
+        """Per ecosystem (``PyPI``, ``Debian:12``): advisories held and their newest
+        modification time, over every source."""
+        rows = self._conn.execute("SELECT ecosystem, SUM(records), MAX(newest_modified) FROM "
+                                  "ecosystem_counts GROUP BY ecosystem ORDER BY ecosystem")
+        return {r[0]: (int(r[1]), r[2]) for r in rows}
 
     def ecosystems(self) -> dict[str, int]:
         rows = self._conn.execute("SELECT ecosystem, SUM(records) FROM ecosystem_counts "

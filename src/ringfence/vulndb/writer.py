@@ -35,9 +35,13 @@ class StoreWriter:
         """Write one source; returns its records per ecosystem (withdrawn excluded)."""
         live = _merge_duplicates(r for r in data.records if not r.advisory.withdrawn)
         counts: Counter[str] = Counter()
+        newest: dict[str, str] = {}
         for rec in live:
+            modified = rec.advisory.modified
             for eco in {a.ecosystem for a in rec.affected}:
                 counts[eco] += 1
+                if modified and modified > newest.get(eco, ""):
+                    newest[eco] = modified
         withdrawn = data.withdrawn_ids
         now = now_utc()
         self._conn.execute(
@@ -45,8 +49,9 @@ class StoreWriter:
             (data.name, data.kind, data.origin, fetched_at or now, data.newest_record(now),
              len(live), len(withdrawn), len(data.skipped), json.dumps(list(withdrawn)),
              json.dumps([str(s) for s in data.skipped])))
-        self._conn.executemany("INSERT INTO ecosystem_counts VALUES (?,?,?)",
-                               [(data.name, e, n) for e, n in sorted(counts.items())])
+        self._conn.executemany("INSERT INTO ecosystem_counts VALUES (?,?,?,?)",
+                               [(data.name, e, n, newest.get(e))
+                                for e, n in sorted(counts.items())])
         kept = {r.advisory.id: r for r in data.records if r.advisory.withdrawn} | {
             r.advisory.id: r for r in live}
         self._conn.executemany("INSERT INTO advisories VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -56,8 +61,10 @@ class StoreWriter:
                                 for a, p in _with_purls(r)])
         return dict(counts)
 
-    def copy_from(self, old: Path, keep: Iterable[str]) -> tuple[str, ...]:
-        """Copy the sources named in ``keep`` from the DB at ``old``; returns those copied."""
+    def copy_from(self, old: Path, keep: Iterable[str],
+                  old_version: int = SCHEMA_VERSION) -> tuple[str, ...]:
+        """Copy the sources named in ``keep`` from the DB at ``old`` (schema ``old_version``,
+        one of ``MIGRATABLE``); returns those copied."""
         names = sorted(set(keep))
         if not names:
             return ()
@@ -65,7 +72,10 @@ class StoreWriter:
         marks = ",".join("?" * len(names))
         for table in _TABLES:
             col = "name" if table == "sources" else "source"
-            self._conn.execute(f"INSERT INTO main.{table} SELECT * FROM old.{table} "  # noqa: S608
+            select = f"SELECT * FROM old.{table}"  # noqa: S608 - constant table names
+            if table == "ecosystem_counts" and old_version == 1:
+                select = _V1_COUNTS
+            self._conn.execute(f"INSERT INTO main.{table} {select} "
                                f"WHERE {col} IN ({marks})", names)
         self._conn.commit()
         self._conn.execute("DETACH DATABASE old")
@@ -81,6 +91,14 @@ class StoreWriter:
 
     def abort(self) -> None:
         self._conn.close()
+
+
+# version 1 -> 2: the newest modification per source and ecosystem, from the advisories
+_V1_COUNTS = (
+    "SELECT c.source, c.ecosystem, c.records, (SELECT MAX(a.modified) FROM old.advisories a "
+    "JOIN old.affected f ON f.source = a.source AND f.advisory_id = a.id "
+    "WHERE f.source = c.source AND f.ecosystem = c.ecosystem AND a.withdrawn IS NULL) "
+    "FROM old.ecosystem_counts c")
 
 
 def _merge_duplicates(records: Iterable[Record]) -> list[Record]:

@@ -191,14 +191,40 @@ def test_a_database_without_the_distro_cannot_pass_a_gate(
                  "--fail-on", "high", "-o", str(out)])
     err = capsys.readouterr().err
     assert code == 3, err
-    assert "no advisories for Debian:12" in err and "Traceback" not in err
+    assert "no advisories for Debian:12 (1 package)" in err and "Traceback" not in err
     doc = json.loads(out.read_text())  # the report is still written, with the gap as data
-    assert any(u["location"] == "vulndb:Debian:12" for u in doc["unknowns"])
-    # without --fail-on the scan completes; --strict counts the gap
+    assert doc["coverage"] == {"checked": [], "uncovered": [{
+        "ecosystem": "Debian:12", "packages": 1, "advisories": 0, "newest_modified": None,
+        "reason": "no advisories", "os_packages": True}]}
+    assert doc["unknowns"] == []  # the gap is in one place: the coverage section
+    # without --fail-on the scan completes; --strict counts the gap; the table says it
     assert main(["image", ref, "--db", str(db), "--no-cache", "--scanners", "vuln",
                  "-q", "-o", str(out)]) == 0
     assert main(["image", ref, "--db", str(db), "--no-cache", "--scanners", "vuln",
                  "--strict", "-q", "-o", str(out)]) == 4
+    assert main(["image", ref, "--db", str(db), "--no-cache", "--scanners", "vuln",
+                 "-f", "table", "-q", "-o", str(out)]) == 0
+    lines = [line for line in out.read_text().splitlines() if "not checked" in line]
+    assert lines == ["not checked for vulnerabilities: no advisories for Debian:12 "
+                     "(1 package)"]
+
+
+def test_a_covered_distro_has_no_coverage_line_and_passes_strict(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ref = _debian_image(tmp_path)
+    dsa = tmp_path / "DSA-list"
+    dsa.write_text("[01 Jan 2026] DSA-9999-1 zlib - security update\n"
+                   "\t{CVE-2026-0001}\n\t[bookworm] - zlib 1:1.2.13.dfsg-2\n")
+    db = tmp_path / "db.sqlite"
+    assert main(["db", "import", str(dsa), "--db", str(db)]) == 0
+    out = tmp_path / "r.json"
+    code = main(["image", ref, "--db", str(db), "--no-cache", "--scanners", "vuln",
+                 "--strict", "-q", "-o", str(out)])
+    doc = json.loads(out.read_text())
+    assert doc["coverage"]["uncovered"] == [], doc["coverage"]
+    assert [s["ecosystem"] for s in doc["coverage"]["checked"]] == ["Debian:12"]
+    assert [v["id"] for v in doc["vulnerabilities"]] == ["DSA-9999-1"]
+    assert code == 0, capsys.readouterr().err
 
 
 def test_error_lines_show_hostile_input_names_as_data(
