@@ -54,9 +54,9 @@ def policy_facts(policy: Policy) -> PolicyFacts:
     unreadable, relative = [], []
     for entry in entries:
         for path in key_paths(entry.requirement):
-            if not os.path.isabs(path):
+            if not os.path.isabs(path):  # readable or not depends on the engine's cwd
                 relative.append((entry.where, path))
-            if not (Path(path).is_file() and os.access(path, os.R_OK)):
+            elif not (Path(path).is_file() and os.access(path, os.R_OK)):
                 unreadable.append((entry.where, path))
     return PolicyFacts(policy.source, tuple(entries), tuple(unreadable), tuple(relative))
 

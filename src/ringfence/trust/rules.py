@@ -65,10 +65,10 @@ def _keys(facts: PolicyFacts) -> Iterator[Violation]:
     for where, path in facts.unreadable:
         yield Violation(f"{path} cannot be read: every image in this scope is rejected, and "
                         "the usual quick fix (insecureAcceptAnything) opens the scope",
-                        f"{facts.source}: {where}")
+                        f"{facts.source}: {where}", "unreadable")
     for where, path in facts.relative:
         yield Violation(f"{path} is relative: which key is trusted depends on the working "
-                        "directory of the engine", f"{facts.source}: {where}")
+                        "directory of the engine", f"{facts.source}: {where}", "relative")
 
 
 def _local_open(facts: PolicyFacts) -> Iterator[Violation]:
@@ -88,6 +88,6 @@ TRUST_CHECKS: Final[tuple[Check[PolicyFacts], ...]] = (
     Check(DEFAULT_ACCEPTS, _default_accepts, _has_entries),
     Check(SCOPE_ACCEPTS_UNSIGNED, _scope_accepts, _has_entries),
     Check(SIGSTORE_MATCH_REPOSITORY, _sigstore_repository, _has_entries),
-    Check(KEY_UNREADABLE, _keys, _has_entries),
+    Check(KEY_UNREADABLE, _keys, _has_entries, ("unreadable", "relative")),
     Check(LOCAL_TRANSPORT_OPEN, _local_open, _has_entries),
 )
