@@ -71,7 +71,7 @@ def _source_unknown(f: ProvenanceFacts) -> Iterator[Violation]:
         if f.oci(key) is None:
             yield Violation(f"no org.opencontainers.image.{key} annotation or label: the "
                             "image cannot be traced to the code it was built from",
-                            f"annotations/labels: org.opencontainers.image.{key}")
+                            f"annotations/labels: org.opencontainers.image.{key}", key)
 
 
 def _subject(f: ProvenanceFacts) -> Iterator[Violation]:
@@ -122,7 +122,7 @@ def _has_verdict(f: ProvenanceFacts) -> bool:
 
 PROVENANCE_CHECKS: Final[tuple[Check[ProvenanceFacts], ...]] = (
     Check(UNTRUSTED_REGISTRY, _untrusted, _allow_list),
-    Check(SOURCE_UNKNOWN, _source_unknown, _has_config),
+    Check(SOURCE_UNKNOWN, _source_unknown, _has_config, ("source", "revision")),
     Check(ATTESTATION_SUBJECT, _subject, _has_statements),
     Check(ATTESTATION_UNVERIFIED, _unverified, _has_keys),
     Check(POLICY_REJECTS, _rejected, _has_verdict),
