@@ -61,6 +61,7 @@ KUBELET = (("get", "the kubelet API: a GET upgraded to websocket runs exec/attac
            ("create", "the kubelet API: POST /exec and /run run commands in any pod of "
                       "the node"))
 Find = Callable[..., Grant | None]
+Named = dict[tuple[str, str], list[PodRun]]  # (kind, name) -> the workloads so named
 
 
 def build_graph(index: RbacIndex, objects: Sequence[K8sObject]) -> Graph:
@@ -77,9 +78,12 @@ def build_graph(index: RbacIndex, objects: Sequence[K8sObject]) -> Graph:
     for ns, names in accounts.items():
         for name in names:
             by_name.setdefault(name, set()).add(ns)
+    named: Named = {}
+    for r in runs:
+        named.setdefault((r.kind, r.name), []).append(r)
     edges: list[Edge] = []
     for subject in index.subjects():
-        edges.extend(_grant_edges(index, subject, by_name, runs))
+        edges.extend(_grant_edges(index, subject, by_name, named))
     edges.extend(_hub_edges(namespaces, accounts, runs, enforcing_namespaces(objects)))
     edges.extend(_workload_edges(runs))
     with_grants = {e.src for e in edges if e.grant is not None}
@@ -127,7 +131,7 @@ def _names(grants: Sequence[Grant], verb: str, resource: str, sub: str, group: s
 
 
 def _grant_edges(index: RbacIndex, subject: Subject, by_name: dict[str, set[str]],
-                 runs: Sequence[PodRun]) -> Iterator[Edge]:
+                 named: Named) -> Iterator[Edge]:
     own = index.direct(subject)
     src = Node.of(subject)
     cluster = [g for g in own if not g.namespace]
@@ -137,19 +141,18 @@ def _grant_edges(index: RbacIndex, subject: Subject, by_name: dict[str, set[str]
             scopes.setdefault(g.namespace, []).append(g)
     cluster_find = functools.cache(_finder(cluster))
     done: set[tuple[str, str]] = set()
-    for edge in _scope_edges(src, "*", cluster, cluster_find, by_name, runs):
+    for edge in _scope_edges(src, "*", cluster, cluster_find, by_name, named):
         done.add((edge.dst.kind, edge.reason))
         yield edge
     for scope in sorted(scopes):
         find = _finder(scopes[scope], cluster_find)
-        here = [r for r in runs if r.namespace == scope]
-        for edge in _scope_edges(src, scope, scopes[scope], find, by_name, here):
+        for edge in _scope_edges(src, scope, scopes[scope], find, by_name, named):
             if (edge.dst.kind, edge.reason) not in done:  # else the cluster grant covers it
                 yield edge
 
 
 def _scope_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
-                 by_name: dict[str, set[str]], runs: Sequence[PodRun]) -> Iterator[Edge]:
+                 by_name: dict[str, set[str]], named: Named) -> Iterator[Edge]:
     cluster = ns == "*"
     if g := find("*", "*", "*"):
         yield Edge(src, CLUSTER_ADMIN if cluster else Node("namespace", "", ns),
@@ -162,7 +165,7 @@ def _scope_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
         yield Edge(src, Node("secrets", "", ns), "read secrets", g)
     if g := find("create", "", "pods", "exec") or find("create", "", "pods", "attach"):
         yield Edge(src, Node("exec", "", ns), "exec/attach into pods", g)
-    yield from _rewrite_edges(src, ns, grants, find, runs)
+    yield from _rewrite_edges(src, ns, grants, find, named)
     yield from _named(src, ns, grants, find, by_name, "create", "token",
                       "create service account tokens")
     yield from _named(src, ns, grants, find, by_name, "impersonate", "",
@@ -173,8 +176,9 @@ def _scope_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
 
 
 def _rewrite_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
-                   runs: Sequence[PodRun]) -> Iterator[Edge]:
-    """patch/update of pod controllers and of running pods (see the module docstring)."""
+                   named: Named) -> Iterator[Edge]:
+    """patch/update of pod controllers and of running pods (see the module docstring);
+    a named grant costs one lookup per name it lists."""
     rewrite = next(((verb, res, g) for _, res, _ in CONTROLLERS for verb in WRITE
                     if (g := find(verb, _group(res), res))), None)
     if rewrite:
@@ -185,10 +189,9 @@ def _rewrite_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
         for group, res, kind in CONTROLLERS:
             for verb in WRITE:
                 for name, g in _names(grants, verb, res, "", group):
-                    for r in runs:
-                        if r.kind == kind and r.name == name:
-                            yield Edge(src, Node("pods", "", r.namespace),
-                                       f"{verb} {res} {name}: rewrite its pod template", g)
+                    for r in _in(ns, named.get((kind, name), ())):
+                        yield Edge(src, Node("pods", "", r.namespace),
+                                   f"{verb} {res} {name}: rewrite its pod template", g)
     for sub, verbs, what in POD_ENTRY:
         resource = f"pods/{sub}" if sub else "pods"
         if sub in ("", "ephemeralcontainers"):
@@ -199,23 +202,27 @@ def _rewrite_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
                 continue
         for verb in verbs:
             for name, g in _names(grants, verb, "pods", sub):
-                for r in runs:
-                    if _pod_named(r, name):
-                        yield Edge(src, Node("Workload", r.ref),
-                                   f"{verb} {resource} {name}: {what} its pod", g)
+                for r in _in(ns, _pod_named(named, name)):
+                    yield Edge(src, Node("Workload", r.ref),
+                               f"{verb} {resource} {name}: {what} its pod", g)
 
 
 def _group(resource: str) -> str:
     return next(g for g, r, _ in CONTROLLERS if r == resource)
 
 
-def _pod_named(run: PodRun, name: str) -> bool:
-    """Whether the pod called ``name`` belongs to ``run`` (a Pod, or a StatefulSet's
-    ``<name>-<ordinal>``; other controllers' pod names are generated, unknowable here)."""
-    if run.kind == "Pod":
-        return run.name == name
-    return run.kind == "StatefulSet" and re.fullmatch(
-        re.escape(run.name) + r"-(0|[1-9][0-9]*)", name) is not None
+def _in(ns: str, runs: Iterable[PodRun]) -> list[PodRun]:
+    return [r for r in runs if ns == "*" or r.namespace == ns]
+
+
+def _pod_named(named: Named, name: str) -> list[PodRun]:
+    """The workloads whose pod is called ``name``: a Pod, or a StatefulSet's
+    ``<name>-<ordinal>`` (other controllers' pod names are generated, unknowable here)."""
+    out = list(named.get(("Pod", name), ()))
+    base, _, ordinal = name.rpartition("-")
+    if base and re.fullmatch(r"0|[1-9][0-9]*", ordinal):
+        out += named.get(("StatefulSet", base), ())
+    return out
 
 
 def _named(src: Node, ns: str, grants: Sequence[Grant], find: Find,

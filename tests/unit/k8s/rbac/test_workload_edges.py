@@ -192,3 +192,18 @@ def test_tigera_operator_update_pods_and_patch_daemonsets_are_edges() -> None:
     assert "deployments" in rewrite.grant.rule.resources
     assert rewrite.grant.binding.ref == "ClusterRoleBinding tigera-operator"
     assert not any("jobs" in r for r in by_reason)
+
+
+def test_many_resource_names_reach_exactly_the_named_pods() -> None:
+    """A hostile role listing 10,000 pod names beside 500 workloads: one lookup per name
+    (never names x workloads), and an edge to exactly the workloads named."""
+    names = [f"p{i}" for i in range(0, 10_000, 2)] + [f"db-{i}" for i in range(5_000)]
+    rule = ('{apiGroups: [""], resources: [pods], verbs: [patch], resourceNames: ['
+            + ", ".join(names) + "]}")
+    pods = [_workload("Pod", f"p{i}") for i in range(450)]
+    sets = [_workload("StatefulSet", f"db{i}") for i in range(49)] + [
+        _workload("StatefulSet", "db")]
+    facts = _facts(_role("Role", "app", rule), *pods, *sets)
+    hit = {e.dst.name for e in facts.graph.edges if e.src == ATTACKER
+           and e.dst.kind == "Workload"}
+    assert hit == {f"Pod app/p{i}" for i in range(0, 450, 2)} | {"StatefulSet app/db"}
