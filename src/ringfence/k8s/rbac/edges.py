@@ -9,6 +9,8 @@ workloads and namespaces. Assumptions, stated so a reviewer can weigh them:
 * exec/attach needs ``create`` on ``pods/exec`` / ``pods/attach`` (the verb the API server
   checks since websocket exec authorizes as create);
 * a mutating webhook can rewrite every pod created in the cluster;
+* impersonating a group takes impersonating some user or service account too (the API
+  server's impersonation filter refuses a group alone); a rule named to users reaches those;
 * a node holds the token of every DaemonSet pod with a mounted token (it runs on each node);
 * ``patch``/``update`` of a pod controller (Deployment, DaemonSet, StatefulSet, ReplicaSet,
   CronJob, ReplicationController) rewrites its pod template: the controller then runs pods
@@ -262,10 +264,20 @@ def _rbac_edges(src: Node, ns: str, find: Find) -> Iterator[Edge]:
 
 
 def _cluster_edges(src: Node, grants: Sequence[Grant], find: Find) -> Iterator[Edge]:
-    if g := find("impersonate", "", "groups", name="system:masters"):
-        yield Edge(src, CLUSTER_ADMIN, "impersonate group system:masters", g)
+    # the impersonation filter refuses Impersonate-Group without an Impersonate-User: a
+    # group needs a user or service account the subject may impersonate too
+    as_user = (find("impersonate", "", "users") or find("impersonate", "", "serviceaccounts")
+               or next((g for _, g in _names(grants, "impersonate", "users", "")), None)
+               or next((g for _, g in _names(grants, "impersonate", "serviceaccounts", "")),
+                       None))
+    if as_user and (g := find("impersonate", "", "groups", name="system:masters")):
+        yield Edge(src, CLUSTER_ADMIN, "impersonate group system:masters (as a user it may "
+                   "impersonate)", g, (as_user,))
     if g := find("impersonate", "", "users"):
         yield Edge(src, Node("User", "*"), "impersonate any user", g)
+    else:
+        for name, g in _names(grants, "impersonate", "users", ""):
+            yield Edge(src, Node("User", name), f"impersonate user {name}", g)
     kubelet = next(((v, what, g) for v, what in KUBELET
                     if (g := find(v, "", "nodes", "proxy"))), None)
     if kubelet:

@@ -207,3 +207,35 @@ def test_many_resource_names_reach_exactly_the_named_pods() -> None:
     hit = {e.dst.name for e in facts.graph.edges if e.src == ATTACKER
            and e.dst.kind == "Workload"}
     assert hit == {f"Pod app/p{i}" for i in range(0, 450, 2)} | {"StatefulSet app/db"}
+
+
+@pytest.mark.parametrize(("rules", "reached"), [
+    (['{apiGroups: [""], resources: [groups], verbs: [impersonate]}'], False),
+    (['{apiGroups: [""], resources: [groups], verbs: [impersonate]}',
+      '{apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [x]}'],
+     True),
+    (['{apiGroups: [""], resources: [groups], verbs: [impersonate], '
+      'resourceNames: ["system:masters"]}',
+      '{apiGroups: [""], resources: [serviceaccounts], verbs: [impersonate]}'], True),
+    (['{apiGroups: [""], resources: [groups], verbs: [impersonate], '
+      'resourceNames: ["system:nodes"]}',
+      '{apiGroups: [""], resources: [users], verbs: [impersonate]}'], False),
+])
+def test_impersonating_system_masters_needs_a_user_too(rules: list[str],
+                                                       reached: bool) -> None:
+    facts = _facts(_role("ClusterRole", "", ", ".join(rules)))
+    path = _path(facts)
+    assert (path is not None and path.edges[-1].reason.startswith(
+        "impersonate group system:masters")) is reached
+
+
+def test_named_user_impersonation_reaches_that_user() -> None:
+    rule = '{apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [alice]}'
+    alice = _role("ClusterRole", "", '{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}'
+                  ).replace("{kind: ServiceAccount, name: ci, namespace: tools}",
+                            "{kind: User, name: alice}").replace("name: r", "name: r2"
+                                                                 ).replace("name: b", "name: b2")
+    path = _path(_facts(_role("ClusterRole", "", rule), alice))
+    assert path is not None
+    assert [e.reason for e in path.edges] == ["impersonate user alice",
+                                              "all verbs on all resources"]
