@@ -167,6 +167,6 @@ NAMESPACE_CHECKS: Final[tuple[Check[K8sFacts], ...]] = (
           _privileged_namespaces, _has_namespaces),
     Check(Rule("K8S-014", "Pod Security namespace label PSA cannot parse", Severity.LOW,
                "platform", "Use privileged, baseline or restricted for enforce and latest or "
-               "v1.N for enforce-version.", (), ("PSA namespace labels",)),
+               "v1.N for enforce-version.", ("container-escape",), ("PSA namespace labels",)),
           _unparsable_labels, _has_namespaces),
 )
