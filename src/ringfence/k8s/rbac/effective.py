@@ -69,6 +69,10 @@ class RbacIndex:
 
 
 def _in_scope(grant: Grant, req: Request) -> bool:
+    if req.resource == "namespaces" and req.name and not req.path and req.group == "":
+        # the API server's RequestInfo takes /namespaces/NAME as namespace NAME: a
+        # RoleBinding there grants verbs on that Namespace object itself
+        return grant.namespace in ("", req.name)
     if req.cluster_scoped:
         return grant.namespace == ""  # RoleBindings never grant cluster-scoped access
     return not req.namespace or grant.namespace in ("", req.namespace)

@@ -256,3 +256,27 @@ def test_who_can_through_an_aggregated_cluster_role(verb: str, resource: str,
     answers = who_can(index, parse_request(verb, resource, namespace))
     got = {f"{a.subject} {a.scope}" for a in answers if not a.grants[0].binding.default}
     assert got == who
+
+
+NAMESPACE_ADMIN = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: self, namespace: team}
+rules: [{apiGroups: [""], resources: [namespaces], verbs: [delete]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: self, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: self}
+subjects: [{kind: User, name: bob}]
+"""
+
+
+@pytest.mark.parametrize(("name", "who"), [("team", {"User bob"}), ("other", set()),
+                                           ("", set())])
+def test_a_role_binding_grants_its_own_namespace_object(name: str, who: set[str]) -> None:
+    """RequestInfo reads /api/v1/namespaces/team as namespace team (name team): bob's
+    RoleBinding in team lets him delete namespace team, and no other."""
+    answers = who_can(_index(NAMESPACE_ADMIN), parse_request("delete", "namespaces", "", "",
+                                                             name))
+    assert {str(a.subject) for a in answers if not a.grants[0].binding.default} == who
