@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,45 @@ def test_case_directories_match_listed_conditions(domain: str, check: Check[Any]
     present = {p.name for p in case.iterdir() if p.name.startswith("bad")}
     assert present == {p.name for p in bad_cases(check).values()}
     assert len(set(check.conditions)) == len(check.conditions)
+
+
+def _json_keys(doc: Any, depth: int = 2) -> set[str]:
+    """The object keys of a JSON document down to ``depth`` levels, as ``a/b`` paths."""
+    if not isinstance(doc, dict) or depth == 0:
+        return set()
+    return set(doc) | {f"{k}/{sub}" for k, v in doc.items() for sub in _json_keys(v, depth - 1)}
+
+
+def _inputs(case: Path) -> dict[str, set[str]]:
+    """Input files of a directory case (MODES is loader metadata), each with its JSON keys."""
+    out: dict[str, set[str]] = {}
+    for path in sorted(p for p in case.rglob("*") if p.is_file() and p.name != "MODES"):
+        keys: set[str] = set()
+        if path.suffix == ".json":
+            with contextlib.suppress(ValueError):  # a case may hold broken JSON on purpose
+                keys = _json_keys(json.loads(path.read_bytes()))
+        out[path.relative_to(case).as_posix()] = keys
+    return out
+
+
+@pytest.mark.parametrize(("domain", "check", "loader"), PARAMS)
+def test_good_case_holds_what_its_bad_cases_hold(domain: str, check: Check[Any],
+                                                 loader: Loader) -> None:
+    """A good case is a near miss, not an empty input: it holds every input file and JSON
+    key (two levels deep) that a bad case of the rule holds, in its safe form.  Single-file
+    cases are exempt: their bad and good cases may be different formats of one runtime."""
+    good = CASES / check.rule.id / "good"
+    if not good.is_dir():
+        return
+    have = _inputs(good)
+    for bad_dir in bad_cases(check).values():
+        if not bad_dir.is_dir():
+            continue
+        for name, keys in _inputs(bad_dir).items():
+            assert name in have, f"{check.rule.id} good lacks {name} (in {bad_dir.name})"
+            missing = keys - have[name]
+            assert not missing, (f"{check.rule.id} good {name} lacks {sorted(missing)} "
+                                 f"(in {bad_dir.name})")
 
 
 def test_every_case_directory_belongs_to_a_rule() -> None:
