@@ -140,3 +140,15 @@ def test_a_release_without_advisories_is_an_os_gap(tmp_path: Path) -> None:
         gap = match_all(inv, store).coverage.uncovered
     assert gap == (PackageSet("apk packages of an unidentified distro", 1, 0, None, NO_FEED,
                               os_packages=True),)
+
+
+def test_nuget_advisories_match_with_the_nuget_scheme(tmp_path: Path) -> None:
+    src = SourceData("osv:NuGet", "osv", "n", (
+        _rec("GHSA-nu-1", "NuGet", "Newtonsoft.Json", "2026-01-01T00:00:00Z"),))
+    inv = Inventory((_pkg("nuget", "Newtonsoft.Json", "8.0.0.1-BETA"),  # below 9.0
+                     _pkg("nuget", "Newtonsoft.Json", "12.0.3")), None)
+    with VulnStore.open(_db(tmp_path, src)) as store:
+        out = match_all(inv, store)
+    assert [m.installed_version for m in out.matches] == ["8.0.0.1-BETA"]
+    assert out.unknowns == () and out.coverage.uncovered == ()
+    assert out.coverage.checked == (PackageSet("NuGet", 2, 1, "2026-01-01T00:00:00Z"),)

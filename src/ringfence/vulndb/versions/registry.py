@@ -7,7 +7,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Final
 
-from . import apk, cargo, dpkg, gem, golang, maven, pep440, rpm, semver
+from . import apk, cargo, dpkg, gem, golang, maven, nuget, pep440, rpm, semver
 
 Compare = Callable[[str, str], int]
 _CACHE = 1 << 17  # versions seen in one scan + the advisories they meet
@@ -37,7 +37,7 @@ def _by_cached_pairs(module: ModuleType) -> Compare:
 
 
 _DPKG, _RPM, _PEP440, _SEMVER = (_by_cached_key(m) for m in (dpkg, rpm, pep440, semver))
-_GO, _CARGO = _by_cached_key(golang), _by_cached_key(cargo)
+_GO, _CARGO, _NUGET = _by_cached_key(golang), _by_cached_key(cargo), _by_cached_key(nuget)
 _APK, _MAVEN, _GEM = (_by_cached_pairs(m) for m in (apk, maven, gem))
 # Packagist (Composer) and Pub versions are semver-like: compared with npm semver rules;
 # Hex (Elixir) uses SemVer 2.0 proper: the cargo module. Documented approximations.
@@ -48,8 +48,10 @@ _BY_BASE: Final[dict[str, Compare]] = {
     "openSUSE": _RPM, "SUSE": _RPM, "Mageia": _RPM,
     "PyPI": _PEP440, "npm": _SEMVER, "Go": _GO,
     "crates.io": _CARGO, "Maven": _MAVEN, "RubyGems": _GEM,
-    "Packagist": _SEMVER, "Pub": _SEMVER, "Hex": _CARGO,
+    "Packagist": _SEMVER, "Pub": _SEMVER, "Hex": _CARGO, "NuGet": _NUGET,
 }
+# Mapped to feeds but without a scheme (an explicit "no version scheme" Unknown, counted in
+# the coverage section): CRAN, Hackage, SwiftURL.
 
 
 def compare_for(ecosystem: str) -> Compare:
