@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -86,14 +88,42 @@ def node_semver(module_dir: Path, pairs: list[Pair]) -> list[tuple[bool, bool, i
     return [(a, b, c) for a, b, c in json.loads(out.stdout)]
 
 
+# where .ci/deps installs node's semver 7 once (RINGFENCE_NODE_SEMVER_PREFIX overrides)
+NODE_ORACLES = Path("/opt/ringfence-oracles/node")
+
+
+def _semver_major(module: Path) -> int | None:
+    try:
+        version = json.loads((module / "package.json").read_bytes())["version"]
+        return int(str(version).split(".")[0])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _missing(reason: str) -> NoReturn:
+    """Under CI=true .ci/deps installed the oracle, so its absence is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"node's semver 7 oracle is missing under CI (.ci/deps installs it into "
+                    f"{NODE_ORACLES}): {reason}")
+    pytest.skip(reason)
+
+
 def install_node_semver(tmp: Path) -> Path:
-    """`npm install semver@7` into tmp; skips when npm or the registry is unavailable."""
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        pytest.skip("node/npm are not installed")
+    """node's semver 7: the copy .ci/deps installed, else `npm install semver@7` into tmp.
+    Without node, or when npm cannot install it, the test fails under CI and skips elsewhere."""
+    if shutil.which("node") is None:
+        _missing("node is not installed")
+    prefix = Path(os.environ.get("RINGFENCE_NODE_SEMVER_PREFIX") or NODE_ORACLES)
+    module = prefix / "node_modules" / "semver"
+    if _semver_major(module) == 7:
+        return module
+    if shutil.which("npm") is None:
+        _missing(f"npm is not installed and {module} holds no semver 7")
     done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(tmp),
                            "semver@7"], capture_output=True, text=True, check=False,
                           timeout=180)
     module = tmp / "node_modules" / "semver"
-    if done.returncode or not module.is_dir():
-        pytest.skip(f"npm install semver@7 failed (offline?): {done.stderr[-300:]}")
+    if done.returncode or _semver_major(module) != 7:
+        _missing(f"npm install semver@7 failed (exit {done.returncode}): "
+                 f"{done.stderr[-300:]}")
     return module

@@ -1,4 +1,5 @@
-"""npm versions against node's semver package (7.x, installed by the test into tmp)."""
+"""npm versions against node's semver package (7.x: the copy .ci/deps installs, else installed
+by the test into tmp; missing under CI is a failure, not a skip)."""
 
 from __future__ import annotations
 
