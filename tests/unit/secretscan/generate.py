@@ -169,3 +169,10 @@ NEAR_MISSES += [
     ("generic attribute", "IMG-110", "password = settings.EMAIL_HOST_PASSWORD2\n"),
     ("generic call", "IMG-110", "password = forms.CharField(label='x')\n"),
 ]
+# one character too long: a pattern that loses its right boundary reports these
+NEAR_MISSES += [
+    ("aws id too long", "IMG-101", "AWS_ACCESS_KEY_ID=AKIA" + chars(UPPER_B32, 17) + "\n"),
+    ("aws secret 41", "IMG-102", "aws_secret_access_key=" + chars(ALNUM, 41, seed=7) + "\n"),
+    ("github 37", "IMG-104", "ghp_" + chars(ALNUM, 37, seed=8)),
+    ("gitlab 21", "IMG-105", "glpat-" + chars(ALNUM, 21, seed=9)),
+]
