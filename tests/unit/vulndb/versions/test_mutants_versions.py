@@ -1,0 +1,171 @@
+"""Version schemes, the cases mutation testing found unpinned (bench/mutation.py
+`versions`): the error each scheme raises names the scheme, the version as given and the
+reason; crates.io/Go SemVer 2.0 precedence against node's semver (build metadata ignored,
+equal versions equal); RubyGems and Go vectors from their projects' own tests; the registry
+keys an ecosystem by its name before the first colon."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from itertools import pairwise
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from ringfence.vulndb.versions import (
+    apk,
+    cargo,
+    dpkg,
+    gem,
+    golang,
+    maven,
+    pep440,
+    registry,
+    rpm,
+    semver,
+)
+from ringfence.vulndb.versions.errors import InvalidVersion
+
+from .oracles import node_semver
+
+
+@pytest.mark.parametrize(("module", "version", "reason"), [
+    (cargo, "1.0", "not MAJOR.MINOR.PATCH[-PRE][+BUILD]"),
+    (cargo, "v1.0.0", "not MAJOR.MINOR.PATCH[-PRE][+BUILD]"),
+    (golang, "v1.02.0", "not MAJOR.MINOR.PATCH[-PRE][+BUILD]"),
+    (golang, "", "empty"),
+    (golang, "v", "empty"),
+    (gem, "junk", "malformed version number string"),
+    (gem, "1..2", "malformed version number string"),
+    (apk, "r1", "empty, not ASCII or not starting with a digit"),
+    (apk, "", "empty, not ASCII or not starting with a digit"),
+    (maven, " ", "empty"),
+    (pep440, "1.0-foo-bar", "does not match the PEP 440 grammar"),
+    (semver, "1.2", "not MAJOR.MINOR.PATCH[-PRE][+BUILD]"),
+    (semver, "9007199254740992.0.0", "number above Number.MAX_SAFE_INTEGER"),
+    (semver, "1." * 200 + "0", "longer than 256 characters"),
+    (rpm, "1 0", "empty, or contains spaces or control characters"),
+    (rpm, "1:-2", "version is empty"),
+    (dpkg, "1.0-", "revision number is empty"),
+    (dpkg, "", "version string is empty"),
+])
+def test_invalid_version_names_scheme_version_and_reason(module: ModuleType, version: str,
+                                                         reason: str) -> None:
+    with pytest.raises(InvalidVersion) as exc:
+        module.key(version)
+    assert (exc.value.scheme, exc.value.version, exc.value.reason) == (
+        module.SCHEME, version, reason)
+    assert str(exc.value) == f"{version!r}: not a valid {module.SCHEME} version ({reason})"
+
+
+# --- SemVer 2.0 (crates.io, Hex, Go) against node's semver -------------------------------
+
+_NUMS = ("0", "1", "2", "10", "11", "9")
+_PRE = ("alpha", "beta", "rc", "0", "1", "2", "10", "x-y", "1a", "a1", "-", "A", "Z", "z")
+_BUILD = ("", "+b", "+001", "+build.5", "+x.y.z", "+a-b")
+
+
+def _semver2(rng: random.Random) -> str:
+    core = ".".join(rng.choice(_NUMS[:4]) for _ in range(3))
+    pre = "" if rng.random() < 0.3 else "-" + ".".join(
+        rng.choice(_PRE) for _ in range(rng.randint(1, 3)))
+    return core + pre + rng.choice(_BUILD)
+
+
+def test_cargo_precedence_matches_node_semver(node_semver_dir: Path) -> None:
+    rng = random.Random(20240517)  # noqa: S311 - a reproducible corpus, not a secret
+    versions = [_semver2(rng) for _ in range(400)]
+    corpus = [(a, b) for a, b in pairwise(versions)]
+    corpus += [(v, v) for v in versions[:50]]
+    corpus += [(v.partition("+")[0] + "+other", v) for v in versions[:80]]  # build ignored
+    oracle = node_semver(node_semver_dir, corpus)
+    bad = [(a, b, c, cargo.compare(a, b)) for (a, b), (_, _, c) in zip(corpus, oracle,
+                                                                      strict=True)
+           if c != cargo.compare(a, b)]
+    assert bad == []
+    assert {c for _, _, c in oracle} == {-1, 0, 1}
+    # Go: the same precedence behind its optional v
+    for (a, b), (_, _, c) in zip(corpus, oracle, strict=True):
+        assert golang.compare("v" + a, b) == c
+
+
+def test_semver2_equal_versions_and_sorting() -> None:
+    for compare in (cargo.compare, golang.compare):
+        assert compare("1.0.0", "1.0.0") == 0
+        assert compare("1.0.0-rc.1", "1.0.0-rc.1+b") == 0
+        assert compare("1.0.0+a", "1.0.0+b") == 0
+    chain = ["1.0.0-0", "1.0.0-1", "1.0.0-10", "1.0.0-a", "1.0.0-a.0", "1.0.0-b", "1.0.0"]
+    rng = random.Random(1)  # noqa: S311
+    shuffled = chain[:]
+    rng.shuffle(shuffled)
+    assert sorted(shuffled, key=cargo.key) == chain
+    assert sorted(shuffled, key=golang.key) == chain
+
+
+# --- RubyGems (rubygems test/rubygems/test_gem_version.rb) -------------------------------
+
+@pytest.mark.parametrize(("a", "op", "b"), [
+    ("1.0", "=", "1"), ("1.2.0", "=", "1.2"), ("1.2.0.0", "=", "1.2"), ("1.2.0", ">", "1.1.9"),
+    ("1.0.1", ">", "1"), ("1", "<", "1.0.1"), ("1.0.0.1", ">", "1.0"), ("1.2.b1", "<", "1.2"),
+    ("1.2.b1", "=", "1.2.b.1"), ("1.2.a", "<", "1.2.b"), ("1.A", "<", "1.a"),
+    ("1.0.a.0", "=", "1.0.a"), ("1.9.3", "<", "1.9.3.1"), ("", "=", "0"), (" ", "=", "0"),
+    ("", "<", "0.1"), ("0.a", "<", ""), ("5.x", "<", "5.0.0.1"), ("1.0-rc1", "=", "1.0.pre.rc1"),
+    ("1.2.3-1", "<", "1.2.3"), ("9.8.7", ">", "1.2.3")])
+def test_gem_vectors(a: str, op: str, b: str) -> None:
+    sign = {"<": -1, "=": 0, ">": 1}[op]
+    assert gem.compare(a, b) == sign and gem.compare(b, a) == -sign
+
+
+def test_gem_sorting_by_key() -> None:
+    chain = ["0.a", "1.0.a", "1.0.b1", "1.0", "1.0.1", "1.9", "1.10", "2"]
+    shuffled = [chain[i] for i in (5, 2, 7, 0, 3, 6, 1, 4)]
+    assert sorted(shuffled, key=gem.key) == chain
+
+
+# --- Go (golang.org/x/mod/semver semver_test.go) -----------------------------------------
+
+@pytest.mark.parametrize(("a", "b", "sign"), [
+    ("v1", "v1.0.0", 0), ("v1.2", "v1.2.0", 0), ("v1.2", "v1.3", -1), ("v2", "v1.9.9", 1),
+    ("v1.0.0-alpha", "v1.0.0", -1), ("v1.0.0+meta", "v1.0.0", 0), ("v0", "v0.0.0", 0)])
+def test_go_shorthands(a: str, b: str, sign: int) -> None:
+    assert golang.compare(a, b) == sign and golang.compare(b, a) == -sign
+
+
+@pytest.mark.parametrize("bad", ["v1.2.3.4", "v01", "v1.2-pre", "v1-pre", "1.0.0-01"])
+def test_go_invalid(bad: str) -> None:
+    with pytest.raises(InvalidVersion) as exc:
+        golang.key(bad)
+    assert exc.value.version == bad and exc.value.scheme == "Go module"
+
+
+# --- registry ----------------------------------------------------------------------------
+
+def test_registry_ecosystem_suffixes_and_unknown() -> None:
+    for name in ("Debian", "Debian:12", "Debian:12:extra", "Alpine:v3.18:main"):
+        assert registry.compare_for(name)("1.0", "1.0") == 0
+    assert registry.compare_for("Debian:12:x")("1:1.0", "2.0") == 1  # dpkg epochs
+    with pytest.raises(KeyError) as exc:
+        registry.compare_for("Nope:1")
+    assert exc.value.args == ("Nope:1",)
+    with pytest.raises(KeyError):
+        registry.compare_for("debian")  # names are case-sensitive, as OSV spells them
+
+
+@pytest.mark.parametrize(("ecosystem", "a", "b", "sign"), [
+    ("Debian:12", "1.0~rc1", "1.0", -1), ("AlmaLinux:9", "1.0-1.el9", "1.0-2.el9", -1),
+    ("PyPI", "1.0.post1", "1.0", 1), ("npm", "1.0.0-rc.1", "1.0.0", -1),
+    ("Go", "v1.2", "v1.2.0", 0), ("crates.io", "1.0.0+a", "1.0.0+b", 0),
+    ("Alpine:v3.18", "1.2_rc1", "1.2", -1), ("Maven", "1.0-SNAPSHOT", "1.0", -1),
+    ("RubyGems", "1.0.a", "1.0", -1)])
+def test_registry_compares_with_the_scheme(ecosystem: str, a: str, b: str, sign: int) -> None:
+    compare: Callable[[str, str], int] = registry.compare_for(ecosystem)
+    assert compare(a, b) == sign and compare(b, a) == -sign
+    assert compare(a, a) == 0
+
+
+def test_registry_equal_invalid_versions_still_raise() -> None:
+    for ecosystem, bad in (("Debian", "1.0-"), ("PyPI", "1.0-foo-bar"), ("Go", "vx")):
+        with pytest.raises(InvalidVersion):
+            registry.compare_for(ecosystem)(bad, bad)
