@@ -7,7 +7,7 @@ defaults.py, never fire). Path rules report identities with an escalation path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -57,10 +57,12 @@ def _has_rbac(facts: RbacFacts) -> bool:
 Ask = tuple[str, Request]  # (condition, request)
 
 
-def _grant_check(rule: Rule, *asks: Ask, targets: bool = False) -> Check[RbacFacts]:
+def _grant_check(rule: Rule, *asks: Ask, targets: bool = False,
+                 notes: Mapping[str, str] | None = None) -> Check[RbacFacts]:
     """One violation per untrusted (subject, scope) allowed any request; its condition is
     the first request's that the subject's grant allows. ``targets``: the grant's scope is
-    the finding's target too (its workloads are the ones exposed)."""
+    the finding's target too (its workloads are the ones exposed). ``notes``: what a
+    condition's request gives, said in the message."""
     def func(facts: RbacFacts) -> Iterator[Violation]:
         seen: set[tuple[Subject, str]] = set()
         for condition, req in asks:
@@ -69,7 +71,8 @@ def _grant_check(rule: Rule, *asks: Ask, targets: bool = False) -> Check[RbacFac
                     continue
                 seen.add((g.subject, g.scope))
                 where = "cluster-wide" if not g.namespace else f"in namespace {g.namespace}"
-                yield RbacViolation(f"{g.subject} can {req} {where}: {g.why()}",
+                note = f" ({notes[condition]})" if notes and condition in notes else ""
+                yield RbacViolation(f"{g.subject} can {req} {where}{note}: {g.why()}",
                                     g.binding.location, condition, (g.subject,),
                                     (g.scope,) if targets else ())
     conditions = tuple(dict.fromkeys(c for c, _ in asks))
@@ -216,7 +219,9 @@ RBAC_CHECKS: Final[tuple[Check[RbacFacts], ...]] = (
                  # a websocket exec is a GET: authorized as get on pods/exec by API servers
                  # before v1.35 (or with AuthorizePodWebsocketUpgradeCreatePermission off)
                  ("websocket-get", _req("get", "pods", sub="exec")),
-                 ("websocket-get", _req("get", "pods", sub="attach")), targets=True),
+                 ("websocket-get", _req("get", "pods", sub="attach")), targets=True,
+                 notes={"websocket-get": "exec/attach over websocket on API servers before "
+                        "v1.35 or with AuthorizePodWebsocketUpgradeCreatePermission off"}),
     _grant_check(_r(207, "Subject can bind, escalate or impersonate", Severity.HIGH,
                     "Remove bind/escalate/impersonate from the role.", (ESC,),
                     ("CIS Kubernetes 5.1.8",)),
@@ -232,7 +237,11 @@ RBAC_CHECKS: Final[tuple[Check[RbacFacts], ...]] = (
                     "on the kubelet); read metrics through nodes/metrics or the metrics "
                     "API instead.", (ESC, "container-escape"), ("CIS Kubernetes 5.1.10",)),
                  ("get", _req("get", "nodes", sub="proxy")),
-                 ("create", _req("create", "nodes", sub="proxy"))),
+                 ("create", _req("create", "nodes", sub="proxy")),
+                 notes={"get": "the kubelet API: GET reads every endpoint and, upgraded to "
+                        "websocket, runs exec/attach/run in any pod of the node",
+                        "create": "the kubelet API: POST /exec and /run run commands in any "
+                        "pod of the node"}),
     _grant_check(_r(209, "Subject can approve certificate signing requests", Severity.HIGH,
                     "Restrict CSR approval to the controller manager.", (ESC,),
                     ("CIS Kubernetes 5.1.11",)),
