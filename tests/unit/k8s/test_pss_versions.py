@@ -263,9 +263,16 @@ def expected(case: Case, level: str, version: int) -> set[str]:
             if LEVELS[level] in levels and version in versions}
 
 
-def _doc(case: Case) -> dict[str, Any]:
+def _doc(case: Case, where: str = "containers") -> dict[str, Any]:
+    """The tweaked pod; ``where`` moves the tweaked container to initContainers or
+    ephemeralContainers (beside a compliant regular container): PSA checks all three."""
     doc = copy.deepcopy(BASE)
     case.tweak(doc)
+    if where != "containers":
+        tweaked = spec(doc)["containers"][0]
+        spec(doc)[where] = [tweaked]
+        spec(doc)["containers"] = [{**copy.deepcopy(BASE["spec"]["containers"][0]),
+                                    "name": "app"}]
     return doc
 
 
@@ -278,8 +285,10 @@ def _refusing(doc: dict[str, Any], level: str, version: str) -> set[str]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 @pytest.mark.parametrize("level", ["baseline", "restricted"])
-def test_control_refuses_exactly_at_documented_versions(case: Case, level: str) -> None:
-    doc = _doc(case)
+@pytest.mark.parametrize("where", ["containers", "initContainers", "ephemeralContainers"])
+def test_control_refuses_exactly_at_documented_versions(case: Case, level: str,
+                                                        where: str) -> None:
+    doc = _doc(case, where)
     wrong = {}
     for version in VERSIONS:
         got = _refusing(doc, level, f"v1.{version}")
