@@ -169,3 +169,43 @@ def test_registry_equal_invalid_versions_still_raise() -> None:
     for ecosystem, bad in (("Debian", "1.0-"), ("PyPI", "1.0-foo-bar"), ("Go", "vx")):
         with pytest.raises(InvalidVersion):
             registry.compare_for(ecosystem)(bad, bad)
+
+
+# --- Maven (apache/maven ComparableVersionTest.java, commit 08b4701a88f3) ----------------
+# Not included, because maven.py disagrees with that Maven (reported, not a test's business
+# to hide): MNG-7644 (2-X == 2.0.X == 2.0.0.X; 1.0.0.X1 < 1.0.0-X2), MNG-6964
+# (1-0.alpha < 1) and MNG-7714 (1.0.final-redhat < 1.0-sp1-redhat).
+
+MAVEN_EQUAL_MORE = [
+    ("1", "1"), ("1", "1.0"), ("1.0", "1.0.0"), ("1.0a", "1-a"), ("1.0.0a", "1-a"),
+    ("1x", "1-x"), ("1x", "1.0-x"), ("1x", "1.0.0-x"), ("1.0x", "1-x"), ("1.0.0x", "1-x"),
+    ("1a1", "1-alpha-1"), ("1b2", "1-beta-2"), ("1m3", "1-milestone-3"), ("1X", "1x"),
+    ("1A", "1a"), ("1B", "1b"), ("1M", "1m"), ("1cR", "1rC"), ("1m3", "1MileStone3"),
+    ("1.0.0-alpha1", "1.0.0-ALPHA1"), ("1.a", "1.A"), ("1release", "1"), ("1GA", "1"),
+    ("1FinaL", "1"), *[(("0" * n) + "1", "1") for n in range(1, 19)],
+    *[("0" * n, "0") for n in range(1, 19)],
+
+]
+MAVEN_ORDER_MORE = [
+    ("1", "2"), ("1.5", "2"), ("1", "2.5"), ("1.0", "1.1"), ("1.1", "1.2"), ("1.0.0", "1.1"),
+    ("1.0.1", "1.1"), ("1.1", "1.2.0"), ("1.0-alpha-1", "1.0"), ("1.0-alpha-1", "1.0-alpha-2"),
+    ("1.0-alpha-1", "1.0-beta-1"), ("1.0-beta-1", "1.0-SNAPSHOT"), ("1.0-SNAPSHOT", "1.0"),
+    ("1.0-alpha-1-SNAPSHOT", "1.0-alpha-1"), ("1.0", "1.0-1"), ("1.0-1", "1.0-2"),
+    ("1.0.0", "1.0-1"), ("2.0-1", "2.0.1"), ("2.0.1-klm", "2.0.1-lmn"), ("2.0.1", "2.0.1-xyz"),
+    ("2.0.1", "2.0.1-123"), ("2.0.1-xyz", "2.0.1-123"), ("0.7", "2"), ("0.2", "1.0.7"),
+    ("J", "7"), ("c", "7"), ("aardvark", "zebra"), ("6.1.0rc3", "6.1.0"),
+    ("6.1.0rc3", "6.1H.5-beta"), ("6.1.0", "6.1H.5-beta"), ("20190126.230843", "1234567890.12345"),
+    ("1234567890.12345", "123456789012345.1H.5-beta"),
+    ("123456789012345.1H.5-beta", "12345678901234567890.1H.5-beta"),
+    ("1-0.alpha", "1-0.beta"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), MAVEN_EQUAL_MORE)
+def test_maven_equal_more(a: str, b: str) -> None:
+    assert maven.compare(a, b) == 0 == maven.compare(b, a)
+
+
+@pytest.mark.parametrize(("low", "high"), MAVEN_ORDER_MORE)
+def test_maven_order_more(low: str, high: str) -> None:
+    assert (maven.compare(low, high), maven.compare(high, low)) == (-1, 1)
