@@ -130,7 +130,6 @@ RULES: Final[tuple[tuple[Rule, PsaControl], ...]] = (
           "even with hostUsers: false.", ESC),
 )
 PSS_CHECKS: Final = tuple(pss_check(r, c) for r, c in RULES)
-RULE_OF: Final[Mapping[str, str]] = {c.id: r.id for r, c in RULES}
 
 
 def pss_level(pod: PodView, version: int | None = None) -> str:
