@@ -288,8 +288,11 @@ def _cluster_edges(src: Node, grants: Sequence[Grant], find: Find) -> Iterator[E
                 yield Edge(src, NODE, f"{verb} nodes/proxy on node {name}: {what}", g)
     csr = find("create", "certificates.k8s.io", "certificatesigningrequests")
     approval = find("update", "certificates.k8s.io", "certificatesigningrequests", "approval")
+    # CSR admission asks for approve on the signer name, then on "<domain>/*"
+    # (plugin/pkg/admission/certificates IsAuthorizedForSignerName)
     signer = find("approve", "certificates.k8s.io", "signers",
-                  name="kubernetes.io/kube-apiserver-client")
+                  name="kubernetes.io/kube-apiserver-client") or find(
+        "approve", "certificates.k8s.io", "signers", name="kubernetes.io/*")
     if csr and approval and signer:
         yield Edge(src, CLUSTER_ADMIN, "create and approve a client CSR for system:masters",
                    approval, (signer, csr))

@@ -239,3 +239,22 @@ def test_named_user_impersonation_reaches_that_user() -> None:
     assert path is not None
     assert [e.reason for e in path.edges] == ["impersonate user alice",
                                               "all verbs on all resources"]
+
+
+@pytest.mark.parametrize(("signers", "reached"), [
+    ('resourceNames: ["kubernetes.io/kube-apiserver-client"]', True),
+    ('resourceNames: ["kubernetes.io/*"]', True),  # admission's second, domain-wide check
+    ('resourceNames: ["example.com/*"]', False),
+    ('resourceNames: ["kubernetes.io/kubelet-serving"]', False),
+    ("", True),
+])
+def test_csr_approval_follows_the_signer_name_checks(signers: str, reached: bool) -> None:
+    rules = ", ".join([
+        "{apiGroups: [certificates.k8s.io], resources: [certificatesigningrequests], "
+        "verbs: [create]}",
+        "{apiGroups: [certificates.k8s.io], resources: "
+        "[certificatesigningrequests/approval], verbs: [update]}",
+        "{apiGroups: [certificates.k8s.io], resources: [signers], verbs: [approve]"
+        + (f", {signers}" if signers else "") + "}"])
+    path = _path(_facts(_role("ClusterRole", "", rules)))
+    assert (path is not None) is reached
