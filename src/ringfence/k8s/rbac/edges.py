@@ -8,7 +8,8 @@ workloads and namespaces. Assumptions, stated so a reviewer can weigh them:
   (legacy token Secrets; the issue's "get/list secrets -> every token there");
 * exec/attach needs ``create`` on ``pods/exec`` / ``pods/attach`` (the verb the API server
   checks since websocket exec authorizes as create);
-* a mutating webhook can rewrite every pod created in the cluster;
+* a mutating webhook, or a MutatingAdmissionPolicy with a binding, can rewrite every pod
+  created in the cluster;
 * impersonating a group takes impersonating some user or service account too (the API
   server's impersonation filter refuses a group alone); a rule named to users reaches those;
 * a node holds the token of every DaemonSet pod with a mounted token (it runs on each node);
@@ -296,11 +297,20 @@ def _cluster_edges(src: Node, grants: Sequence[Grant], find: Find) -> Iterator[E
     if csr and approval and signer:
         yield Edge(src, CLUSTER_ADMIN, "create and approve a client CSR for system:masters",
                    approval, (signer, csr))
+    admission = "admissionregistration.k8s.io"
     for verb in ("create", "update", "patch"):
-        if g := find(verb, "admissionregistration.k8s.io", "mutatingwebhookconfigurations"):
+        if g := find(verb, admission, "mutatingwebhookconfigurations"):
             yield Edge(src, Node("pods", "", "*"),
                        f"{verb} mutatingwebhookconfigurations: rewrite every new pod", g)
             break
+    # a MutatingAdmissionPolicy (CEL) mutates only through a binding: both writable
+    policy = next((g for v in ("create", "update", "patch")
+                   if (g := find(v, admission, "mutatingadmissionpolicies"))), None)
+    binding = next((g for v in ("create", "update", "patch")
+                    if (g := find(v, admission, "mutatingadmissionpolicybindings"))), None)
+    if policy and binding:
+        yield Edge(src, Node("pods", "", "*"), "write mutatingadmissionpolicies and their "
+                   "bindings: rewrite every new pod", policy, (binding,))
 
 
 def _hub_edges(namespaces: set[str], accounts: dict[str, set[str]], runs: Sequence[PodRun],

@@ -247,12 +247,16 @@ RBAC_CHECKS: Final[tuple[Check[RbacFacts], ...]] = (
                     ("CIS Kubernetes 5.1.11",)),
                  ("", _req("update", "certificatesigningrequests", "certificates.k8s.io",
                            "approval"))),
-    _grant_check(_r(210, "Subject can modify admission webhook configurations",
-                    Severity.HIGH, "Only the component that owns a webhook may edit it.",
+    _grant_check(_r(210, "Subject can modify admission webhook configurations or "
+                    "mutating admission policies", Severity.HIGH,
+                    "Only the component that owns a webhook or policy may edit it.",
                     (ESC, "persistence-drift"), ("CIS Kubernetes 5.1.12",)),
                  *((kind, _req(v, f"{kind}webhookconfigurations",
                                "admissionregistration.k8s.io"))
                    for kind in ("mutating", "validating")
+                   for v in ("create", "update", "patch")),
+                 *(("mutating-policy", _req(v, "mutatingadmissionpolicies",
+                                            "admissionregistration.k8s.io"))
                    for v in ("create", "update", "patch"))),
     _grant_check(_r(211, "Subject can create service account tokens", Severity.MEDIUM,
                     "Grant serviceaccounts/token create only with resourceNames.",

@@ -258,3 +258,16 @@ def test_csr_approval_follows_the_signer_name_checks(signers: str, reached: bool
         + (f", {signers}" if signers else "") + "}"])
     path = _path(_facts(_role("ClusterRole", "", rules)))
     assert (path is not None) is reached
+
+
+@pytest.mark.parametrize(("resources", "reached"), [
+    ("[mutatingadmissionpolicies, mutatingadmissionpolicybindings]", True),
+    ("[mutatingadmissionpolicies]", False),  # no binding: the policy mutates nothing
+    ("[validatingadmissionpolicies, validatingadmissionpolicybindings]", False),  # denies
+    ("[mutatingwebhookconfigurations]", True),
+])
+def test_admission_that_rewrites_new_pods(resources: str, reached: bool) -> None:
+    rule = f"{{apiGroups: [admissionregistration.k8s.io], resources: {resources}, " \
+           "verbs: [create]}"
+    path = _path(_facts(_role("ClusterRole", "", rule), POWERFUL))
+    assert (path is not None) is reached
