@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ringfence.k8s.objects import K8sObject
 from ringfence.k8s.rbac.defaults import DEFAULT_BINDINGS, DEFAULT_ROLES
@@ -52,9 +52,11 @@ class RbacIndex:
             out.extend(self.direct(group))
         return tuple(out)
 
-    def matching(self, req: Request) -> list[Grant]:
+    def matching(self, req: Request, any_name: bool = False) -> list[Grant]:
         """Grants that allow ``req``: in ``req.namespace`` when set; cluster-wide only for
-        cluster-scoped resources and URLs; in any namespace otherwise (see Grant.scope)."""
+        cluster-scoped resources and URLs; in any namespace otherwise (see Grant.scope).
+        ``any_name``: a rule restricted to resourceNames counts too, for the objects it
+        names (the request asked of one of them)."""
         if req.path:
             found: Iterable[Grant] = self._non_resource
         else:
@@ -65,7 +67,20 @@ class RbacIndex:
                     for g in self._by_key.get((verb, key), ()):
                         seen.setdefault(id(g), g)
             found = seen.values()
-        return [g for g in found if _in_scope(g, req) and allows(g.rule, req)]
+        named = any_name and not req.path and names_apply(req)
+        return [g for g in found if _in_scope(g, req) and (allows(g.rule, req) or (
+            named and bool(g.rule.resource_names)
+            and allows(g.rule, replace(req, name=g.rule.resource_names[0]))))]
+
+
+def names_apply(req: Request) -> bool:
+    """Whether a request of this verb can name its object: create of a resource (a POST
+    to the collection) and deletecollection never do, so a rule restricted to
+    resourceNames never allows them; create of a subresource names its object
+    (``pods/exec`` of pod NAME)."""
+    if req.verb == "deletecollection":
+        return False
+    return req.verb != "create" or bool(req.subresource)
 
 
 def _in_scope(grant: Grant, req: Request) -> bool:

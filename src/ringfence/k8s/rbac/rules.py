@@ -57,22 +57,26 @@ def _has_rbac(facts: RbacFacts) -> bool:
 Ask = tuple[str, Request]  # (condition, request)
 
 
-def _grant_check(rule: Rule, *asks: Ask, targets: bool = False,
+def _grant_check(rule: Rule, *asks: Ask, targets: bool = False, named: bool = True,
                  notes: Mapping[str, str] | None = None) -> Check[RbacFacts]:
     """One violation per untrusted (subject, scope) allowed any request; its condition is
-    the first request's that the subject's grant allows. ``targets``: the grant's scope is
-    the finding's target too (its workloads are the ones exposed). ``notes``: what a
-    condition's request gives, said in the message."""
+    the first request's that the subject's grant allows. ``named``: a grant restricted to
+    resourceNames fires too, for the objects it names (binding cluster-admin by name is
+    still binding it); False where a name restriction is the remediation. ``targets``: the
+    grant's scope is the finding's target too (its workloads are the ones exposed).
+    ``notes``: what a condition's request gives, said in the message."""
     def func(facts: RbacFacts) -> Iterator[Violation]:
         seen: set[tuple[Subject, str]] = set()
         for condition, req in asks:
-            for g in facts.index.matching(req):
+            for g in facts.index.matching(req, any_name=named):
                 if g.binding.default or is_trusted(g.subject) or (g.subject, g.scope) in seen:
                     continue
                 seen.add((g.subject, g.scope))
                 where = "cluster-wide" if not g.namespace else f"in namespace {g.namespace}"
                 note = f" ({notes[condition]})" if notes and condition in notes else ""
-                yield RbacViolation(f"{g.subject} can {req} {where}{note}: {g.why()}",
+                names = g.rule.resource_names
+                only = f" (named {', '.join(names)} only)" if names else ""
+                yield RbacViolation(f"{g.subject} can {req}{only} {where}{note}: {g.why()}",
                                     g.binding.location, condition, (g.subject,),
                                     (g.scope,) if targets else ())
     conditions = tuple(dict.fromkeys(c for c, _ in asks))
@@ -195,7 +199,7 @@ RBAC_CHECKS: Final[tuple[Check[RbacFacts], ...]] = (
                     "Grant get on named secrets only; avoid list/watch on secrets.",
                     ("credential-theft",), ("CIS Kubernetes 5.1.2", "T1552.007")),
                  ("get", _req("get", "secrets")), ("list", _req("list", "secrets")),
-                 ("watch", _req("watch", "secrets"))),
+                 ("watch", _req("watch", "secrets")), named=False),
     _grant_check(_r(205, "Subject can create pods or workloads, or rewrite a workload's pod "
                     "template", Severity.MEDIUM,
                     "Let a deployment pipeline create and change workloads; do not grant "
@@ -261,7 +265,7 @@ RBAC_CHECKS: Final[tuple[Check[RbacFacts], ...]] = (
     _grant_check(_r(211, "Subject can create service account tokens", Severity.MEDIUM,
                     "Grant serviceaccounts/token create only with resourceNames.",
                     (ESC, "credential-theft"), ("CIS Kubernetes 5.1.13",)),
-                 ("", _req("create", "serviceaccounts", sub="token"))),
+                 ("", _req("create", "serviceaccounts", sub="token")), named=False),
     _check(_r(212, "Default service account is granted a role", Severity.LOW,
               "Give the workload its own service account and bind that.",
               ("lateral-movement",), ("CIS Kubernetes 5.1.5",)), _default_sa),
