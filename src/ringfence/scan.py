@@ -1,20 +1,25 @@
 """Orchestrators: open -> catalog layers (cached, in parallel) -> merge. No logic of their own
-beyond sequencing; every stage is a value-returning function elsewhere."""
+beyond sequencing; every stage is a value-returning function elsewhere.
+
+The catalogers, the merge, symlink following and the report filters are imported where
+they are used: a warm scan served whole from the image cache (cache/image_cache.py) needs
+none of them, and importing the catalog registry was most of a warm run's time (bench:
+0.12 of 0.36 CPU seconds on bullseye-big).
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ringfence.cache import image_cache
 from ringfence.cache.layer_cache import LayerCache, variant_key
 from ringfence.catalog import distro as distro_mod
 from ringfence.catalog.interface import Cataloger
-from ringfence.catalog.registry import DIRECTORY_CATALOGERS, IMAGE_CATALOGERS, fingerprint
 from ringfence.errors import DigestMismatchError, InputError
 from ringfence.image.interface import ImageSource
 from ringfence.image.reference import parse_reference
@@ -22,17 +27,16 @@ from ringfence.image.resolve import OpenOptions, open_image
 from ringfence.layers.analyze import VerifiedBlob, analyze_layer, analyze_paths, hash_blob
 from ringfence.layers.analyzer import LayerAnalyzer, SquashView
 from ringfence.layers.collect import LayerCatalog
-from ringfence.layers.merge import merge_layers
 from ringfence.layers.result import FileRecord, LayerResult
-from ringfence.layers.rootfs import open_beneath, read_at, walk_rootfs
 from ringfence.layers.streams import Budget
-from ringfence.layers.symlinks import ALIAS_DIRS, ALIAS_FILES, find_aliases, resolve
 from ringfence.layers.walk import Limits
-from ringfence.model.image import LayerInfo
+from ringfence.model.image import ImageInfo, LayerInfo
 from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.result import ScanResult, Target
 from ringfence.model.unknown import Unknown
-from ringfence.report.processors import Filters, apply_filters
+
+if TYPE_CHECKING:
+    from ringfence.report.processors import Filters
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -51,9 +55,13 @@ class ScanOptions:
     analyzers: tuple[LayerAnalyzer, ...] = ()
 
     def for_image(self) -> tuple[Cataloger, ...]:
+        from ringfence.catalog.registry import IMAGE_CATALOGERS
+
         return self.catalogers if self.catalogers is not None else IMAGE_CATALOGERS
 
     def for_directory(self) -> tuple[Cataloger, ...]:
+        from ringfence.catalog.registry import DIRECTORY_CATALOGERS
+
         return self.catalogers if self.catalogers is not None else DIRECTORY_CATALOGERS
 
 
@@ -68,18 +76,47 @@ def scan_image(reference: str, options: ScanOptions,
         inventory = read_sbom(str(ref.path))
         return ScanResult(Target("sbom", str(ref.path)), _visible(inventory, options))
     source = open_image(ref, options.open)
+    results: list[LayerResult] = []
+    cache = LayerCache(options.cache_dir) if options.cache_dir else None
     try:
         info = source.info()
-        budget = Budget(options.limits.max_image_bytes, info.reference)
-        results = _catalog_layers(source, info.layers, options, progress, budget)
-        results = _follow_symlinks(source, info.layers, results, options, budget)
+        # whole-image results: only the registry's catalogers and no analyzers (whose
+        # merge depends on more than the layers, e.g. a secret allow-list)
+        key = image_cache.image_key(info, repr(options.limits)) if (
+            cache and options.catalogers is None and not options.analyzers) else None
+        merged = _cached_image(cache, source, info, key)
+        if merged is None:
+            budget = Budget(options.limits.max_image_bytes, info.reference)
+            results = _catalog_layers(source, info.layers, options, progress, budget)
+            results = _follow_symlinks(source, info.layers, results, options, budget)
+            from ringfence.layers.merge import merge_layers
+
+            merged = merge_layers(results)
+            if cache and key:
+                cache.put_image(key, image_cache.encode(merged))
+        elif progress:
+            progress("layers", len(info.layers), len(info.layers))
     finally:
+        if cache:
+            cache.close()
         source.close()
-    inventory = _visible(merge_layers(results), options)
+    inventory = _visible(merged, options)
     digest = info.manifest_digest or info.config_digest
     return ScanResult(Target("image", info.reference, digest), inventory, image=info,
                       unknowns=inventory.unknowns,
                       analyses=_merge_analyses(options.analyzers, results))
+
+
+def _cached_image(cache: LayerCache | None, source: ImageSource, info: ImageInfo,
+                  key: str | None) -> Inventory | None:
+    """The whole-image result under ``key``, when every layer blob is proven (in this run,
+    by its file identity) to be the bytes the verified manifest names."""
+    if cache is None or key is None:
+        return None
+    value = cache.get_image(key)
+    if value is None or not image_cache.layers_verified(cache, source, info):
+        return None
+    return image_cache.decode(value)
 
 
 def _merge_analyses(analyzers: tuple[LayerAnalyzer, ...],
@@ -99,6 +136,9 @@ def _visible(inv: Inventory, options: ScanOptions) -> Inventory:
 
 
 def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
+    from ringfence.layers.merge import merge_layers
+    from ringfence.layers.rootfs import walk_rootfs
+
     lc = LayerCatalog("", options.for_directory(), options.analyzers, keep_paths=False)
     for entry in walk_rootfs(root, lc.wants, options.limits):
         lc.add(entry)
@@ -118,6 +158,8 @@ def _follow_symlinks(source: ImageSource, layers: tuple[LayerInfo, ...],
     already cataloged at its real path is not counted twice (release files excepted: the
     path decides their precedence). Files nobody wanted at their real path are read again
     from their layer (rare: only images with such links pay for it)."""
+    from ringfence.layers.symlinks import find_aliases
+
     aliases = find_aliases(results)
     if not aliases:
         return results
@@ -152,6 +194,8 @@ def _follow_symlinks(source: ImageSource, layers: tuple[LayerInfo, ...],
 def _follow_rootfs_symlinks(root: str, lc: LayerCatalog, limits: Limits) -> None:
     """``dir:``: the same well-known paths, resolved through the tree's own symlinks
     (read with O_NOFOLLOW descriptors below ``root``), offered at their logical path."""
+    from ringfence.layers.rootfs import open_beneath, read_at
+    from ringfence.layers.symlinks import ALIAS_DIRS, ALIAS_FILES, resolve
 
     def readlink(path: str) -> tuple[str, int] | None:
         parent, _, name = path.rpartition("/")
@@ -204,6 +248,10 @@ def _follow_rootfs_symlinks(root: str, lc: LayerCatalog, limits: Limits) -> None
 def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options: ScanOptions,
                     progress: Progress | None, budget: Budget | None = None
                     ) -> list[LayerResult]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ringfence.catalog.registry import fingerprint
+
     cache = LayerCache(options.cache_dir) if options.cache_dir else None
     catalogers = options.for_image()
     variant = variant_key(fingerprint((*catalogers, *options.analyzers)), repr(options.limits))
@@ -279,6 +327,7 @@ def add_vulnerabilities(result: ScanResult, db_path: Path, filters: Filters,
                         max_age_days: float | None = None) -> ScanResult:
     """Match the inventory against the DB at ``db_path``, then apply the user's filters.
     ``max_age_days``: refuse a database whose newest record is older (or undated)."""
+    from ringfence.report.processors import apply_filters
     from ringfence.vulndb.match import match_all  # loads the version schemes
     from ringfence.vulndb.store import VulnStore
 

@@ -9,6 +9,9 @@ Verification never depends on the cache (ARCHITECTURE F9):
   file's identity (device, inode, size, mtime, ctime and byte range, from ``fstat`` of
   the opened descriptor, unchanged from open to end of read). Any write or ``utime``
   changes the identity, so a remembered digest is the digest of the bytes now there.
+* ``images`` holds whole-image results under a verified manifest digest, trusted only
+  when every layer blob's identity is remembered with the digest the manifest names
+  (``cache/image_cache.py``).
 * The variant (``sha256`` of the schema, every cataloger's and analyzer's name and version,
   and the limits) is part of every key, so a result is reused only when nothing that shapes
   it changed.
@@ -54,6 +57,9 @@ class LayerCache:
                          "ON results (variant, diff_id)")
         self._db.execute("CREATE TABLE IF NOT EXISTS blobs (identity TEXT PRIMARY KEY, "
                          "digest TEXT NOT NULL, kind TEXT NOT NULL)")
+        # whole-image results (cache/image_cache.py): key -> compressed JSON inventory
+        self._db.execute("CREATE TABLE IF NOT EXISTS images (key TEXT PRIMARY KEY, "
+                         "value BLOB NOT NULL)")
         self.hits = 0
         self.misses = 0
 
@@ -96,6 +102,14 @@ class LayerCache:
     def remember(self, identity: str, digest: str, kind: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO blobs (identity, digest, kind) "
                          "VALUES (?, ?, ?)", (identity, digest, kind))
+
+    def get_image(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT value FROM images WHERE key = ?", (key,)).fetchone()
+        return bytes(row[0]) if row is not None else None
+
+    def put_image(self, key: str, value: bytes) -> None:
+        self._db.execute("INSERT OR REPLACE INTO images (key, value) VALUES (?, ?)",
+                         (key, value))
 
     def close(self) -> None:
         self._db.close()

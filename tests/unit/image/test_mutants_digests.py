@@ -439,7 +439,7 @@ def test_cache_directory_is_private_and_schema_1_is_dropped(tmp_path: Path) -> N
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     mode = db.execute("PRAGMA journal_mode").fetchone()[0]
     db.close()
-    assert tables == {"results", "blobs"} and mode == "wal"
+    assert tables == {"results", "blobs", "images"} and mode == "wal"
     LayerCache(tmp_path / "new" / "deeper").close()
     assert (tmp_path / "new" / "deeper").stat().st_mode & 0o777 == 0o700
 
