@@ -2,7 +2,13 @@
 
 Grant rules (CIS Kubernetes 5.1.x) report each untrusted subject that holds the right
 through a binding of the manifests (default bindings and trusted control-plane identities,
-defaults.py, never fire). Path rules report identities with an escalation path.
+defaults.py, never fire), at the binding, with the role and rule that grant it. Path rules
+report identities with an escalation path. Each finding names the subjects it concerns
+(RbacViolation), so ``scan`` charges it to the workloads running as them only.
+
+No rule needs a workload: grant and role rules apply when the input holds an RBAC object
+(without one there is nothing to judge), path rules when it holds an RBAC object or a
+workload (a workload alone can reach the node: a privileged pod, a DaemonSet's token).
 """
 
 from __future__ import annotations
