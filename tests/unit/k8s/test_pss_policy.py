@@ -200,3 +200,15 @@ def test_wrong_types_never_break_a_check(value: Any) -> None:
     assert [u for u in run.unknowns if u.reason.startswith("check failed")] == []
     assert {"K8S-011", "K8S-021", "K8S-025"} <= run.failed()
     assert ("K8S-022" in run.failed()) == (value is not True)  # runAsNonRoot: true holds
+
+
+def test_enforcing_namespaces_read_the_labels_as_psa_does() -> None:
+    """The threat chains' "pods are refused here" fact: a label PSA cannot parse makes it
+    enforce restricted; privileged and no label enforce nothing."""
+    from ringfence.k8s.rbac.workloads import enforcing_namespaces
+
+    docs = [_namespace("a", {ENFORCE: "baseline"}), _namespace("b", {ENFORCE: "Restricted"}),
+            _namespace("c", {ENFORCE: "privileged"}), _namespace("d", {VERSION: "v1.30"}),
+            _namespace("e", {})]
+    objects = load_bytes(_manifest(*docs), "ns.yaml").objects
+    assert enforcing_namespaces(objects) == {"a", "b"}

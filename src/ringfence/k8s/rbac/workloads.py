@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ringfence.k8s.objects import K8sObject
+from ringfence.k8s.psa import DEFAULT_SELECTION, ENFORCE_LABEL
 
 WORKLOAD_KINDS: Final = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet",
                                    "ReplicaSet", "ReplicationController", "Job", "CronJob"})
@@ -95,6 +96,7 @@ def node_access(spec: Mapping[str, Any]) -> list[str]:
 
 def enforcing_namespaces(objects: Iterable[K8sObject]) -> set[str]:
     """Namespaces whose Pod Security admission enforces baseline or restricted (no
-    privileged pods can be created there)."""
-    return {o.name for o in objects if o.kind == "Namespace"
-            and o.labels.get("pod-security.kubernetes.io/enforce") in ENFORCING}
+    privileged pods can be created there): an enforce label PSA parses to one of them, or
+    one it cannot parse (PSA then enforces restricted)."""
+    return {o.name for o in objects if o.kind == "Namespace" and ENFORCE_LABEL in o.labels
+            and DEFAULT_SELECTION.resolve(o.labels)[0].level in ENFORCING}
