@@ -129,3 +129,23 @@ def test_scan_charges_a_workload_only_with_its_own_identity_findings() -> None:
                 for rid in getattr(r, what)}
     assert "K8S-204" in platform(web, "failed") and "K8S-204" not in platform(web, "held")
     assert "K8S-204" in platform(api, "held") and "K8S-204" not in platform(api, "failed")
+
+
+def test_goat_charges_each_finding_to_the_workloads_it_concerns(data_dir: Path) -> None:
+    """kubernetes-goat (real manifests): only hunger-check runs as big-monolith-sa, so only
+    it carries that account's secret reads; superadmin (no workload runs as it) reaches
+    cluster-admin and the node but no workload is charged with that; its cluster-wide
+    pods/exec exposes all 13 workloads (interactive access to each)."""
+    from ringfence.k8s.load import load_paths
+    from ringfence.rings.platform import platform_ring
+
+    ring = platform_ring(load_paths([data_dir / "k8s" / "kubernetes-goat"]))
+    assert ring.facts is not None
+    charged = {(f.rule_id, f.message.split(" can ")[0].split(" reaches ")[0]): refs
+               for f, refs in ring.facts.charged.items()}
+    hunger = ("Deployment/big-monolith/hunger-check-deployment",)
+    assert charged[("K8S-204", "ServiceAccount big-monolith/big-monolith-sa")] == hunger
+    for rule in ("K8S-201", "K8S-202", "K8S-204", "K8S-207", "K8S-208"):
+        assert charged[(rule, "ServiceAccount kube-system/superadmin")] == (), rule
+    exposed = charged[("K8S-206", "ServiceAccount kube-system/superadmin")]
+    assert len(exposed) == len(ring.facts.pods) == 13
