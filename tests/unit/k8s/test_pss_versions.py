@@ -168,6 +168,10 @@ CASES = [
         (("K8S-007", BR, ALL),)),
     Case("apparmor annotation localhost/", lambda p: annotate(
         p, "container.apparmor.security.beta.kubernetes.io/web", "localhost/prof"), ()),
+    Case("apparmor annotation empty", lambda p: annotate(
+        p, "container.apparmor.security.beta.kubernetes.io/web", ""), ()),
+    Case("appArmorProfile without type", lambda p: csc(p).update(appArmorProfile={}),
+         (("K8S-007", BR, ALL),)),
     Case("apparmor annotation runtime/default", lambda p: annotate(
         p, "container.apparmor.security.beta.kubernetes.io/web", "runtime/default"), ()),
     # --- SELinux: container_engine_t from v1.31 -------------------------------------------------
@@ -201,6 +205,8 @@ CASES = [
     Case("seccomp container annotation unconfined", lambda p: annotate(
         p, "container.seccomp.security.alpha.kubernetes.io/web", "unconfined"),
         (("K8S-010", BR, before(19)),)),
+    Case("seccomp pod annotation empty", lambda p: annotate(
+        p, "seccomp.security.alpha.kubernetes.io/pod", ""), (("K8S-010", BR, before(19)),)),
     Case("seccomp annotation docker/default", lambda p: annotate(
         p, "seccomp.security.alpha.kubernetes.io/pod", "docker/default"), ()),
     Case("no seccomp profile", lambda p: psc(p).pop("seccompProfile"),
