@@ -38,7 +38,8 @@ from ringfence.model.unknown import Unknown
 if TYPE_CHECKING:
     from ringfence.report.processors import Filters
 
-Progress = Callable[[str, int, int], None]  # (what, done, total)
+Progress = Callable[[str, int, int], None]  # (what, done, total; 0: total unknown)
+TICK = 4096  # a per-file stage reports progress once per this many entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ def scan_image(reference: str, options: ScanOptions,
                progress: Progress | None = None) -> ScanResult:
     ref = parse_reference(reference)
     if ref.transport == "dir":
-        return _scan_rootfs(str(ref.path), options)
+        return _scan_rootfs(str(ref.path), options, progress)
     if ref.transport == "sbom":
         from ringfence.sbom.ingest import read_sbom
 
@@ -135,13 +136,18 @@ def _visible(inv: Inventory, options: ScanOptions) -> Inventory:
     return inv if options.include_deleted else replace(inv, deleted=())
 
 
-def _scan_rootfs(root: str, options: ScanOptions) -> ScanResult:
+def _scan_rootfs(root: str, options: ScanOptions,
+                 progress: Progress | None = None) -> ScanResult:
     from ringfence.layers.merge import merge_layers
     from ringfence.layers.rootfs import walk_rootfs
 
     lc = LayerCatalog("", options.for_directory(), options.analyzers, keep_paths=False)
     for entry in walk_rootfs(root, lc.wants, options.limits):
         lc.add(entry)
+        if progress and lc.entries % TICK == 0:
+            progress("files", lc.entries, 0)
+    if progress:
+        progress("files", lc.entries, 0)
     _follow_rootfs_symlinks(root, lc, options.limits)
     result = replace(lc.result(), diff_id="")
     inv = merge_layers([result])
