@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from ringfence.k8s.load import Manifests
 from ringfence.k8s.podview import PodView
+from ringfence.k8s.psa import PssSelection
 from ringfence.model.finding import Finding
 from ringfence.model.result import ScanResult
 from ringfence.rings.host import NO_HOST, host_ring
@@ -52,10 +53,15 @@ class _Rings:
     trust: RingReport[Any]  # the trust policy (image ring, the same for every image)
 
 
+SPEC_GRANTS: Final = PssSelection("restricted", "latest")
+
+
 def scan_all(manifests: Manifests, options: ScanAllOptions,
              catalog: Catalog | None = None) -> DepthReport:
     catalog = catalog or load_catalog()
-    platform = platform_ring(manifests, options.allowed_registries)
+    # the threat chains ask what a pod spec grants, whatever its namespace lets through (PSA
+    # enforcement is the separate pods-not-refused fact): every control, newest definition
+    platform = platform_ring(manifests, options.allowed_registries, SPEC_GRANTS)
     assert platform.facts is not None and platform.run is not None  # always evaluated
     pods = platform.facts.pods
     keys = [attr.WorkloadKey(p.ref, p.obj.kind, p.obj.name, p.namespace, p.service_account)

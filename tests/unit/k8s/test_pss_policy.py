@@ -212,3 +212,18 @@ def test_enforcing_namespaces_read_the_labels_as_psa_does() -> None:
             _namespace("e", {})]
     objects = load_bytes(_manifest(*docs), "ns.yaml").objects
     assert enforcing_namespaces(objects) == {"a", "b"}
+
+
+def test_scan_reads_what_a_pod_spec_grants_whatever_its_namespace_enforces() -> None:
+    """`ringfence k8s` checks a pod at its Namespace's level (privileged: nothing, K8S-013
+    instead); the threat chains of `scan` ask what the spec grants, so a privileged pod in
+    such a namespace still carries K8S-003."""
+    from ringfence.scan_all import ScanAllOptions, scan_all
+
+    data = _manifest(_namespace("ops", {ENFORCE: "privileged"}),
+                     _pod("ops", securityContext={"privileged": True}))
+    failed, _ = _run(data)
+    assert "K8S-003" not in failed and "K8S-013" in failed
+    report = scan_all(load_bytes(data, "m.yaml"), ScanAllOptions(images_from="none"))
+    (workload,) = report.workloads
+    assert {"K8S-003", "K8S-021"} <= {f.rule_id for f in workload.findings}
