@@ -79,11 +79,14 @@ def test_import_all_shared_advisories(data_dir: Path, tmp_path: Path,
     db = tmp_path / "db.sqlite"
     assert main(["db", "import", str(advisories), "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "not imported: " in out and "nodejs-security-wg.tar.gz" in out  # listed, not hidden
+    # the Ubuntu OpenVEX sample is the one format not read: listed, not hidden
+    assert "not imported: " in out and "vex/ubuntu/CVE-2023-38545.json" in out
+    assert "not imported: " + str(advisories / "nodejs-security-wg.tar.gz") not in out
     status = _status(db, capsys)
     expected = Counter(OSV_ZIPS)
     expected.subtract(_almalinux_duplicates(advisories / "osv" / "AlmaLinux.zip"))
     expected.update(_sample_counts(advisories / "osv-samples"))
+    expected["npm"] += 467  # the Node.js security-wg npm records (core/deps skipped)
     got = status["ecosystems"]
     for eco, n in expected.items():
         if not eco.startswith("Debian:"):  # Debian ecosystems also get the DSA/DLA lists
@@ -97,7 +100,15 @@ def test_import_all_shared_advisories(data_dir: Path, tmp_path: Path,
     assert sources["debian:DSA-list"]["records"] == 5406
     assert sources["debian:DLA-list"]["records"] == 3534
     assert sources["alpine-secdb:v3.10/main"]["records"] > 0
-    assert all(s["skipped"] == 0 for s in status["sources"])
+    wg, rh = sources["nodejs-security-wg"], sources["redhat-csaf"]
+    assert (wg["records"], wg["skipped"]) == (467, 177)  # 171 core + 6 deps records
+    assert all("not an npm package" in s for s in wg["skipped_list"])
+    # Red Hat: 15 documents, one a deleted-CVE marker (withdrawn); the module-stream fixes
+    # of three RHSAs listed as skipped
+    assert (rh["records"], rh["withdrawn"], rh["skipped"]) == (14, 1, 3)
+    assert all("module stream builds not imported" in s for s in rh["skipped_list"])
+    assert {e for e in got if e.startswith("Red Hat:")} == {f"Red Hat:{n}" for n in range(5, 10)}
+    assert all(s["skipped"] == 0 for s in status["sources"] if s not in (wg, rh))
     assert status["newest_record"] == "2026-08-21T12:56:10Z"  # AlmaLinux, PROVENANCE table 0
     assert main(["db", "status", "--db", str(db), "-f", "table"]) == 0
     table = capsys.readouterr().out

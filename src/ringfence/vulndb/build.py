@@ -23,7 +23,7 @@ from typing import Any
 
 from ringfence.errors import InputError
 from ringfence.inputs import read_regular
-from ringfence.vulndb.importers import alpine, debian, osv
+from ringfence.vulndb.importers import alpine, debian, nodejs_wg, osv, redhat_csaf
 from ringfence.vulndb.importers.record import Record, Skip, SourceData
 from ringfence.vulndb.store import MIGRATABLE, SCHEMA_VERSION, VulnStore
 from ringfence.vulndb.writer import StoreWriter
@@ -64,8 +64,8 @@ def import_paths(paths: Sequence[Path], db_path: Path,
         if progress is not None:
             progress(file.name, done, len(files))
         data.extend(read_file(file, root, unsupported))
-    data.extend(_osv_dirs(data))
-    return write(db_path, [d for d in data if d.kind != "osv-part"], started,
+    data.extend(_join_parts(data))
+    return write(db_path, [d for d in data if not d.kind.endswith("-part")], started,
                  tuple(unsupported))
 
 
@@ -156,6 +156,8 @@ def read_file(path: Path, root: Path, unsupported: list[str]) -> list[SourceData
     raw = read_regular(path, MAX_FEED_BYTES, str(path))
     if path.suffix == ".zip":
         return [osv.import_osv(path)]
+    if path.name.endswith((".tar.gz", ".tgz")):
+        return [nodejs_wg.import_tarball(raw, str(path))]
     if path.suffix in (".json", ".yaml", ".yml"):
         return _structured(path, root, raw, unsupported)
     if debian.HEADER_START.match(raw[:64]):
@@ -181,6 +183,10 @@ def _structured(path: Path, root: Path, raw: bytes,
     if debian.is_tracker_json(doc):
         name = "debian-tracker" if explicit else f"debian-tracker:{path.stem}"
         return [debian.import_tracker(doc, name, str(path))]
+    if redhat_csaf.is_csaf(doc):
+        return [_explicit_ok(redhat_csaf.import_document(doc, str(path)), explicit)]
+    if nodejs_wg.is_npm_record(doc):
+        return [_explicit_ok(nodejs_wg.import_record(doc, str(path)), explicit)]
     if isinstance(doc, dict) and isinstance(doc.get("id"), str) and "modified" in doc:
         part = _osv_part(path, root, doc)
         if explicit and part.skipped:
@@ -194,7 +200,8 @@ def _unsupported(path: Path, explicit: bool, unsupported: list[str],
     if explicit:
         raise InputError(str(path), why,
                          hint="supported: OSV zip/dir/json, Debian DSA/DLA list and tracker "
-                              "JSON, Alpine secdb yaml/json")
+                              "JSON, Alpine secdb yaml/json, Red Hat CSAF/VEX json, Node.js "
+                              "security-wg tar.gz/json")
     unsupported.append(f"{path}: {why}")
     return []
 
@@ -213,12 +220,23 @@ def _osv_part(path: Path, root: Path, doc: dict[str, Any]) -> SourceData:
     return SourceData(f"osv:{group.name}", "osv-part", str(group), records, skipped)
 
 
-def _osv_dirs(data: list[SourceData]) -> list[SourceData]:
+def _explicit_ok(part: SourceData, explicit: bool) -> SourceData:
+    """A file the user named that yields nothing but skips is an error, not a silent 0."""
+    if explicit and part.skipped and not part.records:
+        raise InputError(part.origin, part.skipped[0].reason)
+    return part
+
+
+def _join_parts(data: list[SourceData]) -> list[SourceData]:
+    """One source per name from the single-record files read (``<kind>-part``): OSV files
+    of one directory, Red Hat CSAF documents, Node.js security-wg records."""
     joined: dict[str, list[SourceData]] = {}
     for d in data:
-        if d.kind == "osv-part":
+        if d.kind.endswith("-part"):
             joined.setdefault(d.name, []).append(d)
-    return [SourceData(name, "osv", parts[0].origin,
+    return [SourceData(name, parts[0].kind.removesuffix("-part"),
+                       parts[0].origin if parts[0].kind == "osv-part"
+                       else str(Path(parts[0].origin).parent),
                        tuple(r for p in parts for r in p.records),
                        tuple(s for p in parts for s in p.skipped))
             for name, parts in joined.items()]

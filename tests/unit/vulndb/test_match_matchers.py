@@ -21,8 +21,8 @@ from ringfence.vulndb.matchers.language import LanguageMatcher
     ("apk", Distro("alpine", "3.18.4"), ("Alpine:v3.18",)),
     ("rpm", Distro("almalinux", "9.3", id_like=("rhel", "centos", "fedora")), ("AlmaLinux:9",)),
     ("rpm", Distro("rocky", "8.9"), ("Rocky Linux:8",)),
-    ("rpm", Distro("rhel", "9.2"), ("AlmaLinux:9", "Rocky Linux:9")),
-    ("rpm", Distro("centos", "8"), ("AlmaLinux:8", "Rocky Linux:8")),
+    ("rpm", Distro("rhel", "9.2"), ("Red Hat:9", "AlmaLinux:9", "Rocky Linux:9")),
+    ("rpm", Distro("centos", "8"), ("Red Hat:8", "AlmaLinux:8", "Rocky Linux:8")),
     ("rpm", Distro("fedora", "39"), ()),  # no Fedora data: no guess
     ("deb", Distro("raspbian", "12", id_like=("debian",)), ()),  # derivative: not Debian's
     ("apk", None, ()),

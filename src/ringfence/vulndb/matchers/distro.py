@@ -8,10 +8,11 @@ The ecosystem comes from the image's ``os-release`` in OSV spelling:
   ``Ubuntu:<VERSION_ID>`` for the others; an LTS release is also looked up without the
   suffix because osv.dev used both spellings over time (the golden answers hold both).
 * Alpine: ``Alpine:v<major>.<minor>`` from VERSION_ID ``3.18.4``.
-* RHEL family via OSV AlmaLinux and Rocky Linux data: ``almalinux`` images use
-  ``AlmaLinux:<major>``, ``rocky`` images ``Rocky Linux:<major>``, and RHEL, CentOS and any
-  ID_LIKE rhel/centos/almalinux/rocky distro both (the rebuilds track RHEL errata for errata;
-  one CVE found in both is merged by aliases).
+* RHEL family via Red Hat's CSAF/VEX data (``Red Hat:<major>``, importers/redhat_csaf.py)
+  and OSV AlmaLinux and Rocky Linux data: ``almalinux`` images use ``AlmaLinux:<major>``,
+  ``rocky`` images ``Rocky Linux:<major>``, and RHEL, CentOS and any ID_LIKE
+  rhel/centos/almalinux/rocky distro all three (the rebuilds track RHEL errata for errata;
+  one CVE found in several is merged by aliases).
 
 deb and apk are looked up by SOURCE (origin) package and source version, as the Debian
 tracker and Alpine secdb key their data, falling back to the binary name/version when the
@@ -75,7 +76,7 @@ def rhel_ecosystems(distro: Distro) -> tuple[str, ...]:
     if distro.id == "rocky":
         return (f"Rocky Linux:{major}",)
     if distro.id in RHEL_LIKE or RHEL_LIKE.intersection(distro.id_like):
-        return (f"AlmaLinux:{major}", f"Rocky Linux:{major}")
+        return (f"Red Hat:{major}", f"AlmaLinux:{major}", f"Rocky Linux:{major}")
     return ()
 
 
