@@ -12,6 +12,9 @@ Sources: the Kubernetes Pod Security Standards page of each release and the poli
 kubernetes/kubernetes (release branches up to 1.37). Two behaviours were patched into 1.0
 functions upstream rather than version-gated, and so apply at every version here too: the
 ``image`` volume type (restricted) and the AppArmor ``appArmorProfile`` fields (baseline).
+Not in the table: checks seen only on unreleased branches (``securityContext.ulimits`` of
+KEP-5758, which did not ship in 1.37; ``cgroupOptions``); the probe-host check allows no
+host at all (a variant allowing 127.0.0.1/::1 was not what shipped in 1.34).
 """
 
 from __future__ import annotations
