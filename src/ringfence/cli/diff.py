@@ -17,6 +17,7 @@ from ringfence.cli.common import (
     read_input,
     report_options,
 )
+from ringfence.cli.progress import layer_progress
 from ringfence.diff import baseline as bl
 from ringfence.diff.compare import diff_filesystems
 from ringfence.diff.model import DriftReport
@@ -56,8 +57,10 @@ def _finish(drift: DriftReport, report: ReportOptions) -> None:
 def diff_cmd(reference: str, rootfs: str, report: ReportOptions) -> None:
     """Drift of a container filesystem (directory, tar export or docker-archive:FILE)
     against the image REFERENCE: added, changed and deleted files, scored."""
-    _finish(diff_filesystems(image_view(reference), container_view(rootfs), RUNTIME_OWNED),
-            report)
+    with layer_progress(enabled=not report.quiet) as progress:
+        image, container = image_view(reference, progress), container_view(rootfs, None,
+                                                                            progress)
+    _finish(diff_filesystems(image, container, RUNTIME_OWNED), report)
 
 
 @click.group("baseline")
@@ -90,4 +93,6 @@ def baseline_check_cmd(baseline: Path, rootfs: str, pubkey: Path,
     """Verify BASELINE's signature, then report drift of ROOTFS against it."""
     doc = bl.verify(read_input(baseline, "baseline", DOCUMENT_BYTES),
                     read_input(pubkey, "public key"), str(baseline))
-    _finish(bl.check(doc, container_view(rootfs), RUNTIME_OWNED), report)
+    with layer_progress(enabled=not report.quiet) as progress:
+        container = container_view(rootfs, None, progress)
+    _finish(bl.check(doc, container, RUNTIME_OWNED), report)

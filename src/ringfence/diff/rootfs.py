@@ -15,7 +15,7 @@ import hashlib
 import io
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Final, cast
 
@@ -36,39 +36,55 @@ _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 __all__ = ("RUNTIME_OWNED", "container_view", "image_view")
 
+# (what, done, total; 0: unknown), as ringfence.scan.Progress; called every TICK files
+Progress = Callable[[str, int, int], None]
+TICK: Final = 4096
 
-def container_view(spec: str, limits: Limits | None = None) -> FsView:
+
+def container_view(spec: str, limits: Limits | None = None,
+                   progress: Progress | None = None) -> FsView:
     """Read the container filesystem named by ``spec``."""
     limits = limits or Limits()
     if spec.startswith(IMAGE_TRANSPORTS):
-        return image_view(spec)
+        return image_view(spec, progress)
     target = spec.removeprefix("dir:")
     if os.path.isdir(target):
-        return directory_view(target, limits)
+        return directory_view(target, limits, progress)
     if os.path.isfile(target):
-        return tar_view(Path(target), limits)
+        return tar_view(Path(target), limits, progress)
     raise InputError(spec, "neither a directory, a tar file nor an image reference")
 
 
-def image_view(reference: str) -> FsView:
+def image_view(reference: str, progress: Progress | None = None) -> FsView:
     """The squashed view of an image (``dir:ROOTFS`` walks the directory instead)."""
     if reference.startswith("dir:"):
-        return directory_view(reference[4:], Limits())
+        return directory_view(reference[4:], Limits(), progress)
     from ringfence.scan import ScanOptions, scan_image
 
-    result = scan_image(reference, ScanOptions(catalogers=(), analyzers=(FileHashAnalyzer(),)))
+    result = scan_image(reference, ScanOptions(catalogers=(), analyzers=(FileHashAnalyzer(),)),
+                        progress)
     view = result.analysis(FileHashAnalyzer.name)
     if not isinstance(view, FsView):
         raise InputError(reference, "no file view was produced")
     return view
 
 
-def directory_view(root: str, limits: Limits) -> FsView:
+def _ticking(entries: Iterable[Entry], progress: Progress | None) -> Iterator[Entry]:
+    n = 0
+    for n, entry in enumerate(entries, 1):
+        if progress and n % TICK == 0:
+            progress("files", n, 0)
+        yield entry
+    if progress:
+        progress("files", n, 0)
+
+
+def directory_view(root: str, limits: Limits, progress: Progress | None = None) -> FsView:
     """Walk a rootfs directory (lstat only, symlinks recorded and never followed, every
     regular file hashed while it streams)."""
     files: dict[str, FileState] = {}
     problems: list[tuple[str, str]] = []
-    for entry in walk_directory(root, problems):
+    for entry in _ticking(walk_directory(root, problems), progress):
         state = entry_state(entry)
         if state is None:
             continue
@@ -164,12 +180,12 @@ def _sha256(dir_fd: int, name: str) -> str | None:
         os.close(fd)
 
 
-def tar_view(path: Path, limits: Limits) -> FsView:
+def tar_view(path: Path, limits: Limits, progress: Progress | None = None) -> FsView:
     """A flat tar export: one layer, every file hashed while streaming."""
     with open_regular(path, str(path)) as raw:  # a FIFO would block, /dev/zero never end
         stream = decompressed(cast(BinaryIO, io.BufferedReader(raw, CHUNK)), str(path))
-        return entries_view(walk_tar(stream, str(path), lambda _p, _s: False, limits,
-                                     ("sha256",)))
+        return entries_view(_ticking(walk_tar(stream, str(path), lambda _p, _s: False,
+                                              limits, ("sha256",)), progress))
 
 
 def entries_view(entries: Iterable[Entry]) -> FsView:
