@@ -209,3 +209,29 @@ def test_maven_equal_more(a: str, b: str) -> None:
 @pytest.mark.parametrize(("low", "high"), MAVEN_ORDER_MORE)
 def test_maven_order_more(low: str, high: str) -> None:
     assert (maven.compare(low, high), maven.compare(high, low)) == (-1, 1)
+
+
+# --- apk: token transitions of apk-tools src/version.c (next_token/get_token) ------------
+# A letter may be followed by digits ("1.0a1": number, letter, number); a component after "."
+# with leading zeros is a fraction (more zeros sort lower: 1.001 < 1.01 < 1.1 < 1.10); a
+# pre-release suffix sorts before the bare version even after a letter; "-r" with no digits is
+# revision 0; "_r…" is a suffix, never a revision. (apk-tools 2.x quirk kept: after a zero
+# component, "1.0_rc1" is read as 1, 0, 0, _rc1 and sorts after "1.0".)
+
+@pytest.mark.parametrize("line", [
+    "1.0a1 < 1.0a2", "1.0a1 > 1.0a", "1.0a9 < 1.0a10", "1.0a1 < 1.0b",
+    "1.05 < 1.5", "1.001 < 1.01", "1.005 < 1.05", "1.5 < 1.50", "1.00001 < 1.0",
+    "1.0a_rc1 < 1.0a", "1.0a_p1 > 1.0a", "1.1_rc1 < 1.1", "1.0_rc1 < 1.0_rc2",
+    "1.0-r = 1.0-r0", "1.0-r < 1.0-r1", "1.0_p9 < 1.0_p10", "1.0-r9 < 1.0-r10",
+    "1.0_alpha < 1.0_beta", "1.0_beta < 1.0_pre", "1.0_pre < 1.0_rc", "1.0_cvs < 1.0_svn",
+    "1.0_svn < 1.0_git", "1.0_git < 1.0_hg", "1.0_hg < 1.0_p", "1.0_rc < 1.0_cvs"])
+def test_apk_token_transitions(line: str) -> None:
+    a, op, b = line.split()
+    sign = {"<": -1, "=": 0, ">": 1}[op]
+    assert apk.compare(a, b) == sign and apk.compare(b, a) == -sign
+
+
+def test_apk_sorting_by_key() -> None:
+    chain = ["1.1_alpha", "1.1_rc1", "1.1", "1.1-r1", "1.1_p1", "1.1a", "1.1.1", "1.2"]
+    shuffled = [chain[i] for i in (4, 7, 0, 6, 2, 1, 5, 3)]
+    assert sorted(shuffled, key=apk.key) == chain
