@@ -1,0 +1,110 @@
+"""Progress on a terminal, nothing otherwise: the CLI runs in a child whose stderr is a
+pseudo-terminal (``pty.openpty``, 100 columns) or a pipe, and what reaches stderr is read
+back. On the terminal the bar names its stage (``files`` for a directory walk, ``layers``
+for an image, the feed file for ``db import``); on a pipe, or with ``-q``, stderr is empty.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.imagebuilder import DPKG_STATUS, OS_RELEASE, Layer, Member, build_oci
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _run(args: list[str], *, tty: bool, timeout: float = 120) -> tuple[int, bytes]:
+    """Exit code and everything the command wrote to stderr."""
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    cmd = [sys.executable, "-m", "ringfence.cli.main", *args]
+    if not tty:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, env=env, cwd=REPO, timeout=timeout,
+                              check=False)
+        return proc.returncode, proc.stderr
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    chunks: list[bytes] = []
+    try:
+        child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=slave, env=env, cwd=REPO)
+        os.close(slave)
+        slave = -1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif child.poll() is not None:
+                break
+        code = child.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    return code, b"".join(chunks)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("rootfs")
+    (root / "etc").mkdir()
+    (root / "etc" / "os-release").write_bytes(OS_RELEASE)
+    (root / "var" / "lib" / "dpkg").mkdir(parents=True)
+    (root / "var" / "lib" / "dpkg" / "status").write_bytes(DPKG_STATUS)
+    data = root / "data"
+    data.mkdir()
+    for i in range(5000):  # more than one tick (4096 entries) of a directory walk
+        (data / f"f{i}").write_bytes(b"x")
+    return root
+
+
+def test_sbom_dir_shows_file_progress_on_a_terminal_only(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sbom.json"
+    args = ["sbom", f"dir:{tree}", "-f", "json", "-o", str(out)]
+    code, err = _run(args, tty=True)
+    assert code == 0 and b"files" in err, err[-500:]
+    assert json.loads(out.read_text())["packages"]
+    code, err = _run(args, tty=False)
+    assert code == 0 and err == b""
+    code, err = _run([*args, "-q"], tty=True)
+    assert code == 0 and b"files" not in err
+
+
+def test_image_sbom_shows_layer_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    img = build_oci(tmp_path / "img", [Layer([Member("etc/os-release", OS_RELEASE),
+                                              Member("var/lib/dpkg/status", DPKG_STATUS)])])
+    args = ["sbom", f"oci:{img}", "-f", "json", "-o", str(tmp_path / "o.json"), "--no-cache"]
+    code, err = _run(args, tty=True)
+    assert code == 0 and b"layers" in err, err[-500:]
+    code, err = _run(args, tty=False)
+    assert code == 0 and err == b""
+
+
+def test_diff_shows_progress_on_a_terminal_only(tree: Path, tmp_path: Path) -> None:
+    args = ["diff", f"dir:{tree}", str(tree), "-f", "json", "-o", str(tmp_path / "d.json")]
+    code, err = _run(args, tty=True)
+    assert code == 0 and b"files" in err, err[-500:]
+    code, err = _run(args, tty=False)
+    assert code == 0 and err == b""
+    code, err = _run([*args, "-q"], tty=True)
+    assert code == 0 and b"files" not in err
