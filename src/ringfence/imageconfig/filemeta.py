@@ -39,7 +39,7 @@ class FileMark:
     path: str
     mode: int
     layer: str | None
-    detail: str = ""  # package manager for caches
+    detail: str = ""  # package manager for caches; "file" or "directory" if world-writable
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ def classify(entry: Entry) -> list[tuple[str, str]]:
             out.extend(("package_caches", mgr) for mgr, glob in CACHES
                        if fnmatch.fnmatchcase(path, glob))
     if entry.kind in (REG, HARDLINK, DIR) and mode & 0o002 and not _scratch(path):
-        out.append(("world_writable", ""))
+        out.append(("world_writable", "directory" if entry.kind == DIR else "file"))
     return out
 
 
@@ -87,7 +87,7 @@ class FileMetaAnalyzer:
     """File metadata for the image-config rules (a LayerAnalyzer; reads no content)."""
 
     name = "filemeta"
-    version = "1"
+    version = "2"  # 2: world-writable marks say file or directory
 
     def wants(self, path: str, size: int) -> bool:
         return False

@@ -76,7 +76,8 @@ def setid_files(f: ImageFacts) -> Iterator[Violation]:
 
 def world_writable(f: ImageFacts) -> Iterator[Violation]:
     for mark in f.filemeta.world_writable if f.filemeta else ():
-        yield Violation(f"world-writable {mark.path} (mode {mark.mode:04o})", mark.path)
+        yield Violation(f"world-writable {mark.detail} {mark.path} (mode {mark.mode:04o})",
+                        mark.path, mark.detail)
 
 
 def sudo_installed(f: ImageFacts) -> Iterator[Violation]:
@@ -153,7 +154,7 @@ IMAGE_CHECKS: Final[tuple[Check[ImageFacts], ...]] = (
     Check(_rule(5, "World-writable files or directories outside /tmp", Severity.MEDIUM,
                 "Remove write permission for others (chmod o-w) outside scratch "
                 "directories.", ("persistence-drift",), ("T1222.002",)),
-          world_writable, _has_files),
+          world_writable, _has_files, ("file", "directory")),
     Check(_rule(6, "sudo installed", Severity.MEDIUM,
                 "Do not install sudo in images; run as the intended user instead.",
                 _ESC, ("Dockle DKL-DI-0001", "T1548.003")),
