@@ -108,3 +108,14 @@ def test_diff_shows_progress_on_a_terminal_only(tree: Path, tmp_path: Path) -> N
     assert code == 0 and err == b""
     code, err = _run([*args, "-q"], tty=True)
     assert code == 0 and b"files" not in err
+
+
+def test_db_import_shows_the_feed_file_on_a_terminal_only(tmp_path: Path) -> None:
+    feed = tmp_path / "feed-one.json"
+    feed.write_text(json.dumps({"id": "X-1", "modified": "2024-01-01T00:00:00Z",
+                                "affected": []}))
+    args = ["db", "import", str(feed), "--db", str(tmp_path / "db.sqlite")]
+    code, err = _run(args, tty=True)
+    assert code == 0 and b"feed-one.json" in err, err[-500:]
+    code, err = _run(args, tty=False)
+    assert code == 0 and b"feed-one.json" not in err
