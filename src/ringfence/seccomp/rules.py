@@ -69,15 +69,25 @@ def _no_architectures(facts: ProfileFacts) -> Iterator[Violation]:
                         "killed", f"{facts.source}: architectures")
 
 
+# each unclean default action (a condition of RT-204: kebab-case of the action) and its harm
+UNCLEAN_ACTIONS: Final[dict[str, str]] = {
+    "KILL_THREAD": "kills one thread and leaves the rest of the process running in an "
+                   "inconsistent state",
+    "TRAP": "sends SIGSYS, which the process can catch and ignore",
+    "TRACE": "defers to a ptrace tracer (ENOSYS without one)",
+    "USER_NOTIF": "defers every unlisted syscall to a supervisor process"}
+
+
+def _action_condition(action: str) -> str:
+    return action.lower().replace("_", "-")
+
+
 def _unclean_default(facts: ProfileFacts) -> Iterator[Violation]:
     action = facts.profile.default_action
-    why = {"KILL_THREAD": "kills one thread and leaves the rest of the process running in an "
-                          "inconsistent state",
-           "TRAP": "sends SIGSYS, which the process can catch and ignore",
-           "TRACE": "defers to a ptrace tracer (ENOSYS without one)",
-           "USER_NOTIF": "defers every unlisted syscall to a supervisor process"}.get(action)
+    why = UNCLEAN_ACTIONS.get(action)
     if why:
-        yield Violation(f"defaultAction {action} {why}", f"{facts.source}: defaultAction")
+        yield Violation(f"defaultAction {action} {why}", f"{facts.source}: defaultAction",
+                        _action_condition(action))
 
 
 def _known_arches(facts: ProfileFacts) -> bool:
@@ -95,7 +105,8 @@ SECCOMP_CHECKS: Final[tuple[Check[ProfileFacts], ...]] = (
     Check(DEFAULT_ALLOWS, _default_allows),
     Check(DANGEROUS_ALLOWED, _dangerous_allowed),
     Check(NO_ARCHITECTURES, _no_architectures),
-    Check(UNCLEAN_DEFAULT, _unclean_default),
+    Check(UNCLEAN_DEFAULT, _unclean_default,
+          conditions=tuple(map(_action_condition, UNCLEAN_ACTIONS))),
     # evaluated only when we hold the table of every architecture the profile lists
     Check(UNKNOWN_SYSCALL, _unknown_syscalls, applies=_known_arches),
 )
