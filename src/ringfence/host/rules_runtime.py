@@ -97,7 +97,8 @@ def _trust(f: HostFacts) -> Iterator[Violation]:
     assert f.trust_policy is not None
     for check in TRUST_CHECKS:
         for v in check.func(f.trust_policy):
-            yield Violation(f"{check.rule.id} {check.rule.title}: {v.message}", v.location)
+            yield Violation(f"{check.rule.id} {check.rule.title}: {v.message}", v.location,
+                            check.rule.id.lower())
 
 
 def _sockets(f: HostFacts) -> Iterator[Violation]:
@@ -166,7 +167,8 @@ RUNTIME_CHECKS: tuple[Check[HostFacts], ...] = (
              Severity.HIGH, "Fix the policy.json findings (the IMG-2xx rule named in each "
              "message): default reject, signedBy/sigstoreSigned per registry, readable keys.",
              ("malicious-image",), ("containers-policy.json(5)", "T1525", "T1610")), _trust,
-          lambda f: f.trust_policy is not None),
+          lambda f: f.trust_policy is not None,
+          tuple(c.rule.id.lower() for c in TRUST_CHECKS)),  # one per trust rule
     Check(_r("HOST-040", "Runtime API sockets are root's and not world-writable",
              Severity.CRITICAL, "chown root:docker (docker.sock) or root:root, chmod 660.",
              ("container-escape", "platform-privilege-escalation"),
