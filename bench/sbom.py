@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """SBOM speed and memory, side by side: ringfence, Syft and Trivy in one run.
 
-    python3 bench/sbom.py [--images DIR] [--repeat N] [--only NAME]
+    python3 bench/sbom.py [--images DIR] [--repeat N] [--only NAME] [--many-files N]
 
 For each fixture image (OCI layout form): cold runs (empty caches) and warm runs (caches
 kept) of each tool, the median wall time, the peak RSS of the process tree root
 (os.wait4), ratios against Trivy, and — for reference — the time to merely decompress
 the image's layers with isal in this process. Machines here are shared and noisy:
 read the ratios, not the seconds.
+
+``--many-files N`` (default 100,000; 0: skip) adds ``manyfiles``: bookworm-min with one
+more layer of N small files (100 directories, 20-200 bytes each), built in a temporary
+directory (the image with many small files of issue 12: per-entry cost, not bytes).
 
 Rows: ``ringfence`` (``-f cyclonedx``), ``rf-json`` (ringfence ``-f json``, its own report:
 the warm target of issue 12), Syft and Trivy. Peers are run as their real binaries: a
@@ -140,6 +144,55 @@ def commands(tool: str, image: Path, cache: Path, out: Path) -> list[str]:
             "--disable-telemetry", "--cache-dir", str(cache), "-q", "-o", str(out)]
 
 
+def build_many_files(base: Path, dest: Path, count: int) -> Path:
+    """``base`` (an OCI layout) plus one gzip layer of ``count`` small files."""
+    import gzip
+    import hashlib
+    import io
+    import random
+    import tarfile
+
+    shutil.copytree(base, dest)
+    rng = random.Random(12)  # noqa: S311 - file contents, not secrets
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for d in range(100):
+            info = tarfile.TarInfo(f"srv/data/d{d:03d}")
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
+        for i in range(count):
+            data = (f"item {i} " + "".join(rng.choice("abcdefgh \n")
+                                           for _ in range(rng.randint(12, 192)))).encode()
+            info = tarfile.TarInfo(f"srv/data/d{i % 100:03d}/f{i:06d}.txt")
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    tar_bytes = raw.getvalue()
+    blob = gzip.compress(tar_bytes, compresslevel=6)
+
+    def put(data: bytes) -> tuple[str, int]:
+        digest = hashlib.sha256(data).hexdigest()
+        (dest / "blobs" / "sha256" / digest).write_bytes(data)
+        return f"sha256:{digest}", len(data)
+
+    def blob_json(digest: str) -> dict[str, object]:
+        return json.loads((dest / "blobs" / "sha256" / digest.split(":")[1]).read_bytes())
+
+    index = json.loads((dest / "index.json").read_text())
+    manifest = blob_json(index["manifests"][0]["digest"])
+    config = blob_json(manifest["config"]["digest"])
+    layer_digest, layer_size = put(blob)
+    manifest["layers"].append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                               "digest": layer_digest, "size": layer_size})
+    config["rootfs"]["diff_ids"].append("sha256:" + hashlib.sha256(tar_bytes).hexdigest())
+    config.setdefault("history", []).append({"created_by": f"bench: {count} small files"})
+    cdigest, csize = put(json.dumps(config).encode())
+    manifest["config"] = {**manifest["config"], "digest": cdigest, "size": csize}
+    mdigest, msize = put(json.dumps(manifest).encode())
+    index["manifests"][0] = {**index["manifests"][0], "digest": mdigest, "size": msize}
+    (dest / "index.json").write_text(json.dumps(index))
+    return dest
+
+
 def decompress_seconds(image: Path) -> float:
     from isal import igzip
 
@@ -192,13 +245,20 @@ def main() -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=IMAGES)
+    ap.add_argument("--only", choices=(*IMAGES, "manyfiles"))
+    ap.add_argument("--many-files", type=int, default=100_000, metavar="N")
     args = ap.parse_args()
     tools = [t for t in ("ringfence", "rf-json", "syft", "trivy")
              if t in ("ringfence", "rf-json") or shutil.which(t)]
     with tempfile.TemporaryDirectory(prefix="rf-bench-") as tmp:
-        for name in [args.only] if args.only else IMAGES:
+        names = [args.only] if args.only else [*IMAGES, "manyfiles"]
+        for name in names:
             image = args.images / f"{name}.oci"
+            if name == "manyfiles":
+                if not args.many_files or not (args.images / "bookworm-min.oci").is_dir():
+                    continue
+                image = build_many_files(args.images / "bookworm-min.oci",
+                                         Path(tmp) / "manyfiles.oci", args.many_files)
             if not image.is_dir():
                 print(f"{name}: not built in {args.images}", file=sys.stderr)
                 continue
