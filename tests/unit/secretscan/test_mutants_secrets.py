@@ -1,0 +1,267 @@
+"""Secret rules and scanner, the decisions mutation testing found unpinned (bench/mutation.py
+`secrets`): every budget at its boundary (a partial scan always says so), redaction lengths,
+fingerprints (hashlib over the secret), entropy (by hand), the validators of the generic,
+JWT and placeholder rules, the GCP context, and the allow-list file."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from ringfence.errors import InputError
+from ringfence.secretscan import scanner
+from ringfence.secretscan.allowlist import Allowlist
+from ringfence.secretscan.model import FILE, SecretHit
+from ringfence.secretscan.rules import RULES_BY_ID, SECRET_RULES
+from ringfence.secretscan.scanner import (
+    entropy,
+    fingerprint,
+    keywords_in,
+    redact,
+    scan,
+    scan_bounded,
+    scan_text,
+)
+
+from .generate import aws_key_id, aws_secret, gcp_service_account, github, jwt
+
+
+def _ids(text: str) -> list[str]:
+    return [m.rule_id for m in scan_text(text)]
+
+
+# --- budgets -----------------------------------------------------------------------------
+
+def test_max_bytes_boundary() -> None:
+    line = f"id = {aws_key_id()}\n".encode()
+    exact = scan_bounded(line, max_bytes=len(line))
+    assert exact.truncated is None and [m.rule_id for m in exact.matches] == ["IMG-101"]
+    cut = scan_bounded(line + b"#", max_bytes=len(line))
+    assert cut.truncated == f"scanned the first {len(line)} of {len(line) + 1} bytes"
+    assert [m.rule_id for m in cut.matches] == ["IMG-101"]
+    # a secret past the scanned prefix is not found, and the outcome says why
+    late = scan_bounded(b"x" * 100 + line, max_bytes=100)
+    assert late.matches == ()
+    assert late.truncated == f"scanned the first 100 of {100 + len(line)} bytes"
+    quiet = scan_bounded(b"x" * 200, max_bytes=100)  # nothing found: still truncated
+    assert quiet.matches == () and quiet.truncated is not None
+
+
+def _keys(n: int) -> bytes:
+    return "".join(f"k{i} = {aws_key_id(100 + i)}\n" for i in range(n)).encode()
+
+
+def test_max_matches_boundary() -> None:
+    assert scan_bounded(_keys(2), max_matches=3).truncated is None
+    three = scan_bounded(_keys(3), max_matches=3)
+    assert len(three.matches) == 3 and three.truncated == "stopped after 3 secrets"
+    four = scan_bounded(_keys(4), max_matches=3)
+    assert len(four.matches) == 3 and four.truncated == "stopped after 3 secrets"
+
+
+def test_max_candidates_boundary() -> None:
+    data = _keys(3)
+    assert scan_bounded(data, max_candidates=3).truncated is None
+    cut = scan_bounded(data, max_candidates=2)
+    assert len(cut.matches) == 2
+    assert cut.truncated is not None and cut.truncated.startswith(
+        "stopped after 2 candidate matches (at byte ")
+    third = data.index(b"k2 = ") + len(b"k2 = ")
+    assert cut.truncated == f"stopped after 2 candidate matches (at byte {third})"
+    # rejected candidates count too: placeholders are candidates, never secrets
+    fakes = b"".join(b"k = AKIAEXAMPLEEXAMPLE%02d\n" % (22 + i) for i in range(5))
+    out = scan_bounded(fakes, max_candidates=2)
+    assert out.matches == () and out.truncated is not None
+
+
+def test_truncation_keeps_the_first_reason() -> None:
+    data = _keys(4) + b"#" * 10
+    out = scan_bounded(data, max_bytes=len(data) - 5, max_matches=2)
+    assert out.truncated is not None and out.truncated.startswith("scanned the first")
+    assert out.attempts >= 2
+
+
+def test_attempts_count_each_keyword_occurrence_once() -> None:
+    data = _keys(3) + b"akia and asia and AKIA but no key\n"
+    out = scan_bounded(data)
+    assert len(out.matches) == 3
+    assert out.attempts == 6  # 3 keys + 3 bare keyword occurrences
+    assert scan_bounded(b"no keywords here").attempts == 0
+
+
+# --- what a match reports ----------------------------------------------------------------
+
+def test_line_order_and_fingerprint() -> None:
+    key, secret = aws_key_id(7), aws_secret(8)
+    text = f"# config\n\nid = {key}\naws_secret_access_key = {secret}\n{github()}\n"
+    matches = scan_text(text)
+    assert [(m.rule_id, m.line) for m in matches] == [("IMG-101", 3), ("IMG-102", 4),
+                                                       ("IMG-104", 5)]
+    assert matches[0].fingerprint == "IMG-101:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    assert matches[1].fingerprint == fingerprint("IMG-102", secret.encode())
+    assert matches[1].redacted == f"{secret[:4]}…(40 chars)"
+    assert all(key not in m.redacted for m in matches)
+
+
+@pytest.mark.parametrize(("secret", "shown"), [
+    (b"abcdefg", "…(7 chars)"), (b"abcdefgh", "ab…(8 chars)"),
+    (b"abcdefghijklmno", "ab…(15 chars)"), (b"abcdefghijklmnop", "abcd…(16 chars)"),
+    (b"\xff\xfeabcdef", "\ufffd\ufffd…(8 chars)")])
+def test_redact_boundaries(secret: bytes, shown: str) -> None:
+    assert redact(secret) == shown
+
+
+@pytest.mark.parametrize(("value", "bits"), [
+    (b"", 0.0), (b"aaaa", 0.0), (b"abab", 1.0), (b"abcd", 2.0), (b"aabbccdd", 2.0),
+    (b"abcdefgh", 3.0), (bytes(range(16)), 4.0), (b"aaab", 0.8112781244591328)])
+def test_entropy(value: bytes, bits: float) -> None:
+    assert entropy(value) == pytest.approx(bits)
+
+
+def test_entropy_threshold_rejects_low_entropy_keys() -> None:
+    low = "AKIA" + "A" * 8 + "B" * 8  # the pattern fits; 1.8 bits/char is not a key
+    assert entropy(low.encode()) < RULES_BY_ID["IMG-101"].min_entropy
+    assert _ids(f"id = {low}") == []
+    assert _ids(f"id = {aws_key_id()}") == ["IMG-101"]
+
+
+def test_keywords_in() -> None:
+    assert keywords_in(b"xx AKIA yy ghp_ zz") == frozenset({b"akia", b"ghp_"})
+    assert keywords_in(b"nothing") == frozenset()
+
+
+def test_custom_rule_set() -> None:
+    only_jwt = [RULES_BY_ID["IMG-109"]]
+    text = f"t = {jwt()}\nid = {aws_key_id()}\n".encode()
+    assert [m.rule_id for m in scan(text, only_jwt)] == ["IMG-109"]
+    assert [m.rule_id for m in scan(text)] == ["IMG-109", "IMG-101"]  # by line
+    assert scanner.scan(b"") == []
+
+
+# --- validators --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "found"), [
+    ("Zx9kQ2mP7vL4tR8w", True),           # letters and digits
+    ("abcdefghijklmnop", False),          # no digit
+    ("1234567890123456", False),          # no letter
+    ("settings.SECRET_KEY2", False),      # reads as code (attribute access)
+    ("my_token_value_99", False),         # an identifier with "_"
+    ("Zx9kQ2mP7vL4tR8wAB", True),
+    ("changeme12345678", False),          # placeholder
+    ("Your_Token_12345x", False),
+    ("x9${SECRET}abcdef", False),
+    ("Zx9k.Q2mP7vL4tR8w", False),         # two identifiers joined by "." read as code
+    ("9Zxk.Q2mP7vL4tR8w", True),          # ... but not when it cannot be an identifier
+])
+def test_generic_assignment_validator(value: str, found: bool) -> None:
+    assert (_ids(f'password = "{value}"') == ["IMG-110"]) is found
+
+
+def _jwt_with_header(header: bytes) -> str:
+    head = base64.urlsafe_b64encode(header).rstrip(b"=").decode()
+    body = base64.urlsafe_b64encode(b'{"sub":"1234567890","name":"x"}').rstrip(b"=").decode()
+    return f"{head}.{body}.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+
+
+@pytest.mark.parametrize(("header", "found"), [
+    (b'{"alg":"HS256","typ":"JWT"}', True),
+    (b'{"alg":"none"}', True),
+    (b'{"typ":"JWT","kid":"abc"}', False),   # no alg: not a JWT header
+    (b'["alg", "HS256", "x"]', False),       # JSON, not an object
+    (b'{"alg":"HS256"', False),              # not JSON
+])
+def test_jwt_header_validator(header: bytes, found: bool) -> None:
+    token = _jwt_with_header(header)
+    assert token.startswith("eyJ") or not found
+    assert (_ids(f"auth: {token}") == ["IMG-109"]) is found
+
+
+def test_jwt_with_invalid_base64_header_is_not_a_jwt() -> None:
+    assert _ids("t = eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+                "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV") == []
+
+
+@pytest.mark.parametrize("fake", ["AKIAIOSFODNN7EXAMPLE", "AKIAXXXXXXXXXXXXXXXX",
+                                  "AKIASAMPLE2345672345"])
+def test_placeholder_key_ids(fake: str) -> None:
+    assert _ids(f"id = {fake}") == []
+
+
+def test_gcp_rule_needs_the_service_account_context() -> None:
+    doc = gcp_service_account()
+    assert "IMG-103" in _ids(doc)
+    assert "IMG-103" not in _ids(doc.replace('"service_account"', '"authorized_user"'))
+
+
+def test_specific_rule_wins_over_the_generic_on_the_same_span() -> None:
+    secret = aws_secret(11)
+    assert _ids(f"aws_secret_access_key = {secret}") == ["IMG-102"]
+    # a generic assignment elsewhere in the same text is still reported
+    assert _ids(f"aws_secret_access_key = {secret}\npassword = Zx9kQ2mP7vL4tR8w\n") == [
+        "IMG-102", "IMG-110"]
+
+
+def test_rules_table() -> None:
+    assert [r.rule.id for r in SECRET_RULES] == [f"IMG-{n}" for n in range(101, 111)]
+    for r in SECRET_RULES:
+        assert r.rule.ring == "image" and r.rule.threats and r.rule.references
+        assert all(k == k.lower() for k in r.keywords)
+    assert RULES_BY_ID["IMG-102"].rule.severity.name == "CRITICAL"
+
+
+# --- allow-list --------------------------------------------------------------------------
+
+def _hit(rule: str = "IMG-104", location: str = "/app/.env",
+         fp: str = "IMG-104:0123456789abcdef") -> SecretHit:
+    return SecretHit(rule, FILE, location, 1, "ghp_…(40 chars)", fp)
+
+
+def test_allowlist_each_key() -> None:
+    assert not Allowlist().allows(_hit())
+    assert Allowlist(rules=frozenset({"IMG-104"})).allows(_hit())
+    assert not Allowlist(rules=frozenset({"IMG-105"})).allows(_hit())
+    assert Allowlist(fingerprints=frozenset({"IMG-104:0123456789abcdef"})).allows(_hit())
+    assert not Allowlist(fingerprints=frozenset({"IMG-104:ffff"})).allows(_hit())
+    assert Allowlist(paths=("/app/*",)).allows(_hit())
+    assert not Allowlist(paths=("/APP/*",)).allows(_hit())  # case-sensitive paths
+    assert not Allowlist(paths=("/srv/*", "*.pem")).allows(_hit())
+    assert Allowlist(paths=("/srv/*", "*.env")).allows(_hit())
+
+
+def test_allowlist_file(tmp_path: Path) -> None:
+    path = tmp_path / "allow.toml"
+    path.write_text('rules = ["IMG-110"]\npaths = ["/usr/share/doc/**"]\n'
+                    'fingerprints = ["IMG-104:3f2a9c0d1e4b5a67"]\n')
+    allow = Allowlist.load(path)
+    assert allow == Allowlist(frozenset({"IMG-110"}), ("/usr/share/doc/**",),
+                              frozenset({"IMG-104:3f2a9c0d1e4b5a67"}))
+    assert Allowlist.parse("") == Allowlist()
+    for bad, why in (("rules = 1", "rules must be a list of strings"),
+                     ('paths = ["a", 2]', "paths must be a list of strings"),
+                     ("fingerprints = {}", "fingerprints must be a list of strings"),
+                     ("other = []", "unknown keys ['other']"),
+                     ("rules = [", "not valid TOML")):
+        with pytest.raises(InputError) as exc:
+            Allowlist.parse(bad, "my.toml")
+        assert exc.value.subject == "my.toml" and why in exc.value.message
+    path.write_text("rules = [")
+    with pytest.raises(InputError) as exc:
+        Allowlist.load(path)
+    assert exc.value.subject == str(path)
+
+
+def test_allowlist_file_must_be_a_regular_small_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        Allowlist.load(tmp_path)  # a directory
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * (1 << 20) + "\n")
+    with pytest.raises(InputError):
+        Allowlist.load(big)
+
+
+def test_json_documents_stay_json() -> None:
+    assert json.loads(gcp_service_account())["type"] == "service_account"
