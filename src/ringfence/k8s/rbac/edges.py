@@ -164,7 +164,9 @@ def _scope_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
         if g := find("create", group, res):
             yield Edge(src, Node("pods", "", ns), f"create {res}", g)
             break
-    if g := find("get", "", "secrets") or find("list", "", "secrets"):
+    # list and watch return every secret's data too, not only names
+    if g := (find("get", "", "secrets") or find("list", "", "secrets")
+             or find("watch", "", "secrets")):
         yield Edge(src, Node("secrets", "", ns), "read secrets", g)
     if g := find("create", "", "pods", "exec") or find("create", "", "pods", "attach"):
         yield Edge(src, Node("exec", "", ns), "exec/attach into pods", g)

@@ -271,3 +271,11 @@ def test_admission_that_rewrites_new_pods(resources: str, reached: bool) -> None
            "verbs: [create]}"
     path = _path(_facts(_role("ClusterRole", "", rule), POWERFUL))
     assert (path is not None) is reached
+
+
+@pytest.mark.parametrize(("verbs", "reached"), [
+    ("[get]", True), ("[list]", True), ("[watch]", True), ("[create, update, delete]", False),
+])
+def test_reading_secrets_of_a_namespace_yields_its_tokens(verbs: str, reached: bool) -> None:
+    rule = f'{{apiGroups: [""], resources: [secrets], verbs: {verbs}}}'
+    assert (_path(_facts(_role("Role", "app", rule), POWERFUL)) is not None) is reached
