@@ -8,11 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ringfence.errors import InputError
+from ringfence.model.unknown import Unknown
 from ringfence.secretscan import scanner
 from ringfence.secretscan.allowlist import Allowlist
 from ringfence.secretscan.model import FILE, SecretHit
@@ -265,3 +267,63 @@ def test_allowlist_file_must_be_a_regular_small_file(tmp_path: Path) -> None:
 
 def test_json_documents_stay_json() -> None:
     assert json.loads(gcp_service_account())["type"] == "service_account"
+
+
+# --- checks and the report model ---------------------------------------------------------
+
+def test_checks_report_file_and_config_hits_but_not_env() -> None:
+    from ringfence.checks.engine import run_checks
+    from ringfence.secretscan.checks import SECRET_CHECKS, SecretFacts
+    from ringfence.secretscan.model import ENV, HISTORY, LABEL, SecretsReport
+
+    files = SecretsReport(hits=(_hit(location="/app/.env"),), scanned=3,
+                          truncated=(("/big.txt", "stopped after 100 secrets", "sha256:ab"),))
+    config = (_hit("IMG-101", "Labels[key]", "IMG-101:aa"), _hit("IMG-104", "Env[T]", "x"),
+              _hit("IMG-104", "history[2].created_by", "y"))
+    config = (replace(config[0], source=LABEL), replace(config[1], source=ENV),
+              replace(config[2], source=HISTORY))
+    facts = SecretFacts(files, config)
+    hits = list(facts.hits())
+    assert [h.location for h in hits] == ["/app/.env", "Labels[key]", "history[2].created_by"]
+    run = run_checks(SECRET_CHECKS, facts)
+    assert sorted((f.rule_id, f.location) for f in run.findings) == [
+        ("IMG-101", "Labels[key]"), ("IMG-104", "/app/.env"),
+        ("IMG-104", "history[2].created_by")]
+    assert [u.location for u in facts.unknowns()] == ["/big.txt"]
+    # without the file scan no secret rule is evaluated (never reported as holding)
+    none = SecretFacts(None, config, (Unknown("Env[X]", "secret scan truncated: x",
+                                              "secrets"),))
+    assert list(none.hits()) == [config[0], config[2]]
+    assert run_checks(SECRET_CHECKS, none).findings == ()
+    assert [u.location for u in none.unknowns()] == ["Env[X]"]
+
+
+def test_hit_description_and_dict() -> None:
+    hit = SecretHit("IMG-104", FILE, "/app/.env", 7, "ghp_…(40 chars)", "IMG-104:ab",
+                    "sha256:" + "1" * 64, 0, "sha256:" + "2" * 64, 2)
+    assert hit.retrievable
+    assert hit.describe("GitHub token") == (
+        "GitHub token (ghp_…(40 chars)) in /app/.env:7, added in layer 1 (sha256:111111111111)"
+        "; deleted in layer 3 (sha256:222222222222) but still retrievable from the image")
+    assert hit.to_dict() == {"rule_id": "IMG-104", "source": "file", "location": "/app/.env",
+                             "line": 7, "redacted": "ghp_…(40 chars)",
+                             "fingerprint": "IMG-104:ab", "layer": "sha256:" + "1" * 64,
+                             "deleted_in": "sha256:" + "2" * 64, "retrievable": True}
+    label = SecretHit("IMG-101", "label", "Labels[k]", 1, "AKIA…(20 chars)", "IMG-101:cd")
+    assert not label.retrievable and label.to_dict()["retrievable"] is False
+    assert label.describe("AWS access key id") == (
+        "AWS access key id (AKIA…(20 chars)) in Labels[k]")
+
+
+def test_report_counts_and_unknowns() -> None:
+    from ringfence.secretscan.model import SecretsReport, truncation_unknown
+
+    report = SecretsReport(skipped=(("binary", 4), ("too-large", 1)),
+                           truncated=(("/a", "why", None), ("/b", "why2", "sha256:cc")))
+    assert report.skipped_count("binary") == 4 and report.skipped_count("too-large") == 1
+    assert report.skipped_count("excluded") == 0
+    assert report.unknowns() == (truncation_unknown("/a", "why"),
+                                 truncation_unknown("/b", "why2", "sha256:cc"))
+    u = truncation_unknown("/b", "why2", "sha256:cc")
+    assert (u.location, u.reason, u.plugin, u.layer) == (
+        "/b", "secret scan truncated: why2", "secrets", "sha256:cc")
