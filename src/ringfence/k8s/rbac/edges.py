@@ -184,8 +184,8 @@ def _rewrite_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
                    named: Named) -> Iterator[Edge]:
     """patch/update of pod controllers and of running pods (see the module docstring);
     a named grant costs one lookup per name it lists."""
-    rewrite = next(((verb, res, g) for _, res, _ in CONTROLLERS for verb in WRITE
-                    if (g := find(verb, _group(res), res))), None)
+    rewrite = next(((verb, res, g) for group, res, _ in CONTROLLERS for verb in WRITE
+                    if (g := find(verb, group, res))), None)
     if rewrite:
         verb, res, g = rewrite
         yield Edge(src, Node("pods", "", ns), f"{verb} {res}: rewrite the pod template "
@@ -199,21 +199,17 @@ def _rewrite_edges(src: Node, ns: str, grants: Sequence[Grant], find: Find,
                                    f"{verb} {res} {name}: rewrite its pod template", g)
     for sub, verbs, what in POD_ENTRY:
         resource = f"pods/{sub}" if sub else "pods"
-        if sub in ("", "ephemeralcontainers"):
-            hit = next(((v, g) for v in verbs if (g := find(v, "", "pods", sub))), None)
-            if hit:
+        hit = next(((v, g) for v in verbs if (g := find(v, "", "pods", sub))), None)
+        if hit:  # every pod of the scope (exec/attach: the edge of _scope_edges)
+            if sub in ("", "ephemeralcontainers"):
                 yield Edge(src, Node("exec", "", ns),
                            f"{hit[0]} {resource}: {what} a running pod", hit[1])
-                continue
+            continue
         for verb in verbs:
             for name, g in _names(grants, verb, "pods", sub):
                 for r in _in(ns, _pod_named(named, name)):
                     yield Edge(src, Node("Workload", r.ref),
                                f"{verb} {resource} {name}: {what} its pod", g)
-
-
-def _group(resource: str) -> str:
-    return next(g for g, r, _ in CONTROLLERS if r == resource)
 
 
 def _in(ns: str, runs: Iterable[PodRun]) -> list[PodRun]:
