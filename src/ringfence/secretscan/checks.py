@@ -12,7 +12,7 @@ from typing import Final
 
 from ringfence.checks.rule import Check, Violation
 from ringfence.model.unknown import Unknown
-from ringfence.secretscan.model import ENV, SecretHit, SecretsReport
+from ringfence.secretscan.model import ENV, FILE, SecretHit, SecretsReport
 from ringfence.secretscan.rules import SECRET_RULES, SecretRule
 
 
@@ -36,14 +36,20 @@ class SecretFacts:
         yield from (h for h in self.config if h.source != ENV)
 
 
+# the conditions of every secret rule: a hit in a layer file, or in the config (a label or
+# a history entry; Env is IMG-0NN's)
+CONDITIONS: Final = ("file", "config")
+
+
 def _check(rule: SecretRule) -> Check[SecretFacts]:
     def func(facts: SecretFacts) -> Iterator[Violation]:
         for hit in facts.hits():
             if hit.rule_id == rule.rule.id:
-                yield Violation(hit.describe(rule.rule.title), hit.location)
+                yield Violation(hit.describe(rule.rule.title), hit.location,
+                                CONDITIONS[0] if hit.source == FILE else CONDITIONS[1])
 
     applies: Callable[[SecretFacts], bool] = lambda facts: facts.files is not None  # noqa: E731
-    return Check(rule.rule, func, applies)
+    return Check(rule.rule, func, applies, CONDITIONS)
 
 
 SECRET_CHECKS: Final[tuple[Check[SecretFacts], ...]] = tuple(_check(r) for r in SECRET_RULES)

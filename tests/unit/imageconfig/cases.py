@@ -8,7 +8,8 @@ whole path (walk, catalogers, analyzers, merge, facts) runs for every case.
      "config": {...},                             # the config's "config" object; an Env
                                                   # item {"name": N, "generate": G} is
                                                   # N=generate.G() made at run time
-     "history": ["created_by", ...],
+     "history": ["created_by", ...],              # or {"secret"|"near_miss": ...} items
+                                                  # (and Labels values) made as below
      "dpkg": ["sudo", ...],                       # a real dpkg status file with these
      "layers": [[{"path": "usr/bin/x", "mode": "4755", "type": "file|dir|whiteout",
                   "content": "...", "secret": "IMG-101", "near_miss": "aws id too short"}]]}
@@ -47,6 +48,11 @@ def _content(spec: dict[str, Any]) -> bytes:
     return str(spec.get("content", "")).encode()
 
 
+def _text(item: Any) -> str:
+    """A history entry or label value: a string, or {"secret"|"near_miss": ...} made now."""
+    return item if isinstance(item, str) else _content(item).decode()
+
+
 def _member(spec: dict[str, Any]) -> Member:
     mode = int(spec.get("mode", "644"), 8)
     kind = spec.get("type", "file")
@@ -72,8 +78,10 @@ def _scan(case: Path) -> tuple[Any, dict[str, Any]]:
     if "Env" in config:  # {"name": N, "generate": G}: N=<generate.G()> made at run time
         config["Env"] = [e if isinstance(e, str) else f"{e['name']}="
                          f"{getattr(generate, e['generate'])()}" for e in config["Env"]]
+    if isinstance(config.get("Labels"), dict):
+        config["Labels"] = {k: _text(v) for k, v in config["Labels"].items()}
     extra = {"config": config,
-             "history": [{"created_by": h} for h in spec.get("history", [])]}
+             "history": [{"created_by": _text(h)} for h in spec.get("history", [])]}
     with tempfile.TemporaryDirectory() as tmp:
         img = build_oci(Path(tmp) / "img", layers, config_extra=extra)
         result = scan_image(f"oci:{img}", ScanOptions(analyzers=analyzers_for(
