@@ -243,14 +243,39 @@ License: BSD-3-clause
 def test_dep5_header_and_files_paragraphs_only() -> None:
     from ringfence.catalog.dpkg import copyright as cp
 
-    assert cp.licenses(DEP5) == ("GPL-2+", "GPL-2+ or Artistic",
+    # SPDX where every name has an SPDX id; kept as written otherwise (no SPDX id for the
+    # OpenSSL exception)
+    assert cp.licenses(DEP5) == ("GPL-2.0-or-later", "GPL-2.0-or-later OR Artistic-1.0",
                                  "LGPL-2.1+ with OpenSSL exception")
-    # not machine-readable: the licences it points at, as Syft and Trivy take them
+    # not machine-readable: License: lines and the licences it points at, as Syft and Trivy
     free = ("This package is under the GPL, see /usr/share/common-licenses/GPL-2.\n"
-            "Docs: /usr/share/common-licenses/GFDL-1.3 and /usr/share/common-licenses/GPL-2\n")
-    assert cp.licenses(free) == ("GPL-2", "GFDL-1.3")
+            "Docs: /usr/share/common-licenses/GFDL-1.3 and /usr/share/common-licenses/GPL-2\n"
+            "License: BSD-3-clause\n")
+    assert cp.licenses(free) == ("BSD-3-Clause", "GPL-2.0-only", "GFDL-1.3-only")
     assert cp.licenses("") == () and cp.licenses("\x00\xff garbage\n\n") == ()
     assert cp.licenses("Format: copyright-format/1.0\nLicense: " + "x" * 500 + "\n") == ()
+
+
+@pytest.mark.parametrize(("dep5", "spdx"), [
+    ("GPL-2+", "GPL-2.0-or-later"), ("GPL-2", "GPL-2.0-only"), ("LGPL-2", "LGPL-2.0-only"),
+    ("GPL-2.0+", "GPL-2.0-or-later"), ("GFDL-NIV-1.3+", "GFDL-1.3-no-invariants-or-later"),
+    ("Expat", "MIT"), ("BSD-3-clause", "BSD-3-Clause"), ("zlib", "Zlib"),
+    ("Apache-2", "Apache-2.0"), ("ISC", "ISC"),
+    ("GPL-3+ with Bison exception", "GPL-3.0-or-later WITH Bison-exception-2.2"),
+    ("GPL-2 with Linux-syscall-note exception", "GPL-2.0-only WITH Linux-syscall-note"),
+    ("Artistic or GPL-1+", "Artistic-1.0 OR GPL-1.0-or-later"),
+    ("GPL-2+ or Artistic, and BSD-3-clause",
+     "(GPL-2.0-or-later OR Artistic-1.0) AND BSD-3-Clause"),
+    ("GPL-3+ and ISC", "GPL-3.0-or-later AND ISC"),
+    ("Perl", "(Artistic-1.0-Perl OR GPL-1.0-or-later)"),
+    # no SPDX id: kept as written by the caller
+    ("public-domain", None), ("GPL", None), ("GPL-2+ or public-domain", None),
+    ("LGPL-2.1+ with OpenSSL exception", None), ("", None),
+])
+def test_dep5_names_to_spdx(dep5: str, spdx: str | None) -> None:
+    from ringfence.catalog.dpkg.copyright import to_spdx
+
+    assert to_spdx(dep5) == spdx
 
 
 def test_copyright_licences_join_to_the_package_and_through_doc_symlinks() -> None:
@@ -262,7 +287,7 @@ def test_copyright_licences_join_to_the_package_and_through_doc_symlinks() -> No
                    _record(dpkg, "/usr/share/doc/gcc-12-base/copyright", DEP5.encode()),
                    links=(("/usr/share/doc/libgcc-s1", "gcc-12-base"),))
     found = {p.name: p.licenses for p in merge_layers([layer]).packages}
-    assert found["python3-requests"] == ("GPL-2+", "GPL-2+ or Artistic",
+    assert found["python3-requests"] == ("GPL-2.0-or-later", "GPL-2.0-or-later OR Artistic-1.0",
                                          "LGPL-2.1+ with OpenSSL exception")
     assert found["libgcc-s1"] == found["python3-requests"]
     assert found["libc6"] == ()  # no copyright file: no licence, and no guess
