@@ -70,7 +70,7 @@ def _gnu(name: str) -> tuple[str, str] | None:
 
 @functools.cache
 def _spdx_ids() -> dict[str, str]:
-    from license_expression import get_spdx_licensing  # loaded only when licences are read
+    from license_expression import get_spdx_licensing  # type: ignore[import-untyped]
 
     licensing = get_spdx_licensing()
     return {str(k).lower(): str(k) for k in licensing.known_symbols}
