@@ -43,13 +43,16 @@ def _default_accepts(facts: PolicyFacts) -> Iterator[Violation]:
                             "hijacked image is accepted", f"{facts.source}: default")
 
 
+REGISTRY_TRANSPORTS = ("docker", "atomic")  # IMG-202's conditions: the scope's transport
+
+
 def _scope_accepts(facts: PolicyFacts) -> Iterator[Violation]:
     for e in facts.entries:
-        if (e.transport in ("docker", "atomic") and e.scope
+        if (e.transport in REGISTRY_TRANSPORTS and e.scope
                 and isinstance(e.requirement, InsecureAcceptAnything)):
             yield Violation(f"{e.scope} accepts unsigned images: whoever can push there or "
                             "intercept the pull can substitute the image",
-                            f"{facts.source}: {e.where}")
+                            f"{facts.source}: {e.where}", e.transport)
 
 
 def _sigstore_repository(facts: PolicyFacts) -> Iterator[Violation]:
@@ -86,7 +89,7 @@ def _has_entries(facts: PolicyFacts) -> bool:
 
 TRUST_CHECKS: Final[tuple[Check[PolicyFacts], ...]] = (
     Check(DEFAULT_ACCEPTS, _default_accepts, _has_entries),
-    Check(SCOPE_ACCEPTS_UNSIGNED, _scope_accepts, _has_entries),
+    Check(SCOPE_ACCEPTS_UNSIGNED, _scope_accepts, _has_entries, REGISTRY_TRANSPORTS),
     Check(SIGSTORE_MATCH_REPOSITORY, _sigstore_repository, _has_entries),
     Check(KEY_UNREADABLE, _keys, _has_entries, ("unreadable", "relative")),
     Check(LOCAL_TRANSPORT_OPEN, _local_open, _has_entries),
