@@ -56,6 +56,10 @@ def _num(field: bytes) -> int:
     if field and field[0] & 0x80:  # base-256 (GNU) for large values
         value = int.from_bytes(field[1:], "big")
         return -value if field[0] & 0x40 else value
+    try:  # the common field (digits, then NULs or spaces): the same value as below
+        return int(field.rstrip(b" \0") or b"0", 8)
+    except ValueError:
+        pass
     text = field.split(b"\0", 1)[0].strip(b" \0")
     if not text:
         return 0
@@ -88,7 +92,7 @@ def _str(field: bytes) -> str:
 
 def _checksum_ok(header: bytes) -> bool:
     stored = _num(header[148:156])
-    unsigned = sum(header[:148]) + 256 + sum(header[156:])
+    unsigned = sum(header) - sum(header[148:156]) + 256  # the checksum field counts as spaces
     if stored == unsigned:
         return True
     signed = sum(b - 256 if b > 127 else b for b in header[:148] + header[156:]) + 256
@@ -196,7 +200,7 @@ class TarReader:
                 prefix = _str(header[345:500])
                 if prefix:
                     name = f"{prefix}/{name}"
-            attrs = {**self._global, **pax}
+            attrs = {**self._global, **pax} if self._global or pax else pax
             name = longname or attrs.get("path") or name
             link = longlink or attrs.get("linkpath") or _str(header[157:257])
             if "size" in attrs:

@@ -76,3 +76,30 @@ def test_oversized_pax_header_is_rejected() -> None:
     raw = info.tobuf(format=tarfile.GNU_FORMAT)
     with pytest.raises(TarFormatError, match="metadata header"):
         list(TarReader(io.BytesIO(raw + b"\0" * 4096)))
+
+
+def test_numeric_field_fast_path_agrees_with_the_strict_parse() -> None:
+    import random
+
+    from ringfence.layers import tarstream
+
+    def strict(field: bytes) -> int | None:
+        text = field.split(b"\0", 1)[0].strip(b" \0")
+        try:
+            return int(text, 8) if text else 0
+        except ValueError:
+            return None
+
+    rng = random.Random(5)  # noqa: S311 - test data
+    alphabet = b"0123456789 \0\t+-_x"
+    fields = [b"0000644\0", b"     12 \0", b"\0\0\0\0", b"", b"12\x0034", b"123\0garbage",
+              b"\0\0123", b" 7 7\0", b"0o17\0", b"1_2\0"]
+    fields += [bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+               for _ in range(5000)]
+    for field in fields:
+        want = strict(field)
+        if want is None:
+            with pytest.raises(tarstream.TarFormatError):
+                tarstream._num(field)
+        else:
+            assert tarstream._num(field) == want, field
