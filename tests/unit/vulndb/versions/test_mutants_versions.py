@@ -235,3 +235,41 @@ def test_apk_sorting_by_key() -> None:
     chain = ["1.1_alpha", "1.1_rc1", "1.1", "1.1-r1", "1.1_p1", "1.1a", "1.1.1", "1.2"]
     shuffled = [chain[i] for i in (4, 7, 0, 6, 2, 1, 5, 3)]
     assert sorted(shuffled, key=apk.key) == chain
+
+
+# Answers of Maven 3.8.7's ComparableVersion (Debian libmaven3-core-java 3.8.7-1, `java -cp
+# maven-artifact-3.x.jar org.apache.maven.artifact.versioning.ComparableVersion A B`), on
+# inputs where it and the newer test vectors above agree: trailing null items, qualifiers
+# against numbers and lists, unknown qualifiers alphabetically, single letters before digits.
+MAVEN_387 = """1x1 < 1y1|1.0 < 1.sp|1- < 1.sp|1.ga < 1.sp|1-ga < 1-sp|1.0-ga < 1.sp|1-0 < 1.sp
+1.1 > 1-1|1alpha < 1-1|1.2.3 = 1.2.3-0|1.0.0.0.1 > 1|1-1.0 = 1-1|1--1 < 1-1|1..1 = 1.0.1
+1.-1 = 1.0-1|a < b|1a > 1|1z1 > 1y1|2.0.a > 2.0|1.q1 > 1.q|1-q-1 > 1-q|1.0.RELEASE < 1.0.sp
+1-ga-1 < 1-1|1-0-1 < 1-1|1.0-1 < 1.0.1|1x < 1.1|1.a1 < 1.a|1e5 > 1e|1-snapshot > 1-beta"""
+
+
+@pytest.mark.parametrize("line", MAVEN_387.replace("\n", "|").split("|"))
+def test_maven_as_maven_3_8_7(line: str) -> None:
+    a, op, b = line.split()
+    sign = {"<": -1, "=": 0, ">": 1}[op]
+    assert maven.compare(a, b) == sign and maven.compare(b, a) == -sign
+
+
+def test_maven_sorting_by_key() -> None:
+    chain = ["1-alpha-1", "1-beta", "1-rc", "1-SNAPSHOT", "1", "1-sp", "1-1", "1.1", "2"]
+    shuffled = [chain[i] for i in (6, 2, 8, 0, 4, 7, 1, 5, 3)]
+    assert sorted(shuffled, key=maven.key) == chain
+
+
+# --- NuGet labels: int.TryParse bounds (numeric below alphanumeric, by value) -------------
+
+@pytest.mark.parametrize("line", [
+    "1.0.0-2147483647 < 1.0.0-1A",       # the largest int: numeric
+    "1.0.0-2147483648 > 1.0.0-1A",       # one more: alphanumeric, compared as text
+    "1.0.0--2147483648 < 1.0.0-0",       # the smallest int: numeric, negative
+    "1.0.0--2147483649 > 1.0.0-0",       # one less: alphanumeric
+    "1.0.0-2 < 1.0.0-10", "1.0.0-a < 1.0.0-B", "1.0.0-A = 1.0.0-a"])
+def test_nuget_label_bounds(line: str) -> None:
+    from ringfence.vulndb.versions import nuget
+    a, op, b = line.split()
+    sign = {"<": -1, "=": 0, ">": 1}[op]
+    assert nuget.compare(a, b) == sign and nuget.compare(b, a) == -sign
