@@ -12,6 +12,7 @@ import pytest
 from ringfence.checks.engine import run_checks
 from ringfence.checks.rule import Check, Violation
 from tests.rule_cases import CASES, DOMAINS, Loader
+from tests.unit.host.case_loader import LOADER_FILES
 
 PARAMS = [pytest.param(domain, check, loader, id=check.rule.id)
           for domain, checks, loader in DOMAINS for check in checks]
@@ -78,9 +79,10 @@ def _json_keys(doc: Any, depth: int = 2) -> set[str]:
 
 
 def _inputs(case: Path) -> dict[str, set[str]]:
-    """Input files of a directory case (MODES is loader metadata), each with its JSON keys."""
+    """Input files of a directory case (not the loaders' metadata), each with its JSON keys."""
     out: dict[str, set[str]] = {}
-    for path in sorted(p for p in case.rglob("*") if p.is_file() and p.name != "MODES"):
+    for path in sorted(p for p in case.rglob("*")
+                       if p.is_file() and p.relative_to(case).as_posix() not in LOADER_FILES):
         keys: set[str] = set()
         if path.suffix == ".json":
             with contextlib.suppress(ValueError):  # a case may hold broken JSON on purpose

@@ -81,6 +81,11 @@ class Want:
         return self.name.rsplit(".", 1)[1].replace("_", "-")
 
 
+# a sysctl rule's value comes from /proc/sys on a live host (effective) or from the sysctl.d
+# files of a mounted root (configured): two sources, two conditions
+EFFECTIVE, CONFIGURED = "effective", "configured"
+
+
 def _sysctl_check(wants: tuple[Want, ...]) -> Callable[[HostFacts], Iterator[Violation]]:
     several = len(wants) > 1
 
@@ -92,8 +97,9 @@ def _sysctl_check(wants: tuple[Want, ...]) -> Callable[[HostFacts], Iterator[Vio
             value = s.as_int()
             if value is None or not want.ok(value):
                 kind = "is" if s.effective else "is configured as"
+                live = want.condition if several else EFFECTIVE
                 yield Violation(f"{want.name} {kind} {s.value}, want {want.text}", s.source,
-                                want.condition if several else "")
+                                live if s.effective else CONFIGURED)
 
     return check
 
@@ -103,9 +109,11 @@ def _any_sysctl(*names: str) -> Callable[[HostFacts], bool]:
 
 
 def sysctl_rule(rule: Rule, *wants: Want) -> Check[HostFacts]:
-    """One condition per sysctl when the rule reads several."""
-    conditions = tuple(w.condition for w in wants) if len(wants) > 1 else ()
-    return Check(rule, _sysctl_check(wants), _any_sysctl(*(w.name for w in wants)), conditions)
+    """Conditions: each sysctl's effective value when the rule reads several (else the
+    effective value), and a configured value (one path for all: the sysctl.d reader)."""
+    live = tuple(w.condition for w in wants) if len(wants) > 1 else (EFFECTIVE,)
+    return Check(rule, _sysctl_check(wants), _any_sysctl(*(w.name for w in wants)),
+                 (*live, CONFIGURED))
 
 
 def _ge(n: int) -> Callable[[int], bool]:

@@ -4,7 +4,7 @@ Git keeps neither sockets, file modes nor owners, so a case may hold a ``MODES``
 (``PATH MODE [socket] [uid=N]`` per line): the case is copied to a temporary root, real
 unix sockets are created and modes (and owners: the tests run as root) applied there, then
 the facts are gathered with the root declared live (its /proc and /sys stand for the
-running kernel's).
+running kernel's) unless it holds a ``MOUNTED`` file.
 """
 
 from __future__ import annotations
@@ -40,11 +40,16 @@ def apply_modes(root: Path, modes: str) -> None:
             os.chown(path, uid, -1, follow_symlinks=False)
 
 
+# loader metadata in a case, not part of the host root: MODES (above) and MOUNTED, whose
+# presence makes the case a mounted root (not live: configured sysctls, no /proc or /sys)
+LOADER_FILES = ("MODES", "MOUNTED")
+
+
 def load_host_case(case: Path) -> HostFacts:
     with tempfile.TemporaryDirectory(prefix="hostcase") as tmp:
         root = Path(tmp) / "root"
-        shutil.copytree(case, root, ignore=shutil.ignore_patterns("MODES"))
+        shutil.copytree(case, root, ignore=shutil.ignore_patterns(*LOADER_FILES))
         modes = case / "MODES"
         if modes.exists():
             apply_modes(root, modes.read_text())
-        return gather_host_facts(root, live=True)
+        return gather_host_facts(root, live=not (case / "MOUNTED").exists())
