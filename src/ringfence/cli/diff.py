@@ -80,7 +80,9 @@ def baseline_create_cmd(reference: str, key: Path, passphrase_file: Path | None,
     """Write a signed baseline of REFERENCE to OUTPUT."""
     private = bl.load_private_key(read_input(key, "key"), passphrase(passphrase_file) or None,
                                   str(key))
-    write_output(output, bl.create(reference, image_view(reference), private))
+    with layer_progress() as progress:
+        view = image_view(reference, progress)
+    write_output(output, bl.create(reference, view, private))
 
 
 @baseline_group.command("check")
