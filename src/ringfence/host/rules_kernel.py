@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ringfence.checks.rule import Check, Violation
 from ringfence.host.model import HostFacts
+from ringfence.host.sysctl import Sysctl
 from ringfence.model.finding import Rule, Severity
 
 HOST = "host"
@@ -86,6 +87,10 @@ class Want:
 EFFECTIVE, CONFIGURED = "effective", "configured"
 
 
+def _is(s: Sysctl) -> str:
+    return "is" if s.effective else "is configured as"
+
+
 def _sysctl_check(wants: tuple[Want, ...]) -> Callable[[HostFacts], Iterator[Violation]]:
     several = len(wants) > 1
 
@@ -96,9 +101,8 @@ def _sysctl_check(wants: tuple[Want, ...]) -> Callable[[HostFacts], Iterator[Vio
                 continue
             value = s.as_int()
             if value is None or not want.ok(value):
-                kind = "is" if s.effective else "is configured as"
                 live = want.condition if several else EFFECTIVE
-                yield Violation(f"{want.name} {kind} {s.value}, want {want.text}", s.source,
+                yield Violation(f"{want.name} {_is(s)} {s.value}, want {want.text}", s.source,
                                 live if s.effective else CONFIGURED)
 
     return check
@@ -166,8 +170,8 @@ def _ptrace(f: HostFacts) -> Iterator[Violation]:
         yield Violation("Yama is not built in (CONFIG_SECURITY_YAMA): any process may ptrace "
                         "others of the same user", f.kernel.config_source or "", "no-yama")
     elif (s.as_int() or 0) < 1:
-        yield Violation(f"kernel.yama.ptrace_scope is {s.value}, want >= 1", s.source,
-                        "ptrace-scope")
+        yield Violation(f"kernel.yama.ptrace_scope {_is(s)} {s.value}, want >= 1", s.source,
+                        "ptrace-scope" if s.effective else CONFIGURED)
 
 
 PTRACE = Check(Rule(
@@ -176,20 +180,21 @@ PTRACE = Check(Rule(
     ("credential-theft", "lateral-movement"), (*KREFS, "T1055.008")), _ptrace,
     lambda f: "kernel.yama.ptrace_scope" in f.sysctls or (
         f.live and f.kernel.config_on("CONFIG_SECURITY_YAMA") is False),
-    ("no-yama", "ptrace-scope"))
+    ("no-yama", "ptrace-scope", CONFIGURED))
 
 
 def _userns(f: HostFacts) -> Iterator[Violation]:
     clone = f.sysctls.get("kernel.unprivileged_userns_clone")
     if clone is not None:
         if clone.as_int() != 0:
-            yield Violation(f"kernel.unprivileged_userns_clone is {clone.value}", clone.source,
-                            "userns-clone")
+            yield Violation(f"kernel.unprivileged_userns_clone {_is(clone)} {clone.value}",
+                            clone.source, "userns-clone" if clone.effective else CONFIGURED)
         return
     limit = f.sysctls["user.max_user_namespaces"]
     if (limit.as_int() or 0) > 0 and f.kernel.config_on("CONFIG_USER_NS") is not False:
-        yield Violation(f"user.max_user_namespaces is {limit.value}: any user can create user "
-                        "namespaces", limit.source, "max-user-namespaces")
+        yield Violation(f"user.max_user_namespaces {_is(limit)} {limit.value}: any user can "
+                        "create user namespaces", limit.source,
+                        "max-user-namespaces" if limit.effective else CONFIGURED)
 
 
 USERNS = Check(Rule(
@@ -198,7 +203,7 @@ USERNS = Check(Rule(
     "user.max_user_namespaces=0; otherwise keep the kernel patched.", ("container-escape",),
     (*KREFS, "T1611")), _userns,
     _any_sysctl("kernel.unprivileged_userns_clone", "user.max_user_namespaces"),
-    ("userns-clone", "max-user-namespaces"))
+    ("userns-clone", "max-user-namespaces", CONFIGURED))
 
 KERNEL_CHECKS: tuple[Check[HostFacts], ...] = (
     SECCOMP, MAC, CGROUPS, USERNS, LEAKS, BPF, PRIMITIVES, FS_PROTECT, DUMPABLE, FORWARD,
