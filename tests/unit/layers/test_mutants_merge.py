@@ -1,0 +1,86 @@
+"""merge_layers on hand-built layer results (bench/mutation.py `layers`): the same package
+at two paths is two packages, a package deleted by a later layer is kept as deleted with the
+layer that introduced it, a package without a location is still one package, and OS
+package purls are qualified with the distro (``distro=ID-VERSION``, or ``ID`` alone)."""
+
+from __future__ import annotations
+
+from ringfence.layers.merge import merge_layers
+from ringfence.layers.result import FileRecord, LayerResult
+from ringfence.model.inventory import Distro
+from ringfence.model.package import Location, Package
+
+L1, L2, L3 = ("sha256:" + c * 64 for c in "123")
+
+
+def _npm(path: str, version: str = "1.0.0") -> Package:
+    return Package("left-pad", version, "npm", f"pkg:npm/left-pad@{version}", "npm",
+                   locations=(Location(path),))
+
+
+def _layer(diff_id: str, *records: FileRecord, files: tuple[str, ...] = (),
+           whiteouts: tuple[str, ...] = (), distros: tuple[tuple[str, Distro], ...] = (),
+           ) -> LayerResult:
+    paths = tuple(r.path for r in records) + files
+    return LayerResult(diff_id, records=records, whiteouts=whiteouts, distros=distros,
+                       files=paths)
+
+
+def _record(path: str, *packages: Package, cataloger: str = "npm") -> FileRecord:
+    return FileRecord(path, cataloger, packages)
+
+
+def test_same_package_at_two_paths_is_two_packages() -> None:
+    a, b = "/app/node_modules/left-pad/package.json", "/opt/node_modules/left-pad/package.json"
+    inv = merge_layers([_layer(L1, _record(a, _npm(a))), _layer(L2, _record(b, _npm(b)))])
+    assert sorted((p.locations[0].path, p.locations[0].layer) for p in inv.packages) == [
+        (a, L1), (b, L2)]
+    assert inv.deleted == ()
+
+
+def test_deleted_package_keeps_its_layer() -> None:
+    a = "/app/node_modules/left-pad/package.json"
+    inv = merge_layers([_layer(L1, _record(a, _npm(a))), _layer(L2, files=("/x",)),
+                        _layer(L3, whiteouts=("/app/node_modules",))])
+    assert inv.packages == ()
+    (gone,) = inv.deleted
+    assert gone.deleted and gone.locations[0].layer == L1
+    # replaced by another version in a later layer: the old one is deleted, the new visible
+    inv = merge_layers([_layer(L1, _record(a, _npm(a))),
+                        _layer(L2, _record(a, _npm(a, "2.0.0")))])
+    assert [(p.version, p.locations[0].layer) for p in inv.packages] == [("2.0.0", L2)]
+    assert [(p.version, p.deleted) for p in inv.deleted] == [("1.0.0", True)]
+
+
+def test_packages_without_locations() -> None:
+    bare = Package("x", "1", "npm", "pkg:npm/x@1", "npm")
+    inv = merge_layers([_layer(L1, _record("/a/package.json", bare))])
+    assert [(p.name, p.locations) for p in inv.packages] == [("x", ())]
+
+
+def _deb(name: str = "bash", version: str = "5.2-1") -> Package:
+    return Package(name, version, "deb", f"pkg:deb/debian/{name}@{version}?arch=amd64",
+                   "dpkg", arch="amd64", locations=(Location("/var/lib/dpkg/status"),))
+
+
+def test_os_purls_get_the_distro_qualifier() -> None:
+    status = _record("/var/lib/dpkg/status", _deb(), cataloger="dpkg")
+    with_version = merge_layers([_layer(L1, status, distros=(
+        ("/etc/os-release", Distro("debian", "12")),))])
+    assert with_version.distro == Distro("debian", "12")
+    assert with_version.packages[0].purl == "pkg:deb/debian/bash@5.2-1?arch=amd64&distro=debian-12"
+    sid = merge_layers([_layer(L1, status, distros=(("/etc/os-release", Distro("debian")),))])
+    assert sid.packages[0].purl == "pkg:deb/debian/bash@5.2-1?arch=amd64&distro=debian"
+    none = merge_layers([_layer(L1, status)])
+    assert none.distro is None and none.packages[0].purl == "pkg:deb/debian/bash@5.2-1?arch=amd64"
+    # language packages are never qualified
+    npm = merge_layers([_layer(L1, _record("/p.json", _npm("/p.json")), distros=(
+        ("/etc/os-release", Distro("debian", "12")),))])
+    assert npm.packages[0].purl == "pkg:npm/left-pad@1.0.0"
+
+
+def test_a_whited_out_os_release_no_longer_names_the_distro() -> None:
+    status = _record("/var/lib/dpkg/status", _deb(), cataloger="dpkg")
+    inv = merge_layers([_layer(L1, status, distros=(("/etc/os-release", Distro("debian", "12")),)),
+                        _layer(L2, whiteouts=("/etc/os-release",))])
+    assert inv.distro is None
