@@ -160,6 +160,7 @@ SCHEMAS: Final[dict[str, Schema]] = {
         "path": STR, "schema_version": {"type": "integer"}, "built_at": OPT_STR,
         "newest_record": OPT_STR, "age_days": {"type": ["number", "null"]},
         "ecosystems": {"type": "object", "additionalProperties": INT},
+        "ecosystem_newest": {"type": "object", "additionalProperties": OPT_STR},
         "sources": _arr(ANY_OBJ),
     }),
     "explain": _document("explain", 1, "ringfence explain -f json", {

@@ -100,6 +100,13 @@ def test_import_all_shared_advisories(data_dir: Path, tmp_path: Path,
     assert sources["debian:DSA-list"]["records"] == 5406
     assert sources["debian:DLA-list"]["records"] == 3534
     assert sources["alpine-secdb:v3.10/main"]["records"] > 0
+    # newest modification per ecosystem: PyPI's two 2027-dated records (an upstream anomaly,
+    # tests/data/PROVENANCE.md) show as they are; the WG npm data stops at 2020, the GHSA
+    # samples' npm record is newer
+    newest = status["ecosystem_newest"]
+    assert set(newest) == set(got) and newest["PyPI"].startswith("2027-")
+    assert newest["npm"] > "2020-07-14"
+    assert newest["Red Hat:9"] == "2026-03-26T18:50:03+00:00"  # RHSA-2024:6163, revised
     wg, rh = sources["nodejs-security-wg"], sources["redhat-csaf"]
     assert (wg["records"], wg["skipped"]) == (467, 177)  # 171 core + 6 deps records
     assert all("not an npm package" in s for s in wg["skipped_list"])

@@ -87,6 +87,8 @@ def status_dict(store: VulnStore) -> dict[str, Any]:
         "path": info.path, "schema_version": info.schema_version, "built_at": info.built_at,
         "newest_record": info.newest_record, "age_days": info.age_days,
         "ecosystems": store.ecosystems(),
+        # per ecosystem / distribution release: the newest modification of its advisories
+        "ecosystem_newest": {eco: newest for eco, (_, newest) in store.coverage().items()},
         "sources": [{"name": s.name, "kind": s.kind, "origin": s.origin,
                      "fetched_at": s.fetched_at, "newest_record": s.newest_record,
                      "records": s.records, "withdrawn": s.withdrawn, "skipped": s.skipped,
@@ -100,8 +102,10 @@ def _table(status: dict[str, Any]) -> str:
     rows += [(s["name"], str(s["records"]), str(s["withdrawn"]), str(s["skipped"]),
               s["newest_record"] or "-", s["fetched_at"]) for s in status["sources"]]
     lines = [*_columns(rows), ""]
-    lines += _columns([("ECOSYSTEM", "RECORDS"), *(
-        (eco or "(none)", str(n)) for eco, n in status["ecosystems"].items())])
+    newest = status.get("ecosystem_newest") or {}
+    lines += _columns([("ECOSYSTEM", "RECORDS", "NEWEST MODIFIED"), *(
+        (eco or "(none)", str(n), newest.get(eco) or "-")
+        for eco, n in status["ecosystems"].items())])
     age = status["age_days"]
     lines += ["", f"database {status['path']} (schema {status['schema_version']}, built "
               f"{status['built_at']}); newest record {status['newest_record'] or 'unknown'}"
