@@ -47,14 +47,21 @@ def doc_links(links: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     return out
 
 
-def apply(packages: Sequence[Package], evidence: Iterable[Evidence],
-          doc_aliases: dict[tuple[str, str], str] | None = None) -> list[Package]:
+def apply(packages: Sequence[Package], evidence: Iterable[Evidence | tuple[int, Evidence]],
+          doc_aliases: dict[tuple[str, str], str] | None = None,
+          file_layers: dict[str, int] | None = None) -> list[Package]:
     """``packages`` with licences from evidence (for OS packages that have none of their
     own; a deb whose doc directory links to another package's takes that one's) and
     ``owner`` set on every non-OS package one of whose locations an OS package of the
     inventory owns. The first owner in sorted order wins (dpkg refuses two packages
-    owning one file without a diversion, so ties are corrupt databases)."""
+    owning one file without a diversion, so ties are corrupt databases).
+
+    Evidence may come with the index of the layer it was read from, and ``file_layers``
+    gives the layer each package's metadata file was last written in: a file written after
+    the database last claimed it (``pip install --force-reinstall`` over Debian's files in
+    a later layer) is no longer the OS package's, and keeps its ecosystem's advisories."""
     aliases = doc_aliases or {}
+    layers = file_layers or {}
     by_name: dict[tuple[str, str, str], Package] = {}
     for p in packages:
         if p.type in OS_TYPES:
@@ -63,15 +70,16 @@ def apply(packages: Sequence[Package], evidence: Iterable[Evidence],
             if p.arch:
                 by_name.setdefault((p.type, root, f"{p.name}:{p.arch}"), p)
     licences: dict[tuple[str, str, str], tuple[str, ...]] = {}
-    owner_of: dict[str, str] = {}
-    for ev in sorted(evidence, key=lambda e: (e.type, e.root, e.name)):
+    owner_of: dict[str, tuple[str, int]] = {}  # path -> (owner purl, layer of the claim)
+    indexed = [e if isinstance(e, tuple) else (0, e) for e in evidence]
+    for layer, ev in sorted(indexed, key=lambda x: (x[1].type, x[1].root, x[1].name)):
         if ev.licenses:  # keyed by the doc directory's name, joined below
             licences.setdefault((ev.type, ev.root, ev.name), ev.licenses)
         pkg = by_name.get((ev.type, ev.root, ev.name))
         if pkg is None:
             continue  # evidence of a package not installed (removed, config-files only)
         for path in ev.files:
-            owner_of.setdefault(path, pkg.purl)
+            owner_of.setdefault(path, (pkg.purl, layer))
     out: list[Package] = []
     for p in packages:
         if p.type in OS_TYPES:
@@ -82,7 +90,7 @@ def apply(packages: Sequence[Package], evidence: Iterable[Evidence],
                 found = licences.get((p.type, root, alias))
             out.append(replace(p, licenses=found) if found and not p.licenses else p)
             continue
-        owner = next((owner_of[loc.path] for loc in p.locations if loc.path in owner_of),
-                     None)
+        owner = next((owner_of[loc.path][0] for loc in p.locations if loc.path in owner_of
+                      and layers.get(loc.path, 0) <= owner_of[loc.path][1]), None)
         out.append(replace(p, owner=owner) if owner else p)
     return out

@@ -28,6 +28,7 @@ def merge_layers(layers: Sequence[LayerResult]) -> Inventory:
     and an ancestor directory replaced by a non-directory), as for the analyzers."""
     view = SquashView.of(layers)
     visible: dict[str, tuple[str, FileRecord]] = {}  # "path\0cataloger" -> (layer, record)
+    index_of = {layer.diff_id: i for i, layer in enumerate(layers)}
     distros: dict[str, Distro] = {}
     intro: dict[PkgKey, str] = {}
     previous: dict[PkgKey, Package] = {}
@@ -52,9 +53,11 @@ def merge_layers(layers: Sequence[LayerResult]) -> Inventory:
     chosen = distro_mod.choose(distros)
     packages = [_finish(p.with_layer(intro.get(_key(p))), chosen) for p in previous.values()]
     # evidence of the files still visible: licences kept beside the database, file owners
-    packages = ownership.apply(packages, (e for _, rec in visible.values()
-                                          for e in rec.evidence),
-                               ownership.doc_links(x for layer in layers for x in layer.links))
+    packages = ownership.apply(
+        packages, ((index_of.get(lid, 0), e) for lid, rec in visible.values()
+                   for e in rec.evidence),
+        ownership.doc_links(x for layer in layers for x in layer.links),
+        {rec.path: index_of.get(lid, 0) for lid, rec in visible.values() if rec.packages})
     gone = [replace(_finish(p, chosen), deleted=True) for p in deleted.values()]
     return Inventory(
         packages=tuple(sorted(packages, key=Package.sort_key)),

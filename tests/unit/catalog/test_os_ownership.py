@@ -111,6 +111,25 @@ def test_ownership_ends_when_a_later_layer_removes_the_list_or_the_package() -> 
     assert _by_path(inv.packages)[f"{DIST}/PKG-INFO"].owner is None
 
 
+def test_a_file_rewritten_after_the_claim_is_not_the_os_packages() -> None:
+    # pip --force-reinstall over Debian's egg-info in a later layer: same path, pip's file
+    newer = PKG_INFO.replace(b"2.28.1", b"2.31.0")
+    overwrite = _layer("sha256:b", _record(PythonInstalledCataloger(), f"{DIST}/PKG-INFO",
+                                           newer))
+    inv = merge_layers([_debian_layer(), overwrite])
+    (pkg,) = [p for p in inv.packages if p.type == "pypi"]
+    assert pkg.version == "2.31.0" and pkg.owner is None
+    # the database rewritten in a later layer (another package installed; rpm and apk
+    # rewrite their one database file every time) still owns the older file
+    status = STATUS + b"\nPackage: curl\nStatus: install ok installed\nVersion: 7.88\n" \
+                      b"Architecture: amd64\n"
+    dpkg = DpkgCataloger()
+    later_db = _layer("sha256:c", _record(dpkg, "/var/lib/dpkg/status", status),
+                      _record(dpkg, "/var/lib/dpkg/info/python3-requests.list", LIST))
+    inv = merge_layers([_debian_layer(), later_db])
+    assert _by_path(inv.packages)[f"{DIST}/PKG-INFO"].owner is not None
+
+
 def test_a_nested_root_owns_nothing_of_the_image_root() -> None:
     # a chroot's dpkg database lists /usr/...: those paths are inside the chroot
     dpkg = DpkgCataloger()
