@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ringfence.host import audit, perms
+from ringfence.host.dockerd_unit import SERVICE, SOCKET, UNIT_DIRS, DockerdUnit, dockerd_unit
 from ringfence.host.facts import FactError, FileStat, RootReader, attempt
 from ringfence.host.kernel import collect_kernel
 from ringfence.host.model import HostFacts
@@ -66,6 +67,25 @@ class _Gatherer:
             out.extend(c for p in paths if (c := self.parse(p, parser)) is not None)
         return (docker[0] if docker else None), tuple(out)
 
+    def _unit(self, name: str) -> str | None:
+        """The unit file systemd loads: the first unit directory that has it."""
+        return next((p for d in UNIT_DIRS if attempt(self.errors, self.reader.stat,
+                                                     p := f"{d}/{name}") is not None), None)
+
+    def _unit_texts(self, name: str) -> list[tuple[str, str]]:
+        """(path, text) of a unit and its drop-ins, in the order systemd applies them."""
+        dropins: dict[str, str] = {}
+        for d in UNIT_DIRS:
+            for p in attempt(self.errors, self.reader.glob, f"{d}/{name}.d", "*.conf") or []:
+                dropins.setdefault(posixpath.basename(p), p)
+        unit = self._unit(name)
+        paths = ([unit] if unit else []) + [dropins[n] for n in sorted(dropins)]
+        return [(p, t) for p in paths if (t := attempt(self.errors, self.reader.text, p))
+                is not None]
+
+    def dockerd_unit(self) -> DockerdUnit | None:
+        return dockerd_unit(self._unit_texts(SERVICE), self._unit_texts(SOCKET))
+
     def stats(self, paths: list[str]) -> tuple[FileStat, ...]:
         seen: dict[str, FileStat] = {}
         for path in paths:
@@ -107,7 +127,8 @@ def gather_host_facts(root: Path | str = "/", *, live: bool | None = None) -> Ho
     policy = attempt(g.errors, rooted_policy_facts, reader)
     facts = HostFacts(
         root=reader.root, live=reader.is_live, kernel=kernel, sysctls=sysctls, sshd=sshd,
-        docker=docker, runtime_configs=configs, sockets=g.sockets(),
+        docker=docker, dockerd_unit=g.dockerd_unit(), runtime_configs=configs,
+        sockets=g.sockets(),
         configs=g.stats(list(perms.CONFIG_PATHS)),
         runtime_paths=g.existing(audit.AUDITED_PATHS), audit_watched=g.audit(),
         trust_policy=policy)

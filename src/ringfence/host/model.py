@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ringfence.host.dockerd_unit import DockerdUnit
 from ringfence.host.facts import FileStat
 from ringfence.host.kernel import KernelFacts
 from ringfence.host.runtimes import DockerDaemon, RuntimeConfig
@@ -25,6 +26,7 @@ class HostFacts:
     sysctls: Mapping[str, Sysctl] = field(default_factory=dict)
     sshd: SshdConfig | None = None
     docker: DockerDaemon | None = None
+    dockerd_unit: DockerdUnit | None = None  # docker.service ExecStart and docker.socket
     runtime_configs: tuple[RuntimeConfig, ...] = ()
     sockets: tuple[FileStat, ...] = ()
     configs: tuple[FileStat, ...] = ()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ringfence.checks.rule import Check, Violation
 from ringfence.host import audit, perms
+from ringfence.host.dockerd_unit import SOCKET
 from ringfence.host.model import HostFacts
 from ringfence.host.runtimes import DockerDaemon
 from ringfence.model.finding import Rule, Severity
@@ -53,10 +54,17 @@ def _logging(f: HostFacts) -> Iterator[Violation]:
 
 
 def _tcp_tls(f: HostFacts) -> Iterator[Violation]:
-    d = _daemon(f)
-    if d.tcp_hosts and not d.tls_verify:
-        yield Violation(f"API on {', '.join(d.tcp_hosts)} without tlsverify: anyone who "
-                        "reaches the port controls the host", d.source)
+    """TCP API addresses from daemon.json ``hosts``, dockerd's -H flags in docker.service or
+    docker.socket ListenStream, when neither daemon.json nor the flags turn tlsverify on."""
+    d, unit = f.docker, f.dockerd_unit
+    if (d is not None and d.tls_verify) or (unit is not None and unit.tls_verify):
+        return
+    why = "without tlsverify: anyone who reaches the port controls the host"
+    if d is not None and d.tcp_hosts:
+        yield Violation(f"API on {', '.join(d.tcp_hosts)} {why}", d.source, "daemon-json")
+    for host, source, kind in unit.tcp_hosts if unit is not None else ():
+        yield Violation(f"API on {host} {why}", source,
+                        "socket-unit" if kind == SOCKET else "service-unit")
 
 
 def _condition(runtime: str) -> str:
@@ -146,7 +154,9 @@ RUNTIME_CHECKS: tuple[Check[HostFacts], ...] = (
              Severity.CRITICAL, 'Remove tcp:// hosts or set "tlsverify": true with '
              "tlscacert/tlscert/tlskey.", ("container-escape",
                                            "platform-privilege-escalation"),
-             ("CIS Docker 2.7", "T1610", "T1611")), _tcp_tls, _docker),
+             ("CIS Docker 2.7", "T1610", "T1611")), _tcp_tls,
+          lambda f: f.docker is not None or f.dockerd_unit is not None,
+          ("daemon-json", "service-unit", "socket-unit")),
     Check(_r("HOST-036", "No runtime pulls from registries without TLS", Severity.HIGH,
              "Remove insecure-registries (daemon.json), insecure = true (registries.conf), "
              "insecure_skip_verify and http:// mirrors (containerd), insecure_registries "

@@ -9,6 +9,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ringfence.host.dockerd_unit import is_tcp
+
 
 class ConfigError(Exception):
     """A runtime config file that is not valid JSON/TOML or not the expected shape."""
@@ -94,7 +96,7 @@ def parse_daemon_json(data: bytes, source: str) -> tuple[DockerDaemon, RuntimeCo
         no_new_privileges=doc.get("no-new-privileges") is True,
         live_restore=doc.get("live-restore") is True,
         log_driver=_scalar(doc.get("log-driver", "json-file")),
-        tcp_hosts=tuple(h for h in hosts if h.startswith("tcp://")),
+        tcp_hosts=tuple(h for h in hosts if is_tcp(h)),
         tls_verify=doc.get("tlsverify") is True,
         seccomp_profile=_scalar(seccomp) if seccomp is not None else None)
     unconfined = [f"seccomp-profile={seccomp}"] if seccomp == "unconfined" else []
