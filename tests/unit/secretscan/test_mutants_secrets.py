@@ -327,3 +327,117 @@ def test_report_counts_and_unknowns() -> None:
     u = truncation_unknown("/b", "why2", "sha256:cc")
     assert (u.location, u.reason, u.plugin, u.layer) == (
         "/b", "secret scan truncated: why2", "secrets", "sha256:cc")
+
+
+# --- the layer analyzer, the image config and the keyword index --------------------------
+
+def _entry(path: str, data: bytes | None, kind: str = "file", size: int | None = None):  # type: ignore[no-untyped-def]
+    from ringfence.layers.walk import Entry
+    return Entry(path, kind, len(data or b"") if size is None else size, 0o644, 0, 0,
+                 data=data, wanted=True)
+
+
+def test_analyzer_state_counts_each_skip_reason() -> None:
+    from ringfence.secretscan.analyzer import BINARY_SNIFF, SecretsAnalyzer
+
+    analyzer = SecretsAnalyzer(max_bytes=100)
+    state = analyzer.new_state()
+    key = f"id = {aws_key_id()}\n".encode()
+    state.observe(_entry("/big", b"x" * 101))                         # too large
+    state.observe(_entry("/big2", None, kind="too-large", size=10**9))  # walk: too large
+    state.observe(_entry("/exact", key.ljust(100, b"#")))             # exactly the cap: read
+    state.observe(_entry("/usr/share/doc/x", key))                    # excluded tree
+    state.observe(_entry("/nul0", b"\0" + key))                       # NUL first: binary
+    state.observe(_entry("/nul-late", b"#" * 50 + b"\0" + key))       # binary
+    state.observe(_entry("/dir", None, kind="dir"))                   # not a file: ignored
+    state.observe(_entry("/link", None, kind="hardlink"))             # target not read here
+    facts = state.facts()
+    assert facts["skipped"] == {"too-large": 2, "excluded": 1, "binary": 2}
+    assert facts["scanned"] == 1
+    assert [h[:3] for h in facts["hits"]] == [["/exact", "IMG-101", 1]]
+    # a NUL beyond the sniffed prefix does not make a file binary
+    big = SecretsAnalyzer(max_bytes=BINARY_SNIFF * 2)
+    late = big.new_state()
+    late.observe(_entry("/late", key + b"#" * BINARY_SNIFF + b"\0"))
+    late.observe(_entry("/edge", b"#" * (BINARY_SNIFF - 1) + b"\0" + key))
+    assert late.facts()["scanned"] == 1 and late.facts()["skipped"] == {"binary": 1}
+
+
+def test_analyzer_truncation_and_version() -> None:
+    from ringfence.secretscan.analyzer import SecretsAnalyzer
+
+    analyzer = SecretsAnalyzer(max_bytes=1000, scan_bytes=10)
+    assert analyzer.version == "2-1000-10" and SecretsAnalyzer().version.startswith("2-")
+    assert analyzer.wants("/etc/app.conf", 1000) and not analyzer.wants("/etc/app.conf", 1001)
+    assert not analyzer.wants("/usr/share/doc/README", 10)
+    state = analyzer.new_state()
+    state.observe(_entry("/a.conf", b"#" * 20))
+    assert state.facts()["truncated"] == [["/a.conf", "scanned the first 10 of 20 bytes"]]
+
+
+def test_analyzer_merge_over_layers() -> None:
+    from ringfence.layers.analyzer import SquashView
+    from ringfence.secretscan.analyzer import SecretsAnalyzer
+
+    l1, l2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+    hit = ["/app/.env", "IMG-104", 3, "ghp_…(40 chars)", "IMG-104:aa"]
+    facts1 = {"hits": [hit], "scanned": 2, "skipped": {"binary": 1},
+              "truncated": [["/t", "why"]]}
+    facts2 = {"hits": [], "scanned": 5, "skipped": {"binary": 2, "excluded": 1}}
+    view = SquashView([(frozenset({"/app/.env", "/t"}), frozenset({"/app"}), frozenset(),
+                        frozenset()), (frozenset(), frozenset(), frozenset({"/app/.env"}),
+                                       frozenset())])
+    report = SecretsAnalyzer().merge([(l1, facts1), (l2, facts2)], view)
+    assert report.scanned == 7 and report.skipped == (("binary", 3), ("excluded", 1))
+    assert report.truncated == (("/t", "why", l1),)
+    (h,) = report.hits
+    assert (h.source, h.location, h.line, h.redacted, h.fingerprint) == (
+        FILE, "/app/.env", 3, "ghp_…(40 chars)", "IMG-104:aa")
+    assert (h.layer, h.layer_index, h.deleted_in, h.deleted_index) == (l1, 0, l2, 1)
+    # a view that does not cover the layers (a root filesystem): nothing is deleted
+    flat = SecretsAnalyzer().merge([(l1, facts1), (l2, facts2)], SquashView([]))
+    assert flat.hits[0].deleted_in is None
+    # a layer without a diff id (a directory) and one without facts
+    anon = SecretsAnalyzer().merge([("", facts1), (l2, None)], SquashView([]))
+    assert (anon.hits[0].layer, anon.hits[0].layer_index) == (None, None)
+    assert anon.truncated == (("/t", "why", None),)
+    allowed = SecretsAnalyzer(allowlist=Allowlist(rules=frozenset({"IMG-104"}))).merge(
+        [(l1, facts1)], SquashView([]))
+    assert allowed.hits == () and allowed.suppressed == 1
+
+
+def test_config_env_labels_history_and_allowlist() -> None:
+    from ringfence.secretscan.config import scan_config, scan_config_bounded
+
+    key, gh = aws_key_id(21), github(seed=22)
+    config = {"config": {"Env": [f"AWS_ID={key}=x", 7, "PATH=/bin"],
+                         "Labels": {"b": "plain", "a": f"token {gh}"}},
+              "history": [{"created_by": f"RUN echo {key}"}, "junk", {"created_by": 5}]}
+    hits = scan_config(config)
+    assert [(h.rule_id, h.source, h.location, h.line) for h in hits] == [
+        ("IMG-101", "env", "Env[AWS_ID]", 1), ("IMG-104", "label", "Labels[a]", 1),
+        ("IMG-101", "history", "history[0].created_by", 1)]
+    assert hits[0].fingerprint == fingerprint("IMG-101", key.encode())
+    assert hits[0].redacted == redact(key.encode())
+    allow = Allowlist(paths=("Labels*",))  # fnmatch: "[" opens a character class
+    assert [h.location for h in scan_config(config, allow)] == [
+        "Env[AWS_ID]", "history[0].created_by"]
+    _, unknowns = scan_config_bounded({"config": {"Env": ["A=" + "x" * (1 << 21)]}})
+    assert [(u.location, u.reason) for u in unknowns] == [
+        ("Env[A]", f"secret scan truncated: scanned the first {1 << 20} of "
+                   f"{(1 << 21) + 2} bytes")]
+    assert scan_config({}) == () and scan_config({"config": {"Labels": ["x"]}}) == ()
+
+
+def test_scan_text_keeps_undecodable_bytes_and_rule_sets() -> None:
+    text = f"\udcff\udc80 id = {aws_key_id()}"  # surrogate-escaped bytes of a binary-ish file
+    assert [m.rule_id for m in scan_text(text)] == ["IMG-101"]
+    assert scan_text(text, [RULES_BY_ID["IMG-109"]]) == []
+
+
+def test_keyword_index_overlapping_occurrences_find_engine() -> None:
+    from ringfence.secretscan.prefilter import KeywordIndex, available_engines
+
+    index = KeywordIndex([b"aa", b"ab"], engine="find")
+    assert index.find(b"xAAaAb") == {b"aa": [1, 2, 3], b"ab": [4]}
+    assert "find" in available_engines()
