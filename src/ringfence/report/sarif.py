@@ -91,6 +91,8 @@ def to_sarif(result: ScanResult, finding_rules: tuple[Rule, ...] = ()) -> dict[s
     if result.db is not None:
         run["properties"]["db_newest_record"] = result.db.newest_record
         run["properties"]["db_age_days"] = result.db.age_days
+    if result.coverage is not None:  # package sets checked, and not checked with why
+        run["properties"]["coverage"] = result.coverage.to_dict()
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

@@ -56,6 +56,7 @@ LOCATION = f"{NS}location:"  # + "N:path" / "N:layer" (layer = diffID)
 META = f"{NS}metadata:"  # + key
 UNKNOWN = f"{NS}unknown:"  # + "N:location" / "N:reason" / "N:plugin" / "N:layer"
 DISTRO = f"{NS}distro:"  # + "codename" / "id_like"
+UNCOVERED = f"{NS}uncovered:"  # + "N:ecosystem" / "N:packages" / "N:reason" (coverage)
 
 
 def bom_ref(pkg: Package) -> str:
@@ -86,6 +87,14 @@ def package_properties(pkg: Package) -> Iterator[tuple[str, str]]:
             yield f"{LOCATION}{i}:layer", loc.layer
     for key, value in pkg.metadata:
         yield f"{META}{key}", value
+
+
+def uncovered_properties(result: ScanResult) -> Iterator[tuple[str, str]]:
+    """The package sets the vulnerability database could not check (model/coverage.py)."""
+    for i, gap in enumerate(result.coverage.uncovered if result.coverage else ()):
+        yield f"{UNCOVERED}{i}:ecosystem", gap.ecosystem
+        yield f"{UNCOVERED}{i}:packages", str(gap.packages)
+        yield f"{UNCOVERED}{i}:reason", gap.reason
 
 
 def unknown_properties(unknowns: Iterable[Unknown]) -> Iterator[tuple[str, str]]:
@@ -192,7 +201,8 @@ def build_bom(result: ScanResult) -> Bom:
     subject = _subject(result)
     unknowns = set(inv.unknowns) | set(result.unknowns)
     meta = BomMetaData(tools=ToolRepository(components=[tool]), component=subject,
-                       properties=_props(unknown_properties(unknowns)))
+                       properties=_props([*unknown_properties(unknowns),
+                                          *uncovered_properties(result)]))
     components = [_component(p) for p in (*inv.packages, *inv.deleted)]
     if inv.distro is not None:
         components.append(_os_component(inv.distro))

@@ -207,6 +207,17 @@ def test_a_database_without_the_distro_cannot_pass_a_gate(
     lines = [line for line in out.read_text().splitlines() if "not checked" in line]
     assert lines == ["not checked for vulnerabilities: no advisories for Debian:12 "
                      "(1 package)"]
+    # the same gap in SARIF (run properties) and CycloneDX (metadata properties)
+    assert main(["image", ref, "--db", str(db), "--no-cache", "--scanners", "vuln",
+                 "-f", "sarif", "-q", "-o", str(out)]) == 0
+    run = json.loads(out.read_text())["runs"][0]
+    assert run["properties"]["coverage"]["uncovered"][0]["ecosystem"] == "Debian:12"
+    assert main(["image", ref, "--db", str(db), "--no-cache", "--scanners", "vuln",
+                 "-f", "cyclonedx", "-q", "-o", str(out)]) == 0
+    props = {p["name"]: p["value"] for p in
+             json.loads(out.read_text())["metadata"]["properties"]}
+    assert (props["ringfence:uncovered:0:ecosystem"], props["ringfence:uncovered:0:packages"],
+            props["ringfence:uncovered:0:reason"]) == ("Debian:12", "1", "no advisories")
 
 
 def test_a_covered_distro_has_no_coverage_line_and_passes_strict(
