@@ -31,7 +31,8 @@ class Package:
     ``deleted`` marks a package that exists only in a lower layer (removed later but
     still retrievable from the image). ``owner`` is the purl of the OS package that owns
     this (language) package's metadata file (Debian's ``python3-requests`` dist-info): such
-    a package is matched against the distribution's advisories only, through its owner.
+    a library is matched against the distribution's advisories only, through its owner
+    (``vulndb/matchers/language.py`` DISTRO_PATCHED; Go/Rust binaries keep their own).
     """
 
     name: str

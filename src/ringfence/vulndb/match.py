@@ -41,7 +41,7 @@ from ringfence.vulndb.cvss import evaluate as cvss_evaluate
 from ringfence.vulndb.matchers.aliases import Hit, merge_hits
 from ringfence.vulndb.matchers.distro import DistroMatcher
 from ringfence.vulndb.matchers.interface import Matcher, Query
-from ringfence.vulndb.matchers.language import LanguageMatcher
+from ringfence.vulndb.matchers.language import LanguageMatcher, is_distro_patched
 from ringfence.vulndb.matchers.ranges import Verdict, evaluate
 from ringfence.vulndb.store import VulnStore
 from ringfence.vulndb.versions.errors import InvalidVersion
@@ -105,7 +105,7 @@ def _package_set(package: Package, ecosystems: list[str],
         covered = [e for e in ecosystems if held.get(e, (0, None))[0] > 0]
         return (covered[0], "", os_package) if covered else (ecosystems[0], NO_ADVISORIES,
                                                                os_package)
-    if package.owner and not os_package:
+    if is_distro_patched(package):
         return None
     if os_package:
         where = inventory.distro.id if inventory.distro else "an unidentified distro"

@@ -152,3 +152,16 @@ def test_nuget_advisories_match_with_the_nuget_scheme(tmp_path: Path) -> None:
     assert [m.installed_version for m in out.matches] == ["8.0.0.1-BETA"]
     assert out.unknowns == () and out.coverage.uncovered == ()
     assert out.coverage.checked == (PackageSet("NuGet", 2, 1, "2026-01-01T00:00:00Z"),)
+
+
+def test_owned_go_binaries_keep_their_go_advisories(tmp_path: Path) -> None:
+    # a Debian-built Go binary (CNI plugins under /usr/lib/cni): its build info is what was
+    # compiled in; no distribution advisory covers the static copy of the standard library
+    src = SourceData("osv:Go", "osv", "g", (_rec("GO-1", "Go", "stdlib", "2026-01-01"),))
+    owner = "pkg:deb/debian/containernetworking-plugins@1.1.1"
+    inv = Inventory((_pkg("golang", "stdlib", "1.19.8", owner=owner),
+                     _pkg("pypi", "a", "1.0", owner=owner)), Distro("debian", "12"))
+    with VulnStore.open(_db(tmp_path, src)) as store:
+        out = match_all(inv, store)
+    assert [(m.package_name, m.advisory_id) for m in out.matches] == [("stdlib", "GO-1")]
+    assert out.coverage.checked == (PackageSet("Go", 1, 1, "2026-01-01"),)

@@ -6,10 +6,13 @@ swift SwiftURL. The name is rebuilt from the purl as OSV writes it (Maven ``grou
 Go and Packagist ``namespace/name``, npm ``@scope/name``) and normalised with
 ``vulndb/names.py`` exactly as the importers stored it.
 
-A package an OS package installed (``Package.owner``, ``catalog/ownership.py``) is not
-looked up here: the distribution patches it without changing the upstream version, so its
-ecosystem's ranges would report fixed flaws; its owner is matched against the
-distribution's advisories (as Trivy does).
+A library an OS package installed (``Package.owner``, ``catalog/ownership.py``) of a type
+in ``DISTRO_PATCHED`` is not looked up here: the distribution backports fixes into its copy
+without changing the upstream version, so the ecosystem's ranges would report fixed flaws;
+its owner is matched against the distribution's advisories (as Trivy does). Go and Rust
+binaries (``golang``, ``cargo``) are looked up even when owned: their build info records
+the module versions compiled in, and no distribution advisory covers a statically linked
+copy (the issue's CNI plugins: their standard-library advisories must stay reported).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ ECOSYSTEMS: Final = {
     "gem": "RubyGems", "composer": "Packagist", "nuget": "NuGet", "hex": "Hex", "pub": "Pub",
     "hackage": "Hackage", "cran": "CRAN", "swift": "SwiftURL",
 }
+# package types whose OS-installed copies carry the distribution's backports
+DISTRO_PATCHED: Final = frozenset({"pypi", "npm", "gem", "maven", "composer"})
 _SEPARATOR: Final = {"maven": ":", "golang": "/", "composer": "/", "npm": "/", "swift": "/"}
 
 
@@ -39,12 +44,17 @@ def osv_name(purl: PackageURL) -> str:
     return str(purl.name)
 
 
+def is_distro_patched(package: Package) -> bool:
+    """An OS package's copy of a library: matched through its owner only."""
+    return package.owner is not None and package.type in DISTRO_PATCHED
+
+
 class LanguageMatcher:
     name = "language"
 
     def queries(self, package: Package, distro: Distro | None) -> tuple[Query, ...]:
         ecosystem = ECOSYSTEMS.get(package.type)
-        if ecosystem is None or not package.version or package.owner:
+        if ecosystem is None or not package.version or is_distro_patched(package):
             return ()
         try:
             purl = PackageURL.from_string(package.purl)
