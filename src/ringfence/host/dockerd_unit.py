@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # systemd's unit search path, highest precedence first
+# the daemon options CIS Docker section 2 checks that dockerd also takes as flags:
+# (boolean flags: --icc alone is --icc=true; others take a value)
+BOOL_OPTIONS: tuple[str, ...] = ("icc", "no-new-privileges", "live-restore", "tlsverify")
+VALUE_OPTIONS: tuple[str, ...] = ("userns-remap", "log-driver")
 UNIT_DIRS: tuple[str, ...] = ("/etc/systemd/system", "/run/systemd/system",
                               "/usr/lib/systemd/system", "/lib/systemd/system")
 SERVICE, SOCKET = "docker.service", "docker.socket"
@@ -29,6 +33,12 @@ class DockerdUnit:
 
     tcp_hosts: tuple[tuple[str, str, str], ...]  # (address, file, SERVICE or SOCKET)
     tls_verify: bool
+    options: tuple[tuple[str, str], ...] = ()  # BOOL/VALUE_OPTIONS on the command line
+    exec_source: str = ""  # the file whose ExecStart dockerd runs with
+
+    def option(self, name: str) -> str | None:
+        """The last value of a daemon option flag ("true"/"false" for booleans)."""
+        return next((v for k, v in reversed(self.options) if k == name), None)
 
 
 def is_tcp(address: str) -> bool:
@@ -65,9 +75,10 @@ def exec_start(files: Sequence[tuple[str, str]]) -> tuple[str, list[str]] | None
     return (current[0], argv) if argv else None
 
 
-def _flags(argv: Sequence[str]) -> tuple[tuple[str, ...], bool]:
+def _flags(argv: Sequence[str]) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """TCP hosts and the daemon options of a dockerd command line."""
     hosts: list[str] = []
-    tls = False
+    options: list[tuple[str, str]] = []
     args = iter(argv[1:])
     for arg in args:
         name, eq, value = arg.partition("=")
@@ -76,9 +87,11 @@ def _flags(argv: Sequence[str]) -> tuple[tuple[str, ...], bool]:
             hosts.append(value)
         elif arg.startswith("-H") and len(arg) > 2 and not arg.startswith("--"):
             hosts.append(arg[2:])
-        elif name == "--tlsverify":
-            tls = value.lower() in _TRUE if eq else True
-    return tuple(h for h in hosts if is_tcp(h)), tls
+        elif name[2:] in BOOL_OPTIONS and name.startswith("--"):
+            options.append((name[2:], str(value.lower() in _TRUE).lower() if eq else "true"))
+        elif name[2:] in VALUE_OPTIONS and name.startswith("--"):
+            options.append((name[2:], value if eq else next(args, "")))
+    return tuple(h for h in hosts if is_tcp(h)), options
 
 
 def socket_listeners(files: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -101,10 +114,11 @@ def dockerd_unit(service: Sequence[tuple[str, str]],
     if not service and not socket:
         return None
     hosts: list[tuple[str, str, str]] = []
-    tls = False
+    options: list[tuple[str, str]] = []
     start = exec_start(service)
     if start is not None:
-        tcp, tls = _flags(start[1])
+        tcp, options = _flags(start[1])
         hosts += [(h, start[0], SERVICE) for h in tcp]
     hosts += [(f"tcp://{a}", path, SOCKET) for a, path in socket_listeners(socket)]
-    return DockerdUnit(tuple(hosts), tls)
+    unit = DockerdUnit(tuple(hosts), False, tuple(options), start[0] if start else "")
+    return replace(unit, tls_verify=unit.option("tlsverify") == "true")

@@ -3,54 +3,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ringfence.checks.rule import Check, Violation
 from ringfence.host import audit, perms
 from ringfence.host.dockerd_unit import SOCKET
 from ringfence.host.model import HostFacts
-from ringfence.host.runtimes import DockerDaemon
 from ringfence.model.finding import Rule, Severity
 from ringfence.trust.rules import TRUST_CHECKS
 
 HOST = "host"
 
 
-def _docker(f: HostFacts) -> bool:
-    return f.docker is not None
+def _dockerd(f: HostFacts) -> bool:
+    return f.docker is not None or f.dockerd_unit is not None
 
 
-def _daemon(f: HostFacts) -> DockerDaemon:
-    assert f.docker is not None
-    return f.docker
+# where a daemon option's value comes from: the rules' conditions (dockerd refuses an option
+# set both in daemon.json and as a flag, so at most one of the first two says it)
+FROM_JSON, FROM_UNIT, FROM_DEFAULT = "daemon-json", "service-unit", "default"
+DOCKERD_DEFAULTS = {"icc": "true", "userns-remap": "", "no-new-privileges": "false",
+                    "live-restore": "false", "log-driver": "json-file"}
 
 
-def _icc(f: HostFacts) -> Iterator[Violation]:
-    if _daemon(f).icc:
-        yield Violation("icc is not false: containers on the default bridge talk freely",
-                        _daemon(f).source)
+def _option(f: HostFacts, key: str) -> tuple[str, str, str]:
+    """(value, where it is set, condition) of a dockerd option."""
+    d, unit = f.docker, f.dockerd_unit
+    if d is not None and (value := d.setting(key)) is not None:
+        return value, d.source, FROM_JSON
+    if unit is not None and (value := unit.option(key)) is not None:
+        return value, unit.exec_source, FROM_UNIT
+    where = d.source if d is not None else (unit.exec_source if unit is not None else "")
+    return DOCKERD_DEFAULTS[key], where or "dockerd", FROM_DEFAULT
 
 
-def _userns(f: HostFacts) -> Iterator[Violation]:
-    if not _daemon(f).userns_remap:
-        yield Violation("userns-remap is not set: root in a container is root on the host",
-                        _daemon(f).source)
+def _option_check(key: str, unsafe: Callable[[str], bool],
+                  why: str) -> Callable[[HostFacts], Iterator[Violation]]:
+    def check(f: HostFacts) -> Iterator[Violation]:
+        value, where, condition = _option(f, key)
+        if unsafe(value):
+            shown = f"{value!r}, dockerd's default" if condition == FROM_DEFAULT else repr(value)
+            yield Violation(f"{key} is {shown}: {why}", where, condition)
+
+    return check
 
 
-def _nnp(f: HostFacts) -> Iterator[Violation]:
-    if not _daemon(f).no_new_privileges:
-        yield Violation("no-new-privileges is not true", _daemon(f).source)
-
-
-def _live_restore(f: HostFacts) -> Iterator[Violation]:
-    if not _daemon(f).live_restore:
-        yield Violation("live-restore is not true: containers stop with the daemon",
-                        _daemon(f).source)
-
-
-def _logging(f: HostFacts) -> Iterator[Violation]:
-    if _daemon(f).log_driver == "none":
-        yield Violation("log-driver is none: container output is discarded", _daemon(f).source)
+_icc = _option_check("icc", lambda v: v != "false",
+                     "containers on the default bridge talk freely")
+_userns = _option_check("userns-remap", lambda v: not v,
+                        "root in a container is root on the host")
+_nnp = _option_check("no-new-privileges", lambda v: v != "true",
+                     "setuid binaries in containers can raise privileges")
+_live_restore = _option_check("live-restore", lambda v: v != "true",
+                              "containers stop with the daemon")
+_logging = _option_check("log-driver", lambda v: v == "none", "container output is discarded")
+ALL_SOURCES = (FROM_JSON, FROM_UNIT, FROM_DEFAULT)
 
 
 def _tcp_tls(f: HostFacts) -> Iterator[Violation]:
@@ -137,19 +144,20 @@ RUNTIME_CHECKS: tuple[Check[HostFacts], ...] = (
     Check(_r("HOST-030", "Docker restricts traffic between containers (icc false)",
              Severity.MEDIUM, 'Set "icc": false in /etc/docker/daemon.json and link only '
              "the containers that must talk.", ("lateral-movement",),
-             ("CIS Docker 2.2", "T1021")), _icc, _docker),
+             ("CIS Docker 2.2", "T1021")), _icc, _dockerd, ALL_SOURCES),
     Check(_r("HOST-031", "Docker remaps container root to an unprivileged user",
              Severity.MEDIUM, 'Set "userns-remap": "default" in daemon.json.',
-             ("container-escape",), ("CIS Docker 2.9", "T1611")), _userns, _docker),
+             ("container-escape",), ("CIS Docker 2.9", "T1611")), _userns, _dockerd, ALL_SOURCES),
     Check(_r("HOST-032", "Docker defaults containers to no-new-privileges", Severity.MEDIUM,
              'Set "no-new-privileges": true in daemon.json.', ("container-escape",),
-             ("CIS Docker 2.14", "T1548")), _nnp, _docker),
+             ("CIS Docker 2.14", "T1548")), _nnp, _dockerd, ALL_SOURCES),
     Check(_r("HOST-033", "Docker keeps containers running across daemon restarts",
              Severity.LOW, 'Set "live-restore": true in daemon.json.',
-             ("resource-exhaustion",), ("CIS Docker 2.15",)), _live_restore, _docker),
+             ("resource-exhaustion",), ("CIS Docker 2.15",)), _live_restore, _dockerd, ALL_SOURCES),
     Check(_r("HOST-034", "Docker keeps container logs", Severity.LOW,
              "Use a log driver that ships logs off the host (journald, syslog, fluentd).",
-             ("persistence-drift",), ("CIS Docker 2.13", "T1070")), _logging, _docker),
+             ("persistence-drift",), ("CIS Docker 2.13", "T1070")), _logging, _dockerd,
+          (FROM_JSON, FROM_UNIT)),  # dockerd's default (json-file) keeps logs
     Check(_r("HOST-035", "The Docker API is not exposed over TCP without TLS",
              Severity.CRITICAL, 'Remove tcp:// hosts or set "tlsverify": true with '
              "tlscacert/tlscert/tlskey.", ("container-escape",

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ringfence.host.dockerd_unit import is_tcp
+from ringfence.host.dockerd_unit import BOOL_OPTIONS, VALUE_OPTIONS, is_tcp
 
 
 class ConfigError(Exception):
@@ -29,6 +29,12 @@ class DockerDaemon:
     tcp_hosts: tuple[str, ...]
     tls_verify: bool
     seccomp_profile: str | None
+    # the CIS keys daemon.json sets explicitly, as text ("true"/"false" for booleans): a key
+    # it leaves out may come from a dockerd flag, else dockerd's default
+    settings: tuple[tuple[str, str], ...] = ()
+
+    def setting(self, key: str) -> str | None:
+        return next((v for k, v in self.settings if k == key), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,15 @@ def _scalar(value: object) -> str:
     return f"<{type(value).__name__}>"
 
 
+def _setting(value: object, boolean: bool) -> str:
+    """A daemon.json CIS key as text; a boolean key holding anything but a JSON boolean is
+    neither "true" nor "false" (dockerd refuses it; the rule reads it as not set safely)."""
+    if boolean:
+        return "true" if value is True else "false" if value is False else \
+            f"not a boolean: {_scalar(value)}"
+    return _scalar(value)
+
+
 def _strings(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
@@ -98,7 +113,9 @@ def parse_daemon_json(data: bytes, source: str) -> tuple[DockerDaemon, RuntimeCo
         log_driver=_scalar(doc.get("log-driver", "json-file")),
         tcp_hosts=tuple(h for h in hosts if is_tcp(h)),
         tls_verify=doc.get("tlsverify") is True,
-        seccomp_profile=_scalar(seccomp) if seccomp is not None else None)
+        seccomp_profile=_scalar(seccomp) if seccomp is not None else None,
+        settings=tuple((k, _setting(doc[k], k in BOOL_OPTIONS)) for k in
+                       (*BOOL_OPTIONS, *VALUE_OPTIONS) if k in doc))
     unconfined = [f"seccomp-profile={seccomp}"] if seccomp == "unconfined" else []
     if doc.get("selinux-enabled") is False:
         unconfined.append("selinux-enabled=false")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from ringfence.checks.engine import run_checks
 from ringfence.host.dockerd_unit import SERVICE, SOCKET, dockerd_unit, is_tcp
+from ringfence.host.gather import gather_host_facts
+from ringfence.host.rules import HOST_CHECKS
 
 UNIT = "/lib/systemd/system/docker.service"
 DROPIN = "/etc/systemd/system/docker.service.d/override.conf"
@@ -60,3 +65,21 @@ def test_socket_listeners_and_reset() -> None:
 
 def test_no_units_is_none() -> None:
     assert dockerd_unit([], []) is None
+
+
+def test_options_set_only_as_flags_hold(tmp_path: Path) -> None:
+    """dockerd refuses an option both in daemon.json and as a flag: a unit that sets the CIS
+    options as flags beside a daemon.json without them is a hardened daemon."""
+    (tmp_path / "etc/docker").mkdir(parents=True)
+    (tmp_path / "etc/docker/daemon.json").write_text('{"log-level": "info"}\n')
+    unit = tmp_path / "lib/systemd/system/docker.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text("[Service]\nExecStart=/usr/bin/dockerd -H fd:// --icc=false "
+                    "--userns-remap default --no-new-privileges --live-restore "
+                    "--log-driver=journald -H tcp://0.0.0.0:2376 --tlsverify\n")
+    checks = [c for c in HOST_CHECKS if "HOST-030" <= c.rule.id <= "HOST-035"]
+    run = run_checks(checks, gather_host_facts(tmp_path, live=False))
+    assert len(run.evaluated) == 6 and run.findings == ()
+    unit.write_text("[Service]\nExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2376\n")
+    run = run_checks(checks, gather_host_facts(tmp_path, live=False))
+    assert run.failed() == {"HOST-030", "HOST-031", "HOST-032", "HOST-033", "HOST-035"}
