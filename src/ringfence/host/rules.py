@@ -28,7 +28,7 @@ NEEDS: Final[dict[str, str]] = {
     "HOST-011": "kernel.yama.ptrace_scope or the live kernel's config",
     "HOST-020": "/etc/ssh/sshd_config", "HOST-021": "/etc/ssh/sshd_config",
     "HOST-022": "/etc/ssh/sshd_config", "HOST-023": "/etc/ssh/sshd_config",
-    **{f"HOST-03{n}": "/etc/docker/daemon.json" for n in range(5)},
+    **{f"HOST-03{n}": "/etc/docker/daemon.json or the docker.service unit" for n in range(5)},
     "HOST-035": "/etc/docker/daemon.json, the docker.service unit or docker.socket",
     "HOST-036": "a runtime config (daemon.json, containerd, CRI-O, containers, registries)",
     "HOST-037": "a runtime config (daemon.json, containerd, CRI-O, containers.conf)",
