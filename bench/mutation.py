@@ -114,7 +114,8 @@ MODULES: tuple[Module, ...] = (
            ("ringfence.cli.common.x_finish*", "ringfence.cli.common.xǁReportOptions*",
             "ringfence.cli.common.x_finding_severities*")),
     Module("webhook", ("src/ringfence/admission/evaluate.py",),
-           ("tests/unit/admission/test_evaluate.py",)),
+           ("tests/unit/admission/test_evaluate.py",
+            "tests/unit/admission/test_mutants_evaluate.py")),
     # the linear-time checks on 1 MiB hostile inputs take 5-40 s per rule
     Module("secrets", ("src/ringfence/secretscan/*.py",),
            ("tests/unit/secretscan",),
