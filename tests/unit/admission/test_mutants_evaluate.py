@@ -26,7 +26,7 @@ from ringfence.model.image import ImageRef
 from ringfence.model.inventory import Inventory
 from ringfence.model.result import ScanResult, Target
 from ringfence.report.json_report import to_document
-from ringfence.trust.evaluate import Verdict
+from ringfence.trust.evaluate import RequirementResult, Verdict
 from ringfence.trust.policy import Policy
 from ringfence.trust.policy import loads_policy as loads_trust
 from ringfence.trust.verify import VerifyOptions
@@ -83,6 +83,27 @@ def test_rule_named_and_reached_by_the_level_denies_with_the_level_findings() ->
     assert level.violations[0] in both.violations and not both.allowed
 
 
+def test_each_rule_once_when_named_and_reached_among_others() -> None:
+    pod = _pod("registry.invalid/x:1", sc={"privileged": True})
+    pod = pod_view(make_object({**pod.obj.raw, "spec": {**pod.obj.raw["spec"], "volumes": [
+        {"name": "h", "hostPath": {"path": "/"}}]}}, "test", 1))  # type: ignore[union-attr]
+    assert pod is not None
+    d = evaluate_pod(loads_policy("pss: {enforce: baseline}\nrules: {deny: [K8S-003]}"), pod)
+    assert [f.rule_id for f in d.violations] == ["K8S-003", "K8S-005"]
+
+
+def test_policy_version_selects_the_sysctl_table() -> None:
+    doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "apps"},
+           "spec": {"securityContext": {"sysctls": [{"name": "net.ipv4.tcp_keepalive_time",
+                                                     "value": "60"}]},
+                    "containers": [{"name": "c", "image": "registry.invalid/x:1"}]}}
+    pod = pod_view(make_object(doc, "test", 1))
+    assert pod is not None
+    old = evaluate_pod(loads_policy("pss: {enforce: baseline, version: v1.28}"), pod)
+    new = evaluate_pod(loads_policy("pss: {enforce: baseline, version: latest}"), pod)
+    assert old.rule_ids() == ["K8S-011"] and new.allowed
+
+
 def test_warnings_never_repeat_a_denied_rule() -> None:
     pod = _pod("registry.invalid/x:1", sc={"privileged": True})
     d = evaluate_pod(loads_policy("pss: {enforce: baseline, audit: restricted}\n"
@@ -120,14 +141,23 @@ def test_trust_each_image_once_reasons_and_lookup_errors() -> None:
         seen.append(str(ref))
         if "broken" in str(ref):
             raise RegistryError(str(ref), "connection refused")
+        if "two" in str(ref):
+            return Verdict(False, "registry.invalid/two", (
+                RequirementResult("signedBy", False, "no signature"),
+                RequirementResult("insecureAcceptAnything", True, "accepted"),
+                RequirementResult("sigstoreSigned", False, "no sigstore signature")))
         return Verdict(False, "registry.invalid", ())
 
     checker = TrustChecker(settings, verdict)
-    d = evaluate_pod(policy, _pod("registry.invalid/a:1", "registry.invalid/a:1",
-                                  "registry.invalid/broken:1", ""), trust=checker)
-    assert len(seen) == 2  # the repeated image once, the empty image never
-    assert [f.rule_id for f in d.violations] == [TRUST_ID]
+    pod = _pod("registry.invalid/broken:1", "registry.invalid/a:1", "registry.invalid/a:1", "",
+               "registry.invalid/two:1")
+    d = evaluate_pod(policy, pod, trust=checker)
+    assert len(seen) == 3  # the repeated image once, the empty image never, after a failure
+    assert [f.rule_id for f in d.violations] == [TRUST_ID, TRUST_ID]
     assert d.violations[0].message.endswith("no requirement accepted")
+    assert d.violations[1].message.endswith(
+        "(registry.invalid/two): signedBy: no signature; sigstoreSigned: no sigstore signature")
+    assert all(v.location == pod.location for v in d.violations)
     assert "image registry.invalid/a:1 rejected by the trust policy (registry.invalid)" in \
         d.violations[0].message
     assert d.violations[0].severity is Severity.HIGH
@@ -157,7 +187,8 @@ def test_vulnerability_summary(tmp_path: Path, count: int, more: str) -> None:
     assert v.rule_id == VULN_ID and v.severity is Severity.CRITICAL
     assert f"has {count} vulnerabilities above medium: " in v.message
     assert v.message.endswith(more or ", p4)")
-    assert v.message.count("CVE-2024-") == 5
+    assert v.message.count("CVE-2024-") == 5 and v.location == _pod("x").location
+    assert "CVE-2024-0000 (high, p0), CVE-2024-0001 (high, p1), " in v.message
 
 
 def test_unscanned_images_warn_or_deny(tmp_path: Path) -> None:
@@ -167,6 +198,7 @@ def test_unscanned_images_warn_or_deny(tmp_path: Path) -> None:
     assert d.allowed and len(d.warnings) == 1
     assert d.warnings[0].message.endswith(f"image r.invalid/a@{digest} has no prior scan")
     assert d.warnings[0].severity is Severity.MEDIUM
+    assert d.warnings[0].location == _pod("x").location
     deny = loads_policy(f"vulnerabilities: {{max_severity: high, reports: {tmp_path}, "
                         "unscanned: deny}")
     d = evaluate_pod(deny, _pod("r.invalid/a:1"))
