@@ -84,3 +84,26 @@ def test_a_whited_out_os_release_no_longer_names_the_distro() -> None:
     inv = merge_layers([_layer(L1, status, distros=(("/etc/os-release", Distro("debian", "12")),)),
                         _layer(L2, whiteouts=("/etc/os-release",))])
     assert inv.distro is None
+
+
+def test_deleted_then_reinstalled_is_not_deleted() -> None:
+    a = "/app/node_modules/left-pad/package.json"
+    inv = merge_layers([_layer(L1, _record(a, _npm(a))), _layer(L2, whiteouts=("/app",)),
+                        _layer(L3, _record(a, _npm(a)))])
+    assert [(p.name, p.locations[0].layer) for p in inv.packages] == [("left-pad", L3)]
+    assert inv.deleted == ()
+
+
+def test_deleted_os_packages_keep_the_distro_qualifier_and_unknowns_are_sorted() -> None:
+    from ringfence.model.unknown import Unknown
+
+    status = _record("/var/lib/dpkg/status", _deb(), cataloger="dpkg")
+    os_release = (("/etc/os-release", Distro("debian", "12")),)
+    u1, u2 = Unknown("/z", "bad", "dpkg", L1), Unknown("/a", "bad", "dpkg", L2)
+    inv = merge_layers([
+        LayerResult(L1, records=(status,), distros=os_release, unknowns=(u1,),
+                    files=("/var/lib/dpkg/status", "/etc/os-release")),
+        LayerResult(L2, whiteouts=("/var/lib/dpkg/status",), unknowns=(u2,))])
+    (gone,) = inv.deleted
+    assert gone.purl == "pkg:deb/debian/bash@5.2-1?arch=amd64&distro=debian-12"
+    assert inv.unknowns == (u2, u1)
