@@ -212,3 +212,11 @@ def test_checks_named_by_the_policy() -> None:
     assert [c.rule.id for c in warn] == ["K8S-031"]
     deny, warn = ev._checks((), ("K8S-032",), False)
     assert deny == () and [c.rule.id for c in warn] == ["K8S-032"]
+
+
+def test_without_a_user_no_user_exemption_applies() -> None:
+    privileged = _pod("registry.invalid/x:1", sc={"privileged": True})
+    for name in ("XXXX", "system:anonymous", "admin", "-"):
+        policy = loads_policy(f"exemptions: {{users: ['{name}']}}")
+        assert evaluate_pod(policy, privileged).exempt == ""
+        assert evaluate_pod(policy, privileged, user=name).exempt == f"user {name} is exempt"
