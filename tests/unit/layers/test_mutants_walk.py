@@ -50,3 +50,66 @@ def test_wanted_bytes_budget_is_exact() -> None:
 def test_whiteout_entry_has_no_size() -> None:
     data = _tar([("etc/.wh.shadow", b"some bytes")])
     assert _walk(data, Limits()) == [("/etc/shadow", WHITEOUT, 0)]
+
+
+def _tar_full(members: list[tarfile.TarInfo], datas: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for info in members:
+            data = datas.get(info.name)
+            if data is not None:
+                info.size = len(data)
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+def _info(name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o640, uid: int = 1000,
+          gid: int = 2000, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.mode, info.uid, info.gid, info.linkname = kind, mode, uid, gid, link
+    return info
+
+
+def test_whiteout_and_opaque_entries_keep_the_member_metadata() -> None:
+    data = _tar_full([_info("a/.wh.b", mode=0o600, uid=7, gid=8),
+                      _info("c/.wh..wh..opq", mode=0o644, uid=9, gid=10)],
+                     {"a/.wh.b": b"", "c/.wh..wh..opq": b"xyz"})
+    entries = list(walk_tar(io.BytesIO(data), "l", lambda p, s: True, Limits()))
+    assert [(e.path, e.kind, e.size, e.mode & 0o777, e.uid, e.gid, e.link) for e in entries] == [
+        ("/a/b", WHITEOUT, 0, 0o600, 7, 8, None), ("/c", "opaque", 0, 0o644, 9, 10, None)]
+
+
+def test_content_digests_of_every_regular_file() -> None:
+    import hashlib
+
+    small, big, other = b"wanted content", b"B" * 64, b"not wanted"
+    data = _tar_full([_info("etc/small"), _info("etc/big"), _info("opt/other"),
+                      _info("etc/link", tarfile.SYMTYPE, link="/etc/small"),
+                      _info("etc/hard", tarfile.LNKTYPE, link="etc/small")],
+                     {"etc/small": small, "etc/big": big, "opt/other": other})
+    limits = Limits(max_file_bytes=32)
+    entries = {e.path: e for e in walk_tar(io.BytesIO(data), "l",
+                                           lambda p, s: p.startswith("/etc/"), limits,
+                                           digests=("sha256", "sha512"))}
+
+    def sums(content: bytes) -> tuple[tuple[str, str], ...]:
+        return (("sha256", hashlib.sha256(content).hexdigest()),
+                ("sha512", hashlib.sha512(content).hexdigest()))
+
+    assert (entries["/etc/small"].kind, entries["/etc/small"].data) == (REG, small)
+    assert entries["/etc/small"].digests == sums(small)
+    assert (entries["/etc/big"].kind, entries["/etc/big"].data) == ("too-large", None)
+    assert entries["/etc/big"].digests == sums(big) and entries["/etc/big"].wanted
+    assert (entries["/opt/other"].kind, entries["/opt/other"].data) == (REG, None)
+    assert entries["/opt/other"].digests == sums(other) and not entries["/opt/other"].wanted
+    assert (entries["/etc/link"].link, entries["/etc/link"].digests) == ("/etc/small", ())
+    assert entries["/etc/hard"].data == small and entries["/etc/hard"].digests == ()
+    # at the per-file cap the file is still read (and hashed from what was read)
+    exact = list(walk_tar(io.BytesIO(_tar_full([_info("etc/x")], {"etc/x": b"y" * 32})), "l",
+                          lambda p, s: True, limits, digests=("sha256",)))
+    assert exact[0].kind == REG and exact[0].data == b"y" * 32
+    assert exact[0].digests == (("sha256", hashlib.sha256(b"y" * 32).hexdigest()),)
+    # without digests nothing is hashed, and a regular file has no link
+    plain = list(walk_tar(io.BytesIO(data), "l", lambda p, s: False, limits))
+    assert all(e.digests == () for e in plain)
+    assert [e.link for e in plain if e.kind == REG] == [None, None, None]
