@@ -455,3 +455,38 @@ def test_variant_key_and_default_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_dir() == tmp_path / "home" / ".cache" / "ringfence"
     assert os.path.isabs(default_dir())
+
+
+# --- streams longer than one chunk (httpx re-chunks a response into CHUNK pieces) ----------
+
+def test_multi_chunk_blob_is_checked_once_at_its_end_and_counted_in_total() -> None:
+    from ringfence.image.registry import CHUNK
+
+    big = bytes(range(256)) * ((2 * CHUNK + 1) // 256 + 1)
+    big = big[:2 * CHUNK + 1]  # three raw chunks: CHUNK, CHUNK, 1
+    store = RegistryBlobStore(_client(_serving(big)), "blobs")
+    assert _read_all(store.open(sha256(big), len(big)), 1 << 16) == big
+    # one byte more than the descriptor, arriving in the third chunk
+    stream = BlobStream(_response(big), sha256(big), "blob x", 2 * CHUNK)
+    with pytest.raises(DigestMismatchError) as exc:
+        _read_all(stream, 1 << 16)
+    assert (exc.value.subject, exc.value.expected, exc.value.actual) == (
+        "blob x", sha256(big), f"more than the descriptor's {2 * CHUNK} bytes")
+
+
+def test_transfer_error_message_names_the_cause() -> None:
+    def broken() -> Iterator[bytes]:
+        yield BLOB[:100]
+        raise httpx.ReadError("connection reset by peer")
+    stream = RegistryBlobStore(_client(_serving(broken())), "blobs").open(sha256(BLOB), None)
+    with pytest.raises(RegistryError) as exc:
+        _read_all(stream, 1 << 16)
+    assert "connection reset by peer" in exc.value.message
+
+
+def test_trailing_bytes_error_names_the_layer_and_the_bomb() -> None:
+    reader = HashingReader(io.BytesIO(BLOB), "layer 2 (diffID x)")
+    with pytest.raises(LimitExceededError) as exc:
+        reader.verify(sha256(BLOB), max_more=10)
+    assert exc.value.subject == "layer 2 (diffID x)"
+    assert exc.value.hint == "a decompression bomb hidden after the archive"
