@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from ringfence.k8s.load import load_paths
 from ringfence.k8s.objects import K8sObject
-from ringfence.k8s.podview import PodView, pod_view, seq
+from ringfence.k8s.podview import MalformedPod, PodView, pod_view, seq
 from ringfence.k8s.psa import DEFAULT_SELECTION, PssSelection
 from ringfence.model.unknown import Unknown
 
@@ -60,6 +60,9 @@ def facts_from_objects(objects: Iterable[K8sObject], unknowns: Iterable[Unknown]
         try:
             if not _owned_by_present(o, present) and (view := pod_view(o)) is not None:
                 pods.append(view)
+        except MalformedPod as exc:
+            malformed.append(Unknown(o.location, f"{o.ref}: not evaluated, malformed pod "
+                                     f"spec: {exc}", "k8s.facts"))
         except Exception as exc:  # a wrong type no manifest should hold: that object only
             malformed.append(Unknown(o.location, f"{o.ref}: not evaluated, malformed "
                                      f"({type(exc).__name__}: {exc})", "k8s.facts"))

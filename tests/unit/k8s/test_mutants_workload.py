@@ -67,18 +67,34 @@ def test_mutable_tag(image: str, fires: bool) -> None:
     msgs = _messages("K8S-030", _facts(_pod(_c(image=image))))
     assert bool(msgs) is fires
     if fires:
-        assert msgs == [f"Pod/shop/p: spec.containers[c] image {image or '(none)'} has no "
-                        "tag or :latest"]
+        what = "is tagged :latest" if image.endswith(":latest") else "has no tag"
+        assert msgs == [f"Pod/shop/p: spec.containers[c] image {image or '(none)'} {what}"]
 
 
-@pytest.mark.parametrize(("image", "fires"), [
-    (f"app@{DIGEST}", False), ("app:1", True), ("app@md5:" + "0" * 32, True),
-    (f"app:1@{DIGEST}", False)])
-def test_not_pinned(image: str, fires: bool) -> None:
+@pytest.mark.parametrize(("image", "why"), [
+    (f"app@{DIGEST}", None), ("app:1", "is not pinned by digest"),
+    ("app@md5:" + "0" * 32, "has a digest of unregistered algorithm md5"),
+    (f"app:1@{DIGEST}", None),
+    ("app@sha512:" + "ab" * 64, None),
+    ("app@sha256:" + "A" * 64, "has a malformed sha256 digest (needs 64 lower-case hex digits)"),
+    ("app@sha256:" + "a" * 63, "has a malformed sha256 digest (needs 64 lower-case hex digits)"),
+    ("app@sha512:" + "a" * 64,
+     "has a malformed sha512 digest (needs 128 lower-case hex digits)"),
+    ("app@sha256" + "a" * 64, "has a malformed digest (not OCI algorithm:encoded)"),
+    ("app@SHA256:" + "a" * 64, "has a malformed digest (not OCI algorithm:encoded)"),
+    ("app@sha256:", "has a malformed digest (not OCI algorithm:encoded)"),
+    ("app@sha256+b64u:LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564",
+     "has a digest of unregistered algorithm sha256+b64u"),
+    ("app@multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8",
+     "has a digest of unregistered algorithm multihash+base58"),
+    ("app@sha256..x:" + "a" * 64, "has a malformed digest (not OCI algorithm:encoded)"),
+    ("app@sha256:" + "a" * 64 + "/", "has a malformed digest (not OCI algorithm:encoded)"),
+])
+def test_not_pinned(image: str, why: str | None) -> None:
+    """OCI image-spec digest grammar; sha256/sha512 exactly; other algorithms unknown."""
     msgs = _messages("K8S-031", _facts(_pod(_c(image=image))))
-    assert bool(msgs) is fires
-    if fires:
-        assert msgs == [f"Pod/shop/p: spec.containers[c] image {image} is not pinned by digest"]
+    assert msgs == ([] if why is None else [f"Pod/shop/p: spec.containers[c] image {image} "
+                                            f"{why}"])
 
 
 @pytest.mark.parametrize(("allowed", "image", "ok"), [
@@ -154,22 +170,25 @@ def _sa(name: str, ns: str, automount: bool | None) -> dict[str, Any]:
     return doc
 
 
-@pytest.mark.parametrize(("pod_setting", "sa_setting", "sa_ns", "fires"), [
-    (None, None, "shop", True),
-    (False, None, "shop", False),
-    (True, False, "shop", True),     # the pod's own setting wins
-    (None, False, "shop", False),    # unset on the pod: the ServiceAccount's
-    (None, True, "shop", True),
-    (None, False, "other", True),    # a same-named ServiceAccount elsewhere does not count
-    (False, True, "shop", False),
+@pytest.mark.parametrize(("pod_setting", "sa_setting", "sa_ns", "why"), [
+    (None, None, "shop", "default"),
+    (False, None, "shop", None),
+    (True, False, "shop", "pod"),     # the pod's own setting wins
+    (None, False, "shop", None),    # unset on the pod: the ServiceAccount's
+    (None, True, "shop", "service-account"),
+    (None, False, "other", "default"),    # a same-named ServiceAccount elsewhere does not count
+    (False, True, "shop", None),
 ])
 def test_automount_token(pod_setting: bool | None, sa_setting: bool | None, sa_ns: str,
-                         fires: bool) -> None:
+                         why: str | None) -> None:
     extra = {} if pod_setting is None else {"automountServiceAccountToken": pod_setting}
     pod = _pod(_c(), serviceAccountName="builder", **extra)
-    msgs = _messages("K8S-035", _facts(pod, _sa("builder", sa_ns, sa_setting)))
-    assert msgs == (["Pod/shop/p: service account token of builder is mounted"]
-                    if fires else [])
+    facts = _facts(pod, _sa("builder", sa_ns, sa_setting))
+    check = next(c for c in WORKLOAD_CHECKS if c.rule.id == "K8S-035")
+    fired = list(check.func(facts))
+    assert [v.condition for v in fired] == ([] if why is None else [why])
+    assert all(v.message.startswith("Pod/shop/p: service account token of builder is "
+                                    "mounted (") for v in fired)
 
 
 def test_automount_default_service_account_and_no_pods() -> None:

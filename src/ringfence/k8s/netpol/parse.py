@@ -29,6 +29,7 @@ from ringfence.k8s.netpol.model import (
 )
 from ringfence.k8s.netpol.selectors import EVERYTHING, parse_selector
 from ringfence.k8s.objects import K8sObject
+from ringfence.k8s.podview import template_path
 
 WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
                   "ReplicationController", "Job", "CronJob")
@@ -74,7 +75,9 @@ def build_cluster(objects: Iterable[K8sObject]) -> Cluster:
             elif kind == "NetworkPolicy" and obj.group.startswith("networking.k8s.io"):
                 policy = _policy(obj, problems)
                 policies.append(policy)
-            elif kind in WORKLOAD_KINDS or kind == "Pod":
+            elif kind in WORKLOAD_KINDS or kind == "Pod" or (
+                    kind not in ("PodTemplate", "Route", "Ingress", "Service")
+                    and template_path(obj) is not None):  # DeploymentConfig, Rollout, CRDs
                 wl = _workload(obj)
                 workloads.setdefault((wl.namespace, wl.kind, wl.name), wl)
             elif kind == "Service" and not obj.group:
@@ -100,12 +103,10 @@ def _ns_labels(name: str, labels: Mapping[str, str]) -> Mapping[str, str]:
 
 
 def _pod_template(obj: K8sObject) -> Mapping[str, Any]:
-    if obj.kind == "Pod":
-        return obj.raw
-    spec = obj.spec
-    if obj.kind == "CronJob":
-        spec = _map(_map(_map(spec.get("jobTemplate")).get("spec")))
-    return _map(spec.get("template"))
+    node: Mapping[str, Any] = obj.raw
+    for key in template_path(obj) or ():
+        node = _map(node.get(key))
+    return node
 
 
 def _workload(obj: K8sObject) -> Workload:
@@ -127,8 +128,10 @@ def _controller(raw: Mapping[str, Any]) -> tuple[str, str] | None:
     for ref in _list(_map(raw.get("metadata")).get("ownerReferences")):
         ref = _map(ref)
         if ref.get("controller") is True:
-            kind = str(ref.get("kind", ""))
-            return None if kind == "Node" else (kind, str(ref.get("name", "")))
+            kind, name = ref.get("kind"), ref.get("name")
+            if not (isinstance(kind, str) and kind and isinstance(name, str) and name):
+                return None  # kind and name are required: the Pod stands for itself
+            return None if kind == "Node" else (kind, name)
     return None
 
 

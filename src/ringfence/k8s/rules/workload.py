@@ -1,8 +1,16 @@
 """Workload rules beyond the Pod Security Standards: image trust in manifests, resource
-limits, service-account tokens and read-only root filesystems."""
+limits, service-account tokens and read-only root filesystems.
+
+Digests follow the OCI image-spec grammar (``algorithm ":" encoded``; algorithm components
+``[a-z0-9]+`` joined by ``+ . _ -``; encoded ``[a-zA-Z0-9=_-]+``). The registered algorithms
+are checked exactly: ``sha256`` (64) and ``sha512`` (128) lower-case hex digits. A digest
+that is grammatical but names another algorithm is *unknown*: runtimes and registries
+refuse algorithms they do not implement, so it pins nothing a node can verify and K8S-031
+reports it as its own condition (``unknown-algorithm``), apart from a malformed digest."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -31,17 +39,41 @@ def _runnable(pod: PodView) -> Iterator[ContainerView]:
     return (c for c in pod.containers if c.role != "ephemeral")
 
 
-def mutable_tag(pod: PodView) -> Iterator[str]:
+DIGEST_GRAMMAR: Final = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+REGISTERED_DIGESTS: Final = {"sha256": 64, "sha512": 128}  # hex digits of the encoded part
+_LOWER_HEX: Final = re.compile(r"[a-f0-9]+")
+
+
+def digest_problem(digest: str) -> tuple[str, str] | None:
+    """(condition, why) when ``digest`` does not pin an image a runtime can verify, None
+    for a valid digest of a registered algorithm."""
+    if not digest:
+        return "no-digest", "is not pinned by digest"
+    if not DIGEST_GRAMMAR.fullmatch(digest):
+        return "malformed-digest", "has a malformed digest (not OCI algorithm:encoded)"
+    algorithm, _, encoded = digest.partition(":")
+    length = REGISTERED_DIGESTS.get(algorithm)
+    if length is None:
+        return "unknown-algorithm", f"has a digest of unregistered algorithm {algorithm}"
+    if len(encoded) != length or not _LOWER_HEX.fullmatch(encoded):
+        return "malformed-digest", (f"has a malformed {algorithm} digest (needs {length} "
+                                    "lower-case hex digits)")
+    return None
+
+
+def mutable_tag(pod: PodView) -> Iterator[tuple[str, str]]:
     for c in pod.containers:
         _, _, tag, digest = split_image(c.image)
-        if not digest and tag in ("", "latest"):
-            yield f"{c.field_path} image {c.image or '(none)'} has no tag or :latest"
+        if not digest and tag == "":
+            yield "untagged", f"{c.field_path} image {c.image or '(none)'} has no tag"
+        elif not digest and tag == "latest":
+            yield "latest", f"{c.field_path} image {c.image} is tagged :latest"
 
 
-def not_pinned(pod: PodView) -> Iterator[str]:
+def not_pinned(pod: PodView) -> Iterator[tuple[str, str]]:
     for c in pod.containers:
-        if not split_image(c.image)[3].startswith("sha256:"):
-            yield f"{c.field_path} image {c.image} is not pinned by digest"
+        if (problem := digest_problem(split_image(c.image)[3])) is not None:
+            yield problem[0], f"{c.field_path} image {c.image} {problem[1]}"
 
 
 def _limit(kind: str) -> Callable[[PodView], Iterator[str]]:
@@ -77,11 +109,17 @@ def automount_token(facts: K8sFacts) -> Iterator[Violation]:
                   for o in facts.of_kind("ServiceAccount")}
     for pod in facts.pods:
         own = pod.spec.get("automountServiceAccountToken")
-        effective = own if own is not None else sa_setting.get(
-            (pod.namespace, pod.service_account))
+        from_sa = sa_setting.get((pod.namespace, pod.service_account))
+        if own is not None:
+            effective, condition, why = own, "pod", "the pod sets it"
+        elif from_sa is not None:
+            effective, condition, why = from_sa, "service-account", "its ServiceAccount sets it"
+        else:
+            effective, condition, why = None, "default", "neither the pod nor its " \
+                "ServiceAccount disables it"
         if effective is not False:
             yield Violation(f"{pod.ref}: service account token of {pod.service_account} "
-                            "is mounted", pod.location)
+                            f"is mounted ({why})", pod.location, condition)
 
 
 def _r(num: int, title: str, severity: Severity, remediation: str,
@@ -96,9 +134,10 @@ def _has_pods(facts: K8sFacts) -> bool:
 WORKLOAD_CHECKS: Final[tuple[Check[K8sFacts], ...]] = (
     pod_check(_r(30, "Image without a tag or tagged latest", Severity.MEDIUM,
                  "Use an immutable tag or a digest.", ("malicious-image", "persistence-drift")),
-              mutable_tag),
+              mutable_tag, ("untagged", "latest")),
     pod_check(_r(31, "Image not pinned by digest", Severity.LOW,
-                 "Reference images as repo@sha256:….", ("malicious-image",)), not_pinned),
+                 "Reference images as repo@sha256:….", ("malicious-image",)), not_pinned,
+              ("no-digest", "malformed-digest", "unknown-algorithm")),
     Check(_r(32, "Image from a registry outside the allow-list", Severity.HIGH,
              "Pull only from the allowed registries.", ("malicious-image",), ("T1610",)),
           registries, lambda f: bool(f.pods and f.allowed_registries)),
@@ -109,7 +148,8 @@ WORKLOAD_CHECKS: Final[tuple[Check[K8sFacts], ...]] = (
     Check(_r(35, "Service account token mounted automatically", Severity.MEDIUM,
              "Set automountServiceAccountToken: false on the pod or its ServiceAccount.",
              ("credential-theft", "platform-privilege-escalation"),
-             ("CIS Kubernetes 5.1.6", "T1528")), automount_token, _has_pods),
+             ("CIS Kubernetes 5.1.6", "T1528")), automount_token, _has_pods,
+          ("pod", "service-account", "default")),
     pod_check(_r(36, "Writable root filesystem", Severity.LOW,
                  "Set securityContext.readOnlyRootFilesystem: true.",
                  ("persistence-drift",)), read_only_root),
