@@ -441,3 +441,72 @@ def test_keyword_index_overlapping_occurrences_find_engine() -> None:
     index = KeywordIndex([b"aa", b"ab"], engine="find")
     assert index.find(b"xAAaAb") == {b"aa": [1, 2, 3], b"ab": [4]}
     assert "find" in available_engines()
+
+
+def test_excluded_paths_by_basename() -> None:
+    from ringfence.secretscan.analyzer import excluded
+
+    assert excluded("/srv/backup.tar.gz") and excluded("/usr/lib/libssl.so.3")
+    assert excluded("/app/model.BIN") and excluded("/usr/share/doc/x/README")
+    assert excluded("/src/.git/config") and excluded("/app/__pycache__/x.txt")
+    assert not excluded("/opt/x.so.d/app.env")      # ".so." in a directory, not the file
+    assert not excluded("/opt/img.png/credentials")  # an extension-like directory
+    assert not excluded("/root/.db")                 # a dotfile, not a .db file
+    assert not excluded("/etc/app.conf") and not excluded("/app/.env")
+
+
+def test_analyzer_counts_every_oversized_file() -> None:
+    from ringfence.secretscan.analyzer import SecretsAnalyzer
+
+    state = SecretsAnalyzer(max_bytes=10).new_state()
+    state.observe(_entry("/w", None, kind="too-large", size=10**9))
+    for n in range(3):
+        state.observe(_entry(f"/big{n}", b"x" * 11))
+    assert state.facts()["skipped"] == {"too-large": 4}
+
+
+def test_analyzer_merge_edge_layers() -> None:
+    from ringfence.layers.analyzer import SquashView
+    from ringfence.secretscan.analyzer import SecretsAnalyzer
+
+    l1, l2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+    facts = {"hits": [["/k", "IMG-104", 1, "r", "IMG-104:aa"]], "scanned": 1, "skipped": {}}
+    # a layer without facts before one with them: the later layer still counts
+    report = SecretsAnalyzer().merge([(l1, None), (l2, facts)], SquashView([]))
+    assert report.scanned == 1 and [h.layer for h in report.hits] == [l2]
+    # a view of other layers than the facts: no deletion is inferred from it
+    view = SquashView([(frozenset({"/k"}), frozenset(), frozenset(), frozenset()),
+                       (frozenset(), frozenset(), frozenset({"/k"}), frozenset())])
+    alone = SecretsAnalyzer().merge([(l1, facts)], view)
+    assert alone.hits[0].deleted_in is None and alone.hits[0].deleted_index is None
+
+
+def test_config_values_with_undecodable_bytes() -> None:
+    from ringfence.secretscan.config import scan_config
+
+    hits = scan_config({"config": {"Env": [f"K=\udcff{aws_key_id(31)}"]}})
+    assert [(h.rule_id, h.location) for h in hits] == [("IMG-101", "Env[K]")]
+
+
+def test_default_keyword_engine_and_errors() -> None:
+    from ringfence.secretscan.prefilter import KeywordIndex, available_engines
+
+    assert KeywordIndex([b"akia"]).engine == available_engines()[0]
+    for bad in ([b""], [b"AKIA"]):
+        with pytest.raises(ValueError) as exc:
+            KeywordIndex(bad)
+        assert str(exc.value) == "keywords must be non-empty lowercase byte strings"
+
+
+def test_allowlist_error_subjects(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as exc:
+        Allowlist.parse("rules = 1")
+    assert exc.value.subject == "allow-list"
+    with pytest.raises(InputError) as exc:
+        Allowlist.load(tmp_path)
+    assert exc.value.subject == str(tmp_path)
+
+
+def test_description_of_a_hit_from_an_unnamed_layer() -> None:
+    hit = SecretHit("IMG-104", FILE, "/k", 2, "r", "f", None, 0)
+    assert hit.describe("T") == "T (r) in /k:2, added in layer 1 ()"
