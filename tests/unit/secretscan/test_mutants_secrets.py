@@ -510,3 +510,11 @@ def test_allowlist_error_subjects(tmp_path: Path) -> None:
 def test_description_of_a_hit_from_an_unnamed_layer() -> None:
     hit = SecretHit("IMG-104", FILE, "/k", 2, "r", "f", None, 0)
     assert hit.describe("T") == "T (r) in /k:2, added in layer 1 ()"
+
+
+def test_jwt_header_of_every_padding_length() -> None:
+    # unpadded base64url header lengths 30 (2 "=" needed), 31 (1) and 32 (none)
+    for header in (b'{"alg":"HS256","x":12}', b'{"alg":"HS256","x":123}',
+                   b'{"alg":"HS256","x":1234}'):
+        assert len(base64.urlsafe_b64encode(header).rstrip(b"=")) in (30, 31, 32)
+        assert _ids(f"auth: {_jwt_with_header(header)}") == ["IMG-109"], header
