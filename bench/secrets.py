@@ -125,23 +125,30 @@ def _ringfence(ref: str, secrets: bool, repeat: int) -> tuple[float, SecretsRepo
     return statistics.median(times), report
 
 
-def _cli(ref: str, scanners: str, db: Path | None) -> tuple[float, dict[str, Any]]:
-    """Wall time and JSON report of ``ringfence image REF --scanners S`` (no cache).
-    Raises RuntimeError on a non-zero exit or unparseable output."""
+def _cli(ref: str, scanners: str, db: Path | None) -> tuple[float, float, dict[str, Any]]:
+    """Wall time, CPU time (user + system, of the child: steadier than wall on a loaded
+    machine) and JSON report of ``ringfence image REF --scanners S`` (no cache). Raises
+    RuntimeError on a non-zero exit or unparseable output."""
     cmd = [sys.executable, "-m", "ringfence.cli.main", "image", ref, "--scanners", scanners,
            "--no-cache", "-f", "json", "-q", *(["--db", str(db)] if db else [])]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"--scanners {scanners}: exit {proc.returncode} (expected 0): "
-                           f"{proc.stderr[-1000:]}")
+                           f"{stderr[-1000:]}")
     try:
-        doc = json.loads(proc.stdout)
+        doc = json.loads(stdout)
         assert isinstance(doc, dict) and isinstance(doc["packages"], list)
     except (ValueError, KeyError, AssertionError) as exc:
         raise RuntimeError(f"--scanners {scanners}: output unparseable ({exc!r})") from exc
-    return elapsed, doc
+    return elapsed, usage.ru_utime + usage.ru_stime, doc
 
 
 def _secret_findings(doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -151,12 +158,14 @@ def _secret_findings(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 def cli_ratio(ref: str, report: SecretsReport, repeat: int, db: Path | None) -> str:
     """``--scanners secret`` over ``--scanners vuln``, alternating runs, medians."""
-    vuln_t, secret_t = [], []
+    vuln_t, secret_t, vuln_c, secret_c = [], [], [], []
     for _ in range(repeat):
-        t, vuln_doc = _cli(ref, "vuln", db)
+        t, c, vuln_doc = _cli(ref, "vuln", db)
         vuln_t.append(t)
-        t, secret_doc = _cli(ref, "secret", db)
+        vuln_c.append(c)
+        t, c, secret_doc = _cli(ref, "secret", db)
         secret_t.append(t)
+        secret_c.append(c)
     want = sorted((h.rule_id, h.location) for h in report.hits if h.source == "file")
     if _secret_findings(secret_doc) != want:
         raise RuntimeError(f"CLI secret findings {_secret_findings(secret_doc)} != "
@@ -166,8 +175,10 @@ def cli_ratio(ref: str, report: SecretsReport, repeat: int, db: Path | None) -> 
     if len(vuln_doc["packages"]) != len(secret_doc["packages"]):
         raise RuntimeError("package counts differ between the two runs")
     vuln, secret = statistics.median(vuln_t), statistics.median(secret_t)
+    vcpu, scpu = statistics.median(vuln_c), statistics.median(secret_c)
     return (f"CLI --scanners vuln {vuln:.2f}s, --scanners secret {secret:.2f}s "
-            f"({secret / vuln:.2f}x; db: {'yes' if vuln_doc.get('db') else 'none'}, "
+            f"({secret / vuln:.2f}x wall; CPU {vcpu:.2f}s vs {scpu:.2f}s: {scpu / vcpu:.2f}x; "
+            f"db: {'yes' if vuln_doc.get('db') else 'none'}, "
             f"{len(vuln_doc.get('vulnerabilities') or ())} vulnerabilities)")
 
 
