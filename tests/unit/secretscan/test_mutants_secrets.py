@@ -518,3 +518,11 @@ def test_jwt_header_of_every_padding_length() -> None:
                    b'{"alg":"HS256","x":1234}'):
         assert len(base64.urlsafe_b64encode(header).rstrip(b"=")) in (30, 31, 32)
         assert _ids(f"auth: {_jwt_with_header(header)}") == ["IMG-109"], header
+
+
+@pytest.mark.parametrize("value", [
+    "xKoqWmPzRtYvLbN0", "xKoqWmPzRtYvLbN9",      # the only digit at each end of 0-9
+    "A1234567890@#$%^", "Z1234567890@#$%^",      # the only letter at each end of A-Z
+    "a1234567890@#$%^", "z1234567890@#$%^"])     # ... and of a-z
+def test_generic_value_character_classes_at_their_bounds(value: str) -> None:
+    assert _ids(f'password = "{value}"') == ["IMG-110"]
