@@ -147,6 +147,7 @@ def test_blob_content_length_that_differs_from_the_descriptor() -> None:
     with pytest.raises(DigestMismatchError) as exc:
         store.open(sha256(BLOB), len(BLOB))
     assert exc.value.actual == f"a blob of {len(BLOB) + 1} bytes, not {len(BLOB)}"
+    assert exc.value.expected == sha256(BLOB)
     assert "blob " + sha256(BLOB) in exc.value.subject
     # without a descriptor size the header is not compared (the digest still is)
     assert _read_all(store.open(sha256(BLOB), None), 1 << 16) == BLOB
@@ -181,8 +182,10 @@ def test_invalid_digests_are_refused_before_any_request(digest: str) -> None:
     with pytest.raises(InputError) as exc:
         store.open(digest, None)
     assert "unsupported or invalid digest" in exc.value.message
-    with pytest.raises(InputError):
+    assert exc.value.subject == f"docker://{REPO}:1 blob {digest}"
+    with pytest.raises(InputError) as exc:
         store.read(digest, 1 << 20)
+    assert exc.value.subject == f"docker://{REPO}:1 blob {digest}"
     assert seen == []
 
 
@@ -196,8 +199,9 @@ def test_manifest_store_read_verifies_and_caps() -> None:
         store.read(sha256(doc + b" "), 1 << 20)
     assert exc.value.actual == sha256(doc)
     assert exc.value.subject.endswith(f"manifest {sha256(doc + b' ')}")
-    with pytest.raises(InputError, match="larger than 5 bytes"):
+    with pytest.raises(InputError, match="larger than 5 bytes") as big:
         store.read(sha256(doc), 5)
+    assert big.value.subject == f"docker://{REPO}:1 manifest {sha256(doc)}"
     assert store.read(sha256(doc), len(doc)) == doc  # exactly at the limit
     store.known["sha256:" + "0" * 64] = b"remembered"
     before = len(seen)
@@ -216,7 +220,8 @@ def test_store_kinds_and_accept_headers() -> None:
     assert blobs.accept is None and manifests.accept
     blobs.read(sha256(BLOB), 1 << 20)
     manifests.read(sha256(BLOB), 1 << 20)
-    assert accepts[0] in (None, "*/*") and accepts[1] == manifests.accept
+    _read_all(manifests.open(sha256(BLOB), None), 1 << 16)
+    assert accepts[0] in (None, "*/*") and accepts[1] == accepts[2] == manifests.accept
 
 
 # --- top manifest ------------------------------------------------------------------------
