@@ -25,3 +25,29 @@ def test_resolve_link_relative_and_absolute() -> None:
 def test_is_under() -> None:
     assert is_under("/etc/x", "/etc") and is_under("/etc", "/etc") and is_under("/x", "/")
     assert not is_under("/etcetera", "/etc")
+
+
+def test_normalize_fast_path_agrees_with_the_segment_loop() -> None:
+    import random
+
+    def reference(name: str) -> str:
+        parts: list[str] = []
+        for part in name.replace("\\", "/").split("/"):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if parts:
+                    parts.pop()
+                continue
+            parts.append(part)
+        return "/" + "/".join(parts)
+
+    rng = random.Random(9)  # noqa: S311 - test data
+    segments = ["a", "b.c", ".", "..", "...", "", "\\", "x\\y", ".hidden", "d.."]
+    names = [".", "..", "./", "/", "//", "", "./a", "././a", "a//", ".//a", "/../a"]
+    for _ in range(20000):
+        body = "/".join(rng.choice(segments) for _ in range(rng.randint(1, 5)))
+        names.append(rng.choice(["", "./", "/", "//", "../"]) + body
+                     + rng.choice(["", "/", "//"]))
+    for name in names:
+        assert normalize(name) == reference(name), name
