@@ -14,6 +14,7 @@ from typing import Any, Final
 
 DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
 SEVERITIES: Final = ("unknown", "low", "medium", "high", "critical")
+CONTROL_STATUSES: Final = ("pass", "fail", "not-evaluated")  # compliance.view.STATUSES
 
 Schema = dict[str, Any]
 
@@ -107,6 +108,18 @@ SCHEMAS: Final[dict[str, Schema]] = {
         # pss: the highest level the pod meets; policy: the level:version it was checked at
         "workloads": _arr(_obj({"ref": STR, "location": STR, "pss": STR, "policy": STR})),
         "findings": FINDINGS, "evaluated": STRS, "unknowns": UNKNOWNS,
+    }, {
+        # --framework: per control of the framework (ringfence.compliance.view)
+        "compliance": _obj({
+            "framework": {"enum": ["nsa", "cis", "mitre"]}, "title": STR,
+            "score": {"type": "number", "minimum": 0, "maximum": 100},
+            "counts": _obj(dict.fromkeys(CONTROL_STATUSES, INT)),
+            "out_of_scope": INT,
+            "controls": _arr(_obj({
+                "id": STR, "title": STR, "status": {"enum": list(CONTROL_STATUSES)},
+                "rules": _arr(_obj({"rule": STR, "status": {"enum": list(CONTROL_STATUSES)}})),
+            })),
+        }),
     }),
     "runtime": _document("runtime", 1, "ringfence runtime -f json", {
         "containers": _arr(_obj({"name": STR, "id": OPT_STR, "source": STR, "location": STR})),

@@ -29,13 +29,13 @@ from ringfence.rings.report import RingReport
 
 # why a platform rule is not evaluated when its ``applies`` is false (the input lacks it)
 NO_APISERVER: Final = "no kube-apiserver static pod in the input"
-NO_KUBELET: Final = "no KubeletConfiguration in the input"
+NO_KUBELET: Final = "no KubeletConfiguration or kubelet Pod in the input"
 NEEDS: Final = {
     "K8S-032": "no registry allow-list (--allowed-registry)",
     "K8S-041": "no ConfigMap in the input",
     "K8S-053": "the input does not show production beside another environment",
-    **{f"K8S-{n}": NO_APISERVER for n in range(100, 107)},
-    "K8S-110": NO_KUBELET, "K8S-111": NO_KUBELET,
+    **{f"K8S-{n}": NO_APISERVER for n in range(100, 108)},
+    "K8S-110": NO_KUBELET, "K8S-111": NO_KUBELET, "K8S-112": NO_KUBELET,
     **{c.rule.id: "no workload's Pod Security level and version include this check"
        for c in PSS_CHECKS},
     **{c.rule.id: "no Namespace in the input" for c in NAMESPACE_CHECKS},
