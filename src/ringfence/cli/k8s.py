@@ -16,6 +16,8 @@ from ringfence.cli.common import (
     finish,
     report_options,
 )
+from ringfence.compliance.mapping import FRAMEWORKS
+from ringfence.compliance.view import compliance_view
 from ringfence.errors import InputError, UsageError
 from ringfence.k8s.load import Manifests, load_bytes, load_paths
 from ringfence.k8s.psa import PssSelection, parse_version
@@ -23,6 +25,7 @@ from ringfence.k8s.rules.pss import pod_policies, pss_level
 from ringfence.report.text import plain
 from ringfence.rings.platform import PlatformFacts, platform_ring
 from ringfence.rings.report import RingReport
+from ringfence.rules import DOMAINS
 
 STDIN_LIMIT = 64 << 20  # manifests piped in: the same cap as one manifest file
 
@@ -69,10 +72,32 @@ def _document(ring: RingReport[PlatformFacts]) -> dict[str, Any]:
     }
 
 
+def _compliance(doc: dict[str, Any], framework: str) -> dict[str, Any]:
+    """The platform ring's rules seen per control of ``framework``."""
+    scope = [c.rule.id for d in DOMAINS if d.ring == "platform" for c in d.checks]
+    failed = {f["rule"] for f in doc["findings"]}
+    return compliance_view(framework, scope, doc["evaluated"], failed).to_dict()
+
+
+def _compliance_lines(view: dict[str, Any]) -> list[str]:
+    counts = view["counts"]
+    lines = ["", f"{view['title']}: score {view['score']}% ({counts['pass']} pass, "
+             f"{counts['fail']} fail, {counts['not-evaluated']} not evaluated; "
+             f"{view['out_of_scope']} controls have no platform rule)",
+             "STATUS         CONTROL    TITLE / RULES"]
+    for c in view["controls"]:
+        rules = ", ".join(f"{r['rule']} {r['status']}" for r in c["rules"])
+        lines.append(f"{c['status']:<14} {c['id']:<10} {c['title']}")
+        lines.append(f"{'':<25} {rules}")
+    return lines
+
+
 def _table(doc: dict[str, Any]) -> str:
     head = [f"{doc['objects']} objects, {len(doc['workloads'])} workloads", "",
             "PSS LEVEL   CHECKED AT          WORKLOAD"]
     head += [f"{w['pss']:<11} {w['policy']:<19} {plain(w['ref'])}" for w in doc["workloads"]]
+    if "compliance" in doc:
+        head += _compliance_lines(doc["compliance"])
     return findings_text(doc, head)
 
 
@@ -88,10 +113,14 @@ def _table(doc: dict[str, Any]) -> str:
 @click.option("--pss-version", "version", metavar="v1.N|latest",
               help="Pod Security policy version [default: the Namespace's enforce-version "
                    "label, else latest].")
+@click.option("--framework", type=click.Choice(sorted(FRAMEWORKS)),
+              help="Also show each control of a framework (nsa: NSA/CISA hardening guide, "
+                   "cis: CIS Kubernetes Benchmark, mitre: ATT&CK for Containers) as pass, "
+                   "fail or not evaluated, with a score.")
 @report_options(["table", "json"])
 def k8s_cmd(paths: tuple[str, ...], kubeconfig: str | None, context: str | None,
             registries: tuple[str, ...], level: str | None, version: str | None,
-            report: ReportOptions) -> None:
+            framework: str | None, report: ReportOptions) -> None:
     """Kubernetes manifests (files, directories, - for stdin) or a live cluster: Pod
     Security Standards level per workload, workload, secret, environment, control-plane,
     RBAC and NetworkPolicy rules (the platform ring of `ringfence scan`). Exit codes: 0 ok,
@@ -99,6 +128,8 @@ def k8s_cmd(paths: tuple[str, ...], kubeconfig: str | None, context: str | None,
     # the platform ring scan reads: Pod Security, workload, RBAC and NetworkPolicy rules
     pss = PssSelection(level, _version(version))
     doc = _document(platform_ring(_load(paths, kubeconfig, context), registries, pss))
+    if framework is not None:
+        doc["compliance"] = _compliance(doc, framework)
     text = json.dumps(doc, indent=2) + "\n" if report.format() == "json" else _table(doc)
     emit(text, report.output)
     finish(report, severities=finding_severities(doc), unknowns=len(doc["unknowns"]))
