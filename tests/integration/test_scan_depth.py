@@ -35,8 +35,8 @@ GOAT_HOME = "Deployment/default/kubernetes-goat-home-deployment"
 HARD_HOME = "Deployment/goat-hardened/goat-home"
 REGISTRIES = ("docker.io", "registry.k8s.io")
 # what the hardened manifests leave unknown: a second environment (K8S-053 compares
-# them), a ConfigMap (K8S-041), the kubelet configuration (K8S-110/111) and the API
-# server's static pod (K8S-100..106); the registry allow-list (K8S-032) is an option
+# them), a ConfigMap (K8S-041), the kubelet configuration (K8S-110..112) and the API
+# server's static pod (K8S-100..107); the registry allow-list (K8S-032) is an option
 COMPLETE = """\
 apiVersion: v1
 kind: Namespace
@@ -53,6 +53,7 @@ metadata: {name: kubelet}
 authentication: {anonymous: {enabled: false}, webhook: {enabled: true}}
 authorization: {mode: Webhook}
 readOnlyPort: 0
+protectKernelDefaults: true
 ---
 apiVersion: v1
 kind: Pod
@@ -290,7 +291,7 @@ def test_cli_strict_exits_4_and_json_follows_its_schema(
 def test_table_shows_partial_and_fits_80_columns(complete: DepthReport,
                                                  hardened: DepthReport) -> None:
     text = render_depth_table(depth_document(hardened), width=80)
-    assert "partial 2/3" in text and "partial 11/16" in text
+    assert "partial 2/3" in text and "partial 11/17" in text  # K8S-107 joined the 16
     # a note shared by both workloads appears once (besides the inputs line)
     assert text.count("host: no runtime state (--runtime --live not given)") == 1
     assert text.count("no registry allow-list (--allowed-registry)") == 1
