@@ -78,9 +78,10 @@ def scan_image(reference: str, options: ScanOptions,
         return ScanResult(Target("sbom", str(ref.path)), _visible(inventory, options))
     source = open_image(ref, options.open)
     results: list[LayerResult] = []
-    cache = LayerCache(options.cache_dir) if options.cache_dir else None
+    cache: LayerCache | None = None
     try:
         info = source.info()
+        cache = LayerCache(options.cache_dir) if options.cache_dir else None
         # whole-image results: only the registry's catalogers and no analyzers (whose
         # merge depends on more than the layers, e.g. a secret allow-list)
         key = image_cache.image_key(info, repr(options.limits)) if (
