@@ -55,6 +55,13 @@ def no_default_deny_egress(facts: NetpolFacts) -> Iterator[Violation]:
     return _default_deny(facts, ingress=False)
 
 
+def _open_condition(net: Network, workload: int, ingress: bool) -> str:
+    """Why every external address reaches a workload: no policy selects it in that
+    direction, or a selecting policy has a rule open to all peers."""
+    pols = net.ingress_policies[workload] if ingress else net.egress_policies[workload]
+    return "all-peers" if pols else "unselected"
+
+
 def reachable_from_outside(facts: NetpolFacts) -> Iterator[Violation]:
     net = Network(facts.cluster)
     blocks = disjoint_blocks(net.referenced_blocks(ingress=True))
@@ -63,12 +70,14 @@ def reachable_from_outside(facts: NetpolFacts) -> Iterator[Violation]:
         every, specific = net.external_reach(d, True, blocks, index)
         if blocks and not every.empty:
             first: int | None = 0  # every block is reachable: the first one is reported
+            condition = _open_condition(net, d, True)
         else:
             first = min((b for b, c in specific.items() if not c.empty), default=None)
+            condition = "ip-block"
         if first is not None:
             conns = every.union(specific.get(first, NONE))
             yield Violation(f"{wl.ref} accepts connections from outside the cluster "
-                            f"({blocks[first]}): {conns}", wl.location or wl.ref)
+                            f"({blocks[first]}): {conns}", wl.location or wl.ref, condition)
 
 
 def unrestricted_internet_egress(facts: NetpolFacts) -> Iterator[Violation]:
@@ -83,11 +92,13 @@ def unrestricted_internet_egress(facts: NetpolFacts) -> Iterator[Violation]:
         every, specific = net.external_reach(s, False, public, index)
         if public and every.all:
             first: int | None = 0
+            condition = _open_condition(net, s, False)
         else:
             first = min((b for b, c in specific.items() if every.union(c).all), default=None)
+            condition = "ip-block"
         if first is not None:
             yield Violation(f"{wl.ref} may open any connection to internet addresses "
-                            f"({public[first]})", wl.location or wl.ref)
+                            f"({public[first]})", wl.location or wl.ref, condition)
 
 
 def environment_crossing(facts: NetpolFacts) -> Iterator[Violation]:
@@ -101,6 +112,9 @@ def _rule(num: int, title: str, sev: Severity, fix: str, threats: tuple[str, ...
     return Rule(f"K8S-{num}", title, sev, "platform", fix, threats, refs)
 
 
+# K8S-303/304: no policy selects the workload; a selecting policy's rule is open to all
+# peers; an ipBlock rule admits the addresses
+OPEN_CONDITIONS: Final = ("unselected", "all-peers", "ip-block")
 NETPOL_CHECKS: Final[tuple[Check[NetpolFacts], ...]] = (
     Check(_rule(301, "Namespace without a default-deny ingress NetworkPolicy", Severity.MEDIUM,
                 "Add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress] to the "
@@ -116,12 +130,12 @@ NETPOL_CHECKS: Final[tuple[Check[NetpolFacts], ...]] = (
                 "Restrict ingress to the workload to in-cluster peers or named ipBlocks; "
                 "expose it only through an ingress controller.",
                 ("lateral-movement",), ("T1190", "T1210")),
-          reachable_from_outside, _has_workloads),
+          reachable_from_outside, _has_workloads, OPEN_CONDITIONS),
     Check(_rule(304, "Unrestricted egress to the internet", Severity.MEDIUM,
                 "Select the workload with an egress NetworkPolicy allowing only the "
                 "destinations and ports it needs.",
                 ("data-exfiltration",), ("T1041", "T1567")),
-          unrestricted_internet_egress, _has_workloads),
+          unrestricted_internet_egress, _has_workloads, OPEN_CONDITIONS),
     Check(_rule(305, "Network path between environments", Severity.HIGH,
                 "Isolate environments: ingress policies in each environment's namespaces "
                 "admitting only namespaces of the same environment.",
