@@ -95,7 +95,7 @@ def scan_image(reference: str, options: ScanOptions,
 
             merged = merge_layers(results)
             if cache and key:
-                cache.put_image(key, image_cache.encode(merged))
+                cache.put_image(key, image_cache.encode(merged, image_cache.code_in_use()))
         elif progress:
             progress("layers", len(info.layers), len(info.layers))
     finally:

@@ -9,18 +9,20 @@ computed by hashing (``LayerCache.verified_digest``; never the digest an image c
 layer without such proof sends the scan down the per-layer path, which hashes, verifies
 and fails exactly as a cold scan does.
 
-The key holds the code identity instead of each cataloger's version: a hash of the name,
-size and mtime of every file of the installed ``ringfence`` package, so computing it does
-not import the catalogers (that import is most of a warm run's time) and any change to any
-module, cataloger or not, is a miss.
+Instead of each cataloger's version (computing those imports the catalogers: most of a
+warm run's time), an entry records the code that produced it: the size and mtime of every
+``ringfence`` module loaded in the scanning process (catalogers, merge, walk, models, …)
+and of the package's data files. It is served only while all of them are unchanged, so a
+change to any code the scan ran is a miss, and a change elsewhere (the Kubernetes rules,
+a webhook) is not. Third-party libraries are not covered (as for the layer cache).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
+import sys
 import zlib
 from typing import Any
 
@@ -32,19 +34,29 @@ from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
 
 
-@functools.lru_cache(maxsize=1)
-def code_identity() -> str:
-    """Hash of (relative path, size, mtime) of every file of the ringfence package."""
-    root = os.path.dirname(os.path.abspath(ringfence.__file__))
-    h = hashlib.sha256(f"{ringfence.__version__}\0".encode())
+def _signature(path: str) -> str | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def code_in_use() -> list[list[str]]:
+    """[path, signature] of every ringfence module loaded in this process and of the
+    package's data files: the code a result computed now depends on."""
+    paths = {str(m.__file__) for name, m in list(sys.modules.items())
+             if (name == "ringfence" or name.startswith("ringfence."))
+             and getattr(m, "__file__", None)}
+    root = os.path.dirname(os.path.abspath(str(ringfence.__file__)))
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            st = os.stat(path)
-            rel = os.path.relpath(path, root)
-            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        paths.update(os.path.join(dirpath, f) for f in filenames if not f.endswith(".py"))
+    return [[p, _signature(p) or ""] for p in sorted(paths)]
+
+
+def code_unchanged(code: list[list[str]]) -> bool:
+    return bool(code) and all(_signature(path) == sig for path, sig in code)
 
 
 def image_key(info: ImageInfo, options: str) -> str | None:
@@ -53,7 +65,7 @@ def image_key(info: ImageInfo, options: str) -> str | None:
     if not info.manifest_digest or not all(layer.digest.startswith("sha")
                                            for layer in info.layers):
         return None
-    return hashlib.sha256(f"{SCHEMA_VERSION}\0image\0{code_identity()}\0{options}\0"
+    return hashlib.sha256(f"{SCHEMA_VERSION}\0image\0{ringfence.__version__}\0{options}\0"
                           f"{info.manifest_digest}".encode()).hexdigest()
 
 
@@ -71,8 +83,8 @@ def layers_verified(cache: LayerCache, source: Any, info: ImageInfo) -> bool:
     return True
 
 
-def encode(inventory: Inventory) -> bytes:
-    doc = {"packages": [p.to_dict() for p in inventory.packages],
+def encode(inventory: Inventory, code: list[list[str]]) -> bytes:
+    doc = {"code": code, "packages": [p.to_dict() for p in inventory.packages],
            "distro": inventory.distro.to_dict() if inventory.distro else None,
            "unknowns": [u.to_dict() for u in inventory.unknowns],
            "deleted": [p.to_dict() for p in inventory.deleted]}
@@ -80,8 +92,11 @@ def encode(inventory: Inventory) -> bytes:
 
 
 def decode(value: bytes) -> Inventory | None:
+    """The inventory, when the code that computed it is unchanged (else None: a miss)."""
     try:
         doc = json.loads(zlib.decompress(value))
+        if not code_unchanged([[str(p), str(sig)] for p, sig in doc["code"]]):
+            return None
         return Inventory(
             packages=tuple(Package.from_dict(p) for p in doc["packages"]),
             distro=Distro.from_dict(doc["distro"]) if doc["distro"] else None,

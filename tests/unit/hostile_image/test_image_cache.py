@@ -121,10 +121,17 @@ def test_another_manifest_other_code_or_options_are_misses(
     code, out, _ = run_cli(capsys, *sbom(f"oci:{a}", cache))
     assert code == 0 and _packages(out) == _packages(cold)
     assert (work["walked"], work["merged"]) == (2, 2) and work["layer_gets"] == 2
-    # other code (any module of the package changed): a miss
-    monkeypatch.setattr(image_cache, "code_identity", lambda: "other-code")
+    # other code (a module the scan ran changed since the entry was made): a miss
+    import ringfence.catalog.registry
+
+    changed = str(ringfence.catalog.registry.__file__)
+    real = image_cache._signature
+    monkeypatch.setattr(image_cache, "_signature",
+                        lambda path: "edited" if path == changed else real(path))
     assert run_cli(capsys, *sbom(f"oci:{a}", cache))[0] == 0
     assert work["merged"] == 3
+    assert run_cli(capsys, *sbom(f"oci:{a}", cache))[0] == 0
+    assert work["merged"] == 3  # stored again with the code now there
     # other options (--layers all reuses the merged inventory: it keeps deleted packages)
     assert run_cli(capsys, *sbom(f"oci:{a}", cache), "--layers", "all")[0] == 0
     assert work["merged"] == 3
@@ -158,26 +165,24 @@ def test_damaged_entry_is_recomputed(tmp_path: Path, work: dict[str, int],
     assert work["merged"] == 2  # overwritten by the recomputation
 
 
-def test_code_identity_follows_the_package_files(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import ringfence
+def test_an_entry_records_the_code_that_ran(tmp_path: Path) -> None:
+    import ringfence.catalog.registry
 
-    pkg = tmp_path / "ringfence"
-    (pkg / "sub").mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    (pkg / "sub" / "m.py").write_text("x = 1\n")
-    monkeypatch.setattr(ringfence, "__file__", str(pkg / "__init__.py"))
-    image_cache.code_identity.cache_clear()
-    try:
-        first = image_cache.code_identity()
-        image_cache.code_identity.cache_clear()
-        assert image_cache.code_identity() == first
-        (pkg / "sub" / "m.py").write_text("x = 2\n")  # same size, new mtime
-        os.utime(pkg / "sub" / "m.py", ns=(1, 2))
-        image_cache.code_identity.cache_clear()
-        assert image_cache.code_identity() != first
-    finally:
-        image_cache.code_identity.cache_clear()
+    code = image_cache.code_in_use()
+    paths = [p for p, _ in code]
+    assert str(ringfence.catalog.registry.__file__) in paths
+    assert any(p.endswith("catalog.toml") for p in paths)  # the package's data files
+    assert image_cache.code_unchanged(code)
+    module = tmp_path / "m.py"
+    module.write_text("x = 1\n")
+    recorded = [[str(module), image_cache._signature(str(module)) or ""]]
+    assert image_cache.code_unchanged(recorded)
+    module.write_text("x = 2\n")  # same size, another mtime
+    os.utime(module, ns=(1, 2))
+    assert not image_cache.code_unchanged(recorded)
+    module.unlink()
+    assert not image_cache.code_unchanged(recorded)
+    assert not image_cache.code_unchanged([])
 
 
 def test_no_whole_image_result_without_a_verified_manifest_digest(tmp_path: Path) -> None:
