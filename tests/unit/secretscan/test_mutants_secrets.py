@@ -526,3 +526,26 @@ def test_jwt_header_of_every_padding_length() -> None:
     "a1234567890@#$%^", "z1234567890@#$%^"])     # ... and of a-z
 def test_generic_value_character_classes_at_their_bounds(value: str) -> None:
     assert _ids(f'password = "{value}"') == ["IMG-110"]
+
+
+def test_entropy_threshold_is_inclusive() -> None:
+    # 4 symbols twice, 8 once: exactly 3.5 bits per character, IMG-110's threshold
+    assert entropy(b"aabbcc11defgh234") == 3.5 == RULES_BY_ID["IMG-110"].min_entropy
+    assert _ids('password = "aabbcc11defgh234"') == ["IMG-110"]
+
+
+def test_line_breaks_do_not_count_towards_a_keys_entropy() -> None:
+    # 22 symbols uniformly: 4.46 bits, under IMG-108's 4.5; its line breaks would lift the
+    # figure to 4.51 if they were counted
+    chars = ("ABCDEFGHIJKLMNOPQRSTUV" * 30)[:660]
+    body = "\n".join(chars[i:i + 64] for i in range(0, len(chars), 64)) + "\n"
+    assert entropy(body.replace("\n", "").encode()) < 4.5 <= entropy(body.encode())
+    for eol in ("\n", "\r\n"):
+        pem = f"-----BEGIN PRIVATE KEY-----{eol}{body.replace(chr(10), eol)}" \
+              f"-----END PRIVATE KEY-----{eol}"
+        assert _ids(pem) == []
+
+
+def test_attempts_are_counted_when_the_candidate_budget_stops_the_scan() -> None:
+    cut = scan_bounded(_keys(3), max_candidates=2)
+    assert cut.attempts == 3 and len(cut.matches) == 2
