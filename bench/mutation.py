@@ -48,6 +48,7 @@ import argparse
 import fnmatch
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -60,6 +61,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 EQUIVALENT_FILE = Path(__file__).resolve().parent / "mutation_equivalent.toml"
 THRESHOLD = 90.0
+# Data segment (heap) of mutmut and of every forked mutant run: a mutant that grows a list without
+# end (a loop condition turned around) fails with MemoryError instead of taking the machine.
+MEMORY_LIMIT = 3 << 30
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,10 @@ print(json.dumps({n: get_diff_for_mutant(n, path=p) for n, p in names.items()}))
 BASELINE_TESTS = "test_mutants_*.py"  # the tests written to kill the survivors
 
 
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_DATA, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
 def _copy_tree(work: Path, baseline: bool) -> None:
     patterns = ["__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache", ".pytest_cache",
                 "mutants", *([BASELINE_TESTS] if baseline else [])]
@@ -258,7 +266,8 @@ def run_module(module: Module, jobs: int, keep: bool, baseline: bool = False) ->
         log = work / "mutmut.log"
         with log.open("w", encoding="utf-8") as out:
             proc = subprocess.run(["nice", "-n", "15", *argv], cwd=work, env=env,
-                                  stdout=out, stderr=subprocess.STDOUT, check=False)
+                                  stdout=out, stderr=subprocess.STDOUT, check=False,
+                                  preexec_fn=_limit_memory)
         result.statuses, paths = _statuses(work, module)
         if proc.returncode != 0 or not result.statuses:
             tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
