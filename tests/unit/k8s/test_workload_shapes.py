@@ -208,3 +208,20 @@ def test_netpol_owner_reference_without_kind_keeps_the_pod(ref: dict[str, Any]) 
     cluster = build_cluster(_facts(pod).objects)
     assert [(w.kind, w.name) for w in cluster.workloads] == [("Pod", "web-1-abc")]
     assert "[]" not in cluster.workloads[0].ref
+
+
+@pytest.mark.parametrize(("argv", "rule", "conditions"), [
+    # pflag: a boolean flag never takes the next argument as its value
+    ((_apiserver("--anonymous-auth", "false"),), "K8S-100", ["flag"]),
+    ((_apiserver("--anonymous-auth=false"),), "K8S-100", []),
+    ((_apiserver("--profiling", "false"),), "K8S-105", ["flag"]),
+    ((_kubelet("--config=/c.yaml", "--protect-kernel-defaults", "false"),), "K8S-112", []),
+    ((_kubelet("--config=/c.yaml", "--anonymous-auth", "false"),), "K8S-110",
+     ["anonymous-auth"]),
+    # a non-boolean flag does take it
+    ((_apiserver("--insecure-port", "0"),), "K8S-107", []),
+])
+def test_boolean_flags_do_not_swallow_the_next_argument(argv: tuple[dict[str, Any], ...],
+                                                        rule: str,
+                                                        conditions: list[str]) -> None:
+    assert [c for c, _ in _fired(rule, _facts(*argv))] == conditions

@@ -47,12 +47,19 @@ SLICE_FLAGS: Final = frozenset({"authorization-mode", "enable-admission-plugins"
                                 "disable-admission-plugins"})
 
 
+# boolean flags read here: pflag never takes their value from the next argument
+# (``--anonymous-auth false`` is anonymous-auth=true and a stray argument "false")
+BOOL_FLAGS: Final = frozenset({"anonymous-auth", "profiling", "authentication-token-webhook",
+                               "protect-kernel-defaults"})
+
+
 def _flags(argv: list[str]) -> Flags:
     flags: Flags = {}
     for i, a in enumerate(argv):
         if a.startswith("--"):
             name, eq, value = a[2:].partition("=")
-            if not eq and i + 1 < len(argv) and not argv[i + 1].startswith("--"):
+            if not eq and name not in BOOL_FLAGS and i + 1 < len(argv) \
+                    and not argv[i + 1].startswith("--"):
                 value = argv[i + 1]
             value = value if (eq or value) else "true"
             if name in SLICE_FLAGS and name in flags:
