@@ -29,7 +29,8 @@ from ringfence.rings.report import RingReport
 
 # why a platform rule is not evaluated when its ``applies`` is false (the input lacks it)
 NO_APISERVER: Final = "no kube-apiserver static pod in the input"
-NO_KUBELET: Final = "no KubeletConfiguration or kubelet Pod in the input"
+NO_KUBELET: Final = ("no KubeletConfiguration or kubelet Pod in the input, or a kubelet "
+                     "reads a --config file that is not")
 NEEDS: Final = {
     "K8S-032": "no registry allow-list (--allowed-registry)",
     "K8S-041": "no ConfigMap in the input",

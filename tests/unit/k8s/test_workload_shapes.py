@@ -160,9 +160,7 @@ def _kubelet(*flags: str) -> dict[str, Any]:
        "(default)")]),
     ((_kubelet("--anonymous-auth=false", "--authentication-token-webhook",
                "--authorization-mode=Webhook"),), "K8S-110", []),
-    # --config whose file is not in the input: only what the flags say is evaluated
-    ((_kubelet("--config=/c.yaml"),), "K8S-110", []),
-    ((_kubelet("--config=/c.yaml"),), "K8S-112", []),
+    # --config whose file is not in the input: what the flags say
     ((_kubelet("--config=/c.yaml", "--protect-kernel-defaults=false"),), "K8S-112",
      [("flag", "Pod/kube-system/kubelet: kubelet kernel defaults are not protected "
        "(protect-kernel-defaults False, flag)")]),
@@ -170,6 +168,22 @@ def _kubelet(*flags: str) -> dict[str, Any]:
 def test_kubelet_flags_override_the_config_file(docs: tuple[dict[str, Any], ...], rule: str,
                                                 expected: list[tuple[str, str]]) -> None:
     assert _fired(rule, _facts(*docs)) == expected
+
+
+@pytest.mark.parametrize(("flags", "rule", "evaluated"), [
+    ((), "K8S-110", False), ((), "K8S-111", False), ((), "K8S-112", False),
+    (("--read-only-port=0",), "K8S-111", True),
+    (("--anonymous-auth=false", "--authorization-mode=Webhook"), "K8S-110", False),
+    (("--anonymous-auth=false", "--authorization-mode=Webhook",
+      "--authentication-token-webhook"), "K8S-110", True),
+])
+def test_a_kubelet_whose_config_file_is_absent_is_evaluated_only_on_its_flags(
+        flags: tuple[str, ...], rule: str, evaluated: bool) -> None:
+    check = _check(rule)
+    facts = _facts(_kubelet("--config=/c.yaml", *flags))
+    assert check.applies is not None and check.applies(facts) is evaluated
+    if evaluated:
+        assert _fired(rule, facts) == []
 
 
 def test_two_config_files_are_each_evaluated_when_the_kubelet_file_is_ambiguous() -> None:

@@ -9,7 +9,8 @@ authentication on, Webhook authorization, read-only port 0); the kubelet's flag 
 used when it runs without ``--config``, are not (anonymous on, AlwaysAllow, read-only port
 10255). A kubelet Pod with ``--config`` takes the one KubeletConfiguration of the input
 when there is exactly one (that file is then evaluated only through it); with none or
-several, only what its flags set is evaluated (the file it reads is not known).
+several, only what its flags set is known (the file it reads is not), and a rule needing
+a setting it does not show is not evaluated.
 ``--protect-kernel-defaults`` defaults to false either way. Each violation names where the
 effective value came from (``flag``, ``config-file``, ``default``).
 
@@ -277,15 +278,22 @@ def _source_hit(key: str, bad: Callable[[object], bool], what: str
 
 
 def _kubelet_check(rule: Rule, control: Callable[[Kubelet], Hits],
-                   conditions: tuple[str, ...]) -> Check[K8sFacts]:
+                   conditions: tuple[str, ...], needs: tuple[str, ...]) -> Check[K8sFacts]:
+    """Evaluated only when every kubelet of the input has the settings ``needs`` names: a
+    kubelet reading a configuration file that is not in the input leaves the rule not
+    evaluated rather than holding on what its flags happen to say."""
+
     def run(facts: K8sFacts) -> Iterator[Violation]:
         for k in kubelets(facts):
             for hit in control(k):
                 condition, message = hit if isinstance(hit, tuple) else ("", hit)
                 yield Violation(f"{k.ref} {message}", k.location, condition)
 
-    return Check(rule, run, lambda facts: next(kubelets(facts), None) is not None,
-                 conditions)
+    def applies(facts: K8sFacts) -> bool:
+        found = list(kubelets(facts))
+        return bool(found) and all(n in k.settings for k in found for n in needs)
+
+    return Check(rule, run, applies, conditions)
 
 
 def _r(num: int, title: str, severity: Severity, remediation: str,
@@ -332,16 +340,18 @@ CONTROL_PLANE_CHECKS: Final[tuple[Check[K8sFacts], ...]] = (
                       Severity.CRITICAL, "Disable anonymous auth, enable webhook authn and "
                       "Webhook authorization.", ("container-escape", *PE),
                       ("CIS Kubernetes 4.2.1", "CIS Kubernetes 4.2.2")), _kubelet_auth,
-                   ("anonymous-auth", "webhook-authn", "always-allow")),
+                   ("anonymous-auth", "webhook-authn", "always-allow"),
+                   ("anonymous-auth", "webhook-authn", "authorization-mode")),
     _kubelet_check(_r(111, "Kubelet read-only port open", Severity.MEDIUM,
                       "Set readOnlyPort: 0 (or --read-only-port=0).", ("data-exfiltration",),
                       ("CIS Kubernetes 4.2.4",)),
                    _source_hit("read-only-port", lambda v: v != 0,
                                "read-only port is open (unauthenticated read access)"),
-                   SOURCES),
+                   SOURCES, ("read-only-port",)),
     _kubelet_check(_r(112, "Kubelet does not protect kernel defaults", Severity.LOW,
                       "Set protectKernelDefaults: true (or --protect-kernel-defaults=true).",
                       ("container-escape",), ("CIS Kubernetes 4.2.6",)),
                    _source_hit("protect-kernel-defaults", lambda v: v is not True,
-                               "kernel defaults are not protected"), SOURCES),
+                               "kernel defaults are not protected"), SOURCES,
+                   ("protect-kernel-defaults",)),
 )
