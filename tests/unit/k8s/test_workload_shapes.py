@@ -51,7 +51,7 @@ def test_custom_kinds_with_a_pod_template_are_workloads(api: str, kind: str,
     assert [c.image for c in facts.pods[0].containers] == [IMAGE]
     # evaluated like a Deployment: its writable root filesystem is a finding
     assert _fired("K8S-036", facts) == [
-        ("", f"{kind}/shop/w: spec.containers[c] root filesystem is writable")]
+        ("unset", f"{kind}/shop/w: spec.containers[c] root filesystem is writable")]
     cluster = build_cluster(_facts({"apiVersion": api, "kind": kind,
                                     "metadata": {"name": "w", "namespace": "shop"},
                                     "spec": spec}).objects)

@@ -84,10 +84,14 @@ def _limit(kind: str) -> Callable[[PodView], Iterator[str]]:
     return control
 
 
-def read_only_root(pod: PodView) -> Iterator[str]:
+def read_only_root(pod: PodView) -> Iterator[tuple[str, str]]:
+    """Condition ``unset`` (Kubernetes' default is writable) or ``set`` (a value other
+    than true was written)."""
     for c in pod.containers:
-        if c.security_context.get("readOnlyRootFilesystem") is not True:
-            yield f"{c.field_path} root filesystem is writable"
+        value = c.security_context.get("readOnlyRootFilesystem")
+        if value is not True:
+            yield ("unset" if value is None else "set"), \
+                f"{c.field_path} root filesystem is writable"
 
 
 def registries(facts: K8sFacts) -> Iterator[Violation]:
@@ -152,5 +156,5 @@ WORKLOAD_CHECKS: Final[tuple[Check[K8sFacts], ...]] = (
           ("pod", "service-account", "default")),
     pod_check(_r(36, "Writable root filesystem", Severity.LOW,
                  "Set securityContext.readOnlyRootFilesystem: true.",
-                 ("persistence-drift",)), read_only_root),
+                 ("persistence-drift",)), read_only_root, ("unset", "set")),
 )
