@@ -273,3 +273,79 @@ def test_nuget_label_bounds(line: str) -> None:
     a, op, b = line.split()
     sign = {"<": -1, "=": 0, ">": 1}[op]
     assert nuget.compare(a, b) == sign and nuget.compare(b, a) == -sign
+
+
+# --- npm semver edges against node's semver -----------------------------------------------
+
+def test_semver_edges_match_node(node_semver_dir: Path) -> None:
+    edges = ["\ufeff1.2.3", "1.2.3\ufeff", "\x1c1.2.3", "\u00a01.2.3", "9007199254740991.0.0",
+             "9007199254740992.0.0", "1.0.0-" + "a" * 250, "1.0.0-" + "a" * 251,
+             "1.0.0-alpha.9", "1.0.0-alpha.10", "1.0.0-alpha.9+b.1"]
+    pairs = [(v, "1.0.0") for v in edges] + [("1.0.0-alpha.9", "1.0.0-alpha.10"),
+                                             ("1.0.0-alpha.10", "1.0.0-alpha.9+b.1")]
+    for (a, b), (valid_a, _, order) in zip(pairs, node_semver(node_semver_dir, pairs),
+                                           strict=True):
+        try:
+            semver.key(a)
+            mine = True
+        except InvalidVersion:
+            mine = False
+        assert mine is valid_a, a
+        if order is not None:
+            assert semver.compare(a, b) == order, (a, b)
+
+
+# --- rpm epochs as rpm's parseEVR reads them -----------------------------------------------
+
+@pytest.mark.parametrize(("v", "evr"), [
+    ("a:1", ("0", "a:1", "")), (":1", ("0", "1", "")), ("0:1", ("0", "1", "")),
+    ("12:3-4", ("12", "3", "4")), ("1", ("0", "1", ""))])
+def test_rpm_epoch_split(v: str, evr: tuple[str, str, str]) -> None:
+    assert rpm.parse(v) == evr
+
+
+def test_rpm_empty_epoch_is_zero_and_control_characters_are_refused() -> None:
+    assert rpm.compare(":1", "0:1") == 0 and rpm.compare(":1", "1:1") == -1
+    for bad in ("", "1\x01", "1\x7f"):
+        with pytest.raises(InvalidVersion) as exc:
+            rpm.key(bad)
+        assert exc.value.reason == "empty, or contains spaces or control characters"
+
+
+# --- NuGet parsing edges (NuGetVersionFactory: trim, sections, lengths) --------------------
+
+@pytest.mark.parametrize(("v", "reason"), [
+    ("a.b", "version part 'a' is not a number"),
+    ("2147483648.0", "version part '2147483648' is out of range"),
+    ("-1.0", "no version number"), ("+1", "no version number"),
+    ("X1.0", "version part 'X1' is not a number"),
+    ("1.0.0+a+b", "invalid metadata"), ("1.0.0-a+b+c", "invalid metadata"),
+    ("1.0+", "version part '0+' is not a number"), ("1.0-a+", "invalid release label"),
+    ("1.0.0-" + "a" * 251, "longer than 256 characters")])
+def test_nuget_invalid(v: str, reason: str) -> None:
+    from ringfence.vulndb.versions import nuget
+    with pytest.raises(InvalidVersion) as exc:
+        nuget.key(v)
+    assert (exc.value.scheme, exc.value.version, exc.value.reason) == ("NuGet", v, reason)
+
+
+@pytest.mark.parametrize(("v", "parsed"), [
+    ("\u20281.0", ((1, 0, 0, 0), (), "")), ("\u20291.0", ((1, 0, 0, 0), (), "")),
+    ("\x851.0", ((1, 0, 0, 0), (), "")), ("\xa01.0\u3000", ((1, 0, 0, 0), (), "")),
+    ("1-a", ((1, 0, 0, 0), ("a",), "")), ("1+m", ((1, 0, 0, 0), (), "m")),
+    ("1.0.0-" + "a" * 250, ((1, 0, 0, 0), ("a" * 250,), ""))])
+def test_nuget_parsed(v: str, parsed: object) -> None:
+    from ringfence.vulndb.versions import nuget
+    assert nuget.parse(v) == parsed
+
+
+def test_pep440_local_segments_match_packaging() -> None:
+    from packaging.version import Version
+
+    from ringfence.vulndb.versions import pep440
+    local = ["1.0", "1.0+0", "1.0+abc", "1.0+ABD", "1.0+abc.9", "1.0+abc.10", "1.0+abc-10",
+             "1.0+abc_9", "1.0+1.abc", "1.0+1.0", "1.0+10", "1.0+9", "1.0.post1+a"]
+    for a in local:
+        for b in local:
+            want = (Version(a) > Version(b)) - (Version(a) < Version(b))
+            assert pep440.compare(a, b) == want, (a, b)
