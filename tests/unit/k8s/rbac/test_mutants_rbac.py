@@ -186,3 +186,60 @@ def test_parse_request_and_printing() -> None:
     assert parse_request("get", "nodes").cluster_scoped
     assert parse_request("get", "/x").cluster_scoped
     assert not parse_request("get", "pods").cluster_scoped
+
+
+def test_aggregated_role_keeps_its_identity() -> None:
+    read = PolicyRule(("get",), ("",), ("pods",))
+    base = Role("ClusterRole", "viewer", "", (read,), None, {"agg": "view"})
+    agg = Role("ClusterRole", "agg", "", (), (Selector((("agg", "view"),)),), {"x": "y"},
+               "roles.yaml:3", True)
+    out = aggregate({("ClusterRole", "", "viewer"): base, ("ClusterRole", "", "agg"): agg})
+    got = out[("ClusterRole", "", "agg")]
+    assert got.rules == (read,)
+    assert (got.kind, got.name, got.namespace, got.aggregation, got.labels, got.location,
+            got.default) == ("ClusterRole", "agg", "", agg.aggregation, {"x": "y"},
+                             "roles.yaml:3", True)
+
+
+def test_aggregation_selectors_without_labels_and_without_matches() -> None:
+    read = PolicyRule(("get",), ("",), ("pods",))
+    roles = dict([
+        _cr("viewer", {"tier": "a"}, (read,)),
+        _cr("by-expr", {}, (), (Selector((), (("tier", "In", ("a",)),)),)),
+        _cr("nobody", {}, (), (Selector((("tier", "zzz"),)),)),
+    ])
+    out = aggregate(roles)
+    assert out[("ClusterRole", "", "by-expr")].rules == (read,)
+    assert out[("ClusterRole", "", "nobody")].rules == ()
+
+
+def test_aggregation_cycle_terminates() -> None:
+    ra, rb = PolicyRule(("get",), ("",), ("pods",)), PolicyRule(("list",), ("",), ("pods",))
+    roles = dict([_cr("a", {"n": "a"}, (ra,), (Selector((("n", "b"),)),)),
+                  _cr("b", {"n": "b"}, (rb,), (Selector((("n", "a"),)),))])
+    out = aggregate(roles)
+    assert set(out[("ClusterRole", "", "a")].rules) <= {ra, rb}
+    assert set(out[("ClusterRole", "", "b")].rules) <= {ra, rb}
+
+
+def test_only_rbac_group_bindings_and_known_role_kinds_count() -> None:
+    foreign = _binding("RoleBinding", "Role", "own", ns="app")
+    foreign["apiVersion"] = "example.com/v1"
+    odd = _binding("RoleBinding", "Bogus", "own", ns="app")
+    odd["metadata"]["name"] = "odd"
+    index = _index(_role("Role", "own", PODS, ns="app"), foreign, odd)
+    assert index.grants == ()
+    assert [b.name for b in index.dangling] == ["odd"]
+
+
+def test_grants_of_includes_the_subjects_own() -> None:
+    index = _index(_role("ClusterRole", "r", PODS),
+                   _binding("ClusterRoleBinding", "ClusterRole", "r"))
+    assert len(index.direct(SA)) == 1 and index.grants_of(SA) == index.direct(SA)
+
+
+def test_url_prefix_strips_only_the_stars() -> None:
+    rule = PolicyRule(("get",), non_resource_urls=("/apiX*",))
+    assert allows(rule, Request("get", path="/apiX/v1"))
+    assert not allows(rule, Request("get", path="/apiY"))
+    assert allows(PolicyRule(("get",), non_resource_urls=("*",)), Request("get", path="/a"))
