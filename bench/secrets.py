@@ -188,6 +188,10 @@ def _trivy(tar: Path, cache: Path) -> tuple[float, list[tuple[str, str, int]], i
     trivy = shutil.which("trivy")
     if trivy is None:
         return None
+    if "/shims/" in trivy and shutil.which("pyenv"):  # the real binary, not a bash shim
+        real = subprocess.run(["pyenv", "which", "trivy"], capture_output=True, text=True,
+                              check=False).stdout.strip()
+        trivy = real or trivy
     cmd = [trivy, "image", "--input", str(tar), "--scanners", "secret", "--format", "json",
            "--skip-db-update", "--offline-scan", "--skip-version-check",
            "--disable-telemetry", "--cache-dir", str(cache), "--quiet"]
