@@ -495,3 +495,53 @@ def test_trailing_bytes_error_names_the_layer_and_the_bomb() -> None:
         reader.verify(sha256(BLOB), max_more=10)
     assert exc.value.subject == "layer 2 (diffID x)"
     assert exc.value.hint == "a decompression bomb hidden after the archive"
+
+
+def test_cache_images_and_use_from_another_thread(tmp_path: Path) -> None:
+    import threading
+
+    cache = LayerCache(tmp_path)
+    assert cache.get_image("k") is None
+    cache.put_image("k", b"inventory v1")
+    cache.put_image("k", b"inventory v2")
+    assert cache.get_image("k") == b"inventory v2" and cache.get_image("other") is None
+    seen: list[object] = []
+    worker = threading.Thread(target=lambda: seen.append(cache.get_image("k")))
+    worker.start()
+    worker.join()
+    assert seen == [b"inventory v2"]  # layer threads share the connection
+    cache.close()
+
+
+def test_error_subjects_and_hints() -> None:
+    with pytest.raises(InputError) as exc:
+        mf.verify_bytes(b"", "md5:00", "blob x")
+    assert exc.value.subject == "blob x"
+    store = RegistryBlobStore(_client(_serving(MANIFEST)), "manifests")
+    bad = parse_reference(f"{REPO}@{sha256(MANIFEST)}")
+    with pytest.raises(InputError) as exc:
+        fetch_top_manifest(store, replace(bad, digest="md5:" + "0" * 32))
+    assert exc.value.subject == f"docker://{REPO}:1 manifest"
+    lying = RegistryBlobStore(_client(_serving(MANIFEST + b" ")), "manifests")
+    with pytest.raises(DigestMismatchError) as exc:
+        fetch_top_manifest(lying, bad)
+    assert exc.value.subject == f"docker://{REPO}:1 manifest"
+    big = RegistryBlobStore(_client(_serving(b"{" + b" " * (5 << 20) + b"}")), "manifests")
+    with pytest.raises(InputError) as exc:
+        fetch_top_manifest(big, parse_reference(REPO + ":1"))
+    assert exc.value.subject == f"docker://{REPO}:1 manifest" and "larger than" in exc.value.message
+    schema1 = RegistryBlobStore(_client(_serving(json.dumps({"schemaVersion": 1}).encode())),
+                                "manifests")
+    with pytest.raises(InputError) as exc:
+        fetch_top_manifest(schema1, parse_reference(REPO + ":1"))
+    assert exc.value.subject == f"docker://{REPO}:1 manifest"
+    assert exc.value.message == "Docker schema 1 manifests are not supported"
+    assert exc.value.hint == "re-push the image with a current client (schema 2 / OCI)"
+    notjson = RegistryBlobStore(_client(_serving(b"not json")), "manifests")
+    with pytest.raises(InputError) as exc:
+        fetch_top_manifest(notjson, parse_reference(REPO + ":1"))
+    assert exc.value.subject == f"docker://{REPO}:1 manifest"
+    with pytest.raises(LimitExceededError) as lim:
+        HashingReader(io.BytesIO(BLOB), "layer 4", limit=10).verify(None)
+    assert lim.value.subject == "layer 4"
+    assert lim.value.hint == "a decompression bomb or a layer larger than --max-layer-bytes"
