@@ -1,0 +1,49 @@
+"""Workload rules: the condition each violation names and where it points
+(bench/mutation.py `workload`; see test_mutants_workload.py for the decisions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from ringfence.checks.engine import run_checks
+from ringfence.k8s.facts import K8sFacts, facts_from_objects
+from ringfence.k8s.load import load_bytes
+from ringfence.k8s.rules.workload import WORKLOAD_CHECKS
+
+CHECKS = {c.rule.id: c for c in WORKLOAD_CHECKS}
+
+
+def _facts(image: str, registries: tuple[str, ...] = ()) -> K8sFacts:
+    doc: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod",
+                           "metadata": {"name": "p", "namespace": "shop"},
+                           "spec": {"containers": [{"name": "c", "image": image}]}}
+    loaded = load_bytes(json.dumps(doc).encode(), "w.yaml")
+    return facts_from_objects(loaded.objects, allowed_registries=registries)
+
+
+@pytest.mark.parametrize(("image", "condition", "why"), [
+    ("app:1", "no-digest", "is not pinned by digest"),
+    ("app@sha256" + "a" * 64, "malformed-digest",
+     "has a malformed digest (not OCI algorithm:encoded)"),
+    ("app@sha256:" + "a" * 64 + ":b", "malformed-digest",
+     "has a malformed digest (not OCI algorithm:encoded)"),
+    ("app@md5:" + "0" * 32, "unknown-algorithm", "has a digest of unregistered algorithm md5"),
+])
+def test_not_pinned_conditions(image: str, condition: str, why: str) -> None:
+    facts = _facts(image)
+    (violation,) = CHECKS["K8S-031"].func(facts)
+    assert violation.message == f"Pod/shop/p: spec.containers[c] image {image} {why}"
+    assert violation.condition == condition and condition in CHECKS["K8S-031"].conditions
+    (finding,) = run_checks([CHECKS["K8S-031"]], facts).findings
+    assert finding.location == facts.pods[0].location
+
+
+def test_registry_prefix_strips_only_slashes_and_points_at_the_pod() -> None:
+    facts = _facts("ghcr.io/acme/y:1", ("ghcr.io/acmeX",))
+    (finding,) = run_checks([CHECKS["K8S-032"]], facts).findings
+    assert finding.location == facts.pods[0].location
+    assert run_checks([CHECKS["K8S-032"]], _facts("ghcr.io/acme/y:1", ("ghcr.io/acme//",))
+                      ).findings == ()
