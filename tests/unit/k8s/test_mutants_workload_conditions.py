@@ -47,3 +47,28 @@ def test_registry_prefix_strips_only_slashes_and_points_at_the_pod() -> None:
     assert finding.location == facts.pods[0].location
     assert run_checks([CHECKS["K8S-032"]], _facts("ghcr.io/acme/y:1", ("ghcr.io/acme//",))
                       ).findings == ()
+
+
+@pytest.mark.parametrize(("pod_setting", "sa_setting", "condition", "why"), [
+    (True, None, "pod", "the pod sets it"),
+    (None, True, "service-account", "its ServiceAccount sets it"),
+    (None, None, "default", "neither the pod nor its ServiceAccount disables it"),
+])
+def test_automount_token_says_why(pod_setting: bool | None, sa_setting: bool | None,
+                                  condition: str, why: str) -> None:
+    spec: dict[str, Any] = {"serviceAccountName": "builder",
+                            "containers": [{"name": "c", "image": "r.invalid/a:1"}]}
+    if pod_setting is not None:
+        spec["automountServiceAccountToken"] = pod_setting
+    sa: dict[str, Any] = {"apiVersion": "v1", "kind": "ServiceAccount",
+                          "metadata": {"name": "builder", "namespace": "shop"}}
+    if sa_setting is not None:
+        sa["automountServiceAccountToken"] = sa_setting
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+           "spec": spec}
+    loaded = load_bytes("\n---\n".join(json.dumps(d) for d in (pod, sa)).encode(), "w.yaml")
+    facts = facts_from_objects(loaded.objects)
+    (violation,) = CHECKS["K8S-035"].func(facts)
+    assert violation.message == ("Pod/shop/p: service account token of builder is mounted "
+                                 f"({why})")
+    assert violation.condition == condition and violation.location == facts.pods[0].location
