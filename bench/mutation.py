@@ -134,7 +134,7 @@ MODULES: tuple[Module, ...] = (
                     ("ringfence.secretscan.checks.x__check__*", IMPORT_TIME))),
     # the rules and the control x version table they gate on (pss_table.py)
     Module("pss", (K + "rules/pss.py", K + "pss_table.py"),
-           (*K8S_TESTS, "tests/unit/k8s/test_podview_pss.py"),
+           (*K8S_TESTS, "tests/unit/k8s/test_podview_pss.py", "tests/unit/k8s/test_mutants_pss.py"),
            exclude=(("ringfence.k8s.rules.pss.x_pod_check__*", IMPORT_TIME),
                     ("ringfence.k8s.rules.pss.x_pss_check__*", IMPORT_TIME),
                     ("ringfence.k8s.rules.pss.x__rule__*", IMPORT_TIME),
