@@ -226,3 +226,32 @@ def test_kubelet_flag_over_file_and_unknown_file() -> None:
     (" 10255 ", 1, 10255), ("x", 1, "x"), ("Webhook", "s", "Webhook")])
 def test_flag_values(text: str, like: object, value: object) -> None:
     assert cp._flag_value(text, like) == value
+
+
+def test_admission_and_oidc_messages() -> None:
+    assert _hits(cp.admission, {"disable-admission-plugins": "PodSecurity"}) == [
+        ("no-node-restriction", "admission plugin NodeRestriction is not enabled"),
+        ("pod-security-disabled", "admission plugin PodSecurity is disabled")]
+    assert _hits(cp.oidc, {"oidc-issuer-url": "https://idp", "oidc-username-claim": "name",
+                           "oidc-username-prefix": "-"}) == [
+        ("no-client-id", "--oidc-client-id is not set"),
+        ("unprefixed-usernames",
+         "OIDC usernames are unprefixed and may collide with other users")]
+
+
+def test_kubelet_file_read_through_its_pod_is_reported_once_at_the_pod() -> None:
+    web = _pod("web", ["nginx"], ns="default")
+    kubelet = _pod("kubelet", ["/usr/bin/kubelet"])
+    kubelet["spec"]["containers"][0]["args"] = ["--config=/etc/kubelet.yaml"]
+    facts = _facts(web, kubelet, _conf(readOnlyPort=10255))
+    run = run_checks([CHECKS["K8S-111"]], facts)
+    assert [f.message for f in run.findings] == [
+        "Pod/kube-system/kubelet: kubelet read-only port is open (unauthenticated read "
+        "access) (read-only-port 10255, config-file)"]
+    assert run.findings[0].location == facts.pods[1].location
+    # a kubelet Pod without --config does not read the file: both are evaluated
+    plain = _pod("kubelet", ["kubelet", "--read-only-port=0"])
+    run = run_checks([CHECKS["K8S-111"]], _facts(web, plain, _conf(readOnlyPort=10255)))
+    assert len(run.findings) == 1 and run.findings[0].message.endswith(
+        "(read-only-port 10255, config-file)")
+    assert run.findings[0].location and not run.findings[0].message.startswith("Pod/")
