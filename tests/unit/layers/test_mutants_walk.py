@@ -113,3 +113,35 @@ def test_content_digests_of_every_regular_file() -> None:
     plain = list(walk_tar(io.BytesIO(data), "l", lambda p, s: False, limits))
     assert all(e.digests == () for e in plain)
     assert [e.link for e in plain if e.kind == REG] == [None, None, None]
+
+
+def test_too_large_and_regular_entries_keep_their_metadata() -> None:
+    data = _tar_full([_info("etc/big", mode=0o600, uid=11, gid=12),
+                      _info("etc/small", mode=0o640, uid=13, gid=14)],
+                     {"etc/big": b"B" * 64, "etc/small": b"s"})
+    for digests in ((), ("sha256",)):
+        entries = {e.path: e for e in walk_tar(io.BytesIO(data), "l", lambda p, s: True,
+                                               Limits(max_file_bytes=32), digests=digests)}
+        big, small = entries["/etc/big"], entries["/etc/small"]
+        assert (big.path, big.kind, big.size, big.mode & 0o777, big.uid, big.gid, big.wanted) \
+            == ("/etc/big", "too-large", 64, 0o600, 11, 12, True), digests
+        assert (small.kind, small.size, small.mode & 0o777, small.uid, small.gid) == (
+            REG, 1, 0o640, 13, 14)
+
+
+def test_unreadable_streams_name_the_layer() -> None:
+    import gzip
+
+    from ringfence.errors import InputError
+    from ringfence.layers.streams import decompressed
+
+    with pytest.raises(InputError) as exc:
+        list(walk_tar(io.BytesIO(b"not a tar at all" * 64), "layer 9", lambda p, s: False,
+                      Limits()))
+    assert exc.value.subject == "layer 9"
+    assert exc.value.message.startswith("not a readable tar stream (")
+    broken = gzip.compress(_tar([("a", b"x" * 4096)]))[:-30] + b"\0" * 30
+    with pytest.raises(InputError) as exc:
+        list(walk_tar(decompressed(io.BytesIO(broken), "layer 9"), "layer 9",
+                      lambda p, s: False, Limits()))
+    assert exc.value.subject == "layer 9" and exc.value.message
