@@ -179,6 +179,27 @@ class VulnStore:
                 (advisory_id,)).fetchone()
         return None if row is None else _advisory(row)
 
+    def ids_for(self, name: str) -> tuple[str, ...]:
+        """Advisory ids that are ``name`` or list it as an alias (a CVE -> its DSA, GHSA,
+        PYSEC records), sorted; empty when the database does not know ``name``."""
+        pattern = "%" + json.dumps(name).replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"  # the LIKE narrows (case-blind); the JSON decides exactly
+        rows = self._conn.execute(
+            "SELECT id, aliases FROM advisories WHERE id=? OR aliases LIKE ? ESCAPE '\\'",
+            (name, pattern))
+        out = {r[0] for r in rows if r[0] == name or name in json.loads(r[1])}
+        out.update(r[0] for r in self._conn.execute(
+            "SELECT DISTINCT advisory_id FROM affected WHERE advisory_id=?", (name,)))
+        return tuple(sorted(out))
+
+    def packages_for(self, advisory_ids: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        """The (ecosystem, package) pairs the advisories ``advisory_ids`` name."""
+        out: set[tuple[str, str]] = set()
+        for advisory_id in advisory_ids:
+            out.update((r[0], r[1]) for r in self._conn.execute(
+                "SELECT ecosystem, package FROM affected WHERE advisory_id=?", (advisory_id,)))
+        return tuple(sorted(out))
+
     def coverage(self) -> dict[str, tuple[int, str | None]]:
         """Per ecosystem (``PyPI``, ``Debian:12``): advisories held and their newest
         modification time, over every source."""
