@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "webhook": ("ringfence.cli.webhook", "webhook_group"),
     "explain": ("ringfence.cli.explain", "explain_cmd"),
     "schema": ("ringfence.cli.schema", "schema_cmd"),
+    "inventory": ("ringfence.cli.inventory", "inventory_group"),
+    "affected": ("ringfence.cli.affected", "affected_cmd"),
 }
 
 
