@@ -37,12 +37,16 @@ from ringfence.vulndb.store import default_path
 @image_options
 @vuln_options
 @scanner_options
+@click.option("--store", "store_url", metavar="URL", default=None,
+              help="Also record the image (digest, refs, layers, packages, vulnerabilities) "
+              "in this inventory store: sqlite:///PATH or postgresql://… "
+              "(see `ringfence inventory`).")
 def image_cmd(ref: str, report: ReportOptions, list_packages: bool, db_path: Path | None,
               max_db_age: float | None, vex_files: tuple[Path, ...],
               ignore_file: Path | None, ignore_unfixed: bool, severities: Any,
               scanners: frozenset[str], secret_allowlist: Path | None,
               trusted_registries: tuple[str, ...], policy_path: Path | None,
-              registries_d: str | None, **kw: Any) -> None:
+              registries_d: str | None, store_url: str | None, **kw: Any) -> None:
     """Ring 1 report of REF: inventory, vulnerabilities, secrets, image-config and
     provenance findings (history, OCI annotations, attestations, trust policy verdict).
 
@@ -61,6 +65,8 @@ def image_cmd(ref: str, report: ReportOptions, list_packages: bool, db_path: Pat
     elif "vuln" in scanners:
         report.note(f"note: no vulnerability database at {path}; reporting the inventory only "
                     "(run `ringfence db update` or `ringfence db import PATH…`)")
+    if store_url is not None:
+        _record(result, ref, store_url)
     if result.db is not None:
         from ringfence.cli.db import stale_warning
 
@@ -75,6 +81,17 @@ def image_cmd(ref: str, report: ReportOptions, list_packages: bool, db_path: Pat
     finish(report, severities=severities,  # each package set not checked counts as unknown
            unknowns=len({*result.inventory.unknowns, *result.unknowns}) + uncovered,
            cannot_gate=_cannot_gate(result, scanners, path))
+
+
+def _record(result: ScanResult, ref: str, store_url: str) -> None:
+    """Record what was scanned in the inventory store (one transaction)."""
+    from ringfence.cli.inventory import record_of
+    from ringfence.store.db import InventoryStore
+
+    path = ref[len("sbom:"):] if ref.startswith("sbom:") else None
+    record = record_of(result, ref, path)
+    with InventoryStore.open(store_url) as store:
+        store.add(record)
 
 
 def _cannot_gate(result: ScanResult, scanners: frozenset[str], path: Path) -> Error | None:
