@@ -75,6 +75,9 @@ _VULNERABILITY = _obj({
     "matched_by": STR, "location": STR, "layer": OPT_STR, "summary": STR,
     "suppressed_by": OPT_STR})
 
+_STORED_IMAGE = _obj({"digest": STR, "kind": {"enum": ["image", "sbom"]}, "refs": STRS,
+                      "added_at": STR, "packages": INT, "distro": OPT_STR,
+                      "scanned_with": OPT_STR})
 _PACKAGE_SET = _obj({"ecosystem": STR, "packages": INT, "advisories": INT,
                      "newest_modified": OPT_STR,
                      "reason": {"enum": ["", "no advisories", "no feed", "no version scheme"]},
@@ -175,6 +178,34 @@ SCHEMAS: Final[dict[str, Schema]] = {
         "ecosystems": {"type": "object", "additionalProperties": INT},
         "ecosystem_newest": {"type": "object", "additionalProperties": OPT_STR},
         "sources": _arr(ANY_OBJ),
+    }),
+    "inventory-add": _document("inventory-add", 1, "ringfence inventory add -f json", {
+        "store": STR,
+        "added": _arr(_obj({"ref": STR, "digest": STR, "new": BOOL, "packages": INT,
+                            "vulnerabilities": INT, "matched": BOOL})),
+    }),
+    "inventory-list": _document("inventory-list", 1, "ringfence inventory list -f json", {
+        "store": STR, "images": _arr(_STORED_IMAGE),
+    }),
+    "inventory-show": _document("inventory-show", 1, "ringfence inventory show -f json", {
+        "store": STR, "image": _STORED_IMAGE, "os": OPT_STR, "architecture": OPT_STR,
+        "config_digest": OPT_STR,
+        "layers": _arr(_obj({"digest": STR, "diff_id": STR, "size": INT})),
+        "packages": _arr(_obj({
+            "purl": STR, "name": STR, "version": STR, "type": STR, "layer": OPT_STR,
+            "owner": OPT_STR, "vulnerabilities": _arr(_obj({
+                "id": STR, "aliases": STRS, "severity": _ref("severity"),
+                "fixed_versions": STRS, "status": STR}))})),
+    }),
+    "affected": _document("affected", 1, "ringfence affected -f json", {
+        "store": STR, "query": STR, "kind": {"enum": ["advisory", "purl"]},
+        "advisories": STRS, "images": INT,
+        "affected": _arr(_obj({
+            "digest": STR, "refs": STRS, "purl": STR, "package": STR, "version": STR,
+            "layer": OPT_STR, "advisory": OPT_STR, "aliases": STRS,
+            "severity": {"anyOf": [_ref("severity"), {"type": "null"}]},
+            "fixed_versions": STRS, "status": OPT_STR})),
+        "unknowns": UNKNOWNS,
     }),
     "explain": _document("explain", 1, "ringfence explain -f json", {
         "id": STR, "title": STR, "severity": _ref("severity"), "ring": STR, "domain": STR,
