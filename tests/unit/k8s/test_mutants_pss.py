@@ -79,3 +79,20 @@ def test_namespace_rules_say_what_and_where() -> None:
         "(PSA enforces restricted:latest instead)")
     assert v.location == facts.of_kind("Namespace")[0].location
     assert list(privileged.func(_facts(_ns({ENFORCE_LABEL: "baseline"})))) == []
+
+
+def test_a_restricted_override_decides_for_its_baseline_control() -> None:
+    sys_admin = {"containers": [{"name": "c", "image": "r.invalid/a:1", "securityContext": {
+        "capabilities": {"add": ["SYS_ADMIN"]}}}]}
+    windows = _pod({"os": {"name": "windows"}, **sys_admin})
+    linux = _pod(sys_admin)
+    # restricted's capabilities check exempts Windows pods (v1.25+): PSA never runs the
+    # baseline check it overrides, so the added capability does not refuse the pod
+    assert [c.id for c, _ in denies(windows, PssPolicy("restricted", None))] == ["runAsNonRoot"]
+    # at baseline there is no override; on Linux the override refuses too: both named
+    assert [c.id for c, _ in denies(windows, PssPolicy("baseline", None))] == [
+        "capabilities_baseline"]
+    assert "capabilities_baseline" in [c.id for c, _ in denies(linux, PssPolicy("restricted",
+                                                                                None))]
+    assert "capabilities_baseline" in [c.id for c, _ in denies(windows, PssPolicy("restricted",
+                                                                                  24))]
