@@ -63,7 +63,8 @@ EQUIVALENT_FILE = Path(__file__).resolve().parent / "mutation_equivalent.toml"
 THRESHOLD = 90.0
 # Data segment (heap) of mutmut and of every forked mutant run: a mutant that grows a list without
 # end (a loop condition turned around) fails with MemoryError instead of taking the machine.
-MEMORY_LIMIT = 3 << 30
+# Above 4 GiB: inputs.read_regular asks for a buffer of its limit + 1 (feeds: 4 GiB).
+MEMORY_LIMIT = 6 << 30
 
 
 @dataclass(frozen=True)
