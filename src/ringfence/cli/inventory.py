@@ -42,21 +42,28 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def record_of(result: ScanResult, ref: str, path: str | None = None,
-              pinned: str | None = None, before: str | None = None) -> ImageRecord:
+              before: str | None = None) -> ImageRecord:
     """The store's record of a scan; an SBOM (``path``) is keyed by its file's digest,
-    read before (``before``) and after the scan: a file that changed meanwhile, or whose
-    digest is not the one pinned with ``sbom:FILE@sha256:…``, is refused."""
+    read before (``before``) and after the scan: a file that changed meanwhile is refused."""
     from ringfence.respond.record import build, file_digest
 
     digest = None
     if path is not None:
         digest = file_digest(path)
         if before is not None and digest != before:
-            raise InputError(path, "the SBOM changed while it was read")
-        if pinned is not None and digest != pinned:
-            raise InputError(path, f"SBOM digest {digest} does not match the pinned "
-                             f"{pinned}", hint="nothing was recorded")
+            raise InputError(path, "the SBOM changed while it was read; nothing was recorded")
     return build(result, ref, digest)
+
+
+def check_pinned(path: str, pinned: str | None) -> str:
+    """The SBOM file's digest; one that is not the pinned ``sbom:FILE@sha256:…`` is refused."""
+    from ringfence.respond.record import file_digest
+
+    digest = file_digest(path)
+    if pinned is not None and digest != pinned:
+        raise InputError(path, f"SBOM digest {digest} does not match the pinned {pinned}",
+                         hint="nothing was recorded")
+    return digest
 
 
 @click.group("inventory")
@@ -79,7 +86,7 @@ def add_cmd(refs: tuple[str, ...], report: ReportOptions, store_url: str | None,
     from ringfence.cli.sbom import scan
     from ringfence.report.processors import Filters
     from ringfence.respond.documents import inventory_add
-    from ringfence.respond.record import file_digest, split_sbom_ref
+    from ringfence.respond.record import split_sbom_ref
     from ringfence.scan import add_vulnerabilities
     from ringfence.vulndb.store import default_path
 
@@ -90,12 +97,12 @@ def add_cmd(refs: tuple[str, ...], report: ReportOptions, store_url: str | None,
         for ref in refs:
             target, pinned = split_sbom_ref(ref)
             path = target[len("sbom:"):] if target.startswith("sbom:") else None
-            before = file_digest(path) if path is not None else None
+            before = check_pinned(path, pinned) if path is not None else None
             result = scan(target, quiet=report.quiet, **kw)
             if db_path is not None or db.is_file():
                 result = add_vulnerabilities(result, db, Filters())
             unknowns += len({*result.inventory.unknowns, *result.unknowns})
-            records.append(record_of(result, target, path, pinned, before))
+            records.append(record_of(result, target, path, before))
         if db_path is None and not db.is_file():
             report.note(f"note: no vulnerability database at {db}; recording inventories only")
         added = store.add(*records)

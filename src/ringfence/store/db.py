@@ -25,6 +25,7 @@ from ringfence.store.schema import ID_COLUMN, MIGRATIONS, SCHEMA_VERSION
 from ringfence.store.url import StoreUrl, resolve
 
 CONNECT_TIMEOUT_S = 5
+_MIGRATION_LOCK = 0x52464953  # pg_advisory_xact_lock key of schema migrations
 
 
 class StoreError(Error):
@@ -143,7 +144,12 @@ class InventoryStore:
             return
         with self._transaction() as cur:
             if self._pg:  # one migrator at a time; the others then see the new version
-                self._exec(cur, "SELECT pg_advisory_xact_lock(7265636f7264)")
+                self._exec(cur, "SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+                if self._exec(cur, "SELECT to_regclass('meta')").fetchone()[0] is not None:
+                    row = self._exec(cur, "SELECT value FROM meta WHERE key='schema_version'"
+                                     ).fetchone()
+                    if row is not None and row[0] != str(version):
+                        return  # another process migrated while this one waited
             for step in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[step]:
                     self._exec(cur, statement.format(id=ID_COLUMN[self.url.dialect]))
