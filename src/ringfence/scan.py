@@ -143,7 +143,7 @@ def _scan_rootfs(root: str, options: ScanOptions,
     from ringfence.layers.rootfs import walk_rootfs
 
     lc = LayerCatalog("", options.for_directory(), options.analyzers, keep_paths=False)
-    for entry in walk_rootfs(root, lc.wants, options.limits):
+    for entry in walk_rootfs(root, lc.wants, options.limits, lc):
         lc.add(entry)
         if progress and lc.entries % TICK == 0:
             progress("files", lc.entries, 0)

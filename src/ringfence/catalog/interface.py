@@ -30,6 +30,9 @@ class Cataloger(Protocol):
     (string tests on the path only). ``parse`` gets the whole file and touches no
     filesystem; it raises :class:`CatalogError` when the file cannot be read at all.
     ``version`` changes whenever results could change: it is part of the cache key.
+    A cataloger with a ``magic`` attribute (tuple of leading bytes) recognises files by
+    content: its ``wants`` is then a broad path + size test, the walk reads only the
+    first bytes of such a file and offers it only when they start with one of ``magic``.
     """
 
     name: str

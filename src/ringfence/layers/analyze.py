@@ -27,7 +27,7 @@ from ringfence.layers.streams import (
     is_decompression_error,
     sniff,
 )
-from ringfence.layers.walk import TOO_LARGE, Entry, Limits, Wants, walk_tar
+from ringfence.layers.walk import TOO_LARGE, Entry, Limits, Sniff, Wants, walk_tar
 from ringfence.model.image import LayerInfo
 
 # Bytes allowed after the tar end-of-archive marker: writers pad to a record (GNU tar
@@ -67,7 +67,8 @@ def analyze_layer(source: ImageSource, layer: LayerInfo, catalogers: tuple[Catal
                   verified: Callable[[VerifiedBlob], None] | None = None) -> LayerResult:
     subject = f"{source.info().reference} layer {layer.digest}"
     lc = LayerCatalog(layer.diff_id, catalogers, analyzers)
-    blob = _stream_layer(source, layer, subject, lc.wants, limits, lc.add, lc.digests, budget)
+    blob = _stream_layer(source, layer, subject, lc.wants, limits, lc.add, lc.digests, budget,
+                         sniff=lc)
     if lc.pending_links:
         # A wanted path was a hardlink to a file nobody wanted when it streamed past:
         # rare, so read the layer a second time for just those targets.
@@ -126,7 +127,8 @@ def hash_blob(source: ImageSource, layer: LayerInfo, limits: Limits) -> Verified
 
 def _stream_layer(source: ImageSource, layer: LayerInfo, subject: str, wants: Wants,
                   limits: Limits, sink: Callable[[Entry], None],
-                  digests: tuple[str, ...] = (), budget: Budget | None = None) -> VerifiedBlob:
+                  digests: tuple[str, ...] = (), budget: Budget | None = None,
+                  sniff: Sniff | None = None) -> VerifiedBlob:
     raw = source.open_layer(layer)
     inner: ThreadedReader | None = None
     try:
@@ -138,7 +140,7 @@ def _stream_layer(source: ImageSource, layer: LayerInfo, subject: str, wants: Wa
         tar_stream = HashingReader(cast(BinaryIO, inner), f"{subject} (diffID {layer.diff_id})",
                                    limit=limits.max_layer_bytes, budget=budget)
         buffered = cast(BinaryIO, io.BufferedReader(tar_stream, CHUNK))
-        for entry in walk_tar(buffered, subject, wants, limits, digests):
+        for entry in walk_tar(buffered, subject, wants, limits, digests, sniff):
             sink(entry)
         tar_stream.verify(layer.diff_id, max_more=MAX_TRAILING_BYTES)
         blob.verify(_claimed(layer))

@@ -39,7 +39,11 @@ class LayerCatalog:
         self.entries = 0
         # wanted hardlinks whose target was not read in this pass: target -> link paths
         self.pending_links: dict[str, list[str]] = {}
-        self._predicates = tuple(c.wants for c in catalogers)
+        # catalogers that recognise files by content (``magic``) do not make the walk read
+        # every candidate: the walk reads its first bytes and asks :meth:`matches`
+        self._predicates = tuple(c.wants for c in catalogers if not _magic(c))
+        self._sniffers = tuple(c.wants for c in catalogers if _magic(c))
+        self._magics = tuple({m for c in catalogers for m in _magic(c)})
         self._analyzer_predicates = tuple(a.wants for a in analyzers)
         # paths only an analyzer wanted: not offered to the catalogers (none of them would
         # take it; on bookworm-py the secrets analyzer reads 6,600 such files)
@@ -68,6 +72,16 @@ class LayerCatalog:
                 self._analyzer_only.add(path)
                 return True
         return False
+
+    def candidate(self, path: str, size: int) -> bool:
+        """A file nobody wants by path that a content cataloger may recognise."""
+        for wants in self._sniffers:  # noqa: SIM110 (flat loop: called for every file)
+            if wants(path, size):
+                return True
+        return False
+
+    def matches(self, head: bytes) -> bool:
+        return head.startswith(self._magics)
 
     def add(self, entry: Entry) -> None:
         self.entries += 1
@@ -115,6 +129,9 @@ class LayerCatalog:
         for cat in self.catalogers:
             if not cat.wants(path, size):
                 continue
+            magic = _magic(cat)
+            if magic and not data.startswith(magic):
+                continue
             try:
                 parsed = cat.parse(path, data)
             except CatalogError as exc:
@@ -146,6 +163,11 @@ class LayerCatalog:
                                                               strict=True)),
             links=tuple(self.links),
         )
+
+
+def _magic(cat: Cataloger) -> tuple[bytes, ...]:
+    """The leading bytes a content cataloger recognises (optional ``magic`` attribute)."""
+    return tuple(getattr(cat, "magic", ()))
 
 
 def catalog_entries(diff_id: str, entries: Iterable[Entry],

@@ -16,7 +16,18 @@ import stat
 from collections.abc import Generator, Iterator
 
 from ringfence.errors import InputError, LimitExceededError
-from ringfence.layers.walk import DIR, REG, SYMLINK, TOO_LARGE, UNREADABLE, Entry, Limits, Wants
+from ringfence.layers.walk import (
+    DIR,
+    HEAD,
+    REG,
+    SYMLINK,
+    TOO_LARGE,
+    UNREADABLE,
+    Entry,
+    Limits,
+    Sniff,
+    Wants,
+)
 
 # Pseudo filesystems of a live host: never part of what is installed.
 SKIP_TOP = frozenset({"proc", "sys", "dev", "run"})
@@ -77,7 +88,8 @@ class _Fds:
             self.root.fd = None
 
 
-def walk_rootfs(root: str, wants: Wants, limits: Limits) -> Iterator[Entry]:
+def walk_rootfs(root: str, wants: Wants, limits: Limits,
+                sniff: Sniff | None = None) -> Iterator[Entry]:
     subject = f"dir:{root}"
     if not os.path.isdir(root):
         raise InputError(subject, "not a directory")
@@ -102,7 +114,7 @@ def walk_rootfs(root: str, wants: Wants, limits: Limits) -> Iterator[Entry]:
                         fds.close(d.parent)
             if fd < 0:
                 continue
-            subdirs = yield from _list(d, fd, wants, limits)
+            subdirs = yield from _list(d, fd, wants, limits, sniff)
             if subdirs and d.depth + 1 > MAX_DEPTH:
                 raise LimitExceededError(subject, f"directories nested deeper than {MAX_DEPTH}"
                                          f" levels (at {d.path[:120]}...)")
@@ -114,7 +126,8 @@ def walk_rootfs(root: str, wants: Wants, limits: Limits) -> Iterator[Entry]:
         fds.close_all()
 
 
-def _list(d: _Dir, fd: int, wants: Wants, limits: Limits) -> Generator[Entry, None, list[_Dir]]:
+def _list(d: _Dir, fd: int, wants: Wants, limits: Limits,
+          sniff: Sniff | None) -> Generator[Entry, None, list[_Dir]]:
     try:
         names = sorted(os.listdir(fd))
     except OSError:
@@ -136,13 +149,16 @@ def _list(d: _Dir, fd: int, wants: Wants, limits: Limits) -> Generator[Entry, No
             yield Entry(path, SYMLINK, 0, mode, st.st_uid, st.st_gid,
                         link=_readlink(name, fd))
         elif stat.S_ISREG(mode):
-            yield _file(path, name, fd, st, wants, limits)
+            yield _file(path, name, fd, st, wants, limits, sniff)
     return subdirs
 
 
 def _file(path: str, name: str, dir_fd: int, st: os.stat_result, wants: Wants,
-          limits: Limits) -> Entry:
+          limits: Limits, sniff: Sniff | None = None) -> Entry:
     wanted = wants(path, st.st_size)
+    if not wanted and sniff is not None and sniff.candidate(path, st.st_size):
+        head = read_at(dir_fd, name, HEAD - 1)  # at most HEAD bytes
+        wanted = head is not None and sniff.matches(head[:HEAD])
     if not wanted:
         return Entry(path, REG, st.st_size, st.st_mode, st.st_uid, st.st_gid)
     if st.st_size > limits.max_file_bytes:

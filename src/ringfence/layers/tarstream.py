@@ -142,6 +142,13 @@ class TarReader:
                 raise TarFormatError("unexpected end of archive inside a member")
             n -= k
 
+    def read_head(self, n: int) -> bytes:
+        """Read the first ``n`` bytes of the current member's data; then call
+        :meth:`read_data` or :meth:`digest_data` with what is left, or let it be skipped."""
+        data = self._read_exact(n)
+        self._pending -= n
+        return data
+
     def read_data(self, size: int) -> bytes:
         """Read the current member's data (``size`` bytes) and its padding."""
         data = self._read_exact(size)

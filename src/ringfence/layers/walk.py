@@ -6,7 +6,7 @@ import hashlib
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from ringfence.errors import InputError, LimitExceededError
 from ringfence.image.paths import normalize
@@ -58,6 +58,22 @@ class Entry:
 Wants = Callable[[str, int], bool]
 
 
+class Sniff(Protocol):
+    """Files a cataloger recognises by content (compiled programs anywhere in the image).
+
+    ``candidate`` is a cheap path + size test for a file nobody wants by path; for such a
+    file the walk reads only its first ``HEAD`` bytes and reads the rest only when
+    ``matches`` accepts them (the ELF magic), so deciding costs ``HEAD`` bytes per file.
+    """
+
+    def candidate(self, path: str, size: int) -> bool: ...
+
+    def matches(self, head: bytes) -> bool: ...
+
+
+HEAD = 16  # bytes read to decide by content (ELF e_ident)
+
+
 def _kind(member: Member, base: str) -> str:
     if base == OPAQUE_MARKER:
         return OPAQUE
@@ -75,13 +91,15 @@ def _kind(member: Member, base: str) -> str:
 
 
 def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
-             digests: tuple[str, ...] = ()) -> Iterator[Entry]:
+             digests: tuple[str, ...] = (), sniff: Sniff | None = None) -> Iterator[Entry]:
     """Yield every member of the tar in ``stream`` as an :class:`Entry`.
 
     Whiteouts are reported with the path they hide (``/a/.wh.b`` -> ``/a/b``); opaque
     markers with their directory. Hardlinks whose target was read carry its data.
     ``digests`` (hashlib names): every regular file's content is hashed with each, streamed
     in chunks when the file is not wanted (or too large to read), so size does not matter.
+    ``sniff``: a regular file nobody wants by path but that is a content candidate has its
+    first :data:`HEAD` bytes read; it becomes wanted when they match.
     """
     read_total = 0
     retained: dict[str, bytes] = {}
@@ -107,10 +125,17 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
             data: bytes | None = None
             link: str | None = None
             wanted = kind in (REG, HARDLINK) and wants(path, member.size)
+            head = b""
+            if (kind == REG and not wanted and sniff is not None
+                    and sniff.candidate(path, member.size)):
+                head = tar.read_head(min(HEAD, member.size))
+                wanted = sniff.matches(head)
             if kind == REG and digests and not (wanted and member.size
                                                 <= limits.max_file_bytes):
                 hashers = [hashlib.new(a) for a in digests]
-                tar.digest_data(member.size, hashers)
+                for h in hashers:
+                    h.update(head)
+                tar.digest_data(member.size - len(head), hashers)
                 sums = tuple((a, h.hexdigest()) for a, h in zip(digests, hashers, strict=True))
                 yield Entry(path, TOO_LARGE if wanted else REG, member.size, member.mode,
                             member.uid, member.gid, wanted=wanted, digests=sums)
@@ -124,7 +149,7 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
                 if read_total > limits.max_read_bytes:
                     raise LimitExceededError(
                         subject, f"wanted files exceed {limits.max_read_bytes} bytes")
-                data = tar.read_data(member.size)
+                data = head + tar.read_data(member.size - len(head))
                 if member.size <= RETAIN_FOR_HARDLINKS:
                     retained[path] = data
             elif kind == SYMLINK:

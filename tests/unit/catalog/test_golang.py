@@ -199,3 +199,5 @@ def test_wants() -> None:
     assert not CAT.wants("/usr/lib/x86_64-linux-gnu/libc.so.6", 2_000_000)
     assert not CAT.wants("/usr/share/doc/big.txt", 2_000_000)
     assert not CAT.wants("/usr/bin/helper.py", 2_000_000)
+    # by content anywhere (the walk checks the ELF magic before reading more)
+    assert CAT.wants("/usr/lib/cni/bridge", 4_000_000) and CAT.magic == (b"\x7fELF",)

@@ -69,7 +69,11 @@ def test_wants() -> None:
     assert LOCK.wants("/app/Cargo.lock", 100) and not CAT.wants("/app/Cargo.lock", 100)
     assert not LOCK.wants("/app/Cargo.toml", 100)
     assert CAT.wants("/usr/local/bin/rg", 4_000_000)
-    assert not CAT.wants("/usr/share/doc/x/README", 4_000_000)
+    # by content anywhere: any big enough file without a data extension is a candidate,
+    # and the walk reads it only when it starts with the ELF magic (tests/unit/layers/
+    # test_sniff.py)
+    assert CAT.wants("/usr/lib/x/helper", 4_000_000) and CAT.magic == (b"\x7fELF",)
+    assert not CAT.wants("/usr/share/doc/x/README.md", 4_000_000)
     assert not CAT.wants("/usr/bin/tiny", 1000)
 
 

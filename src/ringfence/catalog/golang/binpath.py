@@ -1,22 +1,21 @@
-"""Which image paths may hold a compiled program (Go, Rust): a cheap path + size test.
+"""Which image files may hold a compiled program (Go, Rust): a cheap path + size test.
 
-Trade-off: reading every file of an image to look for ELF magic would read gigabytes, so
-the predicate looks only where programs are installed — a ``bin``, ``sbin`` or ``libexec``
-directory anywhere, ``/opt``, ``/app``, ``/usr/local``, or a file directly under ``/``
-(operator images put ``/manager`` there) — skips names with a data/source extension,
-and bounds the size. A program elsewhere (say ``/usr/lib/foo/helper``) is missed; a
-large script in ``/usr/bin`` is read and rejected by the ELF magic check in ``parse``.
+Programs are recognised by content wherever they are (CNI plugins under ``/usr/lib/cni``,
+helpers under ``/usr/lib/<pkg>/``): catalogers using this predicate declare the ELF magic
+(``magic``), so the layer walk reads only the first bytes of each candidate and the whole
+file only when it is ELF (``layers/walk.py`` Sniff). The predicate skips names with a
+data/source/shared-library extension and bounds the size, so most files cost nothing.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-_DIRS: Final = frozenset({"bin", "sbin", "libexec"})
-_PREFIXES: Final = ("/opt/", "/app/", "/usr/local/", "/srv/", "/ko-app/")
 _NOT_PROGRAM: Final = (".so", ".a", ".o", ".py", ".pyc", ".sh", ".pl", ".rb", ".js", ".txt",
                        ".md", ".json", ".yaml", ".yml", ".xml", ".html", ".gz", ".xz", ".zip",
-                       ".jar", ".h", ".c", ".go", ".rs", ".conf", ".png", ".svg", ".mo")
+                       ".jar", ".h", ".c", ".go", ".rs", ".conf", ".png", ".svg", ".mo", ".ko",
+                       ".ttf", ".jpg", ".gif", ".pem", ".crt", ".db", ".pak", ".dat", ".bin",
+                       ".tar", ".bz2", ".zst", ".whl", ".war", ".ear", ".pdf", ".css")
 MAX_SIZE: Final = 512 * 1024 * 1024
 ELF_MAGIC: Final = b"\x7fELF"
 
@@ -24,9 +23,5 @@ ELF_MAGIC: Final = b"\x7fELF"
 def maybe_program(path: str, size: int, min_size: int) -> bool:
     if not min_size <= size <= MAX_SIZE:
         return False
-    head, _, base = path.rpartition("/")
-    if not base or base.endswith(_NOT_PROGRAM) or ".so." in base:
-        return False
-    if head == "" or path.startswith(_PREFIXES):
-        return True
-    return any(part in _DIRS for part in head.split("/"))
+    base = path.rpartition("/")[2]
+    return bool(base) and not base.endswith(_NOT_PROGRAM) and ".so." not in base

@@ -19,7 +19,8 @@ class GoBinaryCataloger:
     """Modules compiled into Go binaries (what is installed)."""
 
     name = "golang"
-    version = "1"
+    version = "2"  # 2: recognised by content anywhere (ELF magic), not by directory
+    magic = (ELF_MAGIC,)
 
     def wants(self, path: str, size: int) -> bool:
         return maybe_program(path, size, MIN_BINARY)

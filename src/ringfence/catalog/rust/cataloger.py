@@ -17,7 +17,8 @@ class CargoAuditableCataloger:
     """Crates recorded in cargo-auditable binaries (what is installed)."""
 
     name = "cargo"
-    version = "1"
+    version = "2"  # 2: recognised by content anywhere (ELF magic), not by directory
+    magic = (ELF_MAGIC,)
 
     def wants(self, path: str, size: int) -> bool:
         return maybe_program(path, size, MIN_BINARY)
