@@ -9,17 +9,20 @@ that purl (at that version when given), with the findings their scan recorded.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from packageurl import PackageURL
 
 from ringfence.errors import InputError
+from ringfence.model.advisory import VulnerabilityMatch
 from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
 from ringfence.respond.record import base_purl
 from ringfence.store.db import InventoryStore
-from ringfence.store.record import ImageRecord, StoredPackage
+from ringfence.store.record import ImageRecord
 from ringfence.vulndb.match import match_all
 from ringfence.vulndb.store import VulnStore
 
@@ -59,23 +62,70 @@ def by_advisory(store: InventoryStore, vulns: VulnStore, query: str) -> Affected
         raise InputError(query, "no advisory with this id or alias in the vulnerability "
                          "database", hint="check the id, or import/update the database")
     wanted = {query, *ids}
-    rows: list[AffectedRow] = []
-    unknowns: list[Unknown] = []
     candidates = store.carrying(vulns.packages_for(ids))
+    # images share packages: each distinct (distro, package without its layer) is matched
+    # once, then fanned out; the layer of each image's copy is its own
+    groups: dict[str, dict[str, Package]] = {}
+    distros: dict[str, Distro | None] = {}
     for image, packages in candidates:
-        inventory = _inventory(image, packages)
-        outcome = match_all(inventory, vulns)
-        unknowns.extend(outcome.unknowns)
-        layer_of = {p.purl: p.layer for p in packages}
-        for m in outcome.matches:
-            if not wanted & {m.advisory_id, *m.aliases}:
-                continue
-            rows.append(AffectedRow(image.digest, image.refs, m.package_purl, m.package_name,
-                                    m.installed_version, m.layer or layer_of.get(m.package_purl),
-                                    m.advisory_id, m.aliases, m.severity.name,
-                                    m.fixed_versions, m.status))
+        distro_key = _key(image.distro)
+        distros.setdefault(distro_key, _distro(image))
+        group = groups.setdefault(distro_key, {})
+        for p in packages:
+            doc_key = _key(_layerless(p.doc))
+            if doc_key not in group:
+                group[doc_key] = Package.from_dict(_layerless(p.doc))
+    hits: dict[tuple[str, str], list[VulnerabilityMatch]] = {}  # (distro, doc) -> matches
+    unknowns: set[Unknown] = set()
+    for distro_key, members in groups.items():
+        for batch in _batches(members):  # a match names its package by purl and location
+            outcome = match_all(Inventory(tuple(batch.values()), distros[distro_key]), vulns)
+            unknowns.update(outcome.unknowns)
+            by_where = {_where(pkg): doc_key for doc_key, pkg in batch.items()}
+            for m in outcome.matches:
+                hit = by_where.get((m.package_purl, m.location))
+                if hit is not None and wanted & {m.advisory_id, *m.aliases}:
+                    hits.setdefault((distro_key, hit), []).append(m)
+    rows: list[AffectedRow] = []
+    for image, packages in candidates:
+        distro_key = _key(image.distro)
+        for p in packages:
+            rows.extend(AffectedRow(image.digest, image.refs, m.package_purl, m.package_name,
+                                    m.installed_version, p.layer, m.advisory_id,
+                                    m.aliases, m.severity.name, m.fixed_versions, m.status)
+                        for m in hits.get((distro_key, _key(_layerless(p.doc))), ()))
     return AffectedAnswer(query, "advisory", ids, tuple(sorted(rows, key=_order)),
-                          len(candidates), tuple(sorted(set(unknowns))))
+                          len(candidates), tuple(sorted(unknowns)))
+
+
+def _layerless(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "locations": [{**loc, "layer": None} for loc in doc.get("locations", ())]}
+
+
+def _where(pkg: Package) -> tuple[str, str]:
+    return (pkg.purl, pkg.locations[0].path if pkg.locations else "")
+
+
+def _batches(members: dict[str, Package]) -> list[dict[str, Package]]:
+    """``members`` split so that no two packages of one batch share purl and location."""
+    batches: list[tuple[set[tuple[str, str]], dict[str, Package]]] = []
+    for doc_key, pkg in members.items():
+        free = next((b for b in batches if _where(pkg) not in b[0]), None)
+        if free is None:
+            free = (set(), {})
+            batches.append(free)
+        taken, batch = free
+        taken.add(_where(pkg))
+        batch[doc_key] = pkg
+    return [b for _, b in batches]
+
+
+def _key(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _distro(image: ImageRecord) -> Distro | None:
+    return Distro.from_dict(image.distro) if image.distro else None
 
 
 def by_purl(store: InventoryStore, query: str) -> AffectedAnswer:
@@ -98,11 +148,6 @@ def by_purl(store: InventoryStore, query: str) -> AffectedAnswer:
                                     p.layer, f.advisory_id, f.aliases, f.severity, f.fixed,
                                     f.status) for f in mine)
     return AffectedAnswer(query, "purl", (), tuple(sorted(rows, key=_order)), len(found))
-
-
-def _inventory(image: ImageRecord, packages: list[StoredPackage]) -> Inventory:
-    distro = Distro.from_dict(image.distro) if image.distro else None
-    return Inventory(tuple(Package.from_dict(p.doc) for p in packages), distro)
 
 
 def _order(row: AffectedRow) -> tuple[str, str, str, str]:
