@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from packageurl import PackageURL
 
@@ -63,8 +62,9 @@ def by_advisory(store: InventoryStore, vulns: VulnStore, query: str) -> Affected
                          "database", hint="check the id, or import/update the database")
     wanted = {query, *ids}
     candidates = store.carrying(vulns.packages_for(ids))
-    # images share packages: each distinct (distro, package without its layer) is matched
-    # once, then fanned out; the layer of each image's copy is its own
+    # images share packages: each distinct (distro, package document) is matched once,
+    # then fanned out; the layer of each image's copy is its own
+    docs = store.docs(p.doc_digest for _, packages in candidates for p in packages)
     groups: dict[str, dict[str, Package]] = {}
     distros: dict[str, Distro | None] = {}
     for image, packages in candidates:
@@ -72,9 +72,8 @@ def by_advisory(store: InventoryStore, vulns: VulnStore, query: str) -> Affected
         distros.setdefault(distro_key, _distro(image))
         group = groups.setdefault(distro_key, {})
         for p in packages:
-            doc_key = _key(_layerless(p.doc))
-            if doc_key not in group:
-                group[doc_key] = Package.from_dict(_layerless(p.doc))
+            if p.doc_digest not in group:
+                group[p.doc_digest] = Package.from_dict(docs[p.doc_digest])
     hits: dict[tuple[str, str], list[VulnerabilityMatch]] = {}  # (distro, doc) -> matches
     unknowns: set[Unknown] = set()
     for distro_key, members in groups.items():
@@ -93,13 +92,9 @@ def by_advisory(store: InventoryStore, vulns: VulnStore, query: str) -> Affected
             rows.extend(AffectedRow(image.digest, image.refs, m.package_purl, m.package_name,
                                     m.installed_version, p.layer, m.advisory_id,
                                     m.aliases, m.severity.name, m.fixed_versions, m.status)
-                        for m in hits.get((distro_key, _key(_layerless(p.doc))), ()))
+                        for m in hits.get((distro_key, p.doc_digest), ()))
     return AffectedAnswer(query, "advisory", ids, tuple(sorted(rows, key=_order)),
                           len(candidates), tuple(sorted(unknowns)))
-
-
-def _layerless(doc: dict[str, Any]) -> dict[str, Any]:
-    return {**doc, "locations": [{**loc, "layer": None} for loc in doc.get("locations", ())]}
 
 
 def _where(pkg: Package) -> tuple[str, str]:
@@ -137,10 +132,10 @@ def by_purl(store: InventoryStore, query: str) -> AffectedAnswer:
     base = base_purl(purl.to_string())
     rows: list[AffectedRow] = []
     found = store.by_purl(base, purl.version)
+    findings = store.findings_by_purl(base, purl.version)
     for image, packages in found:
-        findings = store.findings_of(image.digest, [p.ord for p in packages])
         for p in packages:
-            mine = [f for f in findings if f.ord == p.ord]
+            mine = findings.get((image.digest, p.ord), [])
             if not mine:
                 rows.append(AffectedRow(image.digest, image.refs, p.purl, p.name, p.version,
                                         p.layer, None))

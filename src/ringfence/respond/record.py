@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Final
+from typing import Any, Final
 
 from packageurl import PackageURL
 
@@ -43,6 +43,12 @@ def base_purl(purl: str) -> str:
     return str(PackageURL(type=p.type, namespace=p.namespace, name=p.name).to_string())
 
 
+def _layerless(package: Package) -> dict[str, Any]:
+    doc = package.to_dict()
+    doc["locations"] = [{**loc, "layer": None} for loc in doc.get("locations", ())]
+    return doc
+
+
 def identities(package: Package, distro: Distro | None) -> tuple[tuple[str, str], ...]:
     """The (ecosystem, name) lookups the matchers make for ``package``."""
     return tuple(sorted({(q.ecosystem, q.name) for m in MATCHERS
@@ -54,7 +60,7 @@ def build(result: ScanResult, ref: str, digest: str | None = None) -> ImageRecor
     inv = result.inventory
     packages = tuple(
         StoredPackage(i, p.purl, base_purl(p.purl), p.name, p.version, p.type,
-                      p.locations[0].layer if p.locations else None, p.owner, p.to_dict(),
+                      p.locations[0].layer if p.locations else None, p.owner, _layerless(p),
                       identities(p, inv.distro))
         for i, p in enumerate(inv.packages))
     where: dict[tuple[str, str], int] = {}

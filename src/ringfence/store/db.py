@@ -11,6 +11,7 @@ Every write runs in one transaction: an error leaves the store as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -199,10 +200,15 @@ class InventoryStore:
                    "VALUES (?, ?, ?, ?, ?)",
                    [(image_id, i, la.digest, la.diff_id, la.size)
                     for i, la in enumerate(record.layers)])
+        docs = {p.ord: _json(p.doc) or "" for p in record.packages}
+        keys = {o: "sha256:" + hashlib.sha256(d.encode()).hexdigest() for o, d in docs.items()}
+        self._many(cur, "INSERT INTO package_docs (digest, doc) VALUES (?, ?) "
+                   "ON CONFLICT (digest) DO NOTHING",
+                   sorted({(keys[o], d) for o, d in docs.items()}))
         self._many(cur, "INSERT INTO packages (image_id, ord, purl, purl_base, name, version, "
                    "type, layer, owner, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    [(image_id, p.ord, p.purl, p.purl_base, p.name, p.version, p.type, p.layer,
-                     p.owner, _json(p.doc)) for p in record.packages])
+                     p.owner, keys[p.ord]) for p in record.packages])
         self._many(cur, "INSERT INTO package_index (ecosystem, name, image_id, ord) "
                    "VALUES (?, ?, ?, ?)",
                    [(eco, name, image_id, p.ord) for p in record.packages
@@ -253,7 +259,8 @@ class InventoryStore:
     def carrying(self, identities: Iterable[tuple[str, str]]
                  ) -> list[tuple[ImageRecord, list[StoredPackage]]]:
         """Images holding a package with one of ``identities`` (ecosystem, name) -- the
-        index lookup behind ``affected`` -- with those packages only."""
+        index lookup behind ``affected`` -- with those packages only (documents not read:
+        ``docs()`` reads each distinct one once)."""
         wanted = sorted(set(identities))
         if not wanted:
             return []
@@ -261,7 +268,7 @@ class InventoryStore:
         params = [x for pair in wanted for x in pair]
         packages = self._packages(
             f"JOIN package_index i ON i.image_id=p.image_id AND i.ord=p.ord WHERE {where}",
-            params)
+            params, with_docs=False)
         return self._with_images(packages)
 
     def by_purl(self, purl_base: str, version: str | None
@@ -270,34 +277,53 @@ class InventoryStore:
         where, params = "WHERE p.purl_base=?", [purl_base]
         if version is not None:
             where, params = where + " AND p.version=?", [purl_base, version]
-        return self._with_images(self._packages(where, params))
+        return self._with_images(self._packages(where, params, with_docs=False))
 
-    def findings_of(self, image_id_digest: str, ords: Iterable[int]) -> list[StoredFinding]:
-        """The stored findings of packages ``ords`` of image ``image_id_digest``."""
-        wanted = sorted(set(ords))
-        if not wanted:
-            return []
-        marks = ", ".join("?" * len(wanted))
+    def findings_by_purl(self, purl_base: str, version: str | None
+                         ) -> dict[tuple[str, int], list[StoredFinding]]:
+        """The stored findings of the packages ``by_purl`` names, by (image digest, ord)."""
+        where, params = "p.purl_base=?", [purl_base]
+        if version is not None:
+            where, params = where + " AND p.version=?", [purl_base, version]
         rows = self._rows(
-            "SELECT f.ord, f.advisory_id, f.aliases, f.severity, f.fixed, f.status "  # noqa: S608
-            f"FROM findings f JOIN images m ON m.id=f.image_id WHERE m.digest=? "
-            f"AND f.ord IN ({marks}) ORDER BY f.ord, f.advisory_id", [image_id_digest, *wanted])
-        return [StoredFinding(o, a, tuple(json.loads(al)), s, tuple(json.loads(f)), st)
-                for o, a, al, s, f, st in rows]
+            "SELECT m.digest, f.ord, f.advisory_id, f.aliases, f.severity, f.fixed, "  # noqa: S608
+            "f.status FROM findings f JOIN packages p ON p.image_id=f.image_id AND "
+            f"p.ord=f.ord JOIN images m ON m.id=f.image_id WHERE {where} "
+            "ORDER BY m.digest, f.ord, f.advisory_id", params)
+        out: dict[tuple[str, int], list[StoredFinding]] = {}
+        for d, o, a, al, sev, fixed, st in rows:
+            out.setdefault((d, o), []).append(
+                StoredFinding(o, a, tuple(json.loads(al)), sev, tuple(json.loads(fixed)), st))
+        return out
 
-    def _packages(self, where: str, params: Sequence[Any]) -> dict[int, list[StoredPackage]]:
+    def docs(self, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The package documents (``Package.to_dict()`` without layers) by digest."""
+        wanted = sorted(set(digests))
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            out.update((d, json.loads(doc)) for d, doc in self._rows(
+                f"SELECT digest, doc FROM package_docs WHERE digest IN ({marks})",  # noqa: S608
+                chunk))
+        return out
+
+    def _packages(self, where: str, params: Sequence[Any], *, with_docs: bool = True
+                  ) -> dict[int, list[StoredPackage]]:
         out: dict[int, list[StoredPackage]] = {}
         seen: set[tuple[int, int]] = set()
         rows = self._rows(
             "SELECT p.image_id, p.ord, p.purl, p.purl_base, p.name, p.version, "  # noqa: S608
             f"p.type, p.layer, p.owner, p.doc FROM packages p {where} "
             "ORDER BY p.image_id, p.ord", params)
+        docs = self.docs(r[9] for r in rows) if with_docs else {}
         for r in rows:
             if (r[0], r[1]) in seen:
                 continue
             seen.add((r[0], r[1]))
-            out.setdefault(r[0], []).append(StoredPackage(r[1], r[2], r[3], r[4], r[5], r[6],
-                                                          r[7], r[8], json.loads(r[9])))
+            out.setdefault(r[0], []).append(StoredPackage(
+                r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], docs.get(r[9], {}),
+                doc_digest=r[9]))
         return out
 
     def _with_images(self, packages: dict[int, list[StoredPackage]]

@@ -16,9 +16,10 @@ class StoredPackage:
     type: str
     layer: str | None
     owner: str | None
-    doc: dict[str, Any]  # Package.to_dict(), to re-match without the image
+    doc: dict[str, Any]  # Package.to_dict() without layers, to re-match without the image
     # the vulnerability DB's identities of this package: (ecosystem, name) per matcher lookup
     identities: tuple[tuple[str, str], ...] = ()
+    doc_digest: str = ""  # read back: the key of ``doc`` in package_docs (doc left empty)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,11 @@ Version ``SCHEMA_VERSION``::
            added_at, scanned_with)                       one row per manifest digest
     refs(image_id, ref, added_at)                        every name the image was added as
     layers(image_id, position, digest, diff_id, size)
-    packages(image_id, ord, purl, purl_base, name, version, type, layer, owner, doc JSON)
-                                                         doc: Package.to_dict(), to re-match
+    packages(image_id, ord, purl, purl_base, name, version, type, layer, owner, doc)
+    package_docs(digest PRIMARY KEY, doc JSON)           Package.to_dict() without layers (the
+                                                         layer is the package row's), to
+                                                         re-match; shared by every image that
+                                                         carries the same package
     package_index(ecosystem, name, image_id, ord)        the matchers' lookups of each package
                                                          (vulnerability-DB identity) -> images
     findings(image_id, ord, advisory_id, aliases JSON, severity, fixed JSON, status)
@@ -42,6 +45,7 @@ _V1: Final = (
     "ord INTEGER NOT NULL, purl TEXT NOT NULL, purl_base TEXT NOT NULL, name TEXT NOT NULL, "
     "version TEXT NOT NULL, type TEXT NOT NULL, layer TEXT, owner TEXT, doc TEXT NOT NULL, "
     "PRIMARY KEY (image_id, ord))",
+    "CREATE TABLE package_docs (digest TEXT PRIMARY KEY, doc TEXT NOT NULL)",
     "CREATE INDEX packages_purl ON packages (purl_base, version)",
     "CREATE TABLE package_index (ecosystem TEXT NOT NULL, name TEXT NOT NULL, "
     "image_id BIGINT NOT NULL REFERENCES images(id) ON DELETE CASCADE, ord INTEGER NOT NULL)",
