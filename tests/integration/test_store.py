@@ -140,6 +140,9 @@ def test_an_advisory_no_stored_image_carries_and_an_unknown_id(
     code, doc, _ = _run(["affected", "PYSEC-2022-42986", "--store", store_url, "--db",
                          str(vulndb), "--fail-on", "low"], tmp_path, capsys)
     assert code == 0 and doc is not None and doc["affected"] == [] and doc["images"] == 0
+    (digest,) = _images(store_url)  # bookworm-min: no stored vulnerability to gate on
+    assert _run(["inventory", "show", digest, "--store", store_url, "--fail-on", "unknown"],
+                tmp_path, capsys)[0] == 0
     code, doc, err = _run(["affected", "CVE-1999-99999999", "--store", store_url, "--db",
                            str(vulndb)], tmp_path, capsys)
     assert code == 3 and doc is None and "no advisory with this id or alias" in err
@@ -167,6 +170,9 @@ def test_same_digest_twice_is_one_record_with_two_refs(
     assert certifi["layer"] and {v["id"] for v in certifi["vulnerabilities"]} >= {
         "CVE-2022-23491"}
     assert len(doc["layers"]) >= 2 and doc["image"]["distro"] == "debian 12"
+    # show gates on the stored vulnerabilities (bookworm-py has some)
+    assert _run(["inventory", "show", digest, "--store", store_url, "--fail-on", "unknown"],
+                tmp_path, capsys)[0] == 1
     # by purl: with and without the version; another version finds nothing
     for query, n in (("pkg:pypi/certifi", 1), ("pkg:pypi/certifi@2018.4.16", 1),
                      ("pkg:pypi/certifi@2018.4.17", 0)):
