@@ -181,7 +181,8 @@ class Result:
 
     @property
     def score(self) -> float:
-        counted = len(self.statuses) - len(self.equivalent) - self.count("excluded")
+        counted = (len(self.statuses) - len(self.equivalent) - self.count("excluded")
+                   - self.count("not checked"))
         if counted <= 0:
             return 0.0
         return 100.0 * self.count("killed", "timeout") / counted
@@ -264,6 +265,34 @@ def _added_lines(diff: str) -> set[str]:
             if line.startswith("+") and not line.startswith("+++")}
 
 
+def _collect(work: Path, module: Module, result: Result, env: dict[str, str]) -> None:
+    """Statuses from mutmut's .meta files in ``work``, survivors' diffs, equivalents."""
+    result.statuses, paths = _statuses(work, module)
+    if not result.statuses:
+        result.error = f"no mutants of {module.name} in {work}"
+        return
+    open_ones = {k: paths[k] for k, s in result.statuses.items()
+                 if s not in ("killed", "timeout", "excluded", "not checked")}
+    if open_ones:
+        out_json = subprocess.run([sys.executable, "-c", _DIFFS], cwd=work, env=env,
+                                  input=json.dumps(open_ones), capture_output=True,
+                                  text=True, check=False)
+        if out_json.returncode != 0:
+            result.error = f"diffs failed: {out_json.stderr[-2000:]}"
+            return
+        result.diffs = json.loads(out_json.stdout)
+    for entry in _equivalents():
+        if entry.get("module") != module.name:
+            continue
+        name, line = entry["mutant"], entry["line"].strip()
+        status = result.statuses.get(name)
+        if status in ("survived", "no tests") and line in _added_lines(
+                result.diffs.get(name, "")):
+            result.equivalent[name] = entry["reason"]
+        elif status not in ("killed", "timeout", "not checked"):
+            result.stale.append(name)  # explanation no longer matches this mutant
+
+
 def run_module(module: Module, jobs: int, keep: bool, baseline: bool = False) -> Result:
     result = Result(module.name)
     work = Path(tempfile.mkdtemp(prefix=f"rf-mutation-{module.name}-"))
@@ -282,31 +311,11 @@ def run_module(module: Module, jobs: int, keep: bool, baseline: bool = False) ->
             proc = subprocess.run(["nice", "-n", "15", *argv], cwd=work, env=env,
                                   stdout=out, stderr=subprocess.STDOUT, check=False,
                                   preexec_fn=_limit_memory)
-        result.statuses, paths = _statuses(work, module)
-        if proc.returncode != 0 or not result.statuses:
+        if proc.returncode != 0:
             tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
             result.error = f"mutmut exited {proc.returncode}:\n{tail}"
             return result
-        open_ones = {k: paths[k] for k, s in result.statuses.items()
-                     if s not in ("killed", "timeout", "excluded")}
-        if open_ones:
-            out_json = subprocess.run([sys.executable, "-c", _DIFFS], cwd=work, env=env,
-                                      input=json.dumps(open_ones), capture_output=True,
-                                      text=True, check=False)
-            if out_json.returncode != 0:
-                result.error = f"diffs failed: {out_json.stderr[-2000:]}"
-                return result
-            result.diffs = json.loads(out_json.stdout)
-        for entry in _equivalents():
-            if entry.get("module") != module.name:
-                continue
-            name, line = entry["mutant"], entry["line"].strip()
-            status = result.statuses.get(name)
-            if status in ("survived", "no tests") and line in _added_lines(
-                    result.diffs.get(name, "")):
-                result.equivalent[name] = entry["reason"]
-            elif status not in ("killed", "timeout"):
-                result.stale.append(name)  # explanation no longer matches this mutant
+        _collect(work, module, result, env)
     finally:
         result.seconds = time.monotonic() - start
         if keep:
@@ -324,15 +333,16 @@ def _changed(diff: str) -> str:
 
 def _table(results: list[Result]) -> str:
     head = ("module", "mutants", "killed", "survived", "timeout", "equivalent", "excluded",
-            "score %", "time s")
+            "unchecked", "score %", "time s")
     rows = [head]
     for r in results:
         if r.error:
-            rows.append((r.module, "error", "", "", "", "", "", "", f"{r.seconds:.0f}"))
+            rows.append((r.module, "error", "", "", "", "", "", "", "", f"{r.seconds:.0f}"))
             continue
         rows.append((r.module, str(len(r.statuses)), str(r.count("killed")),
                      str(len(r.survivors)), str(r.count("timeout")), str(len(r.equivalent)),
-                     str(r.count("excluded")), f"{r.score:.1f}", f"{r.seconds:.0f}"))
+                     str(r.count("excluded")), str(r.count("not checked")), f"{r.score:.1f}",
+                     f"{r.seconds:.0f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                for i, (c, w) in enumerate(zip(row, widths, strict=True)))
@@ -351,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", action="store_true",
                         help=f"leave out the tests written for mutation testing ({BASELINE_TESTS}):"
                         " the score before them")
+    parser.add_argument("--report", type=Path, metavar="DIR",
+                        help="no run: the table of a directory kept by --keep (with one "
+                        "--module), e.g. of a run stopped early: unchecked mutants are "
+                        "counted apart, the score is over the checked ones")
     parser.add_argument("--list", action="store_true",
                         help="list the modules, their files and tests, and exit")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
@@ -370,6 +384,18 @@ def main(argv: list[str] | None = None) -> int:
         print("mutmut is not installed: pip install -e '.[mutation]'", file=sys.stderr)
         return 2
     results = []
+    if args.report is not None:
+        if len(chosen) != 1:
+            print("--report needs exactly one --module", file=sys.stderr)
+            return 2
+        result = Result(chosen[0].name)
+        _collect(args.report.resolve(), chosen[0], result, dict(os.environ))
+        chosen = []
+        results.append(result)
+        if not result.error:
+            for name in result.survivors:
+                print(f"--- {result.module}: {result.statuses[name]} {name}")
+                print(_changed(result.diffs.get(name, "")))
     for module in chosen:
         print(f"[{module.name}] running mutmut ...", file=sys.stderr, flush=True)
         results.append(run_module(module, args.jobs, args.keep, args.baseline))
