@@ -13,6 +13,13 @@ read the ratios, not the seconds.
 more layer of N small files (100 directories, 20-200 bytes each), built in a temporary
 directory (the image with many small files of issue 12: per-entry cost, not bytes).
 
+``--render 1000,5000,20000`` (the default; empty: skip): render time of CycloneDX, SPDX and
+ringfence JSON for that many synthetic npm packages, in this process, with time per
+component: linear rendering keeps the per-component time flat as the count grows
+(issue 11; CycloneDX was quadratic through cyclonedx-python-lib's ``Bom.validate``, SPDX
+through spdx-tools' full-document validation). Each document is parsed and its component
+count checked before its time counts.
+
 Rows: ``ringfence`` (``-f cyclonedx``), ``rf-json`` (ringfence ``-f json``, its own report:
 the warm target of issue 12), Syft and Trivy. Peers are run as their real binaries: a
 pyenv shim on PATH (a bash script costing ~0.1 s per run) is resolved with ``pyenv which``
@@ -240,6 +247,49 @@ def measure(tool: str, image: Path, repeat: int, work: Path,
     return {"cold": med(cold), "warm": med(warm), "runs": (len(cold), len(warm)), **seen}
 
 
+def synthetic_result(n: int) -> object:
+    from ringfence.model.inventory import Distro, Inventory
+    from ringfence.model.package import Location, Package
+    from ringfence.model.result import ScanResult, Target
+
+    pkgs = tuple(Package(f"pkg{i}", f"1.{i}.0", "npm", f"pkg:npm/pkg{i}@1.{i}.0", "npm",
+                         licenses=("MIT",) if i % 3 else ("MIT OR Apache-2.0",),
+                         locations=(Location(f"/app/node_modules/pkg{i}/package.json",
+                                             "sha256:" + "ab" * 32),))
+                 for i in range(n))
+    return ScanResult(Target("image", "synthetic"), Inventory(pkgs, Distro("debian", "12")))
+
+
+def render_times(counts: list[int]) -> None:
+    from ringfence.report.json_report import JsonRenderer
+    from ringfence.sbom.cyclonedx import CycloneDxRenderer
+    from ringfence.sbom.spdx import SpdxRenderer
+
+    renderers: dict[str, tuple[object, str]] = {
+        "cyclonedx": (CycloneDxRenderer().render, "components"),
+        "spdx": (SpdxRenderer().render, "packages"),
+        "json": (JsonRenderer().render, "packages")}
+    print("\nrender (synthetic npm packages; s, and us per component)")
+    print(f"{'format':<10}" + "".join(f"{n:>18,}" for n in counts))
+    for fmt, (render, key) in renderers.items():
+        cells = []
+        for n in counts:
+            result = synthetic_result(n)
+            t0 = time.perf_counter()
+            text = render(result)  # type: ignore[operator]
+            dt = time.perf_counter() - t0
+            doc = json.loads(text)
+            got = len(doc[key])
+            # CycloneDX: + the OS component; SPDX: + the image and the OS
+            want = n + {"cyclonedx": 1, "spdx": 2, "json": 0}[fmt]
+            if got != want:
+                FAILURES.append(f"render {fmt} {n}: {got} components, expected {want}")
+                cells.append("FAILED")
+                continue
+            cells.append(f"{dt:7.2f} ({dt / n * 1e6:5.0f})")
+        print(f"{fmt:<10}" + "".join(f"{c:>18}" for c in cells))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -247,7 +297,10 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", choices=(*IMAGES, "manyfiles"))
     ap.add_argument("--many-files", type=int, default=100_000, metavar="N")
+    ap.add_argument("--render", default="1000,5000,20000", metavar="N,N,...")
     args = ap.parse_args()
+    if args.render:
+        render_times([int(n) for n in args.render.split(",")])
     tools = [t for t in ("ringfence", "rf-json", "syft", "trivy")
              if t in ("ringfence", "rf-json") or shutil.which(t)]
     with tempfile.TemporaryDirectory(prefix="rf-bench-") as tmp:
