@@ -9,7 +9,6 @@ that purl (at that version when given), with the findings their scan recorded.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from packageurl import PackageURL
@@ -65,29 +64,26 @@ def by_advisory(store: InventoryStore, vulns: VulnStore, query: str) -> Affected
     # images share packages: each distinct (distro, package document) is matched once,
     # then fanned out; the layer of each image's copy is its own
     docs = store.docs(p.doc_digest for _, packages in candidates for p in packages)
-    groups: dict[str, dict[str, Package]] = {}
-    distros: dict[str, Distro | None] = {}
+    groups: dict[Distro | None, dict[str, Package]] = {}
     for image, packages in candidates:
-        distro_key = _key(image.distro)
-        distros.setdefault(distro_key, _distro(image))
-        group = groups.setdefault(distro_key, {})
+        group = groups.setdefault(_distro(image), {})
         for p in packages:
             if p.doc_digest not in group:
                 group[p.doc_digest] = Package.from_dict(docs[p.doc_digest])
-    hits: dict[tuple[str, str], list[VulnerabilityMatch]] = {}  # (distro, doc) -> matches
+    hits: dict[tuple[Distro | None, str], list[VulnerabilityMatch]] = {}  # (distro, doc)
     unknowns: set[Unknown] = set()
-    for distro_key, members in groups.items():
+    for distro, members in groups.items():
         for batch in _batches(members):  # a match names its package by purl and location
-            outcome = match_all(Inventory(tuple(batch.values()), distros[distro_key]), vulns)
+            outcome = match_all(Inventory(tuple(batch.values()), distro), vulns)
             unknowns.update(outcome.unknowns)
             by_where = {_where(pkg): doc_key for doc_key, pkg in batch.items()}
             for m in outcome.matches:
                 hit = by_where.get((m.package_purl, m.location))
                 if hit is not None and wanted & {m.advisory_id, *m.aliases}:
-                    hits.setdefault((distro_key, hit), []).append(m)
+                    hits.setdefault((distro, hit), []).append(m)
     rows: list[AffectedRow] = []
     for image, packages in candidates:
-        distro_key = _key(image.distro)
+        distro_key = _distro(image)
         for p in packages:
             rows.extend(AffectedRow(image.digest, image.refs, m.package_purl, m.package_name,
                                     m.installed_version, p.layer, m.advisory_id,
@@ -113,10 +109,6 @@ def _batches(members: dict[str, Package]) -> list[dict[str, Package]]:
         taken.add(_where(pkg))
         batch[doc_key] = pkg
     return [b for _, b in batches]
-
-
-def _key(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def _distro(image: ImageRecord) -> Distro | None:
