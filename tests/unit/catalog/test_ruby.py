@@ -87,3 +87,21 @@ def test_gemspec_without_literal_version_is_an_error() -> None:
     src = b"Gem::Specification.new do |s|\n  s.name = 'x'\n  s.version = VERSION\nend\n"
     with pytest.raises(CatalogError):
         GemspecCataloger().parse("/specifications/x.gemspec", src)
+
+
+def test_default_gemspec_with_nul_bytes_is_a_package() -> None:
+    # Ruby's installer writes default gems' specs with the extension's binary file list
+    # inline; a NUL there used to make the spec an Unknown ("binary data").
+    src = b"# stub: bigdecimal 3.1.1 ruby lib\nGem::Specification.new do |s|\n" \
+          b"  s.name = \"bigdecimal\".freeze\n  s.version = \"3.1.1\"\n" \
+          b"  s.files = [\"bigdecimal.so\\x00\x00\x7fELF\x02\x01\"]\n" \
+          b"  s.licenses = [\"Ruby\".freeze, \"BSD-2-Clause\".freeze]\nend\n"
+    (pkg,) = GemspecCataloger().parse("/usr/lib/ruby/gems/3.1.0/specifications/default/"
+                                      "bigdecimal-3.1.1.gemspec", src).packages
+    assert (pkg.name, pkg.version, pkg.licenses) == ("bigdecimal", "3.1.1",
+                                                     ("Ruby", "BSD-2-Clause"))
+
+
+def test_binary_file_named_gemspec_without_assignments_stays_an_error() -> None:
+    with pytest.raises(CatalogError):
+        GemspecCataloger().parse("/specifications/x.gemspec", b"\x7fELF\x00\x00" * 100)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ringfence.catalog.interface import CatalogError, Parsed
-from ringfence.catalog.misc.common import package, text
+from ringfence.catalog.misc.common import package
 
 # `s.name = "bundler".freeze` / `spec.version = '1.0'` (any block variable name).
 _ASSIGN = r"^\s*\w+\.{field}\s*=\s*(?P<q>[\"'])(?P<value>[^\"'\n]*)(?P=q)"
@@ -23,13 +23,16 @@ _QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 
 class GemspecCataloger:
     name = "ruby-gemspec"
-    version = "1"
+    version = "2"  # 2: NUL bytes tolerated (default gems)
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(".gemspec") and "/specifications/" in path
 
     def parse(self, path: str, data: bytes) -> Parsed:
-        source = text(data)
+        # Default gems' specs (``specifications/default``) written by Ruby's installer can
+        # hold NUL bytes (binary file lists); the literal assignments are still there, so
+        # NUL is not taken as "not a text file" here, as common.text does for other files.
+        source = data.decode("utf-8-sig", "replace")
         name, version = _NAME.search(source), _VERSION.search(source)
         if name is None or version is None:
             raise CatalogError("gemspec without literal name and version assignments")
