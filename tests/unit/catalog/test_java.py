@@ -37,11 +37,49 @@ def test_scalibr_simple_and_complex(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["empty.jar", "no_pom_properties.jar",
-                                  "pom_missing_group_id.jar",
-                                  "com.google.src.yolo-0.1.2.jar"])
+                                  "pom_missing_group_id.jar"])
 def test_scalibr_no_packages(data_dir: Path, name: str) -> None:
+    # none holds classes: nothing to name, and no Unknown either
     got = _scalibr(data_dir, name)
     assert got.packages == () and got.problems == ()
+
+
+def test_manifest_only_jar_is_identified_as_syft_does(data_dir: Path) -> None:
+    # Deviation from scalibr (no package: it wants pom.properties or a Maven group from
+    # Implementation-Vendor-Id): Syft names it from the MANIFEST, and so do we, with the
+    # group from Bundle-SymbolicName minus its last segment (Trivy's rule).
+    got = _scalibr(data_dir, "com.google.src.yolo-0.1.2.jar")
+    assert [p.purl for p in got.packages] == ["pkg:maven/com.google.src/yolo@0.1.2"]
+
+
+def test_jar_named_by_its_file_name_without_a_group() -> None:
+    got = CAT.parse("/usr/share/java/netty-codec-4.1.100.Final.jar",
+                    _jar({"io/netty/Codec.class": b"\xca\xfe\xba\xbe"}))
+    assert [(p.name, p.version, p.purl) for p in got.packages] == [
+        ("netty-codec", "4.1.100.Final", "pkg:maven/netty-codec@4.1.100.Final")]
+    assert got.problems == ()
+
+
+def test_manifest_group_from_implementation_vendor_id_only() -> None:
+    man = b"Manifest-Version: 1.0\r\nImplementation-Title: tool\r\n" \
+          b"Implementation-Version: 2.0\r\nImplementation-Vendor: The Foo Project\r\n\r\n"
+    got = CAT.parse("/opt/tool.jar", _jar({"META-INF/MANIFEST.MF": man}))
+    # "The Foo Project" is no Maven group: none rather than a guess
+    assert [p.purl for p in got.packages] == ["pkg:maven/tool@2.0"]
+    man = man.replace(b"\r\n\r\n", b"\r\nImplementation-Vendor-Id: org.foo\r\n\r\n")
+    got = CAT.parse("/opt/tool.jar", _jar({"META-INF/MANIFEST.MF": man}))
+    assert [p.purl for p in got.packages] == ["pkg:maven/org.foo/tool@2.0"]
+
+
+def test_unidentified_jar_with_classes_is_an_unknown_and_a_wrapper_is_not() -> None:
+    code = _jar({"a/B.class": b"\xca\xfe\xba\xbe"})
+    got = CAT.parse("/app/app.jar", code)
+    assert got.packages == () and len(got.problems) == 1
+    assert "/app/app.jar: Java archive not identified" in got.problems[0]
+    inner = _jar({"META-INF/maven/g/a/pom.properties": b"groupId=g\nartifactId=a\nversion=1\n"})
+    wrapper = CAT.parse("/app/app.war", _jar({"WEB-INF/lib/a.jar": inner}))
+    assert [p.purl for p in wrapper.packages] == ["pkg:maven/g/a@1"]
+    assert wrapper.problems == ()
 
 
 @pytest.mark.parametrize("name", ["not_jar", "invalid_jar.jar"])

@@ -57,8 +57,15 @@ def walk_archive(z: zipfile.ZipFile, label: str, depth: int, state: Walk) -> Non
     found = [c for i in poms if (c := _from_pom(z, i, label, state)) is not None]
     if not found:
         man = next((i for i in infos if i.filename == MANIFEST), None)
-        if man is not None and (c := _from_manifest(z, man, label, state)) is not None:
+        attrs = _manifest(z, man, label, state) if man is not None else {}
+        c = _identify(attrs, label, man.filename if man is not None else "")
+        if c is not None:
             found.append(c)
+        elif any(i.filename.endswith(".class") for i in infos):
+            # code of its own that cannot be named (a wrapper holding only archives, or an
+            # archive without classes, is not an unidentified package)
+            state.problems.append(f"{label}: Java archive not identified (no pom.properties, "
+                                  "no MANIFEST name and version, no versioned file name)")
     state.found.extend(found)
     for info in infos:
         if info.filename.lower().endswith(ARCHIVE_EXTENSIONS) and info.file_size >= MIN_ZIP:
@@ -161,26 +168,45 @@ def _first(candidates: list[str], valid: re.Pattern[str] | None = None) -> str:
 
 def manifest_coordinates(attrs: dict[str, str]) -> tuple[str, str, str] | None:
     """Trivy's precedence, skipping values that are not Maven ids (scalibr rejects
-    "Guava: Google Core Libraries for Java" as an artifactId too)."""
+    "Guava: Google Core Libraries for Java" as an artifactId too). The group is "" when
+    no attribute gives one that is a Maven id: none is better than a guessed one."""
     bsn = attrs.get("Bundle-SymbolicName", "").split(";")[0].strip()
-    group = _first([attrs.get("Implementation-Vendor-Id", ""), bsn.rpartition(".")[0] or bsn,
+    group = _first([attrs.get("Implementation-Vendor-Id", ""), bsn.rpartition(".")[0],
                     attrs.get("Implementation-Vendor", ""),
                     attrs.get("Specification-Vendor", "")], _MAVEN_ID)
     artifact = _first([attrs.get(k, "") for k in
                        ("Implementation-Title", "Specification-Title", "Bundle-Name")],
-                      _MAVEN_ID)
+                      _MAVEN_ID) or (bsn.rpartition(".")[2] if bsn else "")
     version = _first([attrs.get(k, "") for k in
                       ("Implementation-Version", "Specification-Version", "Bundle-Version")])
-    return (group, artifact, version) if group and artifact and version else None
+    return (group, artifact, version) if artifact and version else None
 
 
-def _from_manifest(z: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
-                   state: Walk) -> Coordinates | None:
+# ``commons-lang3-3.12.0.jar``, ``netty-codec-4.1.100.Final.jar``: name words, then a version
+# starting with a digit (Syft's archive file-name rule, simplified).
+_FILE_NAME = re.compile(r"(?P<name>[A-Za-z][\w.]*(?:-[A-Za-z][\w.]*)*)-(?P<version>\d[\w.+-]*)")
+
+
+def filename_coordinates(label: str) -> tuple[str, str] | None:
+    base = label.rpartition("/")[2].rpartition("!")[2]
+    stem = base.rpartition(".")[0] if "." in base else base
+    m = _FILE_NAME.fullmatch(stem)
+    return (m["name"], m["version"]) if m else None
+
+
+def _manifest(z: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
+              state: Walk) -> dict[str, str]:
     text = _read_metadata(z, info, label, state)
-    if text is None:
-        return None
-    attrs = parse_manifest(text)
+    return parse_manifest(text) if text is not None else {}
+
+
+def _identify(attrs: dict[str, str], label: str, manifest: str) -> Coordinates | None:
+    """MANIFEST coordinates, else (and for what the MANIFEST lacks) the file name."""
     coords = manifest_coordinates(attrs)
-    if coords is None:
+    if coords is not None:
+        return Coordinates(*coords, label, manifest)
+    named = filename_coordinates(label)
+    if named is None:
         return None
-    return Coordinates(*coords, label, info.filename)
+    group = _first([attrs.get("Implementation-Vendor-Id", "")], _MAVEN_ID)
+    return Coordinates(group, named[0], named[1], label, "file name")

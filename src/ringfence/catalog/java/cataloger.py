@@ -21,7 +21,7 @@ from ringfence.model.package import Location, Package
 
 class JavaArchiveCataloger:
     name = "java-archive"
-    version = "1"
+    version = "2"  # 2: MANIFEST without group, file names, Unknown when unidentified
 
     def __init__(self, max_total: int = MAX_TOTAL) -> None:
         self.max_total = max_total
@@ -48,10 +48,10 @@ class JavaArchiveCataloger:
 
 def _package(c: Coordinates) -> Package:
     return Package(
-        name=f"{c.group}:{c.artifact}",
+        name=f"{c.group}:{c.artifact}" if c.group else c.artifact,
         version=c.version,
         type="maven",
-        purl=purls.make("maven", c.artifact, c.version, c.group),
+        purl=purls.make("maven", c.artifact, c.version, c.group or None),
         cataloger="java-archive",
         locations=(Location(c.archive),),
         metadata=(("artifactId", c.artifact), ("groupId", c.group), ("source", c.source)),
