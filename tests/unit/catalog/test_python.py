@@ -75,13 +75,14 @@ def test_purl_uses_pep503_normalised_name(data_dir: Path) -> None:
 
 @pytest.mark.parametrize(("rel", "licenses"), [
     ("scalibr-wheelegg/distinfo_meta", ("MIT",)),  # License: header
-    ("scalibr-wheelegg/egginfo", ("GPLv2+",)),
-    # License: UNKNOWN -> the classifier's last segment
-    ("scalibr-wheelegg/egginfo_pkginfo", ("MIT License",)),
-    # no License: header at all -> classifier
+    # raw names normalised to SPDX (catalog/licenses.py): "GPLv2+"
+    ("scalibr-wheelegg/egginfo", ("GPL-2.0-or-later",)),
+    # License: UNKNOWN -> the classifier's last segment ("MIT License")
+    ("scalibr-wheelegg/egginfo_pkginfo", ("MIT",)),
+    # no License: header at all -> classifier; a family without version stays as written
     ("syft-site-packages/license/without-license-file-declared.dist-info/METADATA",
      ("BSD License",)),
-    ("syft-site-packages/nested/egg-name/egg-info/PKG-INFO", ("Apache 2.0",)),
+    ("syft-site-packages/nested/egg-name/egg-info/PKG-INFO", ("Apache-2.0",)),  # "Apache 2.0"
     ("scalibr-wheelegg/mixed_case", ()),
 ])
 def test_installed_licenses(data_dir: Path, rel: str, licenses: tuple[str, ...]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.licenses import normalize_all
 from ringfence.model.package import Location, Package
 
 _MANIFEST = "/package.json"
@@ -25,7 +26,7 @@ _NODE_MODULES = "/node_modules/"
 
 class NpmCataloger:
     name = "npm"
-    version = "1"
+    version = "2"  # 2: licences normalised to SPDX (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         if not path.endswith(_MANIFEST):
@@ -79,7 +80,7 @@ def licenses(doc: dict[str, Any]) -> tuple[str, ...]:
             value = value.get("type")
         if isinstance(value, str) and value.strip():
             found.append(value.strip())
-    return tuple(dict.fromkeys(found))
+    return normalize_all(found)
 
 
 def _as_list(value: object) -> list[object]:

@@ -8,13 +8,14 @@ import json
 from typing import Any
 
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.licenses import normalize_all
 from ringfence.catalog.misc.common import basename, package
 from ringfence.model.package import Package
 
 
 class ComposerInstalledCataloger:
     name = "php-composer-installed"
-    version = "1"
+    version = "2"  # 2: licences normalised to SPDX (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith("/vendor/composer/installed.json")
@@ -29,7 +30,7 @@ class ComposerInstalledCataloger:
 
 class ComposerLockCataloger:
     name = "php-composer-lock"
-    version = "1"
+    version = "2"  # 2: licences normalised to SPDX (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         return basename(path) == "composer.lock"
@@ -78,7 +79,7 @@ def _package(cataloger: str, path: str, entry: Any) -> Package | None:
 
 def _licenses(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value,)
+        return normalize_all([value])
     if isinstance(value, list):
-        return tuple(v for v in value if isinstance(v, str))
+        return normalize_all([v for v in value if isinstance(v, str)])
     return ()

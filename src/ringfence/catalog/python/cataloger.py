@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.licenses import normalize_all
 from ringfence.model.package import Location, Package
 
 # Syft's globs (python-installed-package-cataloger), as suffixes; ".egg-info" is the
@@ -30,7 +31,7 @@ _CLASSIFIER = "License :: "
 
 class PythonInstalledCataloger:
     name = "python"
-    version = "1"
+    version = "2"  # 2: licences normalised to SPDX (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(_SUFFIXES)
@@ -78,13 +79,13 @@ def licenses(msg: Message) -> tuple[str, ...]:
     """License-Expression (PEP 639), else a one-line License, else license classifiers."""
     expr = _first(msg, "License-Expression")
     if expr:
-        return (expr,)
+        return normalize_all([expr])
     text = _first(msg, "License")
     if text.upper() not in _NOT_A_LICENSE and "\n" not in text:
-        return (text,)
+        return normalize_all([text])
     found = [str(c).rsplit(" :: ", 1)[-1].strip() for c in msg.get_all("Classifier") or ()
              if str(c).startswith(_CLASSIFIER) and str(c).count(" :: ") >= 2]
-    return tuple(dict.fromkeys(found))
+    return normalize_all(found)
 
 
 def site_dir(path: str) -> str:

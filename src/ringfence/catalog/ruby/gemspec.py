@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.licenses import normalize_all
 from ringfence.catalog.misc.common import package
 
 # `s.name = "bundler".freeze` / `spec.version = '1.0'` (any block variable name).
@@ -23,7 +24,7 @@ _QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 
 class GemspecCataloger:
     name = "ruby-gemspec"
-    version = "2"  # 2: NUL bytes tolerated (default gems)
+    version = "3"  # 2: NUL bytes tolerated (default gems); 3: licences normalised
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(".gemspec") and "/specifications/" in path
@@ -49,4 +50,4 @@ def _licenses(source: str) -> tuple[str, ...]:
         found.extend(_QUOTED.findall(m["list"]))
     if m := _LICENSE.search(source):
         found.append(m["value"])
-    return tuple(dict.fromkeys(found))
+    return normalize_all(found)

@@ -1,0 +1,74 @@
+"""One place that turns a raw licence string from package metadata into an SPDX expression.
+
+``license-expression`` (the SPDX licence list, case-insensitive ids, ``or``/``and``/``with``,
+deprecated ``GPL-2.0+`` forms) parses and renders it canonically (``mit`` -> ``MIT``,
+``(MIT or apache-2.0)`` -> ``MIT OR Apache-2.0``). A few names metadata uses instead of ids
+(PyPI Trove classifiers, common spellings) map to their id. Anything else is kept as
+written: the raw text is the fact, and the SBOM writers mark it as a name (CycloneDX
+``license.name``) or a ``LicenseRef-`` with its text (SPDX), never as an id it is not.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Final
+
+MAX_LENGTH: Final = 512  # longer "licences" are licence texts: kept raw, never parsed
+
+# Names (lower case) that are not SPDX ids but name exactly one licence. Trove classifier
+# leaves that name a family ("BSD License", "GNU General Public License (GPL)") are not
+# here: their version is unknown, so they stay as written.
+_NAMES: Final = {
+    "mit license": "MIT",
+    "the mit license": "MIT",
+    "apache 2.0": "Apache-2.0",
+    "apache-2": "Apache-2.0",
+    "apache 2": "Apache-2.0",
+    "apache license 2.0": "Apache-2.0",
+    "apache license, version 2.0": "Apache-2.0",
+    "apache software license 2.0": "Apache-2.0",
+    "isc license (iscl)": "ISC",
+    "isc license": "ISC",
+    "mozilla public license 2.0 (mpl 2.0)": "MPL-2.0",
+    "python software foundation license": "PSF-2.0",
+    "the unlicense (unlicense)": "Unlicense",
+    "gplv2": "GPL-2.0-only",
+    "gplv2+": "GPL-2.0-or-later",
+    "gplv3": "GPL-3.0-only",
+    "gplv3+": "GPL-3.0-or-later",
+    "lgplv2+": "LGPL-2.0-or-later",
+    "lgplv3+": "LGPL-3.0-or-later",
+    "bsd-3": "BSD-3-Clause",
+    "bsd-2": "BSD-2-Clause",
+}
+
+
+@functools.cache
+def _licensing() -> Any:
+    from license_expression import get_spdx_licensing  # type: ignore[import-untyped]
+
+    return get_spdx_licensing()
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize(raw: str) -> str:
+    """The canonical SPDX expression for ``raw``, or ``raw`` stripped when it is none."""
+    text = raw.strip()
+    if not text or len(text) > MAX_LENGTH:
+        return text
+    mapped = _NAMES.get(text.lower())
+    if mapped is not None:
+        return mapped
+    try:
+        expr = _licensing().parse(text, validate=True, strict=False)
+    except Exception:  # ExpressionError and friends: hostile text must not cost the scan
+        return text
+    if expr is None or _licensing().unknown_license_keys(expr):
+        return text
+    rendered: str = expr.render()
+    return rendered
+
+
+def normalize_all(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Each value normalised, empty ones dropped, first-seen order without duplicates."""
+    return tuple(dict.fromkeys(v for v in (normalize(x) for x in values) if v))
