@@ -163,7 +163,7 @@ def _packages(console: Console, result: ScanResult, layer_no: dict[str, int]) ->
         table = Table(title=cell(f"{ptype} ({len(pkgs)})"), title_justify="left",
                       box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("name", overflow="fold", max_width=max(16, console.width // 4))
-        for col in ("version", "source", "layer", "path"):
+        for col in ("version", "licences", "source", "layer", "path"):
             table.add_column(col, overflow="fold")
         for p in pkgs:
             src = ""
@@ -171,7 +171,8 @@ def _packages(console: Console, result: ScanResult, layer_no: dict[str, int]) ->
                 src = f"{p.source_name} {p.source_version or ''}".strip()
             loc = p.locations[0] if p.locations else None
             layer = str(layer_no.get(loc.layer, "")) if loc and loc.layer else ""
-            table.add_row(cell(p.name), cell(p.version), cell(src), layer,
+            licences = middle(", ".join(p.licenses), path_chars)  # as declared, not ANDed
+            table.add_row(cell(p.name), cell(p.version), cell(licences), cell(src), layer,
                           cell(middle(loc.path, path_chars) if loc else ""))
         console.print(table)
     if inv.deleted:

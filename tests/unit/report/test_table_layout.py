@@ -99,3 +99,18 @@ def test_sbom_only_result_has_no_total() -> None:
     result = ScanResult(Target("image", "oci:x"), Inventory(()))
     out = TableRenderer(width=80).render(result)
     assert "Total:" not in out and "0 packages, 0 unknowns" in out
+
+
+def test_packages_show_their_licences() -> None:
+    pkgs = (Package("requests", "2.31.0", "pypi", "pkg:pypi/requests@2.31.0", "python",
+                    licenses=("Apache-2.0",), locations=(Location("/a/METADATA"),)),
+            Package("dual", "1.0", "npm", "pkg:npm/dual@1.0", "npm",
+                    licenses=("MIT", "BSD License"), locations=(Location("/b/package.json"),)),
+            Package("bare", "1.0", "npm", "pkg:npm/bare@1.0", "npm",
+                    locations=(Location("/c/package.json"),)))
+    out = TableRenderer(width=120).render(ScanResult(Target("image", "x"), Inventory(pkgs)))
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "licences" in out
+    assert "Apache-2.0" in rows["requests"]
+    assert "MIT, BSD License" in rows["dual"]  # as declared: a list, not an AND
+    assert rows["bare"].split()[:2] == ["bare", "1.0"] and "MIT" not in rows["bare"]
