@@ -26,6 +26,8 @@ _NAMES: Final = {
     "apache 2": "Apache-2.0",
     "apache license 2.0": "Apache-2.0",
     "apache license, version 2.0": "Apache-2.0",
+    "the apache software license, version 2.0": "Apache-2.0",  # most Maven POMs
+    "the apache license, version 2.0": "Apache-2.0",
     "apache software license 2.0": "Apache-2.0",
     "isc license (iscl)": "ISC",
     "isc license": "ISC",

@@ -181,3 +181,17 @@ def test_wants() -> None:
     assert CAT.wants("/usr/share/jenkins/ref/plugins/git.JPI", 1000)
     assert not CAT.wants("/opt/app/app.jar", 10)
     assert not CAT.wants("/opt/app/app.zip", 1000)
+
+
+def test_pom_xml_beside_pom_properties_gives_the_licences() -> None:
+    base = "META-INF/maven/com.google.guava/guava/"
+    props = b"groupId=com.google.guava\nartifactId=guava\nversion=32.1.3\n"
+    pom = (b'<?xml version="1.0"?><project xmlns="http://maven.apache.org/POM/4.0.0">'
+           b"<licenses><license><name>The Apache Software License, Version 2.0</name>"
+           b"</license><license><name>MIT License</name></license></licenses></project>")
+    got = CAT.parse("/app/guava.jar", _jar({base + "pom.properties": props,
+                                            base + "pom.xml": pom}))
+    # names normalised to SPDX ids (catalog/licenses.py)
+    assert got.packages[0].licenses == ("Apache-2.0", "MIT")
+    bare = CAT.parse("/app/guava.jar", _jar({base + "pom.properties": props}))
+    assert bare.packages[0].licenses == ()

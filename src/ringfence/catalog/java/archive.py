@@ -18,6 +18,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from ringfence.catalog.java.pomxml import pom_licenses
+
 ARCHIVE_EXTENSIONS = (".jar", ".war", ".ear", ".par", ".sar", ".jpi", ".hpi")
 MAX_DEPTH = 16
 MAX_TOTAL = 512 * 1024 * 1024
@@ -36,6 +38,7 @@ class Coordinates:
     version: str
     archive: str  # "outer.jar" or "outer.war!/WEB-INF/lib/inner.jar"
     source: str  # the member the coordinates came from
+    licenses: tuple[str, ...] = ()  # from the pom.xml beside pom.properties
 
 
 @dataclass
@@ -137,7 +140,16 @@ def _from_pom(z: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
     group, artifact, version = (props.get(k, "") for k in ("groupId", "artifactId", "version"))
     if not (group and artifact and version):
         return None
-    return Coordinates(group, artifact, version, label, info.filename)
+    pom_xml = info.filename.rpartition("/")[0] + "/pom.xml"
+    licenses: tuple[str, ...] = ()
+    try:
+        xml_info = z.getinfo(pom_xml)
+    except KeyError:
+        pass
+    else:
+        xml = _read_metadata(z, xml_info, label, state)
+        licenses = pom_licenses(xml.encode()) if xml is not None else ()
+    return Coordinates(group, artifact, version, label, info.filename, licenses)
 
 
 def parse_manifest(text: str) -> dict[str, str]:

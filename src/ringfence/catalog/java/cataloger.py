@@ -21,7 +21,8 @@ from ringfence.model.package import Location, Package
 
 class JavaArchiveCataloger:
     name = "java-archive"
-    version = "2"  # 2: MANIFEST without group, file names, Unknown when unidentified
+    # 2: MANIFEST without group, file names, Unknown when unidentified; 3: pom.xml licences
+    version = "3"
 
     def __init__(self, max_total: int = MAX_TOTAL) -> None:
         self.max_total = max_total
@@ -53,6 +54,7 @@ def _package(c: Coordinates) -> Package:
         type="maven",
         purl=purls.make("maven", c.artifact, c.version, c.group or None),
         cataloger="java-archive",
+        licenses=c.licenses,
         locations=(Location(c.archive),),
         metadata=(("artifactId", c.artifact), ("groupId", c.group), ("source", c.source)),
     )

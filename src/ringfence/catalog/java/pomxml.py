@@ -21,6 +21,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.licenses import normalize_all
 from ringfence.model.package import Location, Package
 
 _REF = re.compile(r"\$\{([^}]+)\}")
@@ -68,6 +69,17 @@ def _root(data: bytes) -> Element:
     if _local(root.tag) != "project":
         raise CatalogError(f"pom.xml root element is <{_local(root.tag)}>, not <project>")
     return root
+
+
+def pom_licenses(data: bytes) -> tuple[str, ...]:
+    """``<licenses><license><name>`` of a pom.xml (the one a jar carries next to its
+    pom.properties), normalised (catalog/licenses.py); nothing when it is not a POM."""
+    try:
+        project = _root(data)
+    except CatalogError:
+        return ()
+    return normalize_all([_text(lic, "name") for lic in _children(project, "licenses",
+                                                                    "license")])
 
 
 def _local(tag: str) -> str:
