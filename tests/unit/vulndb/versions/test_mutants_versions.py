@@ -349,3 +349,31 @@ def test_pep440_local_segments_match_packaging() -> None:
         for b in local:
             want = (Version(a) > Version(b)) - (Version(a) < Version(b))
             assert pep440.compare(a, b) == want, (a, b)
+
+
+# --- dpkg's own reasons, read from `dpkg --compare-versions` ------------------------------
+# Left out, reported: "a:1" (dpkg: "epoch in version is empty", ringfence: "... is not
+# number") and "1:a" (dpkg 1.21 refuses an upstream version not starting with a digit).
+DPKG_BAD = ["1:", ":1", "99999999999:1", "2147483648:1", "1.0-", "1 2", "1:-1", "1a:2",
+            "1:2-", "1\t2"]
+
+
+def test_dpkg_reasons_are_dpkgs() -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("dpkg") is None:
+        pytest.skip("dpkg is not installed")
+    checked = 0
+    for v in [*DPKG_BAD, "2147483647:1", "+1:2", "1:2:3", " 1.0", "0:0", "01:2"]:
+        out = subprocess.run(["dpkg", "--compare-versions", v, "lt", "1"], capture_output=True,
+                             text=True, check=False, timeout=30).stderr
+        theirs = out.split("has bad syntax: ")[-1].strip() if "bad syntax" in out else None
+        try:
+            dpkg.key(v)
+            mine = None
+        except InvalidVersion as exc:
+            mine = exc.reason
+        assert mine == theirs, v
+        checked += theirs is not None
+    assert checked == len(DPKG_BAD)  # dpkg refused every one of them
