@@ -48,11 +48,24 @@ def read_regular(path: str | os.PathLike[str], limit: int, subject: str | None =
     size, since the file may grow)."""
     name = subject or str(path)
     with open_regular(path, name, dir_fd=dir_fd) as f:
-        if os.fstat(f.fileno()).st_size > limit:
-            raise InputError(name, f"larger than {_size(limit)} "
-                             f"({os.fstat(f.fileno()).st_size} bytes)")
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:
+            raise InputError(name, f"larger than {_size(limit)} ({size} bytes)")
         try:
-            data = f.read(limit + 1)
+            # ask for the stated size + 1, not limit + 1: a read of n reserves n bytes
+            # (4 GiB for feeds); a file that grew since fstat is read on in chunks
+            want = size + 1
+            data = f.read(want)
+            if len(data) == want:
+                parts = [data]
+                total = len(data)
+                while total <= limit:
+                    chunk = f.read(min(1 << 20, limit + 1 - total))
+                    if not chunk:
+                        break
+                    parts.append(chunk)
+                    total += len(chunk)
+                data = b"".join(parts)
         except OSError as exc:
             raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
     if len(data) > limit:
