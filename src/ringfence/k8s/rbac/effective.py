@@ -119,28 +119,33 @@ def aggregate(roles: Mapping[RoleKey, Role]) -> dict[RoleKey, Role]:
     for name in sorted(cluster):
         for pair in cluster[name].labels.items():
             by_label[pair].append(name)
-    done: dict[str, tuple[PolicyRule, ...]] = {}
-
-    def rules_of(name: str, stack: frozenset[str]) -> tuple[PolicyRule, ...]:
-        role = cluster[name]
-        if role.aggregation is None or name in stack:
-            return role.rules
-        if name not in done:
+    # The controller replaces an aggregated role's rules with the union of the rules its
+    # selectors pick *as they are now*, role by role, again whenever one changes: iterate
+    # that to its fixpoint (a cycle of roles aggregating each other converges on the union
+    # of everything the cycle reaches; a recursion with memoised partial answers did not).
+    current = {name: role.rules for name, role in cluster.items()}
+    aggregated = [n for n in sorted(cluster) if cluster[n].aggregation is not None]
+    for _ in range(len(aggregated) + 2):
+        changed = False
+        for name in aggregated:
             out: dict[PolicyRule, None] = {}
-            for sel in role.aggregation:
+            for sel in cluster[name].aggregation or ():
                 pool = by_label.get(sel.match_labels[0], []) if sel.match_labels \
                     else sorted(cluster)
                 for other in pool:
                     if other != name and sel.matches(cluster[other].labels):
-                        out.update(dict.fromkeys(rules_of(other, stack | {name})))
-            done[name] = tuple(out)
-        return done[name]
+                        out.update(dict.fromkeys(current[other]))
+            rules = tuple(out)
+            if rules != current[name]:
+                current[name], changed = rules, True
+        if not changed:
+            break
 
     result = dict(roles)
     for name, role in cluster.items():
         if role.aggregation is not None:
             result[("ClusterRole", "", name)] = Role(
-                role.kind, role.name, "", rules_of(name, frozenset()), role.aggregation,
+                role.kind, role.name, "", current[name], role.aggregation,
                 role.labels, role.location, role.default)
     return result
 
