@@ -6,7 +6,8 @@ ringfence reads a machine-readable (DEP-5) file's ``License`` fields of the head
 ``Files`` paragraphs only, as SPDX expressions (``GPL-2+`` -> ``GPL-2.0-or-later``); a
 free-form file as the peers do (``License:`` lines and ``/usr/share/common-licenses/``
 paths). Compared as sets of licence names (expressions split into operands, every side
-through the same DEP-5 -> SPDX name mapping), a package agrees with a peer, or differs in
+through the same DEP-5 -> SPDX name mapping and the one normaliser,
+catalog.licenses.normalize), a package agrees with a peer, or differs in
 one of these classes:
 
 * **Syft's reading** (parse_copyright.go): the first word of *every* ``License:`` line,
@@ -33,6 +34,7 @@ from typing import Any
 import pytest
 
 from ringfence.catalog.dpkg.copyright import to_spdx
+from ringfence.catalog.licenses import normalize
 
 pytestmark = [pytest.mark.images, pytest.mark.slow]
 IMAGES = ("bookworm-min", "bookworm-py", "bullseye-big")
@@ -46,7 +48,7 @@ def names(values: list[str] | tuple[str, ...]) -> set[str]:
         for op in _SPLIT.split(value):
             op = op.strip().strip("()").strip()
             if op:
-                out.add((to_spdx(op) or op).lower())
+                out.add(normalize(to_spdx(op) or op).lower())
     return out
 
 

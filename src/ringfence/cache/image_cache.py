@@ -11,10 +11,11 @@ and fails exactly as a cold scan does.
 
 Instead of each cataloger's version (computing those imports the catalogers: most of a
 warm run's time), an entry records the code that produced it: the size and mtime of every
-``ringfence`` module loaded in the scanning process (catalogers, merge, walk, models, …)
-and of the package's data files. It is served only while all of them are unchanged, so a
-change to any code the scan ran is a miss, and a change elsewhere (the Kubernetes rules,
-a webhook) is not. Third-party libraries are not covered (as for the layer cache).
+file of the ``ringfence`` package (modules and data files; a stat each). It is served only
+while all of them are unchanged, so any change to ringfence's code is a miss. (Recording
+only the modules loaded was not enough: a scan served by the layer cache loads no
+cataloger, so its entry outlived a cataloger change.) Third-party libraries are not
+covered (as for the layer cache).
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def code_in_use() -> list[list[str]]:
     root = os.path.dirname(os.path.abspath(str(ringfence.__file__)))
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-        paths.update(os.path.join(dirpath, f) for f in filenames if not f.endswith(".py"))
+        # every source file too, not only the modules loaded now: a scan served by the layer
+        # cache loads no cataloger, so its entry would not depend on the catalogers' code
+        paths.update(os.path.join(dirpath, f) for f in filenames if not f.endswith(".pyc"))
     return [[p, _signature(p) or ""] for p in sorted(paths)]
 
 
@@ -65,7 +68,8 @@ def image_key(info: ImageInfo, options: str) -> str | None:
     if not info.manifest_digest or not all(layer.digest.startswith("sha")
                                            for layer in info.layers):
         return None
-    return hashlib.sha256(f"{SCHEMA_VERSION}\0image\0{ringfence.__version__}\0{options}\0"
+    # "image-2": entries whose code list held only the modules loaded are never served
+    return hashlib.sha256(f"{SCHEMA_VERSION}\0image-2\0{ringfence.__version__}\0{options}\0"
                           f"{info.manifest_digest}".encode()).hexdigest()
 
 

@@ -39,6 +39,8 @@ _NAMES: Final = {
     "gplv3": "GPL-3.0-only",
     "gplv3+": "GPL-3.0-or-later",
     "lgplv2+": "LGPL-2.0-or-later",
+    # no version named: any version, as for "GPL" (what SPDX tools read these as too)
+    "lgpl": "LGPL-2.0-or-later",
     "lgplv3+": "LGPL-3.0-or-later",
     "bsd-3": "BSD-3-Clause",
     "bsd-2": "BSD-2-Clause",

@@ -71,7 +71,9 @@ class Package:
             "source_name": self.source_name,
             "source_version": self.source_version,
             "arch": self.arch,
-            "licenses": list(self.licenses),
+            # a set of licences: in sorted order, as CycloneDX and SPDX documents hold them,
+            # so a document read back from either gives the same JSON
+            "licenses": sorted(set(self.licenses)),
             "locations": [loc.to_dict() for loc in self.locations],
             "deleted": self.deleted,
             "metadata": dict(self.metadata),

@@ -204,3 +204,16 @@ def test_analyze_module_is_what_the_orchestrator_calls() -> None:
     # the counting fixture patches the orchestrator's names; they must be the real ones
     assert scan_mod.analyze_layer is analyze_mod.analyze_layer
     assert scan_mod.hash_blob is analyze_mod.hash_blob
+
+
+def test_an_entry_depends_on_every_source_file_not_only_the_loaded_ones() -> None:
+    """A scan served by the layer cache loads no cataloger: an entry that recorded only the
+    loaded modules outlived a change to a cataloger (stale licences were served)."""
+    import ringfence
+    from ringfence.cache.image_cache import code_in_use
+
+    root = Path(ringfence.__file__).parent
+    listed = {p for p, _ in code_in_use()}
+    sources = {str(p) for p in root.rglob("*.py") if "__pycache__" not in p.parts}
+    assert str(root / "catalog" / "dpkg" / "cataloger.py") in listed
+    assert sources <= listed

@@ -10,6 +10,7 @@ import re
 from ringfence.catalog import purls
 from ringfence.catalog.dpkg import copyright as copyright_file
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.licenses import normalize_all
 from ringfence.catalog.rfc822 import paragraphs
 from ringfence.model.evidence import Evidence
 from ringfence.model.package import Location, Package
@@ -25,7 +26,7 @@ MAX_LIST_LINES = 1_000_000  # files of one package: texlive-latex-extra has ~60k
 
 class DpkgCataloger:
     name = "dpkg"
-    version = "3"
+    version = "5"
 
     def wants(self, path: str, size: int) -> bool:
         # at any depth, as Syft does: a root filesystem kept inside another (chroots,
@@ -46,7 +47,7 @@ class DpkgCataloger:
                                                                      "/copyright")):
             text = data.decode("utf-8", "replace")
             return Parsed(evidence=(Evidence("deb", found[1], found[0],
-                                             licenses=copyright_file.licenses(text)),))
+                                             licenses=normalize_all(copyright_file.licenses(text))),))
         return self._status(path, data)
 
     def _status(self, path: str, data: bytes) -> Parsed:
