@@ -9,6 +9,7 @@ the build needs only the Debian mirror and PyPI, no container registry.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,11 @@ def engines() -> Iterator[tuple[list[str], list[str], Path]]:
     for tool in ("buildah", "podman", "runc"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (.ci/run installs it)")
-    base = Path(tempfile.mkdtemp(prefix="rfc-"))  # podman wants a runroot under 50 chars
+    # podman wants a runroot under 50 chars, and the fixture is reached through this
+    # directory as an image name: mkdtemp's "_" can follow the "-" ("rfc-_4cj..."), which
+    # is not a valid reference component; lower-case hex always is
+    base = Path(tempfile.gettempdir()) / f"rfc{secrets.token_hex(6)}"
+    base.mkdir(mode=0o700)
     store = ["--root", str(base / "root"), "--runroot", str(base / "run"),
              "--storage-driver", "vfs"]
     buildah = ["buildah", *store]
