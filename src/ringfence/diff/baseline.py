@@ -51,11 +51,9 @@ def load_private_key(data: bytes, password: bytes | None, subject: str
     return key
 
 
-def create(reference: str, view: FsView, key: ec.EllipticCurvePrivateKey) -> bytes:
-    """The signed baseline document (UTF-8 JSON, keys sorted, one file per line)."""
-    body = {"schema": SCHEMA, "image": reference,
-            "files": {p: s.to_list() for p, s in sorted(view.items())},
-            "problems": [list(p) for p in view.problems]}
+def sign(body: Any, key: ec.EllipticCurvePrivateKey) -> bytes:
+    """``{"baseline": body, "signature": …}`` as UTF-8 JSON: the envelope every signed
+    baseline (image or host) uses."""
     signature = key.sign(canonical(body), ec.ECDSA(hashes.SHA256()))
     doc = {"baseline": body,
            "signature": {"algorithm": ALGORITHM, "value": base64.b64encode(signature).decode(),
@@ -63,9 +61,9 @@ def create(reference: str, view: FsView, key: ec.EllipticCurvePrivateKey) -> byt
     return (json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()
 
 
-def verify(data: bytes, public_key: bytes, subject: str) -> Baseline:
-    """Parse ``data`` and verify its signature with ``public_key``; raise InputError unless
-    the signature is valid and the document well formed."""
+def open_signed(data: bytes, public_key: bytes, subject: str) -> Any:
+    """The body of a signed envelope once its signature verifies with ``public_key``; raise
+    InputError otherwise (never a body whose signature was not checked)."""
     if len(data) > MAX_BASELINE_BYTES:
         raise InputError(subject, f"baseline larger than {MAX_BASELINE_BYTES} bytes")
     try:
@@ -74,7 +72,7 @@ def verify(data: bytes, public_key: bytes, subject: str) -> Baseline:
         if sig["algorithm"] != ALGORITHM:
             raise InputError(subject, f"unsupported signature algorithm {sig['algorithm']!r}")
         signature = base64.b64decode(sig["value"], validate=True)
-        check_depth(body, subject)  # canonical() and _parse() below walk it
+        check_depth(body, subject)  # canonical() and the callers' parsers walk it
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputError(subject, "not a ringfence baseline document") from exc
     key = load_public_key(public_key, "public key")
@@ -85,7 +83,21 @@ def verify(data: bytes, public_key: bytes, subject: str) -> Baseline:
     except InvalidSignature as exc:
         raise InputError(subject, "signature does not verify: baseline altered or signed "
                          "with another key") from exc
-    return _parse(body, subject)
+    return body
+
+
+def create(reference: str, view: FsView, key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The signed baseline document (UTF-8 JSON, keys sorted, one file per line)."""
+    body = {"schema": SCHEMA, "image": reference,
+            "files": {p: s.to_list() for p, s in sorted(view.items())},
+            "problems": [list(p) for p in view.problems]}
+    return sign(body, key)
+
+
+def verify(data: bytes, public_key: bytes, subject: str) -> Baseline:
+    """Parse ``data`` and verify its signature with ``public_key``; raise InputError unless
+    the signature is valid and the document well formed."""
+    return _parse(open_signed(data, public_key, subject), subject)
 
 
 def _parse(body: Any, subject: str) -> Baseline:
