@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ringfence.checks.rule import Check
+from ringfence.host.baseline.rules import HOST_DRIFT_CHECKS
 from ringfence.host.rules import HOST_CHECKS
 from ringfence.imageconfig.rules import IMAGE_CHECKS
 from ringfence.k8s.netpol.rules import NETPOL_CHECKS
@@ -37,6 +38,9 @@ DOMAINS: Final[tuple[Domain, ...]] = (
     Domain("trust", "image", TRUST_CHECKS, "IMG-20"),
     Domain("provenance", "image", PROVENANCE_CHECKS, "IMG-21", in_depth=False),
     Domain("host", "host", HOST_CHECKS, "HOST-"),
+    # drift against a signed host baseline: only when a baseline is given (`host baseline
+    # check`), so not part of the depth report, which has no baseline to read
+    Domain("hostdrift", "host", HOST_DRIFT_CHECKS, "HOST-1", in_depth=False),
     Domain("runtime", "host", RT_CHECKS, "RT-"),
     Domain("seccomp", "host", SECCOMP_CHECKS, "RT-2"),
     Domain("k8s", "platform", K8S_CHECKS, "K8S-"),

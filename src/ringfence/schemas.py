@@ -106,6 +106,19 @@ SCHEMAS: Final[dict[str, Schema]] = {
                             "needs": STR})),
         "findings": FINDINGS, "unknowns": UNKNOWNS,
     }),
+    "host-drift": _document("host-drift", 1, "ringfence host baseline check -f json", {
+        "tool": _ref("tool"),
+        "target": _obj({"kind": {"const": "host"}, "name": STR, "live": BOOL}),
+        "baseline": _obj({"created": STR, "identity": {"type": "object",
+                                                       "additionalProperties": STR},
+                          "live": BOOL, "facts": INT, "files": INT}),
+        "changes": _arr(_obj({"domain": STR, "key": STR,
+                              "change": {"enum": ["added", "removed", "changed"]},
+                              "old": OPT_STR, "new": OPT_STR, "source": STR, "rule": STR,
+                              "weakens": STRS})),
+        "counts": _obj({"added": INT, "removed": INT, "changed": INT}),
+        "findings": FINDINGS, "unknowns": UNKNOWNS,
+    }),
     "k8s": _document("k8s", 1, "ringfence k8s -f json", {
         "objects": INT,
         # pss: the highest level the pod meets; policy: the level:version it was checked at

@@ -1,4 +1,5 @@
-"""``ringfence host [--root DIR]``: ring 2 audit of this machine or a mounted host root."""
+"""``ringfence host [--root DIR]``: ring 2 audit of this machine or a mounted host root;
+``host baseline create|check``: signed snapshots of its configuration and drift against them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,23 @@ from typing import Any
 
 import click
 
-from ringfence.cli.common import ReportOptions, emit, finding_severities, finish, report_options
+from ringfence.cli.common import (
+    DOCUMENT_BYTES,
+    PASSPHRASE_ENV,
+    ReportOptions,
+    emit,
+    finding_severities,
+    finish,
+    passphrase,
+    read_input,
+    report_options,
+)
 from ringfence.errors import InputError
-from ringfence.rings.host import host_ring
+
+_ROOT = click.option(
+    "--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+    help="A mounted host root instead of this machine (its /proc and /sys are not read; "
+    "nothing outside DIR is opened).")
 
 
 def not_evaluated(doc: dict[str, Any]) -> list[str]:
@@ -18,14 +33,19 @@ def not_evaluated(doc: dict[str, Any]) -> list[str]:
     return [r["id"] for r in doc["rules"] if r["status"] in ("not evaluated", "error")]
 
 
-@click.command("host")
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Audit a mounted host root instead of this machine "
-              "(its /proc and /sys are not read; nothing outside DIR is opened).")
+@click.group("host", invoke_without_command=True)
+@_ROOT
 @report_options(["table", "json"], strict_help="Exit 4 when a fact could not be read or a "
                 "rule was not evaluated.")
-def host_cmd(root: Path | None, report: ReportOptions) -> None:
-    """Audit the container host: kernel, LSMs, sysctls, sshd, runtime configs, permissions."""
+@click.pass_context
+def host_cmd(ctx: click.Context, root: Path | None, report: ReportOptions) -> None:
+    """Audit the container host: kernel, LSMs, sysctls, sshd, runtime configs, permissions.
+
+    With a subcommand: `baseline create|check` keeps the host to a signed snapshot."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ringfence.rings.host import host_ring
+
     ring = host_ring(str(root) if root is not None else "/")  # the ring `scan` reads too
     if ring.document is None:
         raise InputError(str(root or "/"), ring.reason)
@@ -43,3 +63,71 @@ def host_cmd(root: Path | None, report: ReportOptions) -> None:
                     f"{', '.join(missing)}")
     finish(report, severities=finding_severities(doc),
            unknowns=len(doc["unknowns"]) + len(missing))
+
+
+@host_cmd.group("baseline")
+def baseline_group() -> None:
+    """Signed snapshots of the host's configuration (sshd, runtimes, sysctls, kernel,
+    accounts, sudoers, units, audit rules, setuid programs, packages) and drift against them."""
+
+
+@baseline_group.command("create")
+@_ROOT
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="ECDSA P-256 private key: cosign/sigstore encrypted PEM or plain PEM.")
+@click.option("--passphrase-file", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Key passphrase (default: ${PASSPHRASE_ENV}).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
+def baseline_create_cmd(root: Path | None, key: Path, passphrase_file: Path | None,
+                        output: Path, quiet: bool) -> None:
+    """Write a signed baseline of this host (or of --root DIR) to OUTPUT."""
+    from ringfence.diff.baseline import load_private_key
+    from ringfence.host.baseline import document
+    from ringfence.host.baseline.snapshot import take_snapshot
+    from ringfence.outputs import write_output
+
+    private = load_private_key(read_input(key, "key"), passphrase(passphrase_file) or None,
+                               str(key))
+    snapshot = take_snapshot(root if root is not None else "/")
+    write_output(output, document.create(snapshot, private))
+    if not quiet:
+        click.echo(f"baseline of {root or '/'}: {len(snapshot.facts)} values, "
+                   f"{len(snapshot.files)} files, {len(snapshot.problems)} unreadable",
+                   err=True)
+
+
+@baseline_group.command("check")
+@click.argument("baseline", type=click.Path(dir_okay=False, path_type=Path))
+@_ROOT
+@click.option("--pubkey", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The public key the baseline must be signed with.")
+@click.option("--other-host", is_flag=True, help="Compare even when the baseline was taken "
+              "of another host (machine-id or hostname differ).")
+@report_options(["table", "json"], fail_on_help="Exit 1 when a drift finding has this "
+                "severity or higher.", strict_help="Exit 4 when a value could not be read.")
+def baseline_check_cmd(baseline: Path, root: Path | None, pubkey: Path, other_host: bool,
+                       report: ReportOptions) -> None:
+    """Verify BASELINE's signature, then report how this host (or --root DIR) drifted."""
+    from ringfence.host.baseline import document
+    from ringfence.host.baseline.drift import compare
+    from ringfence.host.baseline.report import drift_document
+    from ringfence.host.baseline.snapshot import take_snapshot
+
+    old, created = document.verify(read_input(baseline, "baseline", DOCUMENT_BYTES),
+                                   read_input(pubkey, "public key"), str(baseline))
+    name = str(root) if root is not None else "/"
+    current = take_snapshot(name)
+    why = document.same_host(old, current)
+    if why is not None and not other_host:
+        raise InputError(str(baseline), f"taken of another host: {why}",
+                         hint="pass --other-host to compare anyway")
+    doc = drift_document(compare(old, current), old, created, current, name)
+    if report.format() == "json":
+        text = json.dumps(doc, indent=1) + "\n"
+    else:
+        from ringfence.report.host_drift_table import render_host_drift_table
+
+        text = render_host_drift_table(doc)
+    emit(text, report.output)
+    finish(report, severities=finding_severities(doc), unknowns=len(doc["unknowns"]))

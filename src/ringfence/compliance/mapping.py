@@ -136,6 +136,16 @@ MAPPINGS: Final[Mapping[str, Mapped]] = MappingProxyType({
     "HOST-040": _m("POD-6", mitre="T1610 T1611"),
     "HOST-041": _m("POD-6", mitre="T1562.001"),
     "HOST-042": _m("LOG-1", mitre="T1070"),
+    # host: drift against the signed host baseline (controlled configuration)
+    "HOST-101": _m("NET-5 AUTH-1", mitre="T1133 T1078"),
+    "HOST-102": _m("POD-6", mitre="T1068"),
+    "HOST-103": _m("AUTH-2", mitre="T1078 T1068"),
+    "HOST-104": _m("AUTH-1", mitre="T1078"),
+    "HOST-105": _m("POD-6", mitre="T1611 T1562.001"),
+    "HOST-106": _m("POD-6", mitre="T1562.001 T1611"),
+    "HOST-107": _m("LOG-1", mitre="T1070 T1562.001"),
+    "HOST-108": _m("POD-6", mitre="T1068"),
+    "HOST-109": _m("POD-6", mitre="T1562.001"),
     # runtime: running containers as declared and as observed
     "RT-001": _m(_POD, mitre=_ESC),
     "RT-002": _m(_POD, mitre=_ESC),

@@ -1,0 +1,25 @@
+"""Loader of tests/cases/HOST-1xx/{good,bad}: each case holds two host roots, ``before``
+(what the baseline was taken of) and ``after`` (the host now); the facts are their drift.
+A ``MODES`` file (as for HOST-0xx cases, paths relative to the case) sets the setuid bits
+git cannot keep."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from ringfence.host.baseline.drift import HostDrift, compare
+from ringfence.host.baseline.snapshot import take_snapshot
+from tests.unit.host.case_loader import LOADER_FILES, apply_modes
+
+
+def load_drift_case(case: Path) -> HostDrift:
+    with tempfile.TemporaryDirectory(prefix="driftcase") as tmp:
+        root = Path(tmp) / "case"
+        shutil.copytree(case, root, symlinks=True, ignore=shutil.ignore_patterns(*LOADER_FILES))
+        modes = case / "MODES"
+        if modes.exists():
+            apply_modes(root, modes.read_text())
+        return compare(take_snapshot(root / "before", live=False),
+                       take_snapshot(root / "after", live=False))
