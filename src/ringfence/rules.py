@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from ringfence.checks.rule import Check
 from ringfence.host.baseline.rules import HOST_DRIFT_CHECKS
+from ringfence.host.declared.rules import DECLARED_CHECKS
 from ringfence.host.rules import HOST_CHECKS
 from ringfence.imageconfig.rules import IMAGE_CHECKS
 from ringfence.k8s.netpol.rules import NETPOL_CHECKS
@@ -41,6 +42,8 @@ DOMAINS: Final[tuple[Domain, ...]] = (
     # drift against a signed host baseline: only when a baseline is given (`host baseline
     # check`), so not part of the depth report, which has no baseline to read
     Domain("hostdrift", "host", HOST_DRIFT_CHECKS, "HOST-1", in_depth=False),
+    # the host against its declared state (`host declared`): likewise only on request
+    Domain("declared", "host", DECLARED_CHECKS, "HOST-11", in_depth=False),
     Domain("runtime", "host", RT_CHECKS, "RT-"),
     Domain("seccomp", "host", SECCOMP_CHECKS, "RT-2"),
     Domain("k8s", "platform", K8S_CHECKS, "K8S-"),

@@ -119,6 +119,17 @@ SCHEMAS: Final[dict[str, Schema]] = {
         "counts": _obj({"added": INT, "removed": INT, "changed": INT}),
         "findings": FINDINGS, "unknowns": UNKNOWNS,
     }),
+    "host-declared": _document("host-declared", 1, "ringfence host declared -f json", {
+        "tool": _ref("tool"),
+        "target": _obj({"kind": {"const": "host"}, "name": STR, "live": BOOL}),
+        "declared": _obj({"kind": {"enum": ["ansible", "cloud-init"]}, "source": STR}),
+        "items": _arr(_obj({"source": STR, "name": STR, "location": STR, "action": STR,
+                            "host": STR, "status": {"enum": ["would change", "in state",
+                                                             "not evaluated", "skipped"]},
+                            "files": STRS, "diff": STR, "reason": STR})),
+        "counts": {"type": "object", "additionalProperties": INT},
+        "evaluated": STRS, "findings": FINDINGS, "unknowns": UNKNOWNS,
+    }),
     "k8s": _document("k8s", 1, "ringfence k8s -f json", {
         "objects": INT,
         # pss: the highest level the pod meets; policy: the level:version it was checked at

@@ -131,3 +131,38 @@ def baseline_check_cmd(baseline: Path, root: Path | None, pubkey: Path, other_ho
         text = render_host_drift_table(doc)
     emit(text, report.output)
     finish(report, severities=finding_severities(doc), unknowns=len(doc["unknowns"]))
+
+
+@host_cmd.command("declared")
+@click.argument("playbook", type=click.Path(dir_okay=False, path_type=Path))
+@_ROOT
+@click.option("-i", "--inventory", type=click.Path(path_type=Path), default=None,
+              help="Ansible inventory (default: this host, or the --root directory).")
+@click.option("--ansible-playbook", "executable", default=None, metavar="PATH",
+              help="The ansible-playbook to run (default: on PATH, else beside this Python).")
+@report_options(["table", "json"], fail_on_help="Exit 1 when a task would change the host "
+                "at this severity or higher (HOST-110 is medium).", strict_help="Exit 4 when "
+                "a task could not be evaluated in check mode.")
+def declared_cmd(playbook: Path, root: Path | None, inventory: Path | None,
+                 executable: str | None, report: ReportOptions) -> None:
+    """Compare the host (or --root DIR) with the state PLAYBOOK declares: the real
+    ansible-playbook in --check --diff mode; each task that would change something is a
+    finding, each task check mode cannot evaluate an Unknown."""
+    from ringfence.host.declared.ansible import run_check
+    from ringfence.host.declared.report import declared_document
+    from ringfence.inputs import open_regular
+
+    with open_regular(playbook, str(playbook)):
+        pass  # a FIFO or a directory is refused here, not handed to Ansible
+    name = str(root) if root is not None else "/"
+    state = run_check(playbook, root=None if root is None else name, inventory=inventory,
+                      executable=executable)
+    doc = declared_document(state, "ansible", name, live=root is None)
+    if report.format() == "json":
+        text = json.dumps(doc, indent=1) + "\n"
+    else:
+        from ringfence.report.host_declared_table import render_host_declared_table
+
+        text = render_host_declared_table(doc)
+    emit(text, report.output)
+    finish(report, severities=finding_severities(doc), unknowns=len(doc["unknowns"]))

@@ -146,6 +146,7 @@ MAPPINGS: Final[Mapping[str, Mapped]] = MappingProxyType({
     "HOST-107": _m("LOG-1", mitre="T1070 T1562.001"),
     "HOST-108": _m("POD-6", mitre="T1068"),
     "HOST-109": _m("POD-6", mitre="T1562.001"),
+    "HOST-110": _m("POD-6", mitre="T1562.001"),
     # runtime: running containers as declared and as observed
     "RT-001": _m(_POD, mitre=_ESC),
     "RT-002": _m(_POD, mitre=_ESC),

@@ -1,7 +1,13 @@
-"""Loader of tests/cases/HOST-1xx/{good,bad}: each case holds two host roots, ``before``
-(what the baseline was taken of) and ``after`` (the host now); the facts are their drift.
-A ``MODES`` file (as for HOST-0xx cases, paths relative to the case) sets the setuid bits
-git cannot keep."""
+"""Loaders of tests/cases/HOST-1xx/{good,bad}.
+
+Drift (HOST-101..109): each case holds two host roots, ``before`` (what the baseline was
+taken of) and ``after`` (the host now); the facts are their drift. A ``MODES`` file (as
+for HOST-0xx cases, paths relative to the case) sets the setuid bits git cannot keep.
+
+Declared state (HOST-110): ``result.json`` is the ``ansible.posix.json`` output of a real
+``ansible-playbook --check --diff`` run (ansible-core 2.19, chroot connection into
+bookworm-py's rootfs, 2026-12-04): ``bad`` before the playbook was applied, ``good``
+after; host and playbook paths replaced by /srv/host-root and /srv/playbooks."""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from pathlib import Path
 
 from ringfence.host.baseline.drift import HostDrift, compare
 from ringfence.host.baseline.snapshot import take_snapshot
+from ringfence.host.declared.ansible import parse_result
+from ringfence.host.declared.model import DeclaredState
 from tests.unit.host.case_loader import LOADER_FILES, apply_modes
 
 
@@ -23,3 +31,7 @@ def load_drift_case(case: Path) -> HostDrift:
             apply_modes(root, modes.read_text())
         return compare(take_snapshot(root / "before", live=False),
                        take_snapshot(root / "after", live=False))
+
+
+def load_declared_case(case: Path) -> DeclaredState:
+    return parse_result((case / "result.json").read_bytes(), "/srv/playbooks/playbook.yml")
