@@ -19,7 +19,9 @@ Version ``SCHEMA_VERSION``::
                                                          what the scan that recorded it found
     change_sets(id, created_at, db_built_at, reason)     a re-match after a DB change
     changes(change_set_id, image_id, package_purl, advisory_id, change, old_severity,
-            new_severity)
+            new_severity)                        what a re-match changed (``store/changes.py``)
+
+Version 2 indexed ``change_sets.created_at`` and ``changes.image_id``.
 
 ``MIGRATIONS[n]`` takes a store from version ``n`` to ``n + 1`` (0: an empty database);
 they run in one transaction. A store of a newer version than this code is refused.
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 from typing import Final
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 _V1: Final = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -65,7 +67,14 @@ _V1: Final = (
     "CREATE INDEX changes_set ON changes (change_set_id)",
 )
 
-MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {0: _V1}
+# v2: the change-set reads of ``changes --since`` and the per-image deletes of ``remove``
+# (which runs over ``changes`` too) without a table scan
+_V2: Final = (
+    "CREATE INDEX change_sets_created ON change_sets (created_at)",
+    "CREATE INDEX changes_image ON changes (image_id)",
+)
+
+MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {0: _V1, 1: _V2}
 
 ID_COLUMN: Final = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
                     "postgresql": "BIGSERIAL PRIMARY KEY"}

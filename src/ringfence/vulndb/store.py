@@ -25,6 +25,7 @@ Alpine secdb); ``advisory(id, ecosystem)`` picks the source that holds the ecosy
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -200,6 +201,21 @@ class VulnStore:
                 "SELECT ecosystem, package FROM affected WHERE advisory_id=?", (advisory_id,)))
         return tuple(sorted(out))
 
+    def advisory_digests(self) -> dict[str, str]:
+        """Per advisory id: a sha256 of everything every source says about it (its
+        advisory rows and affected rows, in a stable order). Two databases' digests
+        differ exactly for the advisories an import added, changed or removed."""
+        out: dict[str, Any] = {}
+        for row in self._conn.execute(
+                f"SELECT {_ADV_COLS}, severities FROM advisories "  # noqa: S608
+                "ORDER BY id, source"):
+            out.setdefault(row[1], hashlib.sha256()).update(_canonical(("a", *row)))
+        for row in self._conn.execute(
+                "SELECT advisory_id, source, ecosystem, package, purl, ranges, versions, "
+                "status, severity FROM affected ORDER BY advisory_id, source, rowid"):
+            out.setdefault(row[0], hashlib.sha256()).update(_canonical(("f", *row)))
+        return {k: h.hexdigest() for k, h in out.items()}
+
     def coverage(self) -> dict[str, tuple[int, str | None]]:
         """Per ecosystem (``PyPI``, ``Debian:12``): advisories held and their newest
         modification time, over every source."""
@@ -245,3 +261,7 @@ def _advisory(row: tuple[Any, ...]) -> Advisory:
     return Advisory(id=row[1], source=row[0], aliases=tuple(json.loads(row[2])), summary=row[3],
                     severity=Severity(row[4]), cvss_vector=row[5], published=row[6],
                     modified=row[7], withdrawn=row[8], references=tuple(json.loads(row[9])))
+
+
+def _canonical(row: tuple[Any, ...]) -> bytes:
+    return json.dumps(row, separators=(",", ":")).encode() + b"\n"
