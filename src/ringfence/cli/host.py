@@ -134,30 +134,48 @@ def baseline_check_cmd(baseline: Path, root: Path | None, pubkey: Path, other_ho
 
 
 @host_cmd.command("declared")
-@click.argument("playbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("playbook", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @_ROOT
+@click.option("--cloud-init", "user_data", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Compare with cloud-init user-data instead of a playbook.")
 @click.option("-i", "--inventory", type=click.Path(path_type=Path), default=None,
               help="Ansible inventory (default: this host, or the --root directory).")
 @click.option("--ansible-playbook", "executable", default=None, metavar="PATH",
               help="The ansible-playbook to run (default: on PATH, else beside this Python).")
-@report_options(["table", "json"], fail_on_help="Exit 1 when a task would change the host "
-                "at this severity or higher (HOST-110 is medium).", strict_help="Exit 4 when "
-                "a task could not be evaluated in check mode.")
-def declared_cmd(playbook: Path, root: Path | None, inventory: Path | None,
-                 executable: str | None, report: ReportOptions) -> None:
-    """Compare the host (or --root DIR) with the state PLAYBOOK declares: the real
-    ansible-playbook in --check --diff mode; each task that would change something is a
-    finding, each task check mode cannot evaluate an Unknown."""
-    from ringfence.host.declared.ansible import run_check
+@report_options(["table", "json"], fail_on_help="Exit 1 when something would change on the "
+                "host at this severity or higher (HOST-110/111 are medium).",
+                strict_help="Exit 4 when a declared item could not be evaluated.")
+def declared_cmd(playbook: Path | None, root: Path | None, user_data: Path | None,
+                 inventory: Path | None, executable: str | None,
+                 report: ReportOptions) -> None:
+    """Compare the host (or --root DIR) with the state PLAYBOOK declares (the real
+    ansible-playbook in --check --diff mode), or with cloud-init user-data (--cloud-init):
+    each item that would change something is a finding, each one that cannot be evaluated
+    an Unknown."""
+    from ringfence.errors import UsageError
     from ringfence.host.declared.report import declared_document
-    from ringfence.inputs import open_regular
 
-    with open_regular(playbook, str(playbook)):
-        pass  # a FIFO or a directory is refused here, not handed to Ansible
+    if (playbook is None) == (user_data is None):
+        raise UsageError("host declared", "give a PLAYBOOK or --cloud-init USER-DATA")
     name = str(root) if root is not None else "/"
-    state = run_check(playbook, root=None if root is None else name, inventory=inventory,
-                      executable=executable)
-    doc = declared_document(state, "ansible", name, live=root is None)
+    if user_data is not None:
+        from ringfence.host.declared.cloudinit import compare
+        from ringfence.host.facts import RootReader
+
+        state = compare(read_input(user_data, "user-data", DOCUMENT_BYTES), str(user_data),
+                        RootReader(name))
+        kind = "cloud-init"
+    else:
+        from ringfence.host.declared.ansible import run_check
+        from ringfence.inputs import open_regular
+
+        assert playbook is not None
+        with open_regular(playbook, str(playbook)):
+            pass  # a FIFO or a directory is refused here, not handed to Ansible
+        state = run_check(playbook, root=None if root is None else name, inventory=inventory,
+                          executable=executable)
+        kind = "ansible"
+    doc = declared_document(state, kind, name, live=root is None)
     if report.format() == "json":
         text = json.dumps(doc, indent=1) + "\n"
     else:

@@ -147,6 +147,7 @@ MAPPINGS: Final[Mapping[str, Mapped]] = MappingProxyType({
     "HOST-108": _m("POD-6", mitre="T1068"),
     "HOST-109": _m("POD-6", mitre="T1562.001"),
     "HOST-110": _m("POD-6", mitre="T1562.001"),
+    "HOST-111": _m("POD-6 AUTH-1", mitre="T1562.001 T1078"),
     # runtime: running containers as declared and as observed
     "RT-001": _m(_POD, mitre=_ESC),
     "RT-002": _m(_POD, mitre=_ESC),

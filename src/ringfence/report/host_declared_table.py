@@ -21,11 +21,12 @@ def render_host_declared_table(doc: Mapping[str, Any], width: int | None = None)
     changing = [i for i in doc["items"] if i["status"] == "would change"]
     if changing:
         table = Table(show_header=True, header_style="bold", expand=False)
-        for name in ("TASK", "WHERE", "WOULD CHANGE"):
+        for name in ("DECLARED", "WHERE", "WOULD CHANGE"):
             table.add_column(name, overflow="fold")
         for item in changing:
             table.add_row(cell(item["name"]), cell(item["location"]),
-                          cell(", ".join(item["files"]) or item["action"]))
+                          cell(item["reason"] if item["source"] == "cloud-init"
+                               else ", ".join(item["files"]) or item["action"]))
         console.print(table)
         for item in changing:
             if item["diff"]:
@@ -37,6 +38,6 @@ def render_host_declared_table(doc: Mapping[str, Any], width: int | None = None)
     console.print(cell(", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
                        or "no tasks"))
     if changing:
-        console.print(cell("Next: apply the playbook, or change it where the host's state is "
-                           "the intended one."))
+        console.print(cell("Next: apply the declared configuration, or change the declaration "
+                           "where the host's state is the intended one."))
     return finish(buf.getvalue())

@@ -1,5 +1,5 @@
-"""HOST-110: the host is what its Ansible playbook declares (a task that would change
-something in check mode is drift from the declared configuration)."""
+"""HOST-110/111: the host is what its Ansible playbook / cloud-init user-data declares (an
+item that would change something is drift from the declared configuration)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ REFS: Final = ("NIST SP 800-53 CM-2", "NIST SP 800-53 CM-6", "CIS Controls v8 4.
 def _would_change(source: str) -> Callable[[DeclaredState], Iterator[Violation]]:
     def check(state: DeclaredState) -> Iterator[Violation]:
         for item in state.of(source, WOULD_CHANGE):
-            what = ", ".join(item.files) or "the host"
-            yield Violation(f"{item.host}: task {item.name!r} ({item.action}) would change "
-                            f"{what}", item.location)
+            if source == "ansible":
+                what = ", ".join(item.files) or "the host"
+                yield Violation(f"{item.host}: task {item.name!r} ({item.action}) would "
+                                f"change {what}", item.location)
+            else:
+                yield Violation(f"{item.host}: {item.name} differs from the user-data: "
+                                f"{item.reason}", item.location)
     return check
 
 
@@ -35,4 +39,8 @@ DECLARED_CHECKS: Final[tuple[Check[DeclaredState], ...]] = (
                "Apply the playbook (ansible-playbook without --check), or change the playbook "
                "when the host's state is the intended one.",
                ("persistence-drift",), REFS), _would_change("ansible"), _evaluated("ansible")),
+    Check(Rule("HOST-111", "the host is as its cloud-init user-data declares", Severity.MEDIUM,
+               "host", "Re-provision from the user-data, or correct the drifted file, user or "
+               "setting (and find out who changed it).", ("persistence-drift",), REFS),
+          _would_change("cloud-init"), _evaluated("cloud-init")),
 )
