@@ -78,6 +78,11 @@ _VULNERABILITY = _obj({
 _STORED_IMAGE = _obj({"digest": STR, "kind": {"enum": ["image", "sbom"]}, "refs": STRS,
                       "added_at": STR, "packages": INT, "distro": OPT_STR,
                       "scanned_with": OPT_STR})
+_CHANGES = _arr(_obj({
+    "image": STR, "refs": STRS, "change": {"enum": ["new", "resolved", "severity"]},
+    "package": STR, "advisory": STR, "severity": _ref("severity"),
+    "old_severity": {"anyOf": [_ref("severity"), {"type": "null"}]}, "at": STR,
+    "change_set": INT}))
 _PACKAGE_SET = _obj({"ecosystem": STR, "packages": INT, "advisories": INT,
                      "newest_modified": OPT_STR,
                      "reason": {"enum": ["", "no advisories", "no feed", "no version scheme"]},
@@ -231,6 +236,12 @@ SCHEMAS: Final[dict[str, Schema]] = {
             "fixed_versions": STRS, "status": OPT_STR})),
         "unknowns": UNKNOWNS,
     }),
+    "changes": _document("changes", 1, "ringfence changes -f json", {
+        "store": STR, "since": OPT_STR, "changes": _CHANGES}),
+    "rematch": _document("rematch", 1, "ringfence db import|update --store -f json", {
+        "store": STR, "db": STR, "change_set": INT, "at": STR, "advisories_changed": INT,
+        "identities": INT, "images": INT, "packages": INT, "whole": STRS,
+        "changes": _CHANGES, "unknowns": UNKNOWNS}),
     "explain": _document("explain", 1, "ringfence explain -f json", {
         "id": STR, "title": STR, "severity": _ref("severity"), "ring": STR, "domain": STR,
         "remediation": STR, "references": STRS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import click
 
 from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.progress import layer_progress
-from ringfence.errors import InputError
+from ringfence.errors import InputError, UsageError
 from ringfence.vulndb.build import ImportReport, import_paths, update
 from ringfence.vulndb.store import VulnStore, default_path
 
@@ -26,17 +26,38 @@ def db_group() -> None:
     """The local vulnerability database (offline-first)."""
 
 
+_STORE_OPTION = click.option(
+    "--store", "store_url", metavar="URL", default=None,
+    help="Inventory store to re-match after the import (sqlite:///PATH or postgresql://…; "
+         "default: $RINGFENCE_STORE, else none): only packages touched by added, changed or "
+         "removed advisories; the change set is stored and printed (`ringfence changes`).")
+_REPORT = report_options(["table", "json"], fail_on_help="With a store: exit 1 when a NEW "
+                         "finding at or above this severity appeared.", strict_help="With a "
+                         "store: exit 4 when a re-matched package could not be matched.")
+
+
 @db_group.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_DB_OPTION
-def import_cmd(paths: tuple[Path, ...], db_path: Path | None) -> None:
-    """Import OSV zip/dir/json, Debian DSA/DLA lists or tracker JSON, Alpine secdb files."""
+@_STORE_OPTION
+@_REPORT
+def import_cmd(paths: tuple[Path, ...], db_path: Path | None, store_url: str | None,
+               report: ReportOptions) -> None:
+    """Import OSV zip/dir/json, Debian DSA/DLA lists or tracker JSON, Alpine secdb files.
+
+    With --store (or $RINGFENCE_STORE) the stored images are re-matched afterwards and the
+    change set is the report (-f/-o/--fail-on/--strict); the import summary goes to stderr.
+    """
     for path in paths:
         if not path.exists():
             raise InputError(str(path), "no such file or directory")
-    with layer_progress() as progress:
-        report = import_paths(list(paths), db_path or default_path(), progress)
-    click.echo(_summary(report))
+    target = db_path or default_path()
+
+    def run() -> ImportReport:
+        with layer_progress() as progress:
+            return import_paths(list(paths), target, progress)
+
+    _with_store(run, target, store_url, report, "db import")
 
 
 @db_group.command("update")
@@ -45,13 +66,70 @@ def import_cmd(paths: tuple[Path, ...], db_path: Path | None) -> None:
               help="osv:<ECOSYSTEM>, debian-tracker or alpine-secdb:<branch>/<repo> "
                    "(repeatable; default: the usual feeds).")
 @_DB_OPTION
-def update_cmd(url_base: str | None, sources: tuple[str, ...], db_path: Path | None) -> None:
-    """Download the official feeds (resuming, checked) and import them atomically."""
-    with layer_progress() as progress:
-        report = update(db_path or default_path(), url_base, sources, progress)
-    for line in report.fetched:
-        click.echo(f"fetched {line}")
-    click.echo(_summary(report))
+@_STORE_OPTION
+@_REPORT
+def update_cmd(url_base: str | None, sources: tuple[str, ...], db_path: Path | None,
+               store_url: str | None, report: ReportOptions) -> None:
+    """Download the official feeds (resuming, checked) and import them atomically.
+
+    With --store (or $RINGFENCE_STORE): re-match the stored images, as `db import` does.
+    """
+    target = db_path or default_path()
+
+    def run() -> ImportReport:
+        with layer_progress() as progress:
+            return update(target, url_base, sources, progress)
+
+    _with_store(run, target, store_url, report, "db update")
+
+
+def _with_store(run: Callable[[], ImportReport], target: Path, store_url: str | None,
+                report: ReportOptions, reason: str) -> None:
+    """The import, then (with a store) the re-match and its change set as the report."""
+    import os
+
+    from ringfence.store.url import ENV
+
+    if not (store_url or os.environ.get(ENV)):
+        if report.fmt or report.output or report.fail_on or report.strict:
+            raise UsageError("db import/update", "-f/-o/--fail-on/--strict report the "
+                             "re-match of an inventory store", hint="add --store URL")
+        result = run()
+        for line in result.fetched:
+            click.echo(f"fetched {line}")
+        click.echo(_summary(result))
+        return
+    from ringfence.cli.changes import table
+    from ringfence.respond.changes import document, new_severities
+    from ringfence.respond.rematch import around_import
+    from ringfence.store import changes as change_sets
+    from ringfence.store.db import InventoryStore
+
+    with InventoryStore.open(store_url) as store:  # unreachable or newer: before importing
+        result, rematched = around_import(store, target, run, reason)
+        rows = change_sets.read(store, change_set=rematched.change_set)
+        doc = document(store.url.display(), rows, None)
+    for line in result.fetched:
+        report.note(f"fetched {line}")
+    report.note(_summary(result))
+    doc.update({"schema": "ringfence.rematch/1", "db": str(target),
+                "change_set": rematched.change_set, "at": rematched.at,
+                "advisories_changed": rematched.advisories_changed,
+                "identities": rematched.identities, "images": rematched.images,
+                "packages": rematched.packages, "whole": list(rematched.whole),
+                "unknowns": [{"location": u.location, "reason": u.reason, "plugin": u.plugin,
+                              "layer": u.layer} for u in rematched.unknowns]})
+    del doc["since"]
+    if report.format() == "json":
+        emit(json.dumps(doc, indent=2) + "\n", report.output)
+    else:
+        head = (f"re-matched {rematched.packages} package(s) in {rematched.images} image(s) "
+                f"({len(rematched.whole)} whole) for {rematched.advisories_changed} changed "
+                f"advisories ({rematched.identities} package identities); change set "
+                f"{rematched.change_set} at {rematched.at}\n")
+        emit(head + table(doc), report.output)
+    finish(report, severities=new_severities(rematched.changes),
+           unknowns=len(rematched.unknowns))
 
 
 @db_group.command("status")

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("ringfence.cli.schema", "schema_cmd"),
     "inventory": ("ringfence.cli.inventory", "inventory_group"),
     "affected": ("ringfence.cli.affected", "affected_cmd"),
+    "changes": ("ringfence.cli.changes", "changes_cmd"),
 }
 
 
