@@ -15,10 +15,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from ringfence.cli.main import main
 from ringfence.host.baseline.snapshot import take_snapshot
+from ringfence.schemas import schema_for
 
 PASS = {"RINGFENCE_PASSPHRASE": "host-baseline-test"}
 UNIT = "/etc/systemd/system/containerd.service"
@@ -81,7 +83,12 @@ def _check(baseline: Path, root: Path, keys: Path, *extra: str) -> tuple[int, di
     out.unlink(missing_ok=True)
     code = main(["host", "baseline", "check", str(baseline), "--root", str(root), "--pubkey",
                  str(keys / "cosign.pub"), "-f", "json", "-o", str(out), *extra])
-    return code, json.loads(out.read_text()) if out.exists() else {}
+    doc = json.loads(out.read_text()) if out.exists() else {}
+    if doc:  # every document this command writes validates against its published schema
+        schema = schema_for(doc)
+        assert schema is not None
+        jsonschema.Draft202012Validator(schema).validate(doc)
+    return code, doc
 
 
 def _changes(doc: dict[str, Any]) -> list[tuple[Any, ...]]:

@@ -14,9 +14,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from ringfence.cli.main import main
+from ringfence.schemas import schema_for
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHc0ZGVwbG95LWtleS1mb3ItdGVzdHM deploy@ci"
 BANNER = "Authorized use only.\n"
@@ -98,7 +100,12 @@ def _declared(root: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     out.unlink(missing_ok=True)
     code = main(["host", "declared", "--cloud-init", str(root.parent / "user-data"), "--root",
                  str(root), "-f", "json", "-o", str(out), *extra])
-    return code, json.loads(out.read_text()) if out.exists() else {}
+    doc = json.loads(out.read_text()) if out.exists() else {}
+    if doc:  # every document this command writes validates against its published schema
+        schema = schema_for(doc)
+        assert schema is not None
+        jsonschema.Draft202012Validator(schema).validate(doc)
+    return code, doc
 
 
 def _status(doc: dict[str, Any]) -> dict[str, str]:

@@ -17,9 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from ringfence.cli.main import main
+from ringfence.schemas import schema_for
 
 PLAYBOOK = """\
 - hosts: all
@@ -100,7 +102,12 @@ def _declared(playbook: Path, root: Path, *extra: str) -> tuple[int, dict[str, A
     out.unlink(missing_ok=True)
     code = main(["host", "declared", str(playbook), "--root", str(root), "--ansible-playbook",
                  _ansible(), "-f", "json", "-o", str(out), *extra])
-    return code, json.loads(out.read_text()) if out.exists() else {}
+    doc = json.loads(out.read_text()) if out.exists() else {}
+    if doc:  # every document this command writes validates against its published schema
+        schema = schema_for(doc)
+        assert schema is not None
+        jsonschema.Draft202012Validator(schema).validate(doc)
+    return code, doc
 
 
 def test_check_mode_reports_exactly_the_tasks_that_would_change(
