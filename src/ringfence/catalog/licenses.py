@@ -11,6 +11,7 @@ written: the raw text is the fact, and the SBOM writers mark it as a name (Cyclo
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, Final
 
 MAX_LENGTH: Final = 512  # longer "licences" are licence texts: kept raw, never parsed
@@ -46,6 +47,23 @@ _NAMES: Final = {
     "bsd-2": "BSD-2-Clause",
 }
 
+# SPDX's deprecated "licence-with-exception" ids (Trivy and older metadata emit them, with a
+# "+" for "or later") as the WITH expression that replaced them
+_DEPRECATED_WITH: Final = re.compile(r"GPL-([23])\.0-with-(\w+)-exception(\+)?", re.IGNORECASE)
+_DEPRECATED_EXCEPTIONS: Final = {
+    ("autoconf", "2"): "Autoconf-exception-2.0", ("autoconf", "3"): "Autoconf-exception-3.0",
+    ("bison", "2"): "Bison-exception-2.2", ("classpath", "2"): "Classpath-exception-2.0",
+    ("font", "2"): "Font-exception-2.0", ("gcc", "2"): "GCC-exception-2.0",
+    ("gcc", "3"): "GCC-exception-3.1"}
+
+
+def _deprecated_with(text: str) -> str | None:
+    m = _DEPRECATED_WITH.fullmatch(text)
+    exception = m and _DEPRECATED_EXCEPTIONS.get((m.group(2).lower(), m.group(1)))
+    if not m or not exception:
+        return None
+    return f"GPL-{m.group(1)}.0-{'or-later' if m.group(3) else 'only'} WITH {exception}"
+
 
 @functools.cache
 def _licensing() -> Any:
@@ -60,7 +78,7 @@ def normalize(raw: str) -> str:
     text = raw.strip()
     if not text or len(text) > MAX_LENGTH:
         return text
-    mapped = _NAMES.get(text.lower())
+    mapped = _NAMES.get(text.lower()) or _deprecated_with(text)
     if mapped is not None:
         return mapped
     try:

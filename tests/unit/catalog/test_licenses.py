@@ -16,6 +16,10 @@ from ringfence.catalog.licenses import MAX_LENGTH, normalize, normalize_all
     ("Apache-2.0 WITH LLVM-exception", "Apache-2.0 WITH LLVM-exception"),
     ("MIT License", "MIT"),  # Trove classifier leaf
     ("Apache 2.0", "Apache-2.0"),
+    # deprecated licence-with-exception ids (Trivy emits them, "+" for or-later)
+    ("GPL-3.0-with-autoconf-exception+", "GPL-3.0-or-later WITH Autoconf-exception-3.0"),
+    ("GPL-2.0-with-classpath-exception", "GPL-2.0-only WITH Classpath-exception-2.0"),
+    ("GPL-2.0-with-GCC-exception", "GPL-2.0-only WITH GCC-exception-2.0"),
 ])
 def test_known_licences_become_spdx(raw: str, want: str) -> None:
     assert normalize(raw) == want
@@ -26,6 +30,7 @@ def test_known_licences_become_spdx(raw: str, want: str) -> None:
     "MIT AND (",  # malformed expression
     "Proprietary",
     "LicenseRef-acme",
+    "GPL-3.0-with-acme-exception",  # the deprecated-id form with no such exception
 ])
 def test_other_text_is_kept_as_written(raw: str) -> None:
     assert normalize(raw) == raw

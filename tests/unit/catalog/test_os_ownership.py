@@ -272,6 +272,10 @@ def test_dep5_header_and_files_paragraphs_only() -> None:
             "License: BSD-3-clause\n")
     assert cp.licenses(free) == ("BSD-3-Clause", "GPL-2.0-only", "GFDL-1.3-only")
     assert cp.licenses("") == () and cp.licenses("\x00\xff garbage\n\n") == ()
+    # "License: none" (generated data, "No copyright to license") grants no licence
+    none = DEP5 + "\nFiles: tables/*\nCopyright: none\nLicense: none\n No copyright.\n"
+    assert cp.licenses(none) == cp.licenses(DEP5)
+    assert "nonesuch" in cp.licenses(none.replace("License: none", "License: nonesuch"))
     assert cp.licenses("Format: copyright-format/1.0\nLicense: " + "x" * 500 + "\n") == ()
 
 
@@ -287,6 +291,12 @@ def test_dep5_header_and_files_paragraphs_only() -> None:
      "(GPL-2.0-or-later OR Artistic-1.0) AND BSD-3-Clause"),
     ("GPL-3+ and ISC", "GPL-3.0-or-later AND ISC"),
     ("Perl", "(Artistic-1.0-Perl OR GPL-1.0-or-later)"),
+    # exceptions SPDX names "<keyword>-exception"; perl's hyphenated spelling
+    ("GPL-2+ with Texinfo exception", "GPL-2.0-or-later WITH Texinfo-exception"),
+    ("GPL-3+-WITH-BISON-EXCEPTION", "GPL-3.0-or-later WITH Bison-exception-2.2"),
+    ("MPL-2", "MPL-2.0"), ("CC-BY-SA-3", "CC-BY-SA-3.0"),  # major only: the ".0" release
+    ("CC0 license", "CC0-1.0"), ("Boost", "BSL-1.0"),
+    ("GPL-2+ with distribution exception", None),  # no such SPDX exception
     # no SPDX id: kept as written by the caller
     ("public-domain", None), ("GPL", None), ("GPL-2+ or public-domain", None),
     ("LGPL-2.1+ with OpenSSL exception", None), ("", None),

@@ -40,7 +40,8 @@ _NAMES: Final = {"expat": "MIT", "apache-2": "Apache-2.0", "apache-1": "Apache-1
                  "artistic-2": "Artistic-2.0", "python": "Python-2.0", "zope": "ZPL-2.1",
                  "perl": "Artistic-1.0-Perl OR GPL-1.0-or-later", "mit/x11": "MIT",
                  "bsd-2-clause": "BSD-2-Clause", "bsd-3-clause": "BSD-3-Clause",
-                 "bsd-4-clause": "BSD-4-Clause", "cc0": "CC0-1.0"}
+                 "bsd-4-clause": "BSD-4-Clause", "cc0": "CC0-1.0",
+                 "boost": "BSL-1.0"}  # the one Boost licence
 # GNU family: GPL-2+, LGPL-2.1, GFDL-NIV-1.3+, AGPL-3 (and the GPL-2.0+ spelling)
 _GNU: Final = re.compile(r"(A?GPL|LGPL|GFDL|GFDL-NIV)-?v?(\d)(?:\.(\d))?(?:\.0)?(\+)?",
                          re.IGNORECASE)
@@ -51,7 +52,11 @@ _EXCEPTIONS: Final = {("bison", "3"): "Bison-exception-2.2", ("autoconf", "2"):
                       ("classpath", "2"): "Classpath-exception-2.0",
                       ("font", "2"): "Font-exception-2.0", ("font", "3"): "Font-exception-2.0",
                       ("gcc-runtime", "3"): "GCC-exception-3.1"}
-_WITH: Final = re.compile(r"(.+?)\s+with\s+(\S+)\s+exception", re.IGNORECASE)
+# "GPL-2+ with Texinfo exception"; perl writes "GPL-3+-WITH-BISON-EXCEPTION"
+_WITH: Final = re.compile(r"(.+?)(?:\s+|-)with(?:\s+|-)(\S+?)(?:\s+|-)exception",
+                          re.IGNORECASE)
+# "License: none" (DEP-5 files of generated data: "No copyright to license") grants nothing
+_NO_LICENCE: Final = frozenset({"none"})
 
 
 def _gnu(name: str) -> tuple[str, str] | None:
@@ -81,7 +86,9 @@ def _operand(text: str) -> str | None:
     m = _WITH.fullmatch(text)
     if m is not None:
         base = _gnu(m.group(1).strip())
-        exception = _EXCEPTIONS.get((m.group(2).lower(), base[1])) if base else None
+        keyword = m.group(2).lower()
+        exception = (_EXCEPTIONS.get((keyword, base[1]))
+                     or _spdx_ids().get(f"{keyword}-exception")) if base else None
         return f"{base[0]} WITH {exception}" if base and exception else None
     gnu = _gnu(text)
     if gnu is not None:
@@ -89,7 +96,12 @@ def _operand(text: str) -> str | None:
     mapped = _NAMES.get(text.lower())
     if mapped is not None:
         return mapped if " " not in mapped else f"({mapped})"
-    return _spdx_ids().get(text.lower())
+    lower = text.lower()
+    # a major version only ("MPL-2", "CC-BY-SA-3") names the ".0" release, as "Apache-2"
+    found = _spdx_ids().get(lower) or _spdx_ids().get(f"{lower}.0")
+    if found is None and lower.endswith(" license"):  # "CC0 license"
+        return _operand(text[: -len(" license")])
+    return found
 
 
 def to_spdx(expression: str) -> str | None:
@@ -123,6 +135,8 @@ def licenses(text: str) -> tuple[str, ...]:
             if index and "Files" not in fields:
                 continue  # a stand-alone License paragraph: licence text only
             synopsis = fields.get("License", "").split("\n", 1)[0].strip()
+            if synopsis.lower() in _NO_LICENCE:
+                continue
             if synopsis and len(synopsis) <= _MAX_NAME:
                 found.append(to_spdx(synopsis) or synopsis)
     else:  # as Syft and Trivy: License: lines wherever they are, and common-licenses paths
