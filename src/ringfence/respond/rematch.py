@@ -34,6 +34,7 @@ from ringfence.vulndb.match import match_all
 from ringfence.vulndb.store import MIGRATABLE, VulnStore
 
 T = TypeVar("T")
+_CHUNK = 400  # identities per index lookup (SQLite: expression depth under 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +77,12 @@ def rematch(store: InventoryStore, vulns: VulnStore, *, before: dict[str, str],
     stamps = change_sets.matched_with(store)
     whole = sorted(d for d, s in stamps.items() if s is None or s != before_built_at)
     targets: dict[str, tuple[ImageRecord, dict[int, StoredPackage]]] = {}
-    for image, held in store.carrying(identities):
-        if image.digest not in whole:
-            targets[image.digest] = (image, {p.ord: p for p in held})
+    ordered = sorted(identities)
+    for i in range(0, len(ordered), _CHUNK):  # one OR-term per identity: bounded SQL
+        for image, held in store.carrying(ordered[i:i + _CHUNK]):
+            if image.digest not in whole:
+                mine = targets.setdefault(image.digest, (image, {}))[1]
+                mine.update((p.ord, p) for p in held)
     for digest in whole:
         full = store.image(digest)
         if full is not None:
