@@ -9,10 +9,9 @@ decides (fail closed or open).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import groupby
 from typing import Final
 
 from ringfence.admission.images import TrustChecker, image_digest
@@ -76,9 +75,9 @@ def evaluate_pod(policy: AdmissionPolicy, pod: PodView, *, namespace: str | None
               run_checks(extra_deny, _facts(policy, pod, "restricted"))]
     warned = [run_checks(PSS_CHECKS, _facts(policy, pod, policy.audit or "privileged")),
               run_checks(extra_warn, _facts(policy, pod, "restricted"))]
-    violations = _once(f for r in denied for f in r.findings)
+    violations = _once(r.findings for r in denied)
     deny_ids = {f.rule_id for f in violations}
-    warnings = _once(f for r in warned for f in r.findings if f.rule_id not in deny_ids)
+    warnings = [f for f in _once(r.findings for r in warned) if f.rule_id not in deny_ids]
     errors = [u.reason for r in (*denied, *warned) for u in r.unknowns]
     if policy.trust is not None:
         checker = trust or TrustChecker(policy.trust)
@@ -88,15 +87,16 @@ def evaluate_pod(policy: AdmissionPolicy, pod: PodView, *, namespace: str | None
     return Decision(tuple(violations), tuple(warnings), tuple(errors))
 
 
-def _once(findings: Iterable[Finding]) -> list[Finding]:
-    """A rule checked at the level and named in the policy reports its findings once (the
-    first run's)."""
+def _once(runs: Iterable[Sequence[Finding]]) -> list[Finding]:
+    """A rule checked at the level and named in the policy reports its findings once: those
+    of the first run that reached it. Rules are taken per run, not per run of equal ids in
+    the concatenation (a rule ending one run and starting the next would merge: twice)."""
     out: list[Finding] = []
     seen: set[str] = set()
-    for rule_id, group in groupby(findings, key=lambda f: f.rule_id):
-        if rule_id not in seen:
-            seen.add(rule_id)
-            out.extend(group)
+    for findings in runs:
+        ids = {f.rule_id for f in findings}
+        out.extend(f for f in findings if f.rule_id not in seen)
+        seen |= ids
     return out
 
 

@@ -150,3 +150,28 @@ def test_vulnerability_threshold_from_prior_reports(tmp_path: Path) -> None:
                           "unscanned: deny}")
     assert evaluate_pod(strict, _pod(f"r.invalid/a@{bad}"), namespace="x").allowed
     assert not evaluate_pod(strict, _pod("r.invalid/a:1")).allowed
+
+
+def test_rule_reached_by_the_level_and_named_in_deny_is_reported_once() -> None:
+    """Issue 17: the level's run ends with K8S-005 (after K8S-003) and rules.deny's run starts
+    with it; merged as one run of equal ids, the hostPath finding came twice (and twice in the
+    403 the API server shows). One finding per rule, the same decision."""
+    from ringfence.admission.review import decision_review
+
+    raw = _pod("registry.invalid/app:1", sc={"privileged": True}).obj.raw
+    doc = {**raw, "spec": {**raw["spec"], "volumes": [{"name": "h", "hostPath": {"path": "/"}}]}}
+    pod = pod_view(make_object(doc, "test", 1))
+    assert pod is not None
+    level = evaluate_pod(loads_policy("pss: {enforce: baseline}"), pod)
+    for deny in ("[K8S-005]", "[K8S-005, K8S-003]", "[K8S-003, K8S-005]"):
+        d = evaluate_pod(loads_policy(f"pss: {{enforce: baseline}}\nrules: {{deny: {deny}}}"),
+                         pod)
+        assert [f.rule_id for f in d.violations] == ["K8S-003", "K8S-005"], deny
+        assert d.violations == level.violations and not d.allowed
+        message = decision_review("u", "Pod/apps/p", d)["response"]["status"]["message"]
+        assert message.count("[K8S-005]") == 1 and message.count("[K8S-003]") == 1
+    # warnings: the audit level's run ends with K8S-025 (seccomp), rules.warn starts with it
+    w = evaluate_pod(loads_policy("pss: {enforce: privileged, audit: restricted}\n"
+                                  "rules: {warn: [K8S-025]}"), _pod("registry.invalid/app:1"))
+    ids = [f.rule_id for f in w.warnings]
+    assert w.allowed and "K8S-025" in ids and len(ids) == len(set(ids)), ids
