@@ -45,7 +45,39 @@ _NAMES: Final = {
     "lgplv3+": "LGPL-3.0-or-later",
     "bsd-3": "BSD-3-Clause",
     "bsd-2": "BSD-2-Clause",
+    # rpm License tags in Fedora/RHEL's short names from before their 2022 move to SPDX
+    # (LGPLv2 as Fedora's list reads it: 2.0, the version named)
+    "gpl+": "GPL-1.0-or-later",
+    "lgplv2": "LGPL-2.0-only",
+    "lgplv2.1": "LGPL-2.1-only",
+    "lgplv2.1+": "LGPL-2.1-or-later",
+    "lgplv3": "LGPL-3.0-only",
+    "agplv3": "AGPL-3.0-only",
+    "agplv3+": "AGPL-3.0-or-later",
+    "asl 1.0": "Apache-1.0",
+    "asl 1.1": "Apache-1.1",
+    "asl 2.0": "Apache-2.0",
+    "mplv1.0": "MPL-1.0",
+    "mplv1.1": "MPL-1.1",
+    "mplv2.0": "MPL-2.0",
+    "cc0": "CC0-1.0",
+    "cc0 1.0": "CC0-1.0",
+    "boost": "BSL-1.0",
+    # apk L: names Alpine used before SPDX ("GPL2+", as Syft reads them too)
+    "gpl2": "GPL-2.0-only",
+    "gpl2+": "GPL-2.0-or-later",
+    "gpl3": "GPL-3.0-only",
+    "gpl3+": "GPL-3.0-or-later",
+    "lgpl2": "LGPL-2.0-only",
+    "lgpl2+": "LGPL-2.0-or-later",
+    "lgpl2.1": "LGPL-2.1-only",
+    "lgpl2.1+": "LGPL-2.1-or-later",
+    "lgpl3": "LGPL-3.0-only",
+    "lgpl3+": "LGPL-3.0-or-later",
 }
+# an expression's operators and parentheses, to map the names between them one by one
+# ("GPLv2+ and ASL 2.0" -> "GPL-2.0-or-later AND Apache-2.0")
+_OPERATORS: Final = re.compile(r"(\s+(?:and|or|with)\s+|\(|\))", re.IGNORECASE)
 
 # SPDX's deprecated "licence-with-exception" ids (Trivy and older metadata emit them, with a
 # "+" for "or later") as the WITH expression that replaced them
@@ -81,12 +113,32 @@ def normalize(raw: str) -> str:
     mapped = _NAMES.get(text.lower()) or _deprecated_with(text)
     if mapped is not None:
         return mapped
+    rendered = _parse(text)
+    if rendered is None and _OPERATORS.search(text):
+        rendered = _parse(_map_operands(text))
+    return text if rendered is None else rendered
+
+
+def _map_operands(text: str) -> str:
+    """``text`` with each name between operators mapped through ``_NAMES`` (operators in
+    upper case); the result still goes through the SPDX parser and its validation."""
+    out = []
+    for part in _OPERATORS.split(text):
+        if _OPERATORS.fullmatch(part):
+            out.append(f" {part.strip().upper()} " if part.strip() not in "()" else part)
+        elif part.strip():
+            out.append(_NAMES.get(part.strip().lower()) or _deprecated_with(part.strip())
+                       or part.strip())
+    return "".join(out)
+
+
+def _parse(text: str) -> str | None:
     try:
         expr = _licensing().parse(text, validate=True, strict=False)
     except Exception:  # ExpressionError and friends: hostile text must not cost the scan
-        return text
+        return None
     if expr is None or _licensing().unknown_license_keys(expr):
-        return text
+        return None
     rendered: str = expr.render()
     return rendered
 

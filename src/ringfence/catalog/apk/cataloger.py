@@ -6,8 +6,12 @@ after it the files in it that the package owns: evidence for ``catalog/ownership
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.licenses import normalize_all
 from ringfence.model.evidence import Evidence
 from ringfence.model.package import Location, Package
 
@@ -16,7 +20,7 @@ DB_PATH = "/lib/apk/db/installed"
 
 class ApkCataloger:
     name = "apk"
-    version = "2"
+    version = "3"
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(DB_PATH)  # at any depth, as for dpkg
@@ -46,7 +50,7 @@ class ApkCataloger:
                 source_name=origin,
                 source_version=version,
                 arch=arch,
-                licenses=(lic,) if lic else (),
+                licenses=_licenses(lic),
                 locations=(Location(path),),
             ))
             if files:
@@ -81,3 +85,14 @@ def _records(text: str) -> list[tuple[int, dict[str, str], list[str]]]:
     if rec:
         out.append((start, rec, files))
     return out
+
+
+_EXPRESSION: Final = re.compile(r"\b(?:and|or|with)\b|[()]", re.IGNORECASE)
+
+
+def _licenses(raw: str | None) -> tuple[str, ...]:
+    """``L:`` through the one normaliser. An SPDX expression is one value; the older
+    space-separated list (``MIT BSD GPL2+``) is one value per name, as Syft reads it."""
+    if not raw or not raw.strip():
+        return ()
+    return normalize_all([raw] if _EXPRESSION.search(raw) else raw.split())

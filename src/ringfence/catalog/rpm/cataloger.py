@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ringfence.catalog import ownership, purls
 from ringfence.catalog.interface import CatalogError, Parsed
+from ringfence.catalog.licenses import normalize_all
 from ringfence.catalog.rpm import bdb, ndb, sqlite
 from ringfence.catalog.rpm.header import Blobs, RpmHeader, parse_header
 from ringfence.model.evidence import Evidence
@@ -27,7 +28,7 @@ MAX_PROBLEMS = 100  # per database; the rest are counted in one last problem
 
 class RpmCataloger:
     name = "rpm"
-    version = "2"
+    version = "3"
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(_SUFFIXES)  # at any depth, as for dpkg
@@ -104,7 +105,7 @@ def to_package(h: RpmHeader, path: str) -> Package:
         source_name=src_name,
         source_version=src_version,
         arch=h.arch,
-        licenses=(h.license,) if h.license else (),
+        licenses=normalize_all((h.license,)) if h.license else (),
         locations=(Location(path),),
         metadata=tuple(sorted((k, v) for k, v in meta.items() if v)),
     )
