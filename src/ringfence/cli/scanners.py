@@ -34,7 +34,9 @@ def scanner_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--scanners", default=",".join(SCANNERS), show_default=True,
                   callback=_parse, help="Comma-separated scanners to run.")
     @click.option("--secret-allowlist", type=click.Path(dir_okay=False, path_type=Path),
-                  help="TOML allow-list of accepted secrets (rules, paths, fingerprints).")
+                  help="TOML allow-list of accepted secrets: rules, fingerprints, paths "
+                  "(file path globs, Env[NAME], Labels[KEY], history[N]; '*' and '?' the "
+                  "only wildcards).")
     @click.option("--trusted-registry", "trusted_registries", multiple=True,
                   metavar="HOST[/PATH]", help="Registry or repository prefix images may come "
                   "from (repeatable); others are IMG-210 findings.")

@@ -8,7 +8,14 @@ from typing import Any
 
 from ringfence.model.unknown import Unknown
 from ringfence.secretscan.allowlist import Allowlist
-from ringfence.secretscan.model import ENV, HISTORY, LABEL, SecretHit, truncation_unknown
+from ringfence.secretscan.model import (
+    ENV,
+    HISTORY,
+    LABEL,
+    SecretHit,
+    config_location,
+    truncation_unknown,
+)
 from ringfence.secretscan.scanner import scan_bounded
 
 
@@ -34,14 +41,14 @@ def scan_config_bounded(config: Mapping[str, Any], allowlist: Allowlist | None =
     out: list[SecretHit] = []
     for item in inner.get("Env") or ():
         if isinstance(item, str):
-            out.extend(_hits(ENV, f"Env[{item.partition('=')[0]}]", item))
+            out.extend(_hits(ENV, config_location(ENV, item.partition("=")[0]), item))
     labels = inner.get("Labels") or {}
     if isinstance(labels, dict):
         for key, value in sorted(labels.items()):
-            out.extend(_hits(LABEL, f"Labels[{key}]", f"{key}={value}"))
+            out.extend(_hits(LABEL, config_location(LABEL, str(key)), f"{key}={value}"))
     for n, entry in enumerate(config.get("history") or ()):
         created = entry.get("created_by") if isinstance(entry, dict) else None
         if isinstance(created, str):
-            out.extend(_hits(HISTORY, f"history[{n}].created_by", created))
+            out.extend(_hits(HISTORY, config_location(HISTORY, str(n)), created))
     allow = allowlist or Allowlist()
     return tuple(h for h in out if not allow.allows(h)), tuple(truncated)

@@ -4,11 +4,29 @@ still retrievable from the image after a later layer deleted or replaced their f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from ringfence.model.unknown import Unknown
 
 FILE, ENV, LABEL, HISTORY = "file", "env", "label", "history"
+# How a config hit's location is written: PREFIX + variable name / label key / history index
+# + SUFFIX. The one table the scanner writes them by and the allow-list reads them by.
+CONFIG_LOCATIONS: Final = {ENV: ("Env[", "]"), LABEL: ("Labels[", "]"),
+                           HISTORY: ("history[", "].created_by")}
+
+
+def config_location(source: str, name: str) -> str:
+    prefix, suffix = CONFIG_LOCATIONS[source]
+    return f"{prefix}{name}{suffix}"
+
+
+def config_name(source: str, location: str) -> str | None:
+    """The name inside a config location of that kind (None: not of its form)."""
+    prefix, suffix = CONFIG_LOCATIONS[source]
+    if (location.startswith(prefix) and location.endswith(suffix)
+            and len(location) >= len(prefix) + len(suffix)):
+        return location[len(prefix):len(location) - len(suffix)]
+    return None
 
 
 @dataclass(frozen=True, slots=True, order=True)

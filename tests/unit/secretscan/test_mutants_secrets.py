@@ -419,9 +419,10 @@ def test_config_env_labels_history_and_allowlist() -> None:
         ("IMG-101", "history", "history[0].created_by", 1)]
     assert hits[0].fingerprint == fingerprint("IMG-101", key.encode())
     assert hits[0].redacted == redact(key.encode())
-    allow = Allowlist(paths=("Labels*",))  # fnmatch: "[" opens a character class
+    allow = Allowlist(paths=("Labels[*]",))  # every label key; a file glob never matches
     assert [h.location for h in scan_config(config, allow)] == [
         "Env[AWS_ID]", "history[0].created_by"]
+    assert len(scan_config(config, Allowlist(paths=("Labels*", "*")))) == 3
     _, unknowns = scan_config_bounded({"config": {"Env": ["A=" + "x" * (1 << 21)]}})
     assert [(u.location, u.reason) for u in unknowns] == [
         ("Env[A]", f"secret scan truncated: scanned the first {1 << 20} of "
