@@ -32,6 +32,7 @@ def root_of(ptype: str, path: str) -> str:
 
 
 DOC_DIR = "/usr/share/doc/"
+_MAX_HOPS = 8  # doc-directory symlinks followed from one package (40 for a kernel's ELOOP)
 
 
 def doc_links(links: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -85,9 +86,14 @@ def apply(packages: Sequence[Package], evidence: Iterable[Evidence | tuple[int, 
         if p.type in OS_TYPES:
             root = root_of(p.type, p.locations[0].path) if p.locations else ""
             found = licences.get((p.type, root, p.name))
+            # followed link by link: binutils-x86-64-linux-gnu -> libbinutils ->
+            # binutils-common; a loop ends after _MAX_HOPS
             alias = aliases.get((root, p.name)) if p.type == "deb" else None
-            if not found and alias:
+            for _ in range(_MAX_HOPS):
+                if found or not alias:
+                    break
                 found = licences.get((p.type, root, alias))
+                alias = aliases.get((root, alias))
             out.append(replace(p, licenses=found) if found and not p.licenses else p)
             continue
         owner = next((owner_of[loc.path][0] for loc in p.locations if loc.path in owner_of

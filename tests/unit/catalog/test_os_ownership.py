@@ -322,6 +322,23 @@ def test_copyright_licences_join_to_the_package_and_through_doc_symlinks() -> No
     assert found["libc6"] == ()  # no copyright file: no licence, and no guess
 
 
+def test_doc_symlink_chains_are_followed_and_loops_end() -> None:
+    dpkg = DpkgCataloger()
+    status = STATUS + b"".join(
+        b"\nPackage: %s\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n" % n
+        for n in (b"binutils-x86-64-linux-gnu", b"libbinutils", b"loop-a", b"loop-b"))
+    layer = _layer("sha256:a", _record(dpkg, "/var/lib/dpkg/status", status),
+                   _record(dpkg, "/usr/share/doc/binutils-common/copyright", DEP5.encode()),
+                   links=(("/usr/share/doc/binutils-x86-64-linux-gnu", "libbinutils"),
+                          ("/usr/share/doc/libbinutils", "binutils-common"),
+                          ("/usr/share/doc/loop-a", "loop-b"),
+                          ("/usr/share/doc/loop-b", "loop-a")))
+    found = {p.name: p.licenses for p in merge_layers([layer]).packages}
+    assert found["binutils-x86-64-linux-gnu"] == found["libbinutils"] == (
+        "GPL-2.0-or-later", "GPL-2.0-or-later OR Artistic-1.0", "LGPL-2.1+ with OpenSSL exception")
+    assert found["loop-a"] == found["loop-b"] == ()
+
+
 def test_evidence_round_trips_through_the_layer_cache_shape() -> None:
     layer = _debian_layer()
     again = LayerResult.from_dict(layer.to_dict())
