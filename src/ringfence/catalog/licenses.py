@@ -63,6 +63,9 @@ _NAMES: Final = {
     "cc0": "CC0-1.0",
     "cc0 1.0": "CC0-1.0",
     "boost": "BSL-1.0",
+    # Eclipse Distribution License 1.0: SPDX's BSD-3-Clause (no id of its own)
+    "edl-1.0": "BSD-3-Clause",
+    "eclipse distribution license - v 1.0": "BSD-3-Clause",
     # apk L: names Alpine used before SPDX ("GPL2+", as Syft reads them too)
     "gpl2": "GPL-2.0-only",
     "gpl2+": "GPL-2.0-or-later",

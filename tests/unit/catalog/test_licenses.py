@@ -20,6 +20,7 @@ from ringfence.catalog.licenses import MAX_LENGTH, normalize, normalize_all
     ("GPL-3.0-with-autoconf-exception+", "GPL-3.0-or-later WITH Autoconf-exception-3.0"),
     ("GPL-2.0-with-classpath-exception", "GPL-2.0-only WITH Classpath-exception-2.0"),
     ("GPL-2.0-with-GCC-exception", "GPL-2.0-only WITH GCC-exception-2.0"),
+    ("Eclipse Distribution License - v 1.0", "BSD-3-Clause"),  # SPDX: no id of its own
 ])
 def test_known_licences_become_spdx(raw: str, want: str) -> None:
     assert normalize(raw) == want

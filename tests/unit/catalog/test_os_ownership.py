@@ -295,7 +295,7 @@ def test_dep5_header_and_files_paragraphs_only() -> None:
     ("GPL-2+ with Texinfo exception", "GPL-2.0-or-later WITH Texinfo-exception"),
     ("GPL-3+-WITH-BISON-EXCEPTION", "GPL-3.0-or-later WITH Bison-exception-2.2"),
     ("MPL-2", "MPL-2.0"), ("CC-BY-SA-3", "CC-BY-SA-3.0"),  # major only: the ".0" release
-    ("CC0 license", "CC0-1.0"), ("Boost", "BSL-1.0"),
+    ("CC0 license", "CC0-1.0"), ("Boost", "BSL-1.0"), ("EDL-1.0", "BSD-3-Clause"),
     ("GPL-2+ with distribution exception", None),  # no such SPDX exception
     # no SPDX id: kept as written by the caller
     ("public-domain", None), ("GPL", None), ("GPL-2+ or public-domain", None),

@@ -41,7 +41,10 @@ _NAMES: Final = {"expat": "MIT", "apache-2": "Apache-2.0", "apache-1": "Apache-1
                  "perl": "Artistic-1.0-Perl OR GPL-1.0-or-later", "mit/x11": "MIT",
                  "bsd-2-clause": "BSD-2-Clause", "bsd-3-clause": "BSD-3-Clause",
                  "bsd-4-clause": "BSD-4-Clause", "cc0": "CC0-1.0",
-                 "boost": "BSL-1.0"}  # the one Boost licence
+                 "boost": "BSL-1.0",  # the one Boost licence
+                 # the Eclipse Distribution License 1.0 is BSD-3-Clause (SPDX lists it
+                 # among that licence's sources instead of giving it an id)
+                 "edl-1": "BSD-3-Clause", "edl-1.0": "BSD-3-Clause"}
 # GNU family: GPL-2+, LGPL-2.1, GFDL-NIV-1.3+, AGPL-3 (and the GPL-2.0+ spelling)
 _GNU: Final = re.compile(r"(A?GPL|LGPL|GFDL|GFDL-NIV)-?v?(\d)(?:\.(\d))?(?:\.0)?(\+)?",
                          re.IGNORECASE)
