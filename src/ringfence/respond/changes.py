@@ -21,18 +21,19 @@ def parse_since(text: str, now: datetime | None = None) -> str:
     ago (``90m``, ``24h``, ``7d``, ``2w``), as the store's ``YYYY-MM-DDTHH:MM:SSZ``."""
     value = text.strip()
     ago = _AGO.match(value)
-    if ago:
-        when = (now or datetime.now(UTC)) - timedelta(**{_UNIT[ago[2]]: int(ago[1])})
-    else:
-        try:
+    try:
+        if ago:
+            when = (now or datetime.now(UTC)) - timedelta(**{_UNIT[ago[2]]: int(ago[1])})
+        else:
             when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError as exc:
-            raise InputError(text, "--since is not a time", hint="an ISO 8601 date or time "
-                             "(2026-12-01, 2026-12-01T08:00:00Z) or a duration ago (24h, 7d)"
-                             ) from exc
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+        # isoformat pads the year to 4 digits (strftime's %Y does not): times compare as text
+        return when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    except (ValueError, OverflowError) as exc:  # OverflowError: 999999w ago, year 0001+14
+        raise InputError(text, f"--since is not a time: {exc}", hint="an ISO 8601 date or "
+                         "time (2026-12-01, 2026-12-01T08:00:00Z) or a duration ago (24h, 7d)"
+                         ) from exc
 
 
 def _severity(name: str | None) -> str | None:

@@ -85,7 +85,10 @@ class StoreWriter:
         self._conn.executescript(INDEXES)
         self._conn.executemany("INSERT INTO meta VALUES (?,?)",
                                [("schema_version", str(SCHEMA_VERSION)),
-                                ("built_at", now_utc())])
+                                # to the microsecond: the inventory store tells DBs
+                                # apart by it (which DB an image's findings reflect)
+                                ("built_at", datetime.now(UTC).isoformat(
+                                    timespec="microseconds").replace("+00:00", "Z"))])
         self._conn.commit()
         self._conn.close()
 

@@ -191,11 +191,12 @@ def test_notify_posts_the_document_and_an_undelivered_one_is_exit_3(
 def test_since_filters_and_an_unparsable_since_is_exit_3(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, store = _stored_once(tmp_path, capsys)
-    for since, count in (("1h", 1), ("2000-01-01", 1), ("2999-01-01T00:00:00Z", 0),
+    for since, count in (("1h", 1), ("2000-01-01", 1), ("0500-01-01", 1),
+                         ("2999-01-01T00:00:00Z", 0),
                          ("2999-01-01T00:00:00+05:00", 0)):
         code, doc, _ = _run(["changes", "--store", store, "--since", since], tmp_path, capsys)
         assert code == 0 and doc is not None and len(doc["changes"]) == count, since
-    for bad in ("yesterday", "", "12x", "2026-13-01"):
+    for bad in ("yesterday", "", "12x", "2026-13-01", "999999w", "9999-12-31T23:59:59-05:00"):
         code, doc, err = _run(["changes", "--store", store, "--since", bad], tmp_path, capsys)
         assert code == 3 and doc is None and "--since" in err, bad
 
@@ -249,3 +250,41 @@ def test_v1_store_migrates_to_v2_keeping_its_records(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"change_sets_created", "changes_image"} <= names
+
+
+def test_tables_name_each_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, store = _stored_once(tmp_path, capsys)
+    assert main(["changes", "--store", store, "-f", "table"]) == 0
+    out = capsys.readouterr().out
+    assert "GHSA-aaaa-aaaa-aaaa" in out and "pkg:npm/left-pad@1.2.0" in out
+    assert "1 change(s): 1 new, 0 resolved, 0 severity" in out
+
+
+def test_a_failed_rematch_writes_no_half_change_set(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    db, store = _stored_once(tmp_path, capsys)
+    with InventoryStore.open(store) as opened:
+        before = opened.image(opened.images()[0].digest)
+    real = InventoryStore._many
+
+    def failing(self: InventoryStore, cur: Any, sql: str, rows: Any) -> None:
+        if sql.startswith("INSERT INTO changes"):  # after findings were replaced
+            raise sqlite3.OperationalError("disk I/O error (injected)")
+        real(self, cur, sql, rows)
+
+    monkeypatch.setattr(InventoryStore, "_many", failing)
+    b = _osv("GHSA-bbbb-bbbb-bbbb", "left-pad", "9.0.0", "LOW")
+    code, doc, err = _run(["db", "import", str(_feed(tmp_path, b)), "--db", str(db),
+                           "--store", store], tmp_path, capsys)
+    assert code == 3 and doc is None and "injected" in err
+    monkeypatch.undo()
+    with InventoryStore.open(store) as opened:
+        assert opened.image(before.digest) == before  # findings and DB stamp as they were
+        assert opened._rows("SELECT COUNT(*) FROM change_sets") == [(1,)]
+    # the DB was replaced, the store not: the next re-match takes the image whole
+    code, doc, _ = _run(["db", "import", str(_feed(tmp_path, b)), "--db", str(db),
+                         "--store", store], tmp_path, capsys)
+    assert code == 0 and doc is not None and len(doc["whole"]) == 1
+    assert {(c["change"], c["advisory"]) for c in doc["changes"]} == {
+        ("new", "GHSA-bbbb-bbbb-bbbb"), ("resolved", "GHSA-aaaa-aaaa-aaaa")}
