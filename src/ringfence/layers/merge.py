@@ -48,16 +48,15 @@ def merge_layers(layers: Sequence[LayerResult]) -> Inventory:
             intro[k] = layer.diff_id
             deleted.pop(k, None)
         for k in previous.keys() - present.keys():
-            deleted[k] = previous[k].with_layer(intro.pop(k, None))
+            deleted[k] = previous[k].with_layer(intro.pop(k))  # set when k entered present
         previous = present
     chosen = distro_mod.choose(distros)
     packages = [_finish(p.with_layer(intro.get(_key(p))), chosen) for p in previous.values()]
     # evidence of the files still visible: licences kept beside the database, file owners
     packages = ownership.apply(
-        packages, ((index_of.get(lid, 0), e) for lid, rec in visible.values()
-                   for e in rec.evidence),
+        packages, ((index_of[lid], e) for lid, rec in visible.values() for e in rec.evidence),
         ownership.doc_links(x for layer in layers for x in layer.links),
-        {rec.path: index_of.get(lid, 0) for lid, rec in visible.values() if rec.packages})
+        {rec.path: index_of[lid] for lid, rec in visible.values() if rec.packages})
     gone = [replace(_finish(p, chosen), deleted=True) for p in deleted.values()]
     return Inventory(
         packages=tuple(sorted(packages, key=Package.sort_key)),

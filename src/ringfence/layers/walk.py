@@ -132,11 +132,11 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
                 wanted = sniff.matches(head)
             if kind == REG and digests and not (wanted and member.size
                                                 <= limits.max_file_bytes):
-                hashers = [hashlib.new(a) for a in digests]
-                for h in hashers:
+                named = [(a, hashlib.new(a)) for a in digests]
+                for _, h in named:
                     h.update(head)
-                tar.digest_data(member.size - len(head), hashers)
-                sums = tuple((a, h.hexdigest()) for a, h in zip(digests, hashers, strict=True))
+                tar.digest_data(member.size - len(head), [h for _, h in named])
+                sums = tuple((a, h.hexdigest()) for a, h in named)
                 yield Entry(path, TOO_LARGE if wanted else REG, member.size, member.mode,
                             member.uid, member.gid, wanted=wanted, digests=sums)
                 continue

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from ringfence.errors import LimitExceededError
+from ringfence.errors import InputError, LimitExceededError
 from ringfence.layers.walk import REG, WHITEOUT, Limits, walk_tar
 
 
@@ -145,3 +145,42 @@ def test_unreadable_streams_name_the_layer() -> None:
         list(walk_tar(decompressed(io.BytesIO(broken), "layer 9"), "layer 9",
                       lambda p, s: False, Limits()))
     assert exc.value.subject == "layer 9" and exc.value.message
+
+
+def test_hardlink_to_a_file_of_exactly_the_retention_size_carries_its_data() -> None:
+    """Files up to RETAIN_FOR_HARDLINKS bytes are kept for links later in the layer: a link
+    to one of exactly that size carries the data; one byte more is left to the second pass."""
+    from ringfence.layers.walk import HARDLINK, RETAIN_FOR_HARDLINKS
+
+    def layer(size: int) -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo("etc/shadow")
+            info.size = size
+            tar.addfile(info, io.BytesIO(b"r" * size))
+            link = tarfile.TarInfo("etc/shadow-")
+            link.type, link.linkname = tarfile.LNKTYPE, "etc/shadow"
+            tar.addfile(link)
+        return buf.getvalue()
+
+    for size, carried in ((RETAIN_FOR_HARDLINKS, True), (RETAIN_FOR_HARDLINKS + 1, False)):
+        entries = list(walk_tar(io.BytesIO(layer(size)), "layer 1", lambda p, s: True,
+                                Limits()))
+        (link,) = [e for e in entries if e.kind == HARDLINK]
+        assert link.link == "/etc/shadow"
+        assert (link.data is not None) is carried, size
+        assert link.data is None or len(link.data) == size
+
+
+def test_corrupt_xz_stream_is_an_input_error_naming_the_layer() -> None:
+    """A decompressor's own error type (lzma.LZMAError: no OSError) is a corrupt layer
+    (InputError, exit 3) naming the layer, never a traceback."""
+    import lzma
+
+    good = lzma.compress(_tar([("a", b"x" * 65536)]))
+    broken = good[:8] + bytes(b ^ 0xFF for b in good[8:12]) + good[12:]  # header CRC32
+    with lzma.LZMAFile(io.BytesIO(broken)) as stream, pytest.raises(InputError) as exc:
+        list(walk_tar(stream, "layer 4", lambda p, s: False, Limits()))
+    assert exc.value.subject == "layer 4"
+    assert exc.value.message.startswith("corrupt compressed stream (")
+    assert isinstance(exc.value.__cause__, lzma.LZMAError)
