@@ -54,11 +54,6 @@ ALLOWED: tuple[Allowed, ...] = (
             "test_named_path_that_is_not_a_file_is_exit_3[unreadable-dir]",
             "root reads mode-000 directories",
             "cannot run as root, and CI runs as root"),
-    # A documented, strict xfail: Maven 3.0's parser vector that the newer sub-list rule
-    # (which maven.py follows) answers differently; strict, so a change of answer fails.
-    Allowed("tests/unit/vulndb/versions/test_other_schemes.py::test_maven_equal[1.0.0x-1.0.0.x]",
-            "known gap: this vector is from Maven 3.0's parser",
-            "Maven 3.0 and the newer parser disagree on this vector; we follow the newer"),
     # A property of the host's kernel, which no package installs (does not skip on the CI
     # machine today, whose kernel exposes its config).
     Allowed("tests/integration/test_host_live.py::*", "no /proc/config.gz",

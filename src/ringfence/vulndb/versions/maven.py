@@ -1,10 +1,24 @@
-"""Maven versions, as Maven 3's ComparableVersion compares them.
+"""Maven versions, as Maven 3.8.7's ComparableVersion compares them.
+
+Which Maven: advisory ranges for Maven (GHSA, OSV) are written against Maven's own ordering
+(the pom reference's version order specification, i.e. ComparableVersion), and the versions
+they bound are Maven Central release spellings (``N.N.N``, ``-SNAPSHOT``, ``.Final``,
+``-rc1``, ``.RELEASE``, ``-sp1``, ``-1``) on which Maven 3.8 and 3.9 answer alike. Where the
+releases moved (MNG-6964: every item of a sub-list decides against nothing; MNG-7644 and
+MNG-7714: qualifiers after zeros and ``sp`` in 3.9's parser), ringfence follows 3.8.7, the
+ComparableVersion Debian ships (libmaven3-core-java): the one its tests run as an oracle on
+raw strings, so every answer here is checked against the real thing, not a reading of it.
 
 The string (lower-cased) splits at ``.``, ``-`` and digit/letter changes; ``-`` and a
-digit/letter change open a sub-list. Trailing null items (0, "", "ga", "final", empty lists)
-are dropped per list. Qualifiers order alpha < beta < milestone < rc = cr < snapshot < "" =
-ga = final < sp, then any other qualifier alphabetically; ``a1``/``b1``/``m1`` mean alpha/beta/
-milestone. A number beats a qualifier and a sub-list; a sub-list beats a qualifier.
+digit/letter change open a sub-list, and so does a qualifier that follows items of the
+current list (``1.0.0.x`` = ``1-x``). Trailing null items (0, "", "ga", "final", "release",
+empty lists) are dropped per list. Qualifiers order alpha < beta < milestone < rc = cr <
+snapshot < "" = ga = final = release < sp, then any other qualifier alphabetically; ``a1``/
+``b1``/``m1`` mean alpha/beta/milestone. A number beats a qualifier and a sub-list; a sub-list
+beats a qualifier; against nothing, a sub-list is decided by its first item that is not null.
+Refused (InvalidVersion), where Maven orders them: an empty or blank string (no release),
+non-ASCII text (Java's Unicode digit and case tables are not Python's) and a run of ten or
+more zeros that is not trailing (see _LONG_DIGITS).
 """
 
 from __future__ import annotations
@@ -18,6 +32,16 @@ SCHEME: Final = "Maven"
 _QUALIFIERS: Final = ("alpha", "beta", "milestone", "rc", "snapshot", "", "sp")
 _ALIASES: Final = {"ga": "", "final": "", "release": "", "cr": "rc"}
 _RELEASE: Final = str(_QUALIFIERS.index(""))
+# ComparableVersion types a number by its digits without leading zeros (int up to 9, long up
+# to 18, then BigInteger) and orders the types before the values; it strips no zero from a
+# run of zeros only, so "0000000000" is a long 0 that beats every int ("1.0000000000.1" >
+# "1.5"): an artefact no release means, refused (an Unknown) rather than followed, unless
+# dropped as a trailing zero ("1.0000000000" = "1" there too).
+_LONG_DIGITS: Final = 10
+
+
+class _Zeros(int):
+    """0, spelled with _LONG_DIGITS or more zeros."""
 Item = int | str | list[Any]
 
 
@@ -44,43 +68,53 @@ def _normalize(items: list[Item]) -> None:
 def parse(v: str) -> list[Item]:
     if not v.strip():
         raise InvalidVersion(SCHEME, v, "empty")
+    if not v.isascii():
+        raise InvalidVersion(SCHEME, v, "not ASCII")
     s = v.lower()
     root: list[Item] = []
     lists, cur, start, digit = [root], root, 0, False
 
     def item(end: int, next_is_digit: bool) -> Item:
         t = s[start:end]
-        return int(t) if digit else _string(t, next_is_digit)
+        if not digit:
+            return _string(t, next_is_digit)
+        return _Zeros() if len(t) >= _LONG_DIGITS and not t.strip("0") else int(t)
+
+    def sub_list() -> list[Item]:
+        new: list[Item] = []
+        cur.append(new)
+        lists.append(new)
+        return new
 
     for i, c in enumerate(s):
         if c in ".-":
             cur.append(item(i, False) if i > start else 0)
             start = i + 1
             if c == "-":
-                new: list[Item] = []
-                cur.append(new)
-                cur = new
-                lists.append(cur)
-        elif c.isascii() and c.isdigit():
+                cur = sub_list()
+        elif c.isdigit():
             if not digit and i > start:
+                if cur:  # a qualifier after items of this list opens its own sub-list
+                    cur = sub_list()
                 cur.append(item(i, True))
                 start = i
-                cur.append(new := [])
-                cur = new
-                lists.append(cur)
+                cur = sub_list()
             digit = True
         else:
             if digit and i > start:
                 cur.append(item(i, False))
                 start = i
-                cur.append(new := [])
-                cur = new
-                lists.append(cur)
+                cur = sub_list()
             digit = False
     if len(s) > start:
+        if not digit and cur:
+            cur = sub_list()
         cur.append(item(len(s), False))
     for lst in reversed(lists):
         _normalize(lst)
+    if any(isinstance(i, _Zeros) for lst in lists for i in lst):
+        raise InvalidVersion(SCHEME, v, "ten or more zeros in a row before another item: "
+                                        "Maven orders them above every number")
     return root
 
 
@@ -98,7 +132,7 @@ def _cmp(a: Item | None, b: Item | None) -> int:
             return (qa > qb) - (qa < qb)
         return -1
     if b is None:
-        return _cmp(a[0], None) if a else 0
+        return next((c for c in (_cmp(x, None) for x in a) if c), 0)
     if isinstance(b, int):
         return -1
     if isinstance(b, str):

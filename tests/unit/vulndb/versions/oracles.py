@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 from typing import NoReturn
 
@@ -100,11 +101,10 @@ def _semver_major(module: Path) -> int | None:
         return None
 
 
-def _missing(reason: str) -> NoReturn:
+def _missing(reason: str, oracle: str = f"node's semver 7 (into {NODE_ORACLES})") -> NoReturn:
     """Under CI=true .ci/deps installed the oracle, so its absence is a failure."""
     if os.environ.get("CI") == "true":
-        pytest.fail(f"node's semver 7 oracle is missing under CI (.ci/deps installs it into "
-                    f"{NODE_ORACLES}): {reason}")
+        pytest.fail(f"the oracle {oracle} is missing under CI (.ci/deps installs it): {reason}")
     pytest.skip(reason)
 
 
@@ -127,3 +127,30 @@ def install_node_semver(tmp: Path) -> Path:
         _missing(f"npm install semver@7 failed (exit {done.returncode}): "
                  f"{done.stderr[-300:]}")
     return module
+
+
+# Maven's own ComparableVersion: Debian's maven (libmaven3-core-java 3.8.7), installed by .ci/deps
+MAVEN_JARS = (Path("/usr/share/maven/lib/maven-artifact-3.x.jar"),
+              Path("/usr/share/java/maven3-artifact.jar"))
+_MAVEN_MAIN = "org.apache.maven.artifact.versioning.ComparableVersion"
+
+
+def maven_compare_chain(chain: list[str]) -> list[int]:
+    """Signs of chain[i] against chain[i + 1] as Maven's ComparableVersion answers them, the raw
+    strings given to Java as arguments (its main compares each with the next). Without Java
+    or the jar the test fails under CI and skips elsewhere."""
+    jar = next((j for j in MAVEN_JARS if j.is_file()), None)
+    if shutil.which("java") is None or jar is None:
+        _missing("java or maven-artifact's jar is not installed", "Maven (Debian's maven)")
+    assert not any("\n" in v or "\r" in v for v in chain)
+    out = subprocess.run(["java", "-cp", str(jar), _MAVEN_MAIN, *chain], capture_output=True,
+                         text=True, check=True, timeout=300).stdout
+    # "   A < B", "   A == B", "   A > B" after each "N. A -> canonical; tokens: ..." line
+    lines = [line for line in out.split("\n") if line.startswith("   ")]
+    assert len(lines) == len(chain) - 1, out[-2000:]
+    signs = []
+    for (a, b), line in zip(pairwise(chain), lines, strict=True):
+        found = [s for op, s in (("<", -1), ("==", 0), (">", 1)) if line == f"   {a} {op} {b}"]
+        assert len(found) == 1, (a, b, line)
+        signs.append(found[0])
+    return signs
