@@ -99,7 +99,8 @@ def rematch(store: InventoryStore, vulns: VulnStore, *, before: dict[str, str],
             diff.extend(compare(digest, pkg.purl, old.get((digest, ord_), ()), new))
     built_at = vulns.meta("built_at")
     set_id, at = change_sets.record(store, reason=reason, db_built_at=built_at,
-                                    matched_from=before_built_at, rematched=rematched,
+                                    matched_from=before_built_at, seen=stamps,
+                                    rematched=rematched,
                                     changes=diff)
     return RematchReport(set_id, at, len(changed), len(identities), len(targets),
                          len(rematched), tuple(whole), tuple(diff), unknowns)

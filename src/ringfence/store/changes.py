@@ -76,12 +76,13 @@ def matched_with(store: InventoryStore) -> dict[str, str | None]:
 
 
 def record(store: InventoryStore, *, reason: str, db_built_at: str | None,
-           matched_from: str | None, rematched: Sequence[Rematched],
+           matched_from: str | None, seen: Iterable[str], rematched: Sequence[Rematched],
            changes: Sequence[Change]) -> tuple[int, str]:
     """Write one change set in one transaction (all or nothing): replace the findings of
-    every re-matched package, add the changes, and mark the images that reflected
-    ``matched_from`` (the DB before the import) or were re-matched whole as matched with
-    ``db_built_at``. Returns (change set id, its time)."""
+    every re-matched package, add the changes, and mark as matched with ``db_built_at`` the
+    re-matched images and those of ``seen`` (the images the re-match considered; one added
+    meanwhile keeps its stamp) that reflected ``matched_from``, the DB before the import.
+    Returns (change set id, its time)."""
     now = _now()
     with store._transaction() as cur:
         ids = dict(store._exec(cur, "SELECT digest, id FROM images").fetchall())
@@ -105,8 +106,9 @@ def record(store: InventoryStore, *, reason: str, db_built_at: str | None,
         store._many(cur, "UPDATE images SET scanned_with=? WHERE id=?",
                     [(db_built_at, ids[d]) for d in whole])
         if matched_from is not None:
-            store._exec(cur, "UPDATE images SET scanned_with=? WHERE scanned_with=?",
-                        (db_built_at, matched_from))
+            store._many(cur, "UPDATE images SET scanned_with=? WHERE id=? AND scanned_with=?",
+                        [(db_built_at, ids[d], matched_from) for d in sorted(set(seen))
+                         if d in ids])
     return int(set_id), now
 
 

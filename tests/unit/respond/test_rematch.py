@@ -288,3 +288,34 @@ def test_a_failed_rematch_writes_no_half_change_set(
     assert code == 0 and doc is not None and len(doc["whole"]) == 1
     assert {(c["change"], c["advisory"]) for c in doc["changes"]} == {
         ("new", "GHSA-bbbb-bbbb-bbbb"), ("resolved", "GHSA-aaaa-aaaa-aaaa")}
+
+
+def test_an_image_added_during_a_rematch_keeps_its_stamp(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ringfence.store import changes as change_sets
+
+    db, store = _stored_once(tmp_path, capsys)
+    late = _sbom(tmp_path, "late", {"left-pad": "1.0.0"})
+    code, added, _ = _run(["inventory", "add", f"sbom:{late}", "--store", store, "--db",
+                           str(db)], tmp_path, capsys)
+    assert code == 0 and added is not None
+    digest = added["added"][0]["digest"]
+    real = change_sets.matched_with
+
+    def before_it_came(opened: InventoryStore) -> dict[str, str | None]:
+        return {d: s for d, s in real(opened).items() if d != digest}
+
+    monkeypatch.setattr(change_sets, "matched_with", before_it_came)
+    a = _osv("GHSA-aaaa-aaaa-aaaa", "left-pad", "1.3.0")  # as it was
+    b = _osv("GHSA-bbbb-bbbb-bbbb", "lodash", "1.0.0")  # touches neither image
+    code, doc, _ = _run(["db", "import", str(_feed(tmp_path, a, b)), "--db", str(db),
+                         "--store", store], tmp_path, capsys)
+    assert code == 0 and doc is not None and doc["packages"] == 0
+    monkeypatch.undo()
+    with InventoryStore.open(store) as opened:
+        stamps = change_sets.matched_with(opened)
+    assert len(set(stamps.values())) == 2  # the late image still names the DB it was matched with
+    code, doc, _ = _run(["db", "import", str(_feed(tmp_path, a, b)), "--db", str(db),
+                         "--store", store], tmp_path, capsys)
+    assert code == 0 and doc is not None and doc["whole"] == [digest]
