@@ -17,6 +17,7 @@ from ringfence.cli.main import main
 from ringfence.schemas import schema_for
 from ringfence.store.db import InventoryStore
 from ringfence.store.schema import MIGRATIONS, SCHEMA_VERSION
+from tests.unit.vulndb.importers.test_update import mirror  # noqa: F401 - a fixture
 
 
 def _osv(ident: str, name: str, fixed: str, severity: str = "HIGH") -> dict[str, Any]:
@@ -319,3 +320,36 @@ def test_an_image_added_during_a_rematch_keeps_its_stamp(
     code, doc, _ = _run(["db", "import", str(_feed(tmp_path, a, b)), "--db", str(db),
                          "--store", store], tmp_path, capsys)
     assert code == 0 and doc is not None and doc["whole"] == [digest]
+
+
+def test_db_update_with_a_store_rematches_like_a_fresh_record(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        mirror: tuple[str, Any]) -> None:  # noqa: F811 - the fixture imported above
+    """``db update --store`` (from a loopback mirror of crates.io) lists as new exactly what a
+    fresh record of the same SBOM with the updated DB finds."""
+    base, _ = mirror
+    db, store = tmp_path / "db.sqlite", f"sqlite:///{tmp_path / 'store.sqlite'}"
+    assert main(["db", "import", str(_feed(tmp_path, _osv("GHSA-aaaa-aaaa-aaaa", "left-pad",
+                                                          "1.3.0"))), "--db", str(db)]) == 0
+    bom = tmp_path / "cargo.cdx.json"
+    bom.write_text(json.dumps({
+        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "components": [{"type": "library", "name": n, "version": v, "purl": f"pkg:cargo/{n}@{v}",
+                        "bom-ref": n} for n, v in (("smallvec", "0.6.5"), ("rand", "0.8.5"))]}))
+    assert _run(["inventory", "add", f"sbom:{bom}", "--store", store, "--db", str(db)],
+                tmp_path, capsys)[0] == 0
+    code, doc, err = _run(["db", "update", "--url-base", base, "--source", "osv:crates.io",
+                           "--db", str(db), "--store", store], tmp_path, capsys)
+    assert code == 0 and doc is not None, err
+    fresh = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    code, added, _ = _run(["inventory", "add", f"sbom:{bom}", "--store", fresh, "--db", str(db)],
+                          tmp_path, capsys)
+    assert code == 0 and added is not None
+    code, shown, _ = _run(["inventory", "show", added["added"][0]["digest"], "--store", fresh],
+                          tmp_path, capsys)
+    assert code == 0 and shown is not None
+    want = {(p["purl"], v["id"], v["severity"]) for p in shown["packages"]
+            for v in p["vulnerabilities"]}
+    assert len([x for x in want if x[0] == "pkg:cargo/smallvec@0.6.5"]) >= 2
+    assert {(c["package"], c["advisory"], c["severity"]) for c in doc["changes"]} == want
+    assert {c["change"] for c in doc["changes"]} == {"new"}
