@@ -156,14 +156,33 @@ def middle(text: str, limit: int) -> str:
     return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
 
 
+def licence_cell(licences: Sequence[str], limit: int) -> str:
+    """The licences as declared (a list, not an AND), comma-separated, in at most ``limit``
+    characters: as many whole ones as fit, then ``+N`` for the rest; a first one longer
+    than that ends with an ellipsis. JSON and the SBOMs carry the full set."""
+    names = [plain(x) for x in licences]
+    for shown in range(len(names), 0, -1):
+        rest = f" +{len(names) - shown}" if shown < len(names) else ""
+        text = ", ".join(names[:shown]) + rest
+        if len(text) <= limit:
+            return text
+    rest = f" +{len(names) - 1}" if len(names) > 1 else ""
+    return _cut(names[0], max(2, limit - len(rest))) + rest if names else ""
+
+
 def _packages(console: Console, result: ScanResult, layer_no: dict[str, int]) -> None:
     inv = result.inventory
     path_chars = max(24, console.width // 3)
+    licence_chars = max(12, console.width // 5)
     for ptype, pkgs in sorted(inv.by_type().items()):
         table = Table(title=cell(f"{ptype} ({len(pkgs)})"), title_justify="left",
                       box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("name", overflow="fold", max_width=max(16, console.width // 4))
-        for col in ("version", "licences", "source", "layer", "path"):
+        table.add_column("version", overflow="fold")
+        # one line per package whatever the expressions: the first licences, then "+N"
+        table.add_column("licences", no_wrap=True, overflow="ellipsis",
+                         min_width=licence_chars, max_width=licence_chars)
+        for col in ("source", "layer", "path"):
             table.add_column(col, overflow="fold")
         for p in pkgs:
             src = ""
@@ -171,7 +190,7 @@ def _packages(console: Console, result: ScanResult, layer_no: dict[str, int]) ->
                 src = f"{p.source_name} {p.source_version or ''}".strip()
             loc = p.locations[0] if p.locations else None
             layer = str(layer_no.get(loc.layer, "")) if loc and loc.layer else ""
-            licences = middle(", ".join(p.licenses), path_chars)  # as declared, not ANDed
+            licences = licence_cell(p.licenses, licence_chars)
             table.add_row(cell(p.name), cell(p.version), cell(licences), cell(src), layer,
                           cell(middle(loc.path, path_chars) if loc else ""))
         console.print(table)

@@ -114,3 +114,39 @@ def test_packages_show_their_licences() -> None:
     assert "Apache-2.0" in rows["requests"]
     assert "MIT, BSD License" in rows["dual"]  # as declared: a list, not an AND
     assert rows["bare"].split()[:2] == ["bare", "1.0"] and "MIT" not in rows["bare"]
+
+
+def test_licence_column_is_one_line_at_80_columns() -> None:
+    long_expr = " OR ".join(f"LicenseRef-very-long-licence-name-{n}" for n in range(12))
+    pkgs = tuple(Package(f"p{n}", "1.0", "deb", f"pkg:deb/debian/p{n}@1.0", "dpkg",
+                         licenses=lic, locations=(Location("/s"),))
+                 for n, lic in enumerate([
+                     (long_expr,),  # one expression longer than the terminal
+                     tuple(f"GPL-{v}.0-or-later" for v in range(1, 9)),  # many licences
+                     ("MIT",), ()]))
+    out = TableRenderer(width=80, packages=True).render(
+        ScanResult(Target("image", "x"), Inventory(pkgs)))
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:1] == ["name"]) + 2
+    body = lines[start:start + 4]
+    assert all(len(line) <= 80 for line in lines)
+    assert [line.split()[0] for line in body] == ["p0", "p1", "p2", "p3"]  # a line each
+    assert "LicenseRef-" in body[0] and "…" in body[0]
+    assert "GPL-1.0-or-l… +7" in body[1]  # whole names first, cut only the first
+    assert body[2].split()[:3] == ["p2", "1.0", "MIT"]
+
+
+@pytest.mark.parametrize(("licences", "limit", "want"), [
+    ((), 16, ""),
+    (("MIT",), 16, "MIT"),
+    (("MIT", "BSD License"), 16, "MIT, BSD License"),
+    (("MIT", "Apache-2.0", "ISC"), 16, "MIT +2"),  # "MIT, Apache-2.0 +1" is 18
+    (("GPL-2.0-or-later OR Artistic-1.0", "MIT"), 16, "GPL-2.0-or-l… +1"),
+    (("GPL-2.0-or-later OR Artistic-1.0",), 16, "GPL-2.0-or-late…"),
+])
+def test_licence_cell_keeps_whole_names_then_counts(licences: tuple[str, ...], limit: int,
+                                                     want: str) -> None:
+    from ringfence.report.table import licence_cell
+
+    got = licence_cell(licences, limit)
+    assert got == want and len(got) <= limit
