@@ -83,6 +83,10 @@ _CHANGES = _arr(_obj({
     "package": STR, "advisory": STR, "severity": _ref("severity"),
     "old_severity": {"anyOf": [_ref("severity"), {"type": "null"}]}, "at": STR,
     "change_set": INT}))
+_STORED_BRIEF = _obj({"digest": STR, "refs": STRS, "distro": OPT_STR, "findings": INT})
+_PKG_BRIEF = _obj({"purl": STR, "name": STR, "type": STR, "version": STR})
+_VULN_BRIEF = _obj({"id": STR, "aliases": STRS, "package": STR, "purl": STR,
+                    "version": STR, "severity": _ref("severity"), "fixed_versions": STRS})
 _PACKAGE_SET = _obj({"ecosystem": STR, "packages": INT, "advisories": INT,
                      "newest_modified": OPT_STR,
                      "reason": {"enum": ["", "no advisories", "no feed", "no version scheme"]},
@@ -236,6 +240,30 @@ SCHEMAS: Final[dict[str, Schema]] = {
             "fixed_versions": STRS, "status": OPT_STR})),
         "unknowns": UNKNOWNS,
     }),
+    "fix": _document("fix", 1, "ringfence fix -f json", {
+        "store": OPT_STR,
+        "image": _obj({"name": STR, "digest": OPT_STR, "refs": STRS, "stored": BOOL}),
+        "findings": INT, "cleared": INT,
+        "upgrades": _arr(_obj({
+            "purl": STR, "package": STR, "type": STR, "installed": STR, "ecosystem": STR,
+            "advisory_name": STR, "compared_version": STR, "target": OPT_STR, "cleared": INT,
+            "severity": _ref("severity"),
+            "findings": _arr(_obj({"id": STR, "aliases": STRS, "severity": _ref("severity"),
+                                   "fixed_versions": STRS})),
+            "blocking": STRS, "command": STR, "location": STR, "layer": OPT_STR})),
+        "base": {"oneOf": [{"type": "null"}, _obj({
+            "image": {"oneOf": [{"type": "null"}, _STORED_BRIEF]},
+            "candidates": _arr(_STORED_BRIEF)})]},
+        "unknowns": UNKNOWNS}),
+    "compare": _document("compare", 1, "ringfence compare -f json", {
+        "images": _arr(_obj({"name": STR, "digest": OPT_STR, "stored": BOOL})),
+        "packages": _obj({
+            "added": _arr(_PKG_BRIEF), "removed": _arr(_PKG_BRIEF),
+            "changed": _arr(_obj({"purl": STR, "name": STR, "type": STR, "from": STR,
+                                  "to": STR}))}),
+        "vulnerabilities": {"oneOf": [{"type": "null"}, _obj({
+            "introduced": _arr(_VULN_BRIEF), "fixed": _arr(_VULN_BRIEF)})]},
+        "unknowns": UNKNOWNS}),
     "changes": _document("changes", 1, "ringfence changes -f json", {
         "store": STR, "since": OPT_STR, "changes": _CHANGES}),
     "rematch": _document("rematch", 1, "ringfence db import|update --store -f json", {

@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inventory": ("ringfence.cli.inventory", "inventory_group"),
     "affected": ("ringfence.cli.affected", "affected_cmd"),
     "changes": ("ringfence.cli.changes", "changes_cmd"),
+    "fix": ("ringfence.cli.fix", "fix_cmd"),
+    "compare": ("ringfence.cli.compare", "compare_cmd"),
 }
 
 

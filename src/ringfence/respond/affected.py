@@ -9,6 +9,7 @@ that purl (at that version when given), with the findings their scan recorded.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from packageurl import PackageURL
@@ -20,7 +21,6 @@ from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
 from ringfence.respond.record import base_purl
 from ringfence.store.db import InventoryStore
-from ringfence.store.record import ImageRecord
 from ringfence.vulndb.match import match_all
 from ringfence.vulndb.store import VulnStore
 
@@ -60,37 +60,36 @@ def by_advisory(store: InventoryStore, vulns: VulnStore, query: str) -> Affected
         raise InputError(query, "no advisory with this id or alias in the vulnerability "
                          "database", hint="check the id, or import/update the database")
     wanted = {query, *ids}
-    candidates = store.carrying(vulns.packages_for(ids))
+    carriers = store.carriers(vulns.packages_for(ids))  # one join: no per-image record
     # images share packages: each distinct (distro, package document) is matched once,
     # then fanned out; the layer of each image's copy is its own
-    docs = store.docs(p.doc_digest for _, packages in candidates for p in packages)
-    groups: dict[Distro | None, dict[str, Package]] = {}
-    for image, packages in candidates:
-        group = groups.setdefault(_distro(image), {})
-        for p in packages:
-            if p.doc_digest not in group:
-                group[p.doc_digest] = Package.from_dict(docs[p.doc_digest])
-    hits: dict[tuple[Distro | None, str], list[VulnerabilityMatch]] = {}  # (distro, doc)
+    docs = store.docs(c.doc_digest for c in carriers)
+    distros: dict[str | None, Distro | None] = {}
+    groups: dict[str | None, dict[str, Package]] = {}  # stored distro text -> docs
+    for c in carriers:
+        if c.distro not in distros:
+            distros[c.distro] = Distro.from_dict(json.loads(c.distro)) if c.distro else None
+        group = groups.setdefault(c.distro, {})
+        if c.doc_digest not in group:
+            group[c.doc_digest] = Package.from_dict(docs[c.doc_digest])
+    hits: dict[tuple[str | None, str], list[VulnerabilityMatch]] = {}  # (distro, doc)
     unknowns: set[Unknown] = set()
     for distro, members in groups.items():
         for batch in _batches(members):  # a match names its package by purl and location
-            outcome = match_all(Inventory(tuple(batch.values()), distro), vulns)
+            outcome = match_all(Inventory(tuple(batch.values()), distros[distro]), vulns)
             unknowns.update(outcome.unknowns)
             by_where = {_where(pkg): doc_key for doc_key, pkg in batch.items()}
             for m in outcome.matches:
                 hit = by_where.get((m.package_purl, m.location))
                 if hit is not None and wanted & {m.advisory_id, *m.aliases}:
                     hits.setdefault((distro, hit), []).append(m)
-    rows: list[AffectedRow] = []
-    for image, packages in candidates:
-        distro_key = _distro(image)
-        for p in packages:
-            rows.extend(AffectedRow(image.digest, image.refs, m.package_purl, m.package_name,
-                                    m.installed_version, p.layer, m.advisory_id,
-                                    m.aliases, m.severity.name, m.fixed_versions, m.status)
-                        for m in hits.get((distro_key, p.doc_digest), ()))
+    found = [(c, m) for c in carriers for m in hits.get((c.distro, c.doc_digest), ())]
+    refs = store.refs_of({c.image_id for c, _ in found})
+    rows = [AffectedRow(c.digest, refs.get(c.image_id, ()), m.package_purl, m.package_name,
+                        m.installed_version, c.layer, m.advisory_id, m.aliases,
+                        m.severity.name, m.fixed_versions, m.status) for c, m in found]
     return AffectedAnswer(query, "advisory", ids, tuple(sorted(rows, key=_order)),
-                          len(candidates), tuple(sorted(unknowns)))
+                          len({c.image_id for c in carriers}), tuple(sorted(unknowns)))
 
 
 def _where(pkg: Package) -> tuple[str, str]:
@@ -109,10 +108,6 @@ def _batches(members: dict[str, Package]) -> list[dict[str, Package]]:
         taken.add(_where(pkg))
         batch[doc_key] = pkg
     return [b for _, b in batches]
-
-
-def _distro(image: ImageRecord) -> Distro | None:
-    return Distro.from_dict(image.distro) if image.distro else None
 
 
 def by_purl(store: InventoryStore, query: str) -> AffectedAnswer:

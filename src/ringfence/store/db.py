@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from ringfence.errors import Error
-from ringfence.store.record import ImageRecord, StoredFinding, StoredLayer, StoredPackage
+from ringfence.store.record import (
+    Carrier,
+    ImageRecord,
+    StoredFinding,
+    StoredLayer,
+    StoredPackage,
+)
 from ringfence.store.schema import ID_COLUMN, MIGRATIONS, SCHEMA_VERSION
 from ringfence.store.url import StoreUrl, resolve
 
@@ -295,6 +301,50 @@ class InventoryStore:
             out.setdefault((d, o), []).append(
                 StoredFinding(o, a, tuple(json.loads(al)), sev, tuple(json.loads(fixed)), st))
         return out
+
+    def carriers(self, identities: Iterable[tuple[str, str]]) -> list[Carrier]:
+        """One row per stored package with one of ``identities`` (the index lookup behind
+        ``affected``), read in one join with its image's digest and distro: no per-image
+        record is built. Rows by image id, then ord; an image's refs come from
+        ``refs_of``."""
+        wanted = sorted(set(identities))
+        out: list[Carrier] = []
+        seen: set[tuple[int, int]] = set()
+        for i in range(0, len(wanted), 200):  # SQLite's expression depth
+            chunk = wanted[i:i + 200]
+            where = " OR ".join(["(i.ecosystem=? AND i.name=?)"] * len(chunk))
+            for r in self._rows(
+                    "SELECT p.image_id, p.ord, m.digest, m.distro, p.doc, p.purl, "  # noqa: S608
+                    "p.name, p.version, p.layer FROM package_index i JOIN packages p ON "
+                    "p.image_id=i.image_id AND p.ord=i.ord JOIN images m ON m.id=i.image_id "
+                    f"WHERE {where}", [x for pair in chunk for x in pair]):
+                if (r[0], r[1]) not in seen:
+                    seen.add((r[0], r[1]))
+                    out.append(Carrier(*r))
+        out.sort(key=lambda c: (c.image_id, c.ord))
+        return out
+
+    def refs_of(self, image_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+        """The refs of each image id (in the order they were added)."""
+        ids = sorted(set(image_ids))
+        out: dict[int, tuple[str, ...]] = {}
+        for i in range(0, len(ids), 5000):
+            out.update(self._refs_of(ids[i:i + 5000]))
+        return out
+
+    def layer_chains(self) -> dict[str, tuple[str, ...]]:
+        """Every stored image's layer diff_ids, bottom first, by digest (base-image advice)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for digest, diff_id in self._rows(
+                "SELECT m.digest, l.diff_id FROM layers l JOIN images m ON m.id=l.image_id "
+                "ORDER BY m.digest, l.position"):
+            out[digest] = (*out.get(digest, ()), diff_id)
+        return out
+
+    def finding_counts(self) -> dict[str, int]:
+        """Stored findings per image digest (images without findings: absent)."""
+        return dict(self._rows("SELECT m.digest, COUNT(*) FROM findings f JOIN images m "
+                               "ON m.id=f.image_id GROUP BY m.digest"))
 
     def docs(self, digests: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The package documents (``Package.to_dict()`` without layers) by digest."""

@@ -33,6 +33,21 @@ class StoredFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class Carrier:
+    """A stored package as ``affected`` reads it: with its image, without a record."""
+
+    image_id: int
+    ord: int
+    digest: str  # the image's
+    distro: str | None  # the image's distro, as stored (JSON text)
+    doc_digest: str
+    purl: str
+    name: str
+    version: str
+    layer: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredLayer:
     digest: str
     diff_id: str
