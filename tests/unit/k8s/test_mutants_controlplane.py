@@ -255,3 +255,15 @@ def test_kubelet_file_read_through_its_pod_is_reported_once_at_the_pod() -> None
     assert len(run.findings) == 1 and run.findings[0].message.endswith(
         "(read-only-port 10255, config-file)")
     assert run.findings[0].location and not run.findings[0].message.startswith("Pod/")
+
+
+def test_kubelet_found_as_the_first_or_second_word_only() -> None:
+    """The kubelet is the program (``/usr/bin/kubelet``) or the word after a wrapper
+    (``hyperkube kubelet``); a later word naming a kubelet path (a log shipper's
+    ``tail -F /var/log/kubelet``) is no kubelet: no kubelet rule runs on that pod."""
+    for argv in (["/usr/bin/kubelet"], ["hyperkube", "kubelet"]):
+        evaluated, msgs = _kubelet_msgs("K8S-110", _pod("k", argv))
+        assert evaluated and msgs, argv  # flag defaults: anonymous auth on
+    for argv in (["tail", "-F", "/var/log/kubelet"], ["sh", "-c", "kubelet"]):
+        assert _kubelet_msgs("K8S-110", _pod("k", argv)) == (False, []), argv
+        assert cp.kubelet_flags(next(iter(_facts(_pod("k", argv)).pods))) is None
