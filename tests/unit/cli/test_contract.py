@@ -22,7 +22,8 @@ from tests.imagebuilder import Layer, Member, build_oci
 REPORT_COMMANDS = [
     ("sbom",), ("image",), ("host",), ("runtime",), ("k8s",), ("scan",), ("diff",),
     ("baseline", "check"), ("verify",), ("policy", "lint"), ("seccomp", "lint"),
-    ("rbac", "who-can"), ("rbac", "paths"), ("netpol", "matrix"),
+    ("rbac", "who-can"), ("rbac", "paths"), ("netpol", "matrix"), ("changes",),
+    ("db", "import"), ("db", "update"),
 ]
 CONTRACT = {"-f", "-o", "--fail-on", "--strict", "--quiet"}
 
