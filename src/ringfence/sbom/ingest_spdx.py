@@ -19,7 +19,7 @@ from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
 from ringfence.sbom import cyclonedx as cdx
 from ringfence.sbom.inbound import PLUGIN, finish, package_from
-from ringfence.sbom.spdx import COMMENT_PREFIX, DOCUMENT_ID, UNKNOWN_PREFIX
+from ringfence.sbom.spdx import COMMENT_PREFIX, DOCUMENT_ID, OWNER_COMMENT, UNKNOWN_PREFIX
 
 _NO_LICENSE = ("NOASSERTION", "NONE", "")
 
@@ -29,6 +29,7 @@ def inventory(path: str, doc: dict[str, Any]) -> Inventory:
     extracted = {str(e.get("licenseId")): str(e.get("name") or e.get("extractedText") or "")
                  for e in doc.get("hasExtractedLicensingInfos") or [] if isinstance(e, dict)}
     unknowns = list(_unknowns(doc))
+    owners = _owners(doc)
     packages: list[Package] = []
     distro: Distro | None = None
     for p in doc.get("packages") or []:
@@ -37,6 +38,9 @@ def inventory(path: str, doc: dict[str, Any]) -> Inventory:
         if purpose == "CONTAINER" or (p.get("SPDXID") in described and purl is None):
             continue
         fields = _ringfence_fields(path, p, unknowns)
+        owner = owners.get(str(p.get("SPDXID")))
+        if owner:
+            fields = {**fields, "owner": owner}
         if purpose == "OPERATING_SYSTEM":
             distro = distro or _distro(p, fields)
             continue
@@ -52,6 +56,20 @@ def _described(doc: dict[str, Any]) -> set[str]:
     ids |= {str(r.get("relatedSpdxElement")) for r in doc.get("relationships") or []
             if r.get("relationshipType") == "DESCRIBES" and r.get("spdxElementId") == DOCUMENT_ID}
     return ids
+
+
+def _owners(doc: dict[str, Any]) -> dict[str, str]:
+    """SPDX id -> purl of the OS package that installed it: ringfence's ``CONTAINS``
+    relationships marked ``ringfence:owner`` (other tools' CONTAINS edges, e.g. an application
+    or a jar containing packages, say nothing about who installed a package)."""
+    purls = {str(p.get("SPDXID")): _purl(p) for p in doc.get("packages") or []}
+    out: dict[str, str] = {}
+    for r in doc.get("relationships") or []:
+        if r.get("relationshipType") == "CONTAINS" and r.get("comment") == OWNER_COMMENT:
+            owner = purls.get(str(r.get("spdxElementId")))
+            if owner:
+                out.setdefault(str(r.get("relatedSpdxElement")), owner)
+    return out
 
 
 def _purl(p: dict[str, Any]) -> str | None:
@@ -89,6 +107,8 @@ def _as_props(fields: dict[str, Any]) -> dict[str, str]:
             props[f"{cdx.LOCATION}{i}:layer"] = str(loc["layer"])
     for key, value in (fields.get("metadata") or {}).items():
         props[f"{cdx.META}{key}"] = str(value)
+    if fields.get("owner"):
+        props[cdx.OWNER] = str(fields["owner"])
     return props
 
 

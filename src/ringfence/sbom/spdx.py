@@ -7,6 +7,13 @@ PACKAGE-MANAGER ``purl`` reference; ringfence's own facts (cataloger, locations 
 diffIDs, source package, deleted-in-a-later-layer) are a JSON object in the package comment
 after the ``ringfence:`` prefix, and a human sentence in ``sourceInfo`` as Syft writes it.
 Unknowns are summarised in the document comment and recorded one per document annotation.
+
+The OS package that installed a language package (``Package.owner``, catalog/ownership) is
+an SPDX 2.3 relationship ``<OS package> CONTAINS <language package>`` with the comment
+``ringfence:owner`` (the OS package's file list holds the language package's files): spdx-tools
+and other SPDX readers see a package graph, and ringfence reads the owner back from it. An
+owner that is not a package of the document (an ingested SBOM can name one) is kept as
+``owner`` in the package's ringfence comment instead.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from ringfence.sbom import package_id
 
 COMMENT_PREFIX = "ringfence: "
 UNKNOWN_PREFIX = "ringfence:unknown "
+OWNER_COMMENT = "ringfence:owner"  # on <OS package> CONTAINS <package it installed>
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
 NAMESPACE_BASE = "https://ringfence.invalid/spdx/"  # reserved TLD: a unique URI, not a place
 _UNSAFE = re.compile(r"[^A-Za-z0-9.\-]+")
@@ -62,8 +70,10 @@ def spdx_id(pkg: Package) -> str:
     return f"SPDXRef-Package-{pkg.type}-{name}-{package_id(pkg)}"
 
 
-def ringfence_fields(pkg: Package) -> dict[str, Any]:
-    return {
+def ringfence_fields(pkg: Package, owner_elsewhere: bool = False) -> dict[str, Any]:
+    """The comment JSON; ``owner`` only when no package of the document is the owner (else
+    the owner is a relationship)."""
+    fields = {
         "cataloger": pkg.cataloger,
         "source_name": pkg.source_name,
         "source_version": pkg.source_version,
@@ -72,6 +82,9 @@ def ringfence_fields(pkg: Package) -> dict[str, Any]:
         "locations": [loc.to_dict() for loc in pkg.locations],
         "metadata": dict(pkg.metadata),
     }
+    if owner_elsewhere and pkg.owner:
+        fields["owner"] = pkg.owner
+    return fields
 
 
 class _Licenses:
@@ -109,7 +122,7 @@ def _valid(value: str) -> bool:
         return False
 
 
-def _package(pkg: Package, licenses: _Licenses) -> SpdxPackage:
+def _package(pkg: Package, licenses: _Licenses, owner_elsewhere: bool) -> SpdxPackage:
     paths = ", ".join(loc.path for loc in pkg.locations)
     return SpdxPackage(
         spdx_id=spdx_id(pkg), name=pkg.name, version=pkg.version,
@@ -117,7 +130,8 @@ def _package(pkg: Package, licenses: _Licenses) -> SpdxPackage:
         license_declared=licenses.expression(pkg.licenses),
         license_concluded=SpdxNoAssertion(), copyright_text=SpdxNoAssertion(),
         source_info=f"acquired package info from {pkg.cataloger}: {paths}" if paths else None,
-        comment=COMMENT_PREFIX + json.dumps(ringfence_fields(pkg), sort_keys=True),
+        comment=COMMENT_PREFIX + json.dumps(ringfence_fields(pkg, owner_elsewhere),
+                                            sort_keys=True),
         external_references=[ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER,
                                                 "purl", pkg.purl)],
     )
@@ -171,13 +185,22 @@ def build_document(result: ScanResult, created: datetime | None = None) -> Docum
         creators=[tool], created=created, document_comment=_comment(unknowns))
     subject = _subject(result)
     licenses = _Licenses()
-    packages = [_package(p, licenses) for p in (*inv.packages, *inv.deleted)]
+    ids: dict[str, str] = {}  # purl -> SPDX id of the first package with it
+    for p in (*inv.packages, *inv.deleted):
+        ids.setdefault(p.purl, spdx_id(p))
+    packages = [_package(p, licenses, bool(p.owner) and p.owner not in ids)
+                for p in (*inv.packages, *inv.deleted)]
     if inv.distro is not None:
         packages.append(_os_package(inv.distro))
     packages.sort(key=lambda p: p.spdx_id)
     relationships = [Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, subject.spdx_id)]
     relationships += [Relationship(subject.spdx_id, RelationshipType.CONTAINS, p.spdx_id)
                       for p in packages]
+    relationships += sorted((Relationship(ids[p.owner], RelationshipType.CONTAINS, spdx_id(p),
+                                          OWNER_COMMENT)
+                             for p in (*inv.packages, *inv.deleted)
+                             if p.owner in ids and ids[p.owner] != spdx_id(p)),
+                            key=lambda r: (r.spdx_element_id, str(r.related_spdx_element_id)))
     return Document(info, packages=[subject, *packages], relationships=relationships,
                     annotations=_unknowns(unknowns, tool, created),
                     extracted_licensing_info=sorted(licenses.extracted.values(),

@@ -25,7 +25,7 @@ LAYER2 = "sha256:" + "ef" * 32
 def rich_result() -> ScanResult:
     owner = "pkg:deb/debian/python3-requests@2.28.1%2Bdfsg-1?arch=all&distro=debian-12"
     requests = Package("requests", "2.19.1", "pypi", "pkg:pypi/requests@2.19.1", "python",
-                       licenses=("Apache-2.0",), owner=owner, metadata=(("k", "v"), ("a", "b")),
+                       licenses=("Apache-2.0",), owner=owner, metadata=(("a", "b"), ("k", "v")),
                        locations=(Location("/usr/lib/python3/dist-packages/requests/METADATA",
                                            LAYER), Location("/b/METADATA")))
     zlib = Package("zlib1g", "1:1.2.13.dfsg-1", "deb",

@@ -103,3 +103,62 @@ def test_deterministic_except_created_and_namespace(scanned: ScanResult) -> None
     assert a == b
     ids = [p["SPDXID"] for p in a["packages"]]
     assert len(ids) == len(set(ids))
+
+
+def _owned(owner_in_document: bool) -> ScanResult:
+    from dataclasses import replace
+
+    from tests.unit.sbom.rich_result import rich_result
+
+    result = rich_result()
+    inv = result.inventory
+    zlib = next(p for p in inv.packages if p.name == "zlib1g")
+    requests = next(p for p in inv.packages if p.name == "requests")
+    owned = replace(requests, owner=zlib.purl) if owner_in_document else requests
+    packages = tuple(owned if p is requests else p for p in inv.packages)
+    return replace(result, inventory=replace(inv, packages=packages))
+
+
+@pytest.mark.parametrize("owner_in_document", [True, False], ids=["relationship", "comment"])
+def test_owner_is_a_contains_relationship_valid_and_read_back(
+        owner_in_document: bool, tmp_path: Path, spdx_schema: dict[str, Any]) -> None:
+    from ringfence.sbom.ingest import read_sbom
+    from ringfence.sbom.spdx import OWNER_COMMENT, spdx_id
+
+    result = _owned(owner_in_document)
+    requests = next(p for p in result.inventory.packages if p.name == "requests")
+    zlib = next(p for p in result.inventory.packages if p.name == "zlib1g")
+    text = SpdxRenderer().render(result)
+    doc = json.loads(text)
+    jsonschema.Draft7Validator(spdx_schema).validate(doc)
+    path = tmp_path / "owned.spdx.json"
+    path.write_text(text)
+    assert validate_full_spdx_document(parse_file(str(path))) == []
+    owning = [r for r in doc["relationships"] if r.get("comment") == OWNER_COMMENT]
+    comment = next(p["comment"] for p in doc["packages"] if p["SPDXID"] == spdx_id(requests))
+    if owner_in_document:
+        assert owning == [{"spdxElementId": spdx_id(zlib), "relationshipType": "CONTAINS",
+                           "relatedSpdxElement": spdx_id(requests), "comment": OWNER_COMMENT}]
+        assert '"owner"' not in comment  # one place: the relationship
+    else:
+        assert owning == []  # python3-requests is not in the document
+        assert json.loads(comment.removeprefix("ringfence: "))["owner"] == requests.owner
+    back = read_sbom(str(path))
+    assert set(back.packages) == set(result.inventory.packages)  # every field, owner too
+    assert next(p for p in back.packages if p.name == "requests").owner == requests.owner
+
+
+def test_contains_edges_of_other_tools_set_no_owner(tmp_path: Path) -> None:
+    """A CONTAINS edge between packages without ringfence's comment (an application or a jar
+    containing packages) does not make a package OS-owned (which would keep it from its
+    ecosystem's advisories)."""
+    from ringfence.sbom.ingest import read_sbom
+    from ringfence.sbom.spdx import OWNER_COMMENT
+
+    doc = json.loads(SpdxRenderer().render(_owned(True)))
+    for r in doc["relationships"]:
+        if r.get("comment") == OWNER_COMMENT:
+            del r["comment"]
+    path = tmp_path / "foreign.spdx.json"
+    path.write_text(json.dumps(doc))
+    assert all(p.owner is None for p in read_sbom(str(path)).packages)
