@@ -76,11 +76,12 @@ def rematch(store: InventoryStore, vulns: VulnStore, *, before: dict[str, str],
     identities = identities_of(changed, vulns, previous)
     stamps = change_sets.matched_with(store)
     whole = sorted(d for d, s in stamps.items() if s is None or s != before_built_at)
+    taken_whole = set(whole)
     targets: dict[str, tuple[ImageRecord, dict[int, StoredPackage]]] = {}
     ordered = sorted(identities)
     for i in range(0, len(ordered), _CHUNK):  # one OR-term per identity: bounded SQL
         for image, held in store.carrying(ordered[i:i + _CHUNK]):
-            if image.digest not in whole:
+            if image.digest not in taken_whole:
                 mine = targets.setdefault(image.digest, (image, {}))[1]
                 mine.update((p.ord, p) for p in held)
     for digest in whole:
@@ -100,8 +101,7 @@ def rematch(store: InventoryStore, vulns: VulnStore, *, before: dict[str, str],
     built_at = vulns.meta("built_at")
     set_id, at = change_sets.record(store, reason=reason, db_built_at=built_at,
                                     matched_from=before_built_at, seen=stamps,
-                                    rematched=rematched,
-                                    changes=diff)
+                                    rematched=rematched, changes=diff)
     return RematchReport(set_id, at, len(changed), len(identities), len(targets),
                          len(rematched), tuple(whole), tuple(diff), unknowns)
 
