@@ -24,7 +24,9 @@ def affected_cmd(query: str, report: ReportOptions, store_url: str | None,
                  db_path: Path | None) -> None:
     """Every stored image that carries QUERY: an advisory id or alias (CVE-…, GHSA-…,
     DSA-…; matched against the current vulnerability database) or a package URL
-    (pkg:TYPE/NAME[@VERSION]; with the findings recorded when the image was added).
+    (pkg:TYPE/NAME[@VERSION]; with the findings recorded when the image was added). A
+    version range is written in purl-spec's vers syntax after the '@', compared with the
+    scheme matching uses: 'pkg:pypi/requests@vers:pypi/>=2.0|<2.31' (quote the '|').
 
     Exit codes: 0 answered; 1 --fail-on matched; 3 error (unknown advisory, no database,
     unreachable store); 4 unknowns under --strict.

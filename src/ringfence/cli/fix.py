@@ -118,10 +118,11 @@ def table(doc: dict[str, Any], result: Plan, base: BaseAdvice | None) -> str:
             f"{sum(1 for u in result.upgrades if u.target)} upgrade(s)"]
     lines = [*head, f"{'CLEARS':>6}  {'SEV':<8} {'PACKAGE':<26} {'INSTALLED':<16} TARGET"]
     for u in result.upgrades:
-        target = u.target if u.target is not None else f"no fix ({', '.join(u.blocking)})"
-        lines.append(f"{len(u.findings) if u.target else 0:>6}  {u.worst.name.lower():<8} "
+        lines.append(f"{u.cleared:>6}  {u.worst.name.lower():<8} "
                      f"{_cut(f'{u.type}:{u.name}', 26):<26} {_cut(u.installed, 16):<16} "
-                     f"{_cut(target, 20)}")
+                     f"{_cut(u.target or 'no fix', 19)}")
+        if u.target is None:
+            lines.append(f"{'':8}no version clears {', '.join(u.blocking)}")
     if base is None:
         lines.append("base image: no inventory store, no advice")
     elif base.base is None:

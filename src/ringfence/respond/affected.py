@@ -19,10 +19,12 @@ from ringfence.model.advisory import VulnerabilityMatch
 from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
+from ringfence.respond.affected_range import parse, split
 from ringfence.respond.record import base_purl
 from ringfence.store.db import InventoryStore
 from ringfence.vulndb.match import match_all
 from ringfence.vulndb.store import VulnStore
+from ringfence.vulndb.versions.errors import InvalidVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +113,35 @@ def _batches(members: dict[str, Package]) -> list[dict[str, Package]]:
 
 
 def by_purl(store: InventoryStore, query: str) -> AffectedAnswer:
+    """``pkg:TYPE/NAME`` (any version), ``…@VERSION`` (that version) or
+    ``…@vers:TYPE/CONSTRAINTS`` (a range, ``respond/affected_range.py``). A stored version
+    the range's scheme cannot parse is an Unknown, never silently in or out."""
+    head, vers = split(query)
     try:
-        purl = PackageURL.from_string(query)
+        purl = PackageURL.from_string(head)
     except ValueError as exc:
         raise InputError(query, f"not a package URL: {exc}",
-                         hint="pkg:TYPE/[NAMESPACE/]NAME[@VERSION]") from exc
+                         hint="pkg:TYPE/[NAMESPACE/]NAME[@VERSION|@vers:TYPE/RANGE]") from exc
+    rng = parse(vers, purl.type) if vers is not None else None
     base = base_purl(purl.to_string())
+    version = None if rng is not None else purl.version
     rows: list[AffectedRow] = []
-    found = store.by_purl(base, purl.version)
-    findings = store.findings_by_purl(base, purl.version)
+    unknowns: set[Unknown] = set()
+    found = store.by_purl(base, version)
+    findings = store.findings_by_purl(base, version)
+    images = 0
     for image, packages in found:
+        held = False
         for p in packages:
+            if rng is not None:
+                try:
+                    if not rng.contains(p.version):
+                        continue
+                except InvalidVersion as exc:
+                    unknowns.add(Unknown(image.digest, f"{p.purl}: not compared with "
+                                         f"{vers}: {exc}", "affected", p.layer))
+                    continue
+            held = True
             mine = findings.get((image.digest, p.ord), [])
             if not mine:
                 rows.append(AffectedRow(image.digest, image.refs, p.purl, p.name, p.version,
@@ -129,7 +149,9 @@ def by_purl(store: InventoryStore, query: str) -> AffectedAnswer:
             rows.extend(AffectedRow(image.digest, image.refs, p.purl, p.name, p.version,
                                     p.layer, f.advisory_id, f.aliases, f.severity, f.fixed,
                                     f.status) for f in mine)
-    return AffectedAnswer(query, "purl", (), tuple(sorted(rows, key=_order)), len(found))
+        images += held
+    return AffectedAnswer(query, "purl", (), tuple(sorted(rows, key=_order)), images,
+                          tuple(sorted(unknowns)))
 
 
 def _order(row: AffectedRow) -> tuple[str, str, str, str]:
