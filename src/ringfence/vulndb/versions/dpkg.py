@@ -1,19 +1,27 @@
 """Debian package versions, as dpkg compares them (lib/dpkg/version.c, parsehelp.c).
 
-``[epoch:]upstream[-revision]``. Syntax errors of dpkg's ``parseversion`` raise
-InvalidVersion; what dpkg only warns about (upstream not starting with a digit, odd
-characters) is accepted and compared, as ``dpkg --compare-versions`` does. Deviation:
-non-ASCII and control characters are rejected (dpkg compares their bytes as signed chars).
+``[epoch:]upstream[-revision]``. What ``dpkg --validate-version`` (dpkg 1.21) refuses raises
+InvalidVersion with dpkg's own reason: its syntax errors and also what ``--compare-versions``
+only warns about and still compares (an upstream version not starting with a digit, such as
+``1:a``; a character other than letters, digits and ``.+~-:`` in it, or ``.+~`` in the
+revision): Debian policy forbids those, so a package or advisory carrying one is an Unknown,
+not an order dpkg itself calls bad syntax. Non-ASCII and control characters are among them.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from typing import Final
 
 from .errors import InvalidVersion
 
 SCHEME: Final = "dpkg"
 INT_MAX: Final = 2**31 - 1
+_BLANK: Final = " \t"  # c_isblank: the only white space parseversion trims or stops at
+_UP_TO_BLANK: Final = re.compile(f"[^{_BLANK}]*")
+_STRTOL: Final = re.compile("[+-]?[0-9]*")
+_ALNUM: Final = string.ascii_letters + string.digits
 Key = tuple[int, tuple[int, ...], tuple[int, ...]]
 
 
@@ -50,48 +58,52 @@ def _fail(v: str, reason: str) -> InvalidVersion:
     return InvalidVersion(SCHEME, v, reason)
 
 
-def _epoch(v: str, s: str) -> tuple[int, str]:
-    head, sep, rest = s.partition(":")
-    if not sep:
-        return 0, s
-    digits = head[1:] if head[:1] in "+-" else head
-    if not head or (head[:1] in "+-" and not digits):
+def _epoch(v: str, head: str) -> int:
+    """The epoch before the first colon, read as strtol(3) reads it."""
+    number = _STRTOL.match(head)
+    assert number is not None  # the pattern matches the empty string
+    digits = number[0].lstrip("+-")
+    if not digits:
         raise _fail(v, "epoch in version is empty")
-    if not digits.isdigit() or not digits.isascii():
+    if number.end() != len(head):
         raise _fail(v, "epoch in version is not number")
-    epoch = int(head)
-    if epoch < 0:
+    if head[0] == "-" and digits.strip("0"):
         raise _fail(v, "epoch in version is negative")
-    if epoch > INT_MAX:
+    if len(digits.lstrip("0")) > len(str(INT_MAX)) or int(digits) > INT_MAX:
         raise _fail(v, "epoch in version is too big")
-    if not rest:
-        raise _fail(v, "nothing after colon in version number")
-    return epoch, rest
+    return int(digits)
 
 
 def parse(v: str) -> tuple[int, str, str]:
-    """(epoch, upstream, revision), or InvalidVersion where dpkg reports an error."""
-    if not v:
+    """(epoch, upstream, revision), or InvalidVersion where `dpkg --validate-version` refuses
+    the string: dpkg's errors, then its warnings, in dpkg's order (parseversion)."""
+    s = v.lstrip(_BLANK)
+    if not s:
         raise _fail(v, "version string is empty")
-    if not v.isascii() or any(ord(c) < 32 and c not in " \t\n\v\f\r" for c in v):
-        raise _fail(v, "non-ASCII or control character")
-    s = v.lstrip(" \t")
-    end = len(s)
-    for i, c in enumerate(s):
-        if c.isspace():
-            end = i
-            break
-    if s[end:].strip():
+    body = _UP_TO_BLANK.match(s)[0]  # type: ignore[index]  # matches the empty string
+    if s[len(body):].lstrip(_BLANK):
         raise _fail(v, "version string has embedded spaces")
-    s = s[:end]
-    epoch, s = _epoch(v, s)
-    upstream, hyphen, revision = s.rpartition("-")
+    head, colon, rest = s.partition(":")
+    epoch = 0
+    if colon:
+        epoch = _epoch(v, head)
+        if not rest:
+            raise _fail(v, "nothing after colon in version number")
+        body = body[len(head) + 1:]
+    upstream, hyphen, revision = body.rpartition("-")
     if not hyphen:
-        upstream, revision = s, ""
+        upstream, revision = revision, ""
     elif not revision:
         raise _fail(v, "revision number is empty")
     if not upstream:
         raise _fail(v, "version number is empty")
+    if upstream[0] not in string.digits:
+        raise _fail(v, "version number does not start with digit")
+    # what strip leaves is empty unless some character is not one of those allowed
+    if upstream.strip(_ALNUM + ".-+~:"):
+        raise _fail(v, "invalid character in version number")
+    if revision.strip(_ALNUM + ".+~"):
+        raise _fail(v, "invalid character in revision number")
     return epoch, upstream, revision
 
 

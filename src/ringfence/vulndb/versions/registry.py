@@ -8,15 +8,28 @@ from types import ModuleType
 from typing import Any, Final
 
 from . import apk, cargo, dpkg, gem, golang, maven, nuget, pep440, rpm, semver
+from .errors import InvalidVersion
 
 Compare = Callable[[str, str], int]
 _CACHE = 1 << 17  # versions seen in one scan + the advisories they meet
+# Refused by every scheme: no real version comes near, and Python refuses to read a number of
+# more than 4300 digits (a ValueError, not an InvalidVersion, deep in a scheme's parser).
+MAX_LENGTH: Final = 4096
+
+
+def _bounded(module: ModuleType, v: str) -> str:
+    if len(v) > MAX_LENGTH:
+        raise InvalidVersion(module.SCHEME, v[:64] + "...", f"longer than {MAX_LENGTH} characters")
+    return v
 
 
 def _by_cached_key(module: ModuleType) -> Compare:
     """Compare through an LRU-cached ``key``: matching meets the same installed and
     advisory versions thousands of times, and parsing dominates otherwise."""
-    key: Callable[[str], Any] = functools.lru_cache(maxsize=_CACHE)(module.key)
+    def bounded_key(v: str) -> Any:
+        return module.key(_bounded(module, v))
+
+    key: Callable[[str], Any] = functools.lru_cache(maxsize=_CACHE)(bounded_key)
 
     @functools.wraps(module.compare)  # keeps the scheme's module and name visible
     def compare(a: str, b: str) -> int:
@@ -32,7 +45,10 @@ def _by_cached_key(module: ModuleType) -> Compare:
 
 def _by_cached_pairs(module: ModuleType) -> Compare:
     """Schemes whose keys are comparison wrappers (apk, Maven, RubyGems): cache pairs."""
-    cached: Compare = functools.lru_cache(maxsize=_CACHE)(module.compare)
+    def compare(a: str, b: str) -> int:
+        return int(module.compare(_bounded(module, a), _bounded(module, b)))
+
+    cached: Compare = functools.lru_cache(maxsize=_CACHE)(functools.wraps(module.compare)(compare))
     return cached
 
 

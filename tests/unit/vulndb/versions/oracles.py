@@ -28,8 +28,14 @@ json.dump([rpm.labelCompare(tuple(a), tuple(b)) for a, b in json.load(sys.stdin)
 # One shell for many pairs: lt and gt exit codes (0 true, 1 false, 2 syntax error).
 _DPKG = """
 while IFS= read -r a && IFS= read -r b; do
-  dpkg --compare-versions "$a" lt "$b" 2>/dev/null; lt=$?
-  dpkg --compare-versions "$a" gt "$b" 2>/dev/null; echo "$lt $?"
+  dpkg --compare-versions -- "$a" lt "$b" 2>/dev/null; lt=$?
+  dpkg --compare-versions -- "$a" gt "$b" 2>/dev/null; echo "$lt $?"
+done
+"""
+# One shell for many strings: the exit code and dpkg's message, one line each.
+_DPKG_VALIDATE = """
+while IFS= read -r v; do
+  msg=$(dpkg --validate-version -- "$v" 2>&1); echo "$? $msg"
 done
 """
 _NODE = """
@@ -75,12 +81,32 @@ def dpkg_compare(pairs: list[Pair]) -> list[int | None]:
     """`dpkg --compare-versions` itself: -1/0/1, None for a syntax error."""
     if shutil.which("dpkg") is None:
         pytest.skip("dpkg is not installed")
-    assert not any(v.startswith("-") or "\n" in v for p in pairs for v in p)
+    assert not any("\n" in v for p in pairs for v in p)
     text = "".join(f"{a}\n{b}\n" for a, b in pairs)
     out = subprocess.run(["sh", "-c", _DPKG], input=text, capture_output=True, text=True,
                          check=True, timeout=300).stdout.split("\n")
     codes = [tuple(int(c) for c in line.split()) for line in out if line]
     return [None if 2 in c else (-1 if c[0] == 0 else 1 if c[1] == 0 else 0) for c in codes]
+
+
+def dpkg_validate(versions: list[str]) -> list[str | None]:
+    """`dpkg --validate-version` itself on each raw string: None when it accepts it, else the
+    reason it gives (an error or a warning: both refuse the version)."""
+    if shutil.which("dpkg") is None:
+        pytest.skip("dpkg is not installed")
+    assert not any("\n" in v or "\r" in v for v in versions)
+    text = "".join(f"{v}\n" for v in versions)
+    out = subprocess.run(["sh", "-c", _DPKG_VALIDATE], input=text, capture_output=True,
+                         text=True, check=True, timeout=600).stdout.split("\n")
+    lines = [line for line in out if line]
+    assert len(lines) == len(versions), out[-5:]
+    reasons: list[str | None] = []
+    for v, line in zip(versions, lines, strict=True):
+        code, _, msg = line.partition(" ")
+        assert (code == "0") == (msg == ""), (v, line)
+        assert code == "0" or "has bad syntax: " in msg, (v, line)
+        reasons.append(msg.rpartition("has bad syntax: ")[2] if msg else None)
+    return reasons
 
 
 def node_semver(module_dir: Path, pairs: list[Pair]) -> list[tuple[bool, bool, int | None]]:

@@ -352,10 +352,9 @@ def test_pep440_local_segments_match_packaging() -> None:
 
 
 # --- dpkg's own reasons, read from `dpkg --compare-versions` ------------------------------
-# Left out, reported: "a:1" (dpkg: "epoch in version is empty", ringfence: "... is not
-# number") and "1:a" (dpkg 1.21 refuses an upstream version not starting with a digit).
+# (its warnings too: "1:a" is compared with a warning, and refused by --validate-version)
 DPKG_BAD = ["1:", ":1", "99999999999:1", "2147483648:1", "1.0-", "1 2", "1:-1", "1a:2",
-            "1:2-", "1\t2"]
+            "1:2-", "1\t2", "a:1", "1:a", "1.0!", "1-a_b"]
 
 
 def test_dpkg_reasons_are_dpkgs() -> None:

@@ -115,3 +115,24 @@ def test_registry(ecosystem: str, module: str) -> None:
 def test_registry_unknown() -> None:
     with pytest.raises(KeyError):
         registry.compare_for("Nope")
+
+
+@pytest.mark.parametrize("ecosystem", ["Debian", "Alpine", "Red Hat", "PyPI", "npm", "Go",
+                                       "crates.io", "Maven", "RubyGems", "NuGet"])
+def test_registry_refuses_versions_past_the_length_limit(ecosystem: str) -> None:
+    """A hostile 5,000-digit version is an InvalidVersion (an Unknown), in every scheme: not
+    Python's ValueError for reading a number of more than 4300 digits, which no caller
+    expects."""
+    compare = registry.compare_for(ecosystem)
+    for huge in ("1" * 5_000, "1." + "1" * 5_000 + ".0", "1.0.0-" + "1" * 5_000):
+        for a, b in ((huge, "1.0.0"), ("1.0.0", huge), (huge, huge)):
+            with pytest.raises(InvalidVersion) as exc:
+                compare(a, b)
+            assert exc.value.reason == f"longer than {registry.MAX_LENGTH} characters"
+            assert exc.value.version == huge[:64] + "..."
+
+
+def test_registry_length_limit_is_inclusive() -> None:
+    longest = "1" * registry.MAX_LENGTH
+    assert registry.compare_for("Debian")(longest, "1") == 1
+    assert registry.compare_for("Maven")("1", longest) == -1
