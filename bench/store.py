@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Inventory store (issue 13): insert rate and ``affected`` latency, SQLite and PostgreSQL.
+"""Inventory store (issue 13): insert rate, ``affected`` latency and re-match after an update
+touching 1 % of the stored packages (vs re-scanning), SQLite and PostgreSQL.
 
     python3 bench/store.py [--n 10000] [--images DIR] [--db FILE] [--no-postgres] [--seed S]
 
@@ -126,6 +127,81 @@ def run(name: str, url: str, records: list[ImageRecord], db: Path, queries: int)
     return ok
 
 
+def rematch_bench(name: str, url: str, records: list[ImageRecord], db: Path, tmp: Path,
+                  seed: int, sample: int = 100) -> bool:
+    """Re-match after an update touching 1 % of the stored packages vs re-scanning.
+
+    The update: one new advisory (every version affected) per package identity, identities
+    drawn at random until the packages carrying them are >= 1 % of the stored packages.
+    Re-match: the whole ``db import --store`` hook minus the import (both DBs' advisory
+    digests, the diff, the index lookup, matching, the change set written). Re-scanning:
+    ``match_all`` of every stored inventory against the new DB -- the least a re-scan does
+    (no unpacking, no cataloguing), timed on ``sample`` images and scaled to N.
+    Checked: every touched package gets exactly its new advisories, nothing else changes."""
+    import json
+    import shutil
+
+    from ringfence.model.inventory import Distro, Inventory
+    from ringfence.model.package import Package
+    from ringfence.respond.rematch import rematch
+    from ringfence.vulndb.match import match_all
+
+    rng = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
+    carried: dict[tuple[str, str], int] = {}
+    for r in records:
+        for p in r.packages:
+            for ident in set(p.identities):
+                carried[ident] = carried.get(ident, 0) + 1
+    rows = sum(len(r.packages) for r in records)
+    pool = sorted(carried)
+    rng.shuffle(pool)
+    chosen: list[tuple[str, str]] = []
+    while pool and sum(carried[i] for i in chosen) < rows / 100:
+        chosen.append(pool.pop())
+    touched = {(r.digest, p.ord) for r in records for p in r.packages
+               if set(p.identities) & set(chosen)}
+    expected_new = sum(len(set(p.identities) & set(chosen))
+                       for r in records for p in r.packages)
+    feed = tmp / f"bench-update-{name}"
+    feed.mkdir()
+    for i, (eco, pkg) in enumerate(chosen):
+        (feed / f"RFBENCH-{i}.json").write_text(json.dumps({
+            "id": f"RFBENCH-{i}", "modified": "2026-12-01T00:00:00Z",
+            "database_specific": {"severity": "HIGH"},
+            "affected": [{"package": {"ecosystem": eco, "name": pkg},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}))
+    new_db = tmp / f"db-{name}.sqlite"
+    shutil.copy(db, new_db)
+    import_paths([feed], new_db)
+    with InventoryStore.open(url) as store, VulnStore.open(db) as old, \
+            VulnStore.open(new_db) as vulns:
+        start = time.perf_counter()
+        report = rematch(store, vulns, before=old.advisory_digests(),
+                         before_built_at=old.meta("built_at"), previous=old)
+        took = time.perf_counter() - start
+        picked = rng.sample(records, min(sample, len(records)))
+        start = time.perf_counter()
+        for r in picked:
+            distro = Distro.from_dict(r.distro) if r.distro else None
+            match_all(Inventory(tuple(Package.from_dict(p.doc) for p in r.packages), distro),
+                      vulns)
+        per_image = (time.perf_counter() - start) / len(picked)
+    rescan = per_image * len(records)
+    print(f"{name}: update touching {len(touched)} of {rows} stored packages "
+          f"({100 * len(touched) / rows:.2f} %, {len(chosen)} identities): re-match "
+          f"{took:.2f} s ({report.packages} packages re-matched, {len(report.changes)} "
+          f"changes) vs re-scanning {rescan:.1f} s ({per_image * 1000:.1f} ms/image "
+          f"matching only, {len(picked)} sampled): {rescan / took:.0f}x")
+    kinds = {c.change for c in report.changes}
+    if (report.packages != len(touched) or len(report.changes) != expected_new
+            or kinds - {"new"} or report.whole):
+        print(f"FAILURE {name}: re-matched {report.packages} (expected {len(touched)}), "
+              f"{len(report.changes)} changes {sorted(kinds)} (expected {expected_new} new), "
+              f"{len(report.whole)} whole")
+        return False
+    return True
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=10_000)
@@ -145,12 +221,16 @@ def main() -> int:
                                              f"{len(b.findings)} findings" for b in bases))
         records = synthetic(bases, args.n, args.seed)
         ok = run("sqlite", f"sqlite:///{tmp}/store.sqlite", records, db, args.queries)
+        ok = rematch_bench("sqlite", f"sqlite:///{tmp}/store.sqlite", records, db, Path(tmp),
+                           args.seed) and ok
         if not args.no_postgres:
             from tests.integration.postgres_support import create_database, postgres_server
 
             with postgres_server() as sock:
-                ok = run("postgresql", create_database(sock, "bench"), records, db,
-                         args.queries) and ok
+                url = create_database(sock, "bench")
+                ok = run("postgresql", url, records, db, args.queries) and ok
+                ok = rematch_bench("postgresql", url, records, db, Path(tmp),
+                                   args.seed) and ok
     return 0 if ok else 1
 
 
