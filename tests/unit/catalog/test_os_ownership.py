@@ -277,6 +277,11 @@ def test_dep5_header_and_files_paragraphs_only() -> None:
     assert cp.licenses(none) == cp.licenses(DEP5)
     assert "nonesuch" in cp.licenses(none.replace("License: none", "License: nonesuch"))
     assert cp.licenses("Format: copyright-format/1.0\nLicense: " + "x" * 500 + "\n") == ()
+    # a 1 MiB "licence name" the exception pattern could backtrack over (unbounded, it
+    # took seconds per 28 KiB, quadratic): no SPDX id at once, and no licence
+    hostile = "a-with-" * (1 << 17) + "b"
+    assert cp.to_spdx(hostile) is None
+    assert cp.licenses(f"see /usr/share/common-licenses/{hostile}\n") == ()
 
 
 @pytest.mark.parametrize(("dep5", "spdx"), [

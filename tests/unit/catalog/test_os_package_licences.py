@@ -95,3 +95,8 @@ def test_apk_space_separated_list_is_one_licence_per_name(data_dir: Path) -> Non
                                                             db).packages}
     assert got == {"x": ("GPL-2.0-only OR MIT",), "y": ("MIT", "Zlib"), "z": (),
                    "w": ("(" * 5000,)}
+    # 200,000 distinct "names" on one L: line: one raw value, not 200,000 parses
+    names = " ".join(f"n{i}" for i in range(200_000))
+    hostile = ApkCataloger().parse("/lib/apk/db/installed",
+                                   f"P:h\nV:1\nL:{names}\n".encode()).packages
+    assert [p.licenses for p in hostile] == [(names,)]

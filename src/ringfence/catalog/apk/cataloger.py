@@ -11,7 +11,7 @@ from typing import Final
 
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError, Parsed
-from ringfence.catalog.licenses import normalize_all
+from ringfence.catalog.licenses import MAX_LENGTH, normalize_all
 from ringfence.model.evidence import Evidence
 from ringfence.model.package import Location, Package
 
@@ -20,7 +20,7 @@ DB_PATH = "/lib/apk/db/installed"
 
 class ApkCataloger:
     name = "apk"
-    version = "3"
+    version = "4"
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(DB_PATH)  # at any depth, as for dpkg
@@ -95,4 +95,5 @@ def _licenses(raw: str | None) -> tuple[str, ...]:
     space-separated list (``MIT BSD GPL2+``) is one value per name, as Syft reads it."""
     if not raw or not raw.strip():
         return ()
-    return normalize_all([raw] if _EXPRESSION.search(raw) else raw.split())
+    one = len(raw) > MAX_LENGTH or _EXPRESSION.search(raw)  # a text, not a list of names
+    return normalize_all([raw] if one else raw.split())

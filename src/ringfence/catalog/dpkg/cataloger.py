@@ -26,7 +26,7 @@ MAX_LIST_LINES = 1_000_000  # files of one package: texlive-latex-extra has ~60k
 
 class DpkgCataloger:
     name = "dpkg"
-    version = "7"
+    version = "8"
 
     def wants(self, path: str, size: int) -> bool:
         # at any depth, as Syft does: a root filesystem kept inside another (chroots,

@@ -86,6 +86,8 @@ def _spdx_ids() -> dict[str, str]:
 
 def _operand(text: str) -> str | None:
     text = text.strip().strip("()")
+    if len(text) > _MAX_NAME:  # no licence name is this long; the patterns stay cheap
+        return None
     m = _WITH.fullmatch(text)
     if m is not None:
         base = _gnu(m.group(1).strip())
@@ -110,6 +112,8 @@ def _operand(text: str) -> str | None:
 def to_spdx(expression: str) -> str | None:
     """The SPDX expression for a DEP-5 ``License`` synopsis, or None when a name in it has
     no SPDX identifier. DEP-5 precedence: ``A or B, and C`` is ``(A OR B) AND C``."""
+    if len(expression) > _MAX_NAME:
+        return None
     groups: list[str] = []
     for group in re.split(r",\s*and\s+", expression, flags=re.IGNORECASE):
         alternatives: list[str] = []
@@ -148,5 +152,6 @@ def licenses(text: str) -> tuple[str, ...]:
                 synopsis = line[len("License:"):].strip()
                 if synopsis and len(synopsis) <= _MAX_NAME:
                     found.append(to_spdx(synopsis) or synopsis)
-        found.extend(to_spdx(m.group(1)) or m.group(1) for m in _COMMON.finditer(text))
+        found.extend(to_spdx(n) or n for n in (m.group(1) for m in _COMMON.finditer(text))
+                     if len(n) <= _MAX_NAME)
     return tuple(dict.fromkeys(found))
