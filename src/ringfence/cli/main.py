@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "changes": ("ringfence.cli.changes", "changes_cmd"),
     "fix": ("ringfence.cli.fix", "fix_cmd"),
     "compare": ("ringfence.cli.compare", "compare_cmd"),
+    "fleet": ("ringfence.cli.fleet", "fleet_cmd"),
 }
 
 

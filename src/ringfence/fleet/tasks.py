@@ -1,0 +1,192 @@
+"""The functions Dask runs on workers: resolve one reference, analyse one unique layer,
+scan one image from its layers' results. Each returns a value; an input that fails
+(registry error, digest mismatch, hostile layer) is an outcome with its error, so one bad
+image never stops the fleet and Dask's retries are left for workers that die.
+
+A layer is analysed exactly as ``ringfence image`` analyses it: the layer cache is asked
+first (``scan._cached``: the blob is hashed in this run and a result is used only for
+verified bytes, with the diffID the image claims), else the single-pass analysis streams,
+verifies and stores it. The image is then merged with ``scan_image``'s own helpers
+(symlinked package databases, whiteouts, analyzer facts), checked and matched as
+``ringfence image`` does. (They are private to scan.py; a public ``merge_image`` there is
+left to its owner, who is reworking that module's imports.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ringfence import scan as image_scan
+from ringfence.errors import DigestMismatchError, Error
+from ringfence.image.reference import parse_reference
+from ringfence.image.resolve import OpenOptions, open_image
+from ringfence.layers.result import LayerResult
+from ringfence.model.image import LayerInfo
+from ringfence.model.result import ScanResult
+from ringfence.report.processors import Filters
+from ringfence.scan import ScanOptions
+from ringfence.secretscan.allowlist import Allowlist
+from ringfence.trust.provenance import ProvenanceOptions
+
+if TYPE_CHECKING:
+    from ringfence.image.interface import ImageSource
+
+
+@dataclass(frozen=True, slots=True)
+class FleetOptions:
+    """What every image gets, as ``ringfence image`` with the same options."""
+
+    scan: ScanOptions  # its analyzers are the chosen scanners' (image_checks.analyzers_for)
+    scanners: frozenset[str] = frozenset({"vuln", "secret", "config"})
+    allowlist: Allowlist | None = None
+    provenance: ProvenanceOptions = field(default_factory=ProvenanceOptions)
+    db_path: Path | None = None  # None: no matching (the CLI notes it)
+    filters: Filters = field(default_factory=Filters)
+    max_db_age: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    ref: str
+    digest: str = ""  # the manifest digest (the config digest where there is none)
+    layers: tuple[LayerInfo, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LayerOutcome:
+    result: LayerResult | None
+    analysed: bool  # the analysis ran in this task (False: the cache had it)
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageOutcome:
+    ref: str
+    digest: str
+    result: ScanResult | None
+    error: str = ""
+
+
+def _describe(exc: BaseException) -> str:
+    return exc.diagnostics() if isinstance(exc, Error) else f"{type(exc).__name__}: {exc}"
+
+
+def resolve(ref: str, options: OpenOptions) -> Resolved:
+    """The manifest digest and layers of ``ref`` (the manifest and config verified)."""
+    try:
+        source = open_image(parse_reference(ref), options)
+        try:
+            info = source.info()
+        finally:
+            source.close()
+    except (Error, OSError) as exc:
+        return Resolved(ref, error=_describe(exc))
+    return Resolved(ref, info.manifest_digest or info.config_digest or "", info.layers)
+
+
+def analyse_layer(ref: str, layer: LayerInfo, options: ScanOptions) -> LayerOutcome:
+    """The result of one layer of ``ref``, from the shared layer cache or analysed now."""
+    from ringfence.cache.layer_cache import LayerCache
+    from ringfence.layers.analyze import VerifiedBlob, analyze_layer
+    from ringfence.layers.streams import Budget
+
+    cache = LayerCache(options.cache_dir) if options.cache_dir else None
+    try:
+        source = open_image(parse_reference(ref), options.open)
+        try:
+            variant = _variant(options)
+            hit = image_scan._cached(cache, source, layer, variant, options.limits) \
+                if cache else None
+            if hit is not None:
+                return LayerOutcome(hit, analysed=False)
+            blobs: list[VerifiedBlob] = []
+            budget = Budget(options.limits.max_image_bytes, ref)
+            result = analyze_layer(source, layer, options.for_image(), options.limits,
+                                   options.analyzers, budget=budget, verified=blobs.append)
+        finally:
+            source.close()
+        if cache and blobs:
+            cache.put(variant, blobs[0].digest, result)
+            if blobs[0].identity:
+                cache.remember(blobs[0].identity, blobs[0].digest, blobs[0].kind)
+        return LayerOutcome(result, analysed=True)
+    except (Error, OSError) as exc:
+        return LayerOutcome(None, analysed=False, error=_describe(exc))
+    finally:
+        if cache:
+            cache.close()
+
+
+def _variant(options: ScanOptions) -> str:
+    """The layer cache's variant, computed as ``scan._catalog_layers`` computes it."""
+    from ringfence.cache.layer_cache import variant_key
+    from ringfence.catalog.registry import fingerprint
+
+    return variant_key(fingerprint((*options.for_image(), *options.analyzers)),
+                       repr(options.limits))
+
+
+def was_analysed(outcome: LayerOutcome) -> bool:
+    return outcome.analysed
+
+
+def scan_one(ref: str, layers: list[LayerOutcome], options: FleetOptions) -> ImageOutcome:
+    """``ref`` scanned from its layers' outcomes (in layer order), as ``ringfence image``."""
+    try:
+        source = open_image(parse_reference(ref), options.scan.open)
+        try:
+            result = _merge(source, layers, options.scan, ref)
+        finally:
+            source.close()
+        result = _checks(result, options)
+        if "vuln" in options.scanners and options.db_path is not None:
+            result = image_scan.add_vulnerabilities(result, options.db_path, options.filters,
+                                                    options.max_db_age)
+    except (Error, OSError) as exc:
+        return ImageOutcome(ref, "", None, _describe(exc))
+    return ImageOutcome(ref, result.target.digest or "", result)
+
+
+def _merge(source: ImageSource, layers: list[LayerOutcome], options: ScanOptions,
+           ref: str) -> ScanResult:
+    from ringfence.layers.merge import merge_layers
+    from ringfence.layers.streams import Budget
+    from ringfence.model.result import Target
+
+    info = source.info()
+    failed = [o.error for o in layers if o.result is None]
+    if failed:
+        raise Error(ref, failed[0])
+    results = [o.result for o in layers if o.result is not None]
+    if len(results) != len(info.layers):
+        raise Error(ref, "layer results do not match the manifest's layers")
+    for layer, result in zip(info.layers, results, strict=True):
+        if result.diff_id != layer.diff_id:  # as scan._cached: a hit fails as a cold scan
+            raise DigestMismatchError(f"{ref} layer {layer.digest} (diffID {layer.diff_id})",
+                                      layer.diff_id, result.diff_id)
+    budget = Budget(options.limits.max_image_bytes, ref)
+    results = image_scan._follow_symlinks(source, info.layers, results, options, budget)
+    inventory = image_scan._visible(merge_layers(results), options)
+    return ScanResult(Target("image", info.reference, info.manifest_digest or
+                             info.config_digest), inventory, image=info,
+                      unknowns=inventory.unknowns,
+                      analyses=image_scan._merge_analyses(options.analyzers, results))
+
+
+def _checks(result: ScanResult, options: FleetOptions) -> ScanResult:
+    """The image-config, secret and provenance findings ``ringfence image`` adds."""
+    from ringfence.image_checks import check_image, check_provenance
+
+    if options.scanners & {"secret", "config"} and result.image is not None:
+        run = check_image(result, options.scanners, options.allowlist)
+        result = replace(result, findings=(*result.findings, *run.findings),
+                         unknowns=tuple(sorted({*result.unknowns, *run.unknowns})))
+    if "provenance" in options.scanners and result.image is not None:
+        run, section = check_provenance(result, options.provenance)
+        result = replace(result, findings=(*result.findings, *run.findings),
+                         unknowns=tuple(sorted({*result.unknowns, *run.unknowns})),
+                         analyses=(*result.analyses, ("provenance", section)))
+    return result
