@@ -4,7 +4,9 @@ beyond sequencing; every stage is a value-returning function elsewhere.
 The catalogers, the merge, symlink following and the report filters are imported where
 they are used: a warm scan served whole from the image cache (cache/image_cache.py) needs
 none of them, and importing the catalog registry was most of a warm run's time (bench:
-0.12 of 0.36 CPU seconds on bullseye-big).
+0.12 of 0.36 CPU seconds on bullseye-big). The layer walk, decompressors and analyzers
+are imported the same way: ``tests/unit/test_warm_imports.py`` lists what a warm
+``sbom -f json`` may load.
 """
 
 from __future__ import annotations
@@ -18,24 +20,24 @@ from typing import TYPE_CHECKING, Any
 
 from ringfence.cache import image_cache
 from ringfence.cache.layer_cache import LayerCache, variant_key
-from ringfence.catalog import distro as distro_mod
-from ringfence.catalog.interface import Cataloger
 from ringfence.errors import DigestMismatchError, InputError
-from ringfence.image.interface import ImageSource
 from ringfence.image.reference import parse_reference
 from ringfence.image.resolve import OpenOptions, open_image
-from ringfence.layers.analyze import VerifiedBlob, analyze_layer, analyze_paths, hash_blob
-from ringfence.layers.analyzer import LayerAnalyzer, SquashView
-from ringfence.layers.collect import LayerCatalog
-from ringfence.layers.result import FileRecord, LayerResult
-from ringfence.layers.streams import Budget
-from ringfence.layers.walk import Limits
-from ringfence.model.image import ImageInfo, LayerInfo
-from ringfence.model.inventory import Distro, Inventory
+from ringfence.layers.limits import Limits
+from ringfence.model.inventory import Inventory
 from ringfence.model.result import ScanResult, Target
-from ringfence.model.unknown import Unknown
 
 if TYPE_CHECKING:
+    from ringfence.catalog.interface import Cataloger
+    from ringfence.image.interface import ImageSource
+    from ringfence.layers.analyze import VerifiedBlob
+    from ringfence.layers.analyzer import LayerAnalyzer
+    from ringfence.layers.collect import LayerCatalog
+    from ringfence.layers.result import FileRecord, LayerResult
+    from ringfence.layers.streams import Budget
+    from ringfence.model.image import ImageInfo, LayerInfo
+    from ringfence.model.inventory import Distro
+    from ringfence.model.unknown import Unknown
     from ringfence.report.processors import Filters
 
 Progress = Callable[[str, int, int], None]  # (what, done, total; 0: total unknown)
@@ -88,6 +90,8 @@ def scan_image(reference: str, options: ScanOptions,
             cache and options.catalogers is None and not options.analyzers) else None
         merged = _cached_image(cache, source, info, key)
         if merged is None:
+            from ringfence.layers.streams import Budget
+
             budget = Budget(options.limits.max_image_bytes, info.reference)
             results = _catalog_layers(source, info.layers, options, progress, budget)
             results = _follow_symlinks(source, info.layers, results, options, budget)
@@ -125,6 +129,8 @@ def _merge_analyses(analyzers: tuple[LayerAnalyzer, ...],
                     results: list[LayerResult]) -> tuple[tuple[str, Any], ...]:
     if not analyzers:
         return ()
+    from ringfence.layers.analyzer import SquashView
+
     view = SquashView.of(results)
     out = []
     for analyzer in analyzers:
@@ -139,6 +145,7 @@ def _visible(inv: Inventory, options: ScanOptions) -> Inventory:
 
 def _scan_rootfs(root: str, options: ScanOptions,
                  progress: Progress | None = None) -> ScanResult:
+    from ringfence.layers.collect import LayerCatalog
     from ringfence.layers.merge import merge_layers
     from ringfence.layers.rootfs import walk_rootfs
 
@@ -165,6 +172,9 @@ def _follow_symlinks(source: ImageSource, layers: tuple[LayerInfo, ...],
     already cataloged at its real path is not counted twice (release files excepted: the
     path decides their precedence). Files nobody wanted at their real path are read again
     from their layer (rare: only images with such links pay for it)."""
+    from ringfence.catalog import distro as distro_mod
+    from ringfence.layers.analyze import analyze_paths
+    from ringfence.layers.collect import LayerCatalog
     from ringfence.layers.symlinks import find_aliases
 
     aliases = find_aliases(results)
@@ -201,6 +211,7 @@ def _follow_symlinks(source: ImageSource, layers: tuple[LayerInfo, ...],
 def _follow_rootfs_symlinks(root: str, lc: LayerCatalog, limits: Limits) -> None:
     """``dir:``: the same well-known paths, resolved through the tree's own symlinks
     (read with O_NOFOLLOW descriptors below ``root``), offered at their logical path."""
+    from ringfence.catalog import distro as distro_mod
     from ringfence.layers.rootfs import open_beneath, read_at
     from ringfence.layers.symlinks import ALIAS_DIRS, ALIAS_FILES, resolve
 
@@ -258,6 +269,8 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
     from concurrent.futures import ThreadPoolExecutor
 
     from ringfence.catalog.registry import fingerprint
+    from ringfence.layers.analyze import analyze_layer
+    from ringfence.layers.streams import Budget
 
     cache = LayerCache(options.cache_dir) if options.cache_dir else None
     catalogers = options.for_image()
@@ -309,6 +322,8 @@ def _cached(cache: LayerCache, source: ImageSource, layer: LayerInfo, variant: s
     content addressing is a claim like any other. The result found must have the diffID
     the image claims (it was verified when the result was computed), so a hit fails
     exactly where a cold scan fails."""
+    from ringfence.layers.analyze import hash_blob
+
     subject = f"{source.info().reference} layer {layer.digest}"
     identity_of = getattr(source, "blob_identity", None)
     identity = identity_of(layer) if identity_of is not None else None

@@ -71,12 +71,12 @@ def test_second_scan_is_served_from_the_cache(images_dir: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     opts = ScanOptions(cache_dir=tmp_path / "cache")
     first = scan_image(f"oci:{images_dir}/bookworm-py.oci", opts)
-    import ringfence.scan as scan_mod
+    import ringfence.layers.analyze as analyze_mod
 
     def boom(*_a: object, **_k: object) -> None:
         raise AssertionError("a cached layer was walked again")
 
-    monkeypatch.setattr(scan_mod, "analyze_layer", boom)
+    monkeypatch.setattr(analyze_mod, "analyze_layer", boom)
     # the same layers, reached through another transport, come from the cache
     second = scan_image(f"docker-archive:{images_dir}/bookworm-py.docker.tar", opts)
     assert _key(first) == _key(second)

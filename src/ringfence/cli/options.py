@@ -12,7 +12,7 @@ import click
 from ringfence.cache.layer_cache import default_dir
 from ringfence.cli.common import parse_size
 from ringfence.image.resolve import OpenOptions
-from ringfence.layers.walk import Limits
+from ringfence.layers.limits import Limits
 from ringfence.scan import ScanOptions
 
 

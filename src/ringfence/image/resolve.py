@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ringfence.errors import UsageError
-from ringfence.image.docker_archive import DockerArchiveSource
-from ringfence.image.interface import ImageSource
-from ringfence.image.oci_archive import OciArchiveSource
-from ringfence.image.oci_layout import OciLayoutSource
-from ringfence.model.image import ImageRef
+
+if TYPE_CHECKING:
+    from ringfence.image.interface import ImageSource
+    from ringfence.model.image import ImageRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +20,19 @@ class OpenOptions:
 
 
 def open_image(ref: ImageRef, options: OpenOptions) -> ImageSource:
+    # each source is imported for its transport only (the archive readers load tarfile,
+    # zipfile and tempfile: a warm scan of an OCI layout needs none of them)
     if ref.transport == "oci":
+        from ringfence.image.oci_layout import OciLayoutSource
+
         return OciLayoutSource(str(ref.path), ref.name, options.platform)
     if ref.transport == "oci-archive":
+        from ringfence.image.oci_archive import OciArchiveSource
+
         return OciArchiveSource(str(ref.path), ref.name, options.platform)
     if ref.transport == "docker-archive":
+        from ringfence.image.docker_archive import DockerArchiveSource
+
         return DockerArchiveSource(str(ref.path), ref.name, options.platform)
     if ref.transport == "docker":
         from ringfence.image.registry import RegistrySource

@@ -10,6 +10,7 @@ from typing import BinaryIO, Protocol
 
 from ringfence.errors import InputError, LimitExceededError
 from ringfence.image.paths import normalize
+from ringfence.layers.limits import Limits as Limits  # re-exported: where callers found it
 from ringfence.layers.streams import is_decompression_error
 from ringfence.layers.tarstream import Member, TarFormatError, TarReader
 
@@ -22,20 +23,6 @@ OPAQUE_MARKER = ".wh..wh..opq"
 REG, DIR, SYMLINK, HARDLINK, WHITEOUT, OPAQUE, OTHER = (
     "file", "dir", "symlink", "hardlink", "whiteout", "opaque", "other")
 TOO_LARGE, UNREADABLE = "too-large", "unreadable"
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Budgets that keep a hostile layer from exhausting memory or time."""
-
-    max_file_bytes: int = 64 << 20      # one wanted file read into memory
-    max_read_bytes: int = 1 << 30       # all wanted files of one layer together
-    max_layer_bytes: int = 64 << 30     # decompressed tar stream of one layer
-    max_entries: int = 5_000_000
-    # decompressed tar streams of all layers of one image together (what this run reads:
-    # cached layers cost nothing). The largest public images (CUDA, ML stacks) unpack to
-    # 20-40 GiB; 128 GiB is several times that, and stops a zstd/gzip bomb in bounded time.
-    max_image_bytes: int = 128 << 30
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import ringfence.scan as scan_mod
+import ringfence.layers.analyze as analyze_mod
 from tests.imagebuilder import DPKG_STATUS, OS_RELEASE, Layer, Member, build_oci
 from tests.unit.hostile_image.helpers import (
     assert_one_error,
@@ -32,13 +32,13 @@ OTHER = DPKG_STATUS.replace(b"libc6", b"evil-libc")
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every layer actually walked (analyze_layer calls)."""
     seen: list[str] = []
-    real = scan_mod.analyze_layer
+    real = analyze_mod.analyze_layer
 
     def counting(source, layer, *a, **k):  # type: ignore[no-untyped-def]
         seen.append(layer.digest)
         return real(source, layer, *a, **k)
 
-    monkeypatch.setattr(scan_mod, "analyze_layer", counting)
+    monkeypatch.setattr(analyze_mod, "analyze_layer", counting)
     return seen
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import ringfence.layers.analyze as analyze_mod
 import ringfence.scan as scan_mod
 from ringfence.errors import DigestMismatchError
 from ringfence.image.registry import RegistrySource
@@ -35,13 +36,13 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeRegistry:
 @pytest.fixture
 def walked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    real = scan_mod.analyze_layer
+    real = analyze_mod.analyze_layer
 
     def counting(source, layer, *a, **k):  # type: ignore[no-untyped-def]
         seen.append(layer.digest)
         return real(source, layer, *a, **k)
 
-    monkeypatch.setattr(scan_mod, "analyze_layer", counting)
+    monkeypatch.setattr(analyze_mod, "analyze_layer", counting)
     return seen
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import ringfence.scan as scan_mod
+import ringfence.layers.analyze as analyze_mod
 from ringfence.layers.analyzer import SquashView
 from ringfence.layers.walk import REG, Entry
 from ringfence.scan import ScanOptions, scan_image
@@ -81,7 +81,7 @@ def test_analyzer_facts_are_cached_and_keyed_by_analyzer(tmp_path: Path,
     def boom(*_a: object, **_k: object) -> None:
         raise AssertionError("walked a cached layer again")
 
-    monkeypatch.setattr(scan_mod, "analyze_layer", boom)
+    monkeypatch.setattr(analyze_mod, "analyze_layer", boom)
     again = scan_image(f"oci:{img}", ScanOptions(cache_dir=cache, analyzers=(SetuidAnalyzer(),)))
     assert again.analysis("test-setuid") == first.analysis("test-setuid")
 
