@@ -118,7 +118,7 @@ def _collect(client: Client, futures: list[Future[Any]], phase: str, tick: Progr
     index = {f.key: i for i, f in enumerate(futures)}
     out: list[Any] = [None] * len(futures)
     tick(phase, 0, len(futures))
-    finished = as_completed(futures)  # type: ignore[no-untyped-call]
+    finished = as_completed(futures, loop=client.loop)  # type: ignore[no-untyped-call]
     for done, future in enumerate(finished, 1):
         i = index[future.key]
         try:
