@@ -293,6 +293,17 @@ def _depth() -> Schema:
 
 SCHEMAS["depth"] = _depth()
 
+_COUNTS = _obj(dict.fromkeys(SEVERITIES, INT))
+SCHEMAS["fleet"] = _document("fleet", 1, "ringfence fleet -f json", {
+    "tool": _ref("tool"),
+    "images": _arr(_obj({
+        "ref": STR, "digest": OPT_STR, "packages": _arr(_PACKAGE), "findings": FINDINGS,
+        "vulnerabilities": _arr(_VULNERABILITY), "unknowns": UNKNOWNS, "counts": _COUNTS},
+        {"error": STR})),
+    "summary": _obj({"images": INT, "unique_images": INT, "unique_layers": INT,
+                     "layers_analysed": INT, "failed": INT}),
+})
+
 
 def schema(name: str) -> Schema:
     """A copy of the schema called ``name`` (KeyError when there is none)."""
