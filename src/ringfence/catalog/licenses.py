@@ -3,7 +3,11 @@
 ``license-expression`` (the SPDX licence list, case-insensitive ids, ``or``/``and``/``with``,
 deprecated ``GPL-2.0+`` forms) parses and renders it canonically (``mit`` -> ``MIT``,
 ``(MIT or apache-2.0)`` -> ``MIT OR Apache-2.0``). A few names metadata uses instead of ids
-(PyPI Trove classifiers, common spellings) map to their id. Anything else is kept as
+(PyPI Trove classifiers, common spellings, Fedora/RHEL's pre-2022 rpm short names such as
+``GPLv2+`` and ``ASL 2.0``, Alpine's pre-SPDX ``GPL2+``) map to their id, also between the
+operators of an expression (``GPLv2+ and ASL 2.0``), which the SPDX parser then validates.
+The table is hand-written: no PyPI package maps these names (Fedora's own mapping lives
+in its fedora-license-data repository, not in a library). Anything else is kept as
 written: the raw text is the fact, and the SBOM writers mark it as a name (CycloneDX
 ``license.name``) or a ``LicenseRef-`` with its text (SPDX), never as an id it is not.
 """
