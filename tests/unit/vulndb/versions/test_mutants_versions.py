@@ -318,6 +318,8 @@ def test_rpm_empty_epoch_is_zero_and_control_characters_are_refused() -> None:
     ("a.b", "version part 'a' is not a number"),
     ("2147483648.0", "version part '2147483648' is out of range"),
     ("-1.0", "no version number"), ("+1", "no version number"),
+    ("+1-a", "no version number"),  # a leading '+' (before any '-') ends an empty version part
+    ("1.2.3.4.5", "not 1 to 4 numeric parts"),
     ("X1.0", "version part 'X1' is not a number"),
     ("1.0.0+a+b", "invalid metadata"), ("1.0.0-a+b+c", "invalid metadata"),
     ("1.0+", "version part '0+' is not a number"), ("1.0-a+", "invalid release label"),
