@@ -10,6 +10,9 @@ SPDX identifier (``BSD``, ``Public Domain``) is kept exactly as written.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -100,3 +103,50 @@ def test_apk_space_separated_list_is_one_licence_per_name(data_dir: Path) -> Non
     hostile = ApkCataloger().parse("/lib/apk/db/installed",
                                    f"P:h\nV:1\nL:{names}\n".encode()).packages
     assert [p.licenses for p in hostile] == [(names,)]
+
+
+@pytest.mark.peers
+@pytest.mark.slow
+def test_rpm_and_apk_licences_against_syft(data_dir: Path, tmp_path: Path) -> None:
+    """Syft 1.18 on the same databases: where it gives an SPDX expression ringfence gives
+    the same one, and ringfence gives one for more packages (the Fedora/RHEL names Syft
+    keeps raw). Measured: rpm 55 of 55 equal, 123 vs 55 SPDX; apk 25 of 25, 27 vs 25."""
+    dbs = {f"r{i}/var/lib/rpm/{'rpmdb.sqlite' if r.endswith('.sqlite') else 'Packages'}": r
+           for i, r in enumerate(RPM_DBS)}
+    dbs |= {f"a{i}/lib/apk/db/installed": r for i, r in enumerate((
+        "pkgdb/apk/scalibr/installed", "pkgdb/apk/trivy/lib/apk/db/installed",
+        "pkgdb/rootfs/syft-image-pkg-coverage/lib/apk/db/installed"))}
+    ours: dict[tuple[str, str], tuple[str, ...]] = {}
+    for dest, rel in dbs.items():
+        (tmp_path / "root" / dest).parent.mkdir(parents=True)
+        (tmp_path / "root" / dest).write_bytes((data_dir / rel).read_bytes())
+        cataloger = ApkCataloger() if dest.endswith("installed") else RpmCataloger()
+        for pkg in cataloger.parse("/" + dest.split("/", 1)[1],
+                                   (data_dir / rel).read_bytes()).packages:
+            ours[(dest.split("/")[0], pkg.name)] = pkg.licenses
+    out = subprocess.run(["syft", "scan", f"dir:{tmp_path / 'root'}", "-q", "-o", "syft-json"],
+                         check=True, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"}).stdout
+    theirs = {(a["locations"][0]["path"].split("/")[1], a["name"]):
+              [lic.get("spdxExpression") or "" for lic in a.get("licenses", [])]
+              for a in json.loads(out)["artifacts"] if a["type"] in ("rpm", "apk")}
+    # Syft also lists trivy's record without a V: line, which ringfence reports as a problem
+    assert set(theirs) - set(ours) == {("a1", "invalidPackageWithoutAVersion")}
+    assert set(ours) <= set(theirs)
+    spdx_by_syft = {k: v for k, v in theirs.items() if v and all(v)}
+    assert {k: sorted(ours[k]) for k in spdx_by_syft} == {
+        k: sorted(normalize(x) for x in v) for k, v in spdx_by_syft.items()}
+    ours_spdx = [k for k, v in ours.items() if v and all(_is_spdx(x) for x in v)]
+    assert len(ours_spdx) > len(spdx_by_syft) + 60  # 150 vs 80
+    assert len(spdx_by_syft) >= 70
+
+
+def _is_spdx(text: str) -> bool:
+    from license_expression import get_spdx_licensing  # type: ignore[import-untyped]
+
+    licensing = get_spdx_licensing()
+    try:
+        expr = licensing.parse(text, validate=True, strict=True)
+    except Exception:
+        return False
+    return expr is not None and not licensing.unknown_license_keys(expr)
