@@ -265,7 +265,7 @@ SCHEMAS: Final[dict[str, Schema]] = {
             "introduced": _arr(_VULN_BRIEF), "fixed": _arr(_VULN_BRIEF)})]},
         "unknowns": UNKNOWNS}),
     "changes": _document("changes", 1, "ringfence changes -f json", {
-        "store": STR, "since": OPT_STR, "changes": _CHANGES}),
+        "store": STR, "since": OPT_STR, "change_sets": INT, "changes": _CHANGES}),
     "rematch": _document("rematch", 1, "ringfence db import|update --store -f json", {
         "store": STR, "db": STR, "change_set": INT, "at": STR, "advisories_changed": INT,
         "identities": INT, "images": INT, "packages": INT, "whole": STRS,

@@ -4,12 +4,15 @@ gate), and the change-set summary ``db import|update --store`` prints."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.inventory import store_option
+from ringfence.errors import InputError
+from ringfence.store.url import resolve
 
 
 @click.command("changes")
@@ -28,7 +31,8 @@ def changes_cmd(since: str | None, notify: str | None, report: ReportOptions,
     resolved findings and severity changes, with package, advisory and time.
 
     Exit codes: 0 listed; 1 --fail-on: a new finding at or above it; 3 error (unparsable
-    --since, unreachable store or --notify URL, newer store schema).
+    --since, no store, unreachable store or --notify URL, newer store schema; with
+    --fail-on: no re-match recorded in the window, so the gate cannot tell).
     """
     from ringfence.respond.changes import document, new_severities, parse_since
     from ringfence.respond.changes import notify as post
@@ -36,15 +40,28 @@ def changes_cmd(since: str | None, notify: str | None, report: ReportOptions,
     from ringfence.store.db import InventoryStore
 
     since_at = parse_since(since) if since is not None else None
-    with InventoryStore.open(store_url) as store:
+    where = resolve(store_url)
+    if where.dialect == "sqlite" and not Path(where.target).is_file():
+        # a mistyped path must not read as "no changes" (a nightly gate passing)
+        raise InputError(where.target, "no inventory store here",
+                         hint="record images first (`ringfence inventory add`), or fix --store")
+    with InventoryStore.open(where) as store:
         rows = change_sets.read(store, since_at)
-        doc = document(store.url.display(), rows, since_at)
+        doc = document(store.url.display(), rows, since_at, change_sets.count_sets(store,
+                                                                                  since_at))
     emit(json.dumps(doc, indent=2) + "\n" if report.format() == "json" else table(doc),
          report.output)
     if notify is not None:
         post(notify, doc)
         report.note(f"notified {notify}: {len(rows)} change(s)")
-    finish(report, severities=new_severities(rows), unknowns=0)
+    # no re-match in the window (the nightly `db update --store` did not run): the gate
+    # cannot tell whether anything new appeared
+    idle = None if doc["change_sets"] else InputError(
+        where.display(), "no re-match recorded" + (f" since {since_at}" if since_at else ""),
+        hint="run `ringfence db update --store URL` (or `db import … --store URL`) first")
+    if idle is not None:
+        report.note(f"warning: {idle.message}")
+    finish(report, severities=new_severities(rows), unknowns=0, cannot_gate=idle)
 
 
 def table(doc: dict[str, Any]) -> str:

@@ -108,7 +108,7 @@ def _with_store(run: Callable[[], ImportReport], target: Path, store_url: str | 
     with InventoryStore.open(store_url) as store:  # unreachable or newer: before importing
         result, rematched = around_import(store, target, run, reason)
         rows = change_sets.read(store, change_set=rematched.change_set)
-        doc = document(store.url.display(), rows, None)
+        doc = document(store.url.display(), rows, None, 1)
     for line in result.fetched:
         report.note(f"fetched {line}")
     report.note(_summary(result))
@@ -119,7 +119,7 @@ def _with_store(run: Callable[[], ImportReport], target: Path, store_url: str | 
                 "packages": rematched.packages, "whole": list(rematched.whole),
                 "unknowns": [{"location": u.location, "reason": u.reason, "plugin": u.plugin,
                               "layer": u.layer} for u in rematched.unknowns]})
-    del doc["since"]
+    del doc["since"], doc["change_sets"]
     if report.format() == "json":
         emit(json.dumps(doc, indent=2) + "\n", report.output)
     else:

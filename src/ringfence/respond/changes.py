@@ -47,9 +47,11 @@ def change_row(c: StoredChange) -> dict[str, Any]:
             "old_severity": _severity(c.old_severity), "at": c.at, "change_set": c.change_set}
 
 
-def document(store: str, rows: list[StoredChange], since: str | None) -> dict[str, Any]:
+def document(store: str, rows: list[StoredChange], since: str | None,
+             change_sets: int) -> dict[str, Any]:
+    """``severity`` is the new severity, for a resolved finding the one it had."""
     return {"schema": "ringfence.changes/1", "store": store, "since": since,
-            "changes": [change_row(c) for c in rows]}
+            "change_sets": change_sets, "changes": [change_row(c) for c in rows]}
 
 
 def new_severities(changes: list[StoredChange] | tuple[Change, ...]) -> list[Severity]:

@@ -129,3 +129,12 @@ def read(store: InventoryStore, since: str | None = None, change_set: int | None
     refs = store._refs_of(sorted({r[2] for r in rows})) if rows else {}
     return [StoredChange(r[0], r[1], r[3], refs.get(r[2], ()), r[4], r[5], r[6], r[7], r[8])
             for r in rows]
+
+
+def count_sets(store: InventoryStore, since: str | None = None) -> int:
+    """Change sets (re-matches, with or without changes) created at or after ``since``."""
+    if since:
+        rows = store._rows("SELECT COUNT(*) FROM change_sets WHERE created_at>=?", (since,))
+    else:
+        rows = store._rows("SELECT COUNT(*) FROM change_sets")
+    return int(rows[0][0])

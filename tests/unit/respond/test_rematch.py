@@ -244,9 +244,9 @@ def test_v1_store_migrates_to_v2_keeping_its_records(tmp_path: Path) -> None:
                          [("schema_version", "1"), ("created_at", "2026-11-01T00:00:00Z")])
         conn.execute("INSERT INTO images (digest, kind, added_at) VALUES "
                      "('sha256:aa', 'sbom', '2026-11-01T00:00:00Z')")
-    assert SCHEMA_VERSION == 2
-    with InventoryStore.open(f"sqlite:///{path}") as store:
-        assert store.schema_version() == 2
+    assert SCHEMA_VERSION >= 2
+    with InventoryStore.open(f"sqlite:///{path}") as store:  # v1 -> v2 (-> later ones)
+        assert store.schema_version() == SCHEMA_VERSION
         assert [r.digest for r in store.images()] == ["sha256:aa"]
     with sqlite3.connect(path) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
@@ -353,3 +353,20 @@ def test_db_update_with_a_store_rematches_like_a_fresh_record(
     assert len([x for x in want if x[0] == "pkg:cargo/smallvec@0.6.5"]) >= 2
     assert {(c["package"], c["advisory"], c["severity"]) for c in doc["changes"]} == want
     assert {c["change"] for c in doc["changes"]} == {"new"}
+
+
+def test_the_gate_does_not_pass_on_a_missing_store_or_without_a_rematch(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = f"sqlite:///{tmp_path / 'typo.sqlite'}"
+    code, doc, err = _run(["changes", "--store", missing, "--fail-on", "critical"], tmp_path,
+                          capsys)
+    assert code == 3 and doc is None and "no inventory store here" in err
+    assert not (tmp_path / "typo.sqlite").exists()
+    _, store = _stored_once(tmp_path, capsys)  # one re-match, one new high finding
+    assert _run(["changes", "--store", store, "--fail-on", "critical"], tmp_path, capsys)[0] == 0
+    # a window no re-match ran in: listed (exit 0), but a gate on it cannot pass
+    later = ["changes", "--store", store, "--since", "2999-01-01"]
+    code, doc, err = _run(later, tmp_path, capsys)
+    assert code == 0 and doc is not None and doc["change_sets"] == 0
+    code, doc, err = _run([*later, "--fail-on", "critical"], tmp_path, capsys)
+    assert code == 3 and "no re-match recorded since 2999-01-01T00:00:00Z" in err
