@@ -19,7 +19,7 @@ from ringfence.rings.image import VULN, image_ring, trust_ring
 from ringfence.rings.platform import PlatformFacts, platform_ring
 from ringfence.rings.report import RingReport
 from ringfence.rings.runtime import RuntimeView, runtime_ring, workload_run
-from ringfence.scan import ScanOptions
+from ringfence.scan import Progress, ScanOptions
 from ringfence.threats import attribute as attr
 from ringfence.threats.catalog import Catalog, load_catalog
 from ringfence.threats.chains import find_chains
@@ -57,7 +57,8 @@ SPEC_GRANTS: Final = PssSelection("restricted", "latest")
 
 
 def scan_all(manifests: Manifests, options: ScanAllOptions,
-             catalog: Catalog | None = None) -> DepthReport:
+             catalog: Catalog | None = None, progress: Progress | None = None) -> DepthReport:
+    """``progress``: told each image (``image N/M``) and its layers as they are scanned."""
     catalog = catalog or load_catalog()
     # the threat chains ask what a pod spec grants, whatever its namespace lets through (PSA
     # enforcement is the separate pods-not-refused fact): every control, newest definition
@@ -69,7 +70,7 @@ def scan_all(manifests: Manifests, options: ScanAllOptions,
     charged = platform.facts.charged if platform.facts else {}
     rings = _Rings(platform, attr.attribute(platform.run.findings, keys, charged),
                    host_ring(options.host_root), runtime_ring(options.runtime_live),
-                   _images(pods, options), trust_ring(options.trust_policy))
+                   _images(pods, options, progress), trust_ring(options.trust_policy))
     workloads = tuple(_workload(p, catalog, rings) for p in pods)
     unknowns = (*platform.unknowns, *rings.host.unknowns, *rings.runtime.unknowns,
                 *(u for r in rings.images.values() for u in r.unknowns),
@@ -79,13 +80,27 @@ def scan_all(manifests: Manifests, options: ScanAllOptions,
                        workloads, all_rules(), _sources(rings), tuple(sorted(set(unknowns))))
 
 
-def _images(pods: Sequence[PodView], options: ScanAllOptions,
+def _images(pods: Sequence[PodView], options: ScanAllOptions, progress: Progress | None = None,
             ) -> dict[str, RingReport[ScanResult]]:
     names = dict.fromkeys(c.image for p in pods for c in p.containers if c.image)
     trust = domain_rule_ids("trust")
-    return {name: image_ring(name, options.image_map.get(name),
-                             options.images_from == "manifests", options.scan,
-                             options.db_path, trust) for name in names}
+    rings = {}
+    for i, name in enumerate(names, 1):
+        stage = None
+        if progress is not None:
+            stage = _stage(progress, f"image {i}/{len(names)}")
+            stage("", 0, 0)
+        rings[name] = image_ring(name, options.image_map.get(name),
+                                 options.images_from == "manifests", options.scan,
+                                 options.db_path, trust, stage)
+    return rings
+
+
+def _stage(progress: Progress, prefix: str) -> Progress:
+    """``progress`` with each stage's name prefixed (the image being scanned)."""
+    def update(what: str, done: int, total: int) -> None:
+        progress(f"{prefix} {what}".rstrip(), done, total)
+    return update
 
 
 def _statuses(ids: Sequence[str], ring: RingReport[Any], failed: set[str], not_run: str = "",

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.cli.progress import layer_progress
 from ringfence.errors import UsageError
 from ringfence.k8s.load import Manifests, load_paths
 from ringfence.model.finding import Severity
@@ -96,7 +97,9 @@ def scan_cmd(k8s_paths: tuple[str, ...], kubeconfig: str | None, host_live: bool
         runtime_live=runtime, images_from=images_from, image_map=_image_map(image_map),
         scan=ScanOptions(), db_path=db_path, allowed_registries=registries,
         trust_policy=trust_policy)
-    doc = depth_document(scan_all(_manifests(k8s_paths, kubeconfig), options))
+    manifests = _manifests(k8s_paths, kubeconfig)
+    with layer_progress(enabled=not report.quiet) as progress:
+        doc = depth_document(scan_all(manifests, options, progress=progress))
     emit(_render(doc, report.format()), report.output)
     summary = doc["summary"]
     undecided = summary.get("undecided_cells", summary["not_evaluated_cells"])

@@ -16,7 +16,7 @@ from ringfence.errors import Error
 from ringfence.model.finding import Finding, Severity
 from ringfence.model.result import ScanResult
 from ringfence.rings.report import RingReport, not_evaluated
-from ringfence.scan import ScanOptions
+from ringfence.scan import Progress, ScanOptions
 
 VULN: Final = "vulnerabilities"
 VULN_THRESHOLD: Final = Severity.HIGH
@@ -25,11 +25,11 @@ NO_TRUST: Final = "no trust policy given (the IMG-2NN rules lint a containers po
 
 
 def image_ring(name: str, mapped: str | None, pull: bool, options: ScanOptions,
-               db_path: Path | None, trust_ids: tuple[str, ...] = ()
-               ) -> RingReport[ScanResult]:
+               db_path: Path | None, trust_ids: tuple[str, ...] = (),
+               progress: Progress | None = None) -> RingReport[ScanResult]:
     """``name`` as the manifest names it; ``mapped``: the local REF to scan instead;
     ``pull`` False: only mapped images are read. ``trust_ids``: the trust rules, reported
-    not evaluated (no policy)."""
+    not evaluated (no policy). ``progress``: told the layers of the scan."""
     ref = mapped or (name if pull else None)
     if ref is None:
         return not_evaluated("image", name, "not scanned (--images-from none)")
@@ -38,7 +38,8 @@ def image_ring(name: str, mapped: str | None, pull: bool, options: ScanOptions,
 
     try:
         result = scan_image(ref, replace(options, analyzers=analyzers_for(("secret",
-                                                                            "config"))))
+                                                                            "config"))),
+                            progress)
     except (Error, OSError) as exc:
         return not_evaluated("image", name, f"not reachable ({ref}): {exc}")
     run = check_image(result)

@@ -119,3 +119,21 @@ def test_db_import_shows_the_feed_file_on_a_terminal_only(tmp_path: Path) -> Non
     assert code == 0 and b"feed-one.json" in err, err[-500:]
     code, err = _run(args, tty=False)
     assert code == 0 and b"feed-one.json" not in err
+
+
+def test_scan_shows_each_image_and_its_layers_on_a_terminal_only(tmp_path: Path) -> None:
+    img = build_oci(tmp_path / "img", [Layer([Member("etc/os-release", OS_RELEASE),
+                                              Member("var/lib/dpkg/status", DPKG_STATUS)])])
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: app}\n"
+                        "spec:\n  containers:\n  - {name: web, image: 'shop/web:1'}\n")
+    args = ["scan", "--k8s", str(manifest), "--image-map", f"shop/web:1=oci:{img}",
+            "-f", "json", "-o", str(tmp_path / "s.json")]
+    code, err = _run(args, tty=True)
+    assert code == 0 and b"image 1/1 layers" in err, err[-500:]
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["workloads"], "the pod was scanned"
+    code, err = _run(args, tty=False)
+    assert code == 0 and err == b"", err[-500:]
+    code, err = _run([*args, "-q"], tty=True)
+    assert code == 0 and b"image 1/1" not in err
