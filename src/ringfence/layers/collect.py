@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ringfence.catalog import distro
+from ringfence.catalog import distro, elfread
 from ringfence.catalog.interface import Cataloger, CatalogError
 from ringfence.layers.analyzer import LayerAnalyzer
 from ringfence.layers.result import FileRecord, LayerResult
@@ -82,6 +82,11 @@ class LayerCatalog:
 
     def matches(self, head: bytes) -> bool:
         return head.startswith(self._magics)
+
+    def excerpt(self, head: bytes, chunks: Iterable[bytes], size: int) -> bytes:
+        """The bounded excerpt of a matched file. Every content cataloger reads ELF (Go,
+        cargo-auditable), so this is the ELF excerpt: ``catalog/elfread.py``."""
+        return elfread.excerpt(head, chunks, size)
 
     def add(self, entry: Entry) -> None:
         self.entries += 1

@@ -11,9 +11,11 @@ open; an evicted one is re-opened from its nearest open ancestor when needed).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Generator, Iterator
+from typing import BinaryIO
 
 from ringfence.errors import InputError, LimitExceededError
 from ringfence.layers.walk import (
@@ -156,11 +158,24 @@ def _list(d: _Dir, fd: int, wants: Wants, limits: Limits,
 def _file(path: str, name: str, dir_fd: int, st: os.stat_result, wants: Wants,
           limits: Limits, sniff: Sniff | None = None) -> Entry:
     wanted = wants(path, st.st_size)
+    sniffed = False
     if not wanted and sniff is not None and sniff.candidate(path, st.st_size):
         head = read_at(dir_fd, name, HEAD - 1)  # at most HEAD bytes
-        wanted = head is not None and sniff.matches(head[:HEAD])
+        wanted = sniffed = head is not None and sniff.matches(head[:HEAD])
     if not wanted:
         return Entry(path, REG, st.st_size, st.st_mode, st.st_uid, st.st_gid)
+    if sniffed and sniff is not None:  # recognised by content: only the excerpt is kept
+        with _open_at(dir_fd, name) as f:
+            if f is None:
+                return Entry(path, UNREADABLE, st.st_size, st.st_mode, st.st_uid, st.st_gid,
+                             wanted=True)
+            try:
+                kept = sniff.excerpt(b"", iter(lambda: f.read(1 << 20), b""), st.st_size)
+            except OSError:
+                return Entry(path, UNREADABLE, st.st_size, st.st_mode, st.st_uid, st.st_gid,
+                             wanted=True)
+        return Entry(path, REG, st.st_size, st.st_mode, st.st_uid, st.st_gid, data=kept,
+                     wanted=True)
     if st.st_size > limits.max_file_bytes:
         return Entry(path, TOO_LARGE, st.st_size, st.st_mode, st.st_uid, st.st_gid, wanted=True)
     data = read_at(dir_fd, name, limits.max_file_bytes)
@@ -178,6 +193,21 @@ def _readlink(name: str, dir_fd: int) -> str | None:
         return os.readlink(name, dir_fd=dir_fd)
     except OSError:
         return None
+
+
+@contextlib.contextmanager
+def _open_at(dir_fd: int, name: str) -> Iterator[BinaryIO | None]:
+    """The regular file ``name`` opened as :func:`read_at` opens it; None when it cannot be."""
+    try:
+        fd = os.open(name, _FILE_FLAGS | getattr(os, "O_NOATIME", 0), dir_fd=dir_fd)
+    except OSError:
+        try:
+            fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+        except OSError:
+            yield None
+            return
+    with os.fdopen(fd, "rb") as f:
+        yield f if stat.S_ISREG(os.fstat(fd).st_mode) else None
 
 
 def read_at(dir_fd: int, name: str, limit: int) -> bytes | None:

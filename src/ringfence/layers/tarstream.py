@@ -156,6 +156,19 @@ class TarReader:
         self._pending = 0
         return data
 
+    def iter_data(self, size: int) -> Iterator[bytes]:
+        """The current member's next ``size`` bytes in chunks of at most 1 MiB, each read
+        when asked for and never kept here; stopping early is fine (the rest is skipped
+        with the member)."""
+        left = size
+        while left > 0:
+            chunk = self._s.read(min(left, _SKIP_CHUNK))
+            if not chunk:
+                raise TarFormatError("unexpected end of archive inside a member")
+            left -= len(chunk)
+            self._pending -= len(chunk)
+            yield chunk
+
     def digest_data(self, size: int, hashers: list[Any]) -> None:
         """Stream the current member's data (``size`` bytes) through ``hashers`` (hashlib
         objects) in chunks, never holding it whole, then skip its padding."""

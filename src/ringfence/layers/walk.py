@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from ringfence.errors import InputError, LimitExceededError
 from ringfence.image.paths import normalize
@@ -56,6 +56,11 @@ class Sniff(Protocol):
     def candidate(self, path: str, size: int) -> bool: ...
 
     def matches(self, head: bytes) -> bool: ...
+
+    def excerpt(self, head: bytes, chunks: Iterable[bytes], size: int) -> bytes:
+        """What the content catalogers need of a matched file of ``size`` bytes, from its
+        ``head`` and the rest in ``chunks`` (bounded: ``catalog/elfread.py``)."""
+        ...
 
 
 HEAD = 16  # bytes read to decide by content (ELF e_ident)
@@ -117,6 +122,24 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
                     and sniff.candidate(path, member.size)):
                 head = tar.read_head(min(HEAD, member.size))
                 wanted = sniff.matches(head)
+            if kind == REG and wanted and head and sniff is not None:
+                # recognised by content: streamed once, only the excerpt the content
+                # catalogers need is kept, and only it counts against the read budget
+                named = [(a, hashlib.new(a)) for a in digests]
+                for _, h in named:
+                    h.update(head)
+                rest = _hashed(tar.iter_data(member.size - len(head)), [h for _, h in named])
+                data = sniff.excerpt(head, rest, member.size)
+                for _ in rest:  # whatever the excerpt did not look at is still hashed
+                    pass
+                read_total += len(data)
+                if read_total > limits.max_read_bytes:
+                    raise LimitExceededError(
+                        subject, f"wanted files exceed {limits.max_read_bytes} bytes")
+                yield Entry(path, REG, member.size, member.mode, member.uid, member.gid,
+                            data=data, wanted=True,
+                            digests=tuple((a, h.hexdigest()) for a, h in named))
+                continue
             if kind == REG and digests and not (wanted and member.size
                                                 <= limits.max_file_bytes):
                 named = [(a, hashlib.new(a)) for a in digests]
@@ -155,3 +178,10 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
         if is_decompression_error(exc):
             raise InputError(subject, f"corrupt compressed stream ({exc})") from exc
         raise
+
+
+def _hashed(chunks: Iterator[bytes], hashers: list[Any]) -> Iterator[bytes]:
+    for chunk in chunks:
+        for h in hashers:
+            h.update(chunk)
+        yield chunk

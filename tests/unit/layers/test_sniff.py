@@ -1,6 +1,7 @@
 """Programs recognised by content anywhere (issue 11 scope 1): the walk reads the first bytes
-of a candidate nobody wants by path and the whole file only when it is ELF, in layer tars
-and in ``dir:`` trees; Go and Rust catalogers get ELF files wherever they are."""
+of a candidate nobody wants by path and, only when it is ELF, streams the rest keeping the
+bounded excerpt the Go and Rust catalogers need (catalog/elfread.py), in layer tars and in
+``dir:`` trees; Go and Rust catalogers get ELF files wherever they are."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from ringfence.catalog import elfread
 from ringfence.catalog.golang.cataloger import GoBinaryCataloger
 from ringfence.catalog.rust.cataloger import CargoAuditableCataloger
+from ringfence.errors import LimitExceededError
 from ringfence.layers.collect import LayerCatalog
 from ringfence.layers.rootfs import walk_rootfs
 from ringfence.layers.walk import REG, Limits, walk_tar
@@ -51,7 +54,9 @@ def test_go_binary_outside_program_directories_is_found_and_others_are_not_read(
         lc.add(e)
     by_path = {e.path: e for e in entries}
     assert by_path["/usr/lib/cni/bridge"].wanted
-    assert by_path["/usr/lib/cni/bridge"].data == go
+    kept = by_path["/usr/lib/cni/bridge"].data
+    assert kept is not None and kept.startswith(elfread.EXCERPT_MAGIC) and len(kept) < len(go)
+    assert GoBinaryCataloger().parse("/x", kept) == GoBinaryCataloger().parse("/x", go)
     blob = by_path["/usr/lib/foo/blob"]
     assert (blob.kind, blob.wanted, blob.data) == (REG, False, None)
     assert not by_path["/usr/share/doc/big.txt"].wanted
@@ -81,14 +86,27 @@ def test_digests_of_sniffed_files_cover_the_whole_content() -> None:
     assert [e.path for e in entries if e.wanted] == ["/opt/x/tool"]
 
 
-def test_sniffed_file_over_the_read_cap_is_too_large_not_silent() -> None:
+def test_sniffed_file_is_read_bounded_and_only_its_excerpt_counts() -> None:
+    """Over the per-file cap (which bounds files read whole) a Go binary is still read: only
+    its excerpt is kept, and the excerpt's length, not the file's, counts against the
+    layer's read budget."""
     go = _go_binary()
     layer = _tar([("usr/lib/cni/bridge", go)])
+    excerpt_len = len(_excerpt(go))
     lc = _catalog()
     for e in walk_tar(io.BytesIO(layer), "layer", lc.wants,
-                      Limits(max_file_bytes=len(go) - 1), sniff=lc):
+                      Limits(max_file_bytes=len(go) - 1, max_read_bytes=excerpt_len), sniff=lc):
         lc.add(e)
-    assert [u.location for u in lc.result().unknowns] == ["/usr/lib/cni/bridge"]
+    assert lc.result().unknowns == ()
+    assert any(p.name == "stdlib" for r in lc.result().records for p in r.packages)
+    with pytest.raises(LimitExceededError):
+        for _ in walk_tar(io.BytesIO(layer), "layer", lc.wants,
+                          Limits(max_read_bytes=excerpt_len - 1), sniff=_catalog()):
+            pass
+
+
+def _excerpt(data: bytes) -> bytes:
+    return elfread.excerpt(data[:16], iter([data[16:]]), len(data))
 
 
 def test_rootfs_walk_sniffs_too(tmp_path: Path) -> None:
@@ -99,3 +117,5 @@ def test_rootfs_walk_sniffs_too(tmp_path: Path) -> None:
     entries = list(walk_rootfs(str(tmp_path), lc.wants, Limits(), lc))
     wanted = {e.path: e.data is not None for e in entries if e.kind == REG}
     assert wanted == {"/usr/lib/cni/loopback": True, "/usr/lib/cni/readme": False}
+    kept = next(e.data for e in entries if e.path == "/usr/lib/cni/loopback")
+    assert kept == _excerpt(_go_binary())  # the same excerpt as from a layer

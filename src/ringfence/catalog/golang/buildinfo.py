@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from elftools.elf.elffile import ELFFile
 
-import io
 from dataclasses import dataclass
 from typing import Literal
 
+from ringfence.catalog.elfread import GO_MAGIC, View, view
 from ringfence.catalog.interface import CatalogError
 
-MAGIC = b"\xff Go buildinf:"
+MAGIC = GO_MAGIC
 _HEADER = 32
 _INLINE = 0x2
 _BIG_ENDIAN = 0x1
@@ -43,55 +43,50 @@ class BuildInfo:
 
 
 def read(data: bytes) -> BuildInfo | None:
-    """Build info of a Go binary, or None when ``data`` holds none."""
-    start = _find(data)
+    """Build info of a Go binary, or None when ``data`` holds none. ``data`` is the whole
+    file or the bounded excerpt the layer walk kept of it (``catalog/elfread.py``)."""
+    v = view(data)
+    start = v.go_at
     if start < 0:
         return None
-    ptr_size, flags = data[start + 14], data[start + 15]
+    header = v.read(start, _HEADER)
+    ptr_size, flags = header[14], header[15]
     if flags & _INLINE:
-        version, end = _varint_bytes(data, start + _HEADER)
-        modinfo, _ = _varint_bytes(data, end)
+        version, end = _varint_bytes(v, start + _HEADER)
+        modinfo, _ = _varint_bytes(v, end)
     else:
         if ptr_size not in (4, 8):
             raise CatalogError(f"Go build info: bad pointer size {ptr_size}")
-        version, modinfo = _pointer_strings(data, start, ptr_size, bool(flags & _BIG_ENDIAN))
+        version, modinfo = _pointer_strings(v, start, ptr_size, bool(flags & _BIG_ENDIAN))
     return parse_modinfo(version.decode("utf-8", "replace"),
                          _strip_sentinels(modinfo).decode("utf-8", "replace"))
 
 
-def _find(data: bytes) -> int:
-    at = data.find(MAGIC)
-    while at >= 0 and len(data) - at < _HEADER:
-        at = data.find(MAGIC, at + 1)
-    return at
-
-
-def _uvarint(data: bytes, at: int) -> tuple[int, int]:
+def _uvarint(v: View, at: int) -> tuple[int, int]:
+    raw = v.read(at, 10)
     value = shift = 0
-    while at < len(data) and shift < 64:
-        b = data[at]
-        at += 1
+    for i, b in enumerate(raw):
         value |= (b & 0x7F) << shift
         if not b & 0x80:
-            return value, at
+            return value, at + i + 1
         shift += 7
     raise CatalogError("Go build info: truncated varint")
 
 
-def _varint_bytes(data: bytes, at: int) -> tuple[bytes, int]:
-    n, at = _uvarint(data, at)
-    if at + n > len(data):
+def _varint_bytes(v: View, at: int) -> tuple[bytes, int]:
+    n, at = _uvarint(v, at)
+    if at + n > v.size:
         raise CatalogError("Go build info: string runs past the end of the file")
-    return data[at:at + n], at + n
+    return v.read(at, n), at + n
 
 
-def _pointer_strings(data: bytes, start: int, size: int, big: bool) -> tuple[bytes, bytes]:
+def _pointer_strings(v: View, start: int, size: int, big: bool) -> tuple[bytes, bytes]:
     order: Literal["big", "little"] = "big" if big else "little"
     try:
         from elftools.common.exceptions import ELFError  # pyelftools: loaded only here
         from elftools.elf.elffile import ELFFile
 
-        elf = ELFFile(io.BytesIO(data))
+        elf = ELFFile(v.stream())
         spans = _address_spans(elf)
     except (ELFError, ValueError, OSError) as exc:
         raise CatalogError(f"Go build info in a non-ELF file: {exc}") from exc
@@ -99,11 +94,11 @@ def _pointer_strings(data: bytes, start: int, size: int, big: bool) -> tuple[byt
     def at(addr: int, n: int) -> bytes:
         for vaddr, offset, length in spans:
             if vaddr <= addr and addr + n <= vaddr + length:
-                return data[offset + addr - vaddr:offset + addr - vaddr + n]
+                return v.read(offset + addr - vaddr, n)
         raise CatalogError(f"Go build info: address {addr:#x} is not in the file")
 
     def string(ptr_field: int) -> bytes:
-        header = int.from_bytes(data[ptr_field:ptr_field + size], order)
+        header = int.from_bytes(v.read(ptr_field, size), order)
         raw = at(header, 2 * size)
         ptr, length = int.from_bytes(raw[:size], order), int.from_bytes(raw[size:], order)
         return at(ptr, length) if length else b""

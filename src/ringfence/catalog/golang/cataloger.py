@@ -19,7 +19,7 @@ class GoBinaryCataloger:
     """Modules compiled into Go binaries (what is installed)."""
 
     name = "golang"
-    version = "2"  # 2: recognised by content anywhere (ELF magic), not by directory
+    version = "3"  # 3: bounded ELF excerpt (catalog/elfread.py); 2: by content anywhere
     magic = (ELF_MAGIC,)
 
     def wants(self, path: str, size: int) -> bool:

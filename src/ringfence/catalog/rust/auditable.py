@@ -6,16 +6,17 @@ Format (rust-secure-code/cargo-auditable, ``auditable-serde``): ``{"packages": [
 
 from __future__ import annotations
 
-import io
 import json
 import zlib
 from dataclasses import dataclass
 
+from ringfence.catalog.elfread import view
 from ringfence.catalog.interface import CatalogError
 
 SECTION = ".dep-v0"
 # The JSON is small (a few hundred bytes per crate); cap inflation against zlib bombs.
 MAX_JSON = 16 * 1024 * 1024
+MAX_SECTION = MAX_JSON  # compressed: never larger than what it inflates to, bar headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +30,24 @@ class AuditedCrate:
 
 
 def dep_section(data: bytes) -> bytes | None:
-    """Raw bytes of ``.dep-v0`` or None when the ELF file has no such section."""
-    if SECTION.encode() not in data:  # the section name sits in .shstrtab: cheap reject
+    """Raw bytes of ``.dep-v0`` or None when the ELF file has no such section. ``data`` is
+    the whole file or the bounded excerpt the layer walk kept (``catalog/elfread.py``)."""
+    v = view(data)
+    if not v.dep_seen:  # the section name sits in .shstrtab: cheap reject
         return None
     try:
         from elftools.common.exceptions import ELFError  # pyelftools: loaded only here
         from elftools.elf.elffile import ELFFile
 
-        elf = ELFFile(io.BytesIO(data))
+        elf = ELFFile(v.stream())
         section = elf.get_section_by_name(SECTION)
+        if section is None:
+            return None
+        if section["sh_size"] > MAX_SECTION:
+            raise CatalogError(f"{SECTION}: {section['sh_size']} bytes")
+        return bytes(section.data())
     except (ELFError, ValueError, OSError) as exc:
         raise CatalogError(f"unreadable ELF file: {exc}") from exc
-    if section is None:
-        return None
-    return bytes(section.data())
 
 
 def parse_audit_data(blob: bytes) -> list[AuditedCrate]:

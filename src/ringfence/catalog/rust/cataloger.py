@@ -17,7 +17,7 @@ class CargoAuditableCataloger:
     """Crates recorded in cargo-auditable binaries (what is installed)."""
 
     name = "cargo"
-    version = "2"  # 2: recognised by content anywhere (ELF magic), not by directory
+    version = "3"  # 3: bounded ELF excerpt (catalog/elfread.py); 2: by content anywhere
     magic = (ELF_MAGIC,)
 
     def wants(self, path: str, size: int) -> bool:
