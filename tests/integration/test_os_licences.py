@@ -66,6 +66,14 @@ _TRIVY_NAMES = {"gpl": "gpl-2.0-or-later", "artistic": "artistic-2.0", "mit-like
 _TRIVY_PREFIX = "the main library is licensed under "
 
 
+# the classes that are the peer's misreading of the file (the rest: malformed input, no file)
+MISREADINGS = frozenset({
+    "version-only licence from a common-licenses path", "the WITH exception dropped",
+    "only the first word of a License line", "a name only in a stand-alone License paragraph",
+    "Trivy's own name table", "Trivy keeps 'License: none'",
+    "Trivy reads one common-licenses path per line", "Trivy splits a one-token custom name"})
+
+
 def key(name: str) -> str:
     """One licence name as every side is compared: SPDX where it has an id, lower case."""
     name = name.strip().strip("()").strip().removeprefix("text://")
@@ -85,6 +93,7 @@ class Reading:
     standalone: set[str] = field(default_factory=set)  # stand-alone License paragraphs
     common: set[str] = field(default_factory=set)  # common-licenses paths
     common_first: set[str] = field(default_factory=set)  # the first such path of a line
+    common_raw: set[str] = field(default_factory=set)  # those paths' names as written
     first_words: set[str] = field(default_factory=set)  # first word of each License: line
     raw: set[str] = field(default_factory=set)  # names as written (lower case)
     prose: set[str] = field(default_factory=set)  # synopses that are sentences
@@ -109,6 +118,7 @@ def reading(text: str) -> Reading:
         paths = _COMMON.findall(line)
         r.common |= {key(p) for p in paths}
         r.raw |= {p.lower() for p in paths}
+        r.common_raw |= {p.lower() for p in paths}
         r.common_first |= {key(p) for p in paths[:1]}
     for synopsis in lines:
         r.raw |= {op.strip().lower() for op in _SPLIT.split(synopsis) if op.strip()}
@@ -124,9 +134,9 @@ def why(name: str, peer: str, ours: set[str], theirs: set[str], r: Reading) -> s
     """The class of one name in exactly one of ``ours`` / ``theirs``, or None."""
     trivy_of = {_TRIVY_NAMES[x] for x in r.raw if x in _TRIVY_NAMES}
     if name in theirs:  # the peer has it, ringfence has not
-        if any(o.startswith(f"{name} with ") for o in ours):
+        if any(o.startswith(f"{name} with ") and o not in theirs for o in ours):
             return "the WITH exception dropped"
-        path_names = r.common | ({_TRIVY_NAMES.get(x.lower()) or "" for x in r.raw}
+        path_names = r.common | ({_TRIVY_NAMES.get(x) or "" for x in r.common_raw}
                                  if peer == "trivy" else set())
         if r.dep5 and name in path_names and name not in r.declared | r.standalone:
             return "version-only licence from a common-licenses path"
@@ -217,6 +227,7 @@ def compare(ours: dict[str, tuple[str, ...]], syft: dict[str, list[str]],
         figures["= trivy"] += o == t
         figures["= syft or trivy"] += o in (s, t)
         if o in (s, t):
+            figures["= a peer, its misreadings discounted"] += 1
             continue
         text = texts.get(name)
         explained = False
@@ -230,6 +241,11 @@ def compare(ours: dict[str, tuple[str, ...]], syft: dict[str, list[str]],
             if None not in found:
                 explained = True
                 classes[peer].update(c for c in found if c)
+        discounted = any(  # the same package again: counted once if either peer qualifies
+            texts.get(name) is not None
+            and {why(n, peer, o, theirs, reading(texts[name])) for n in o ^ theirs} <= MISREADINGS
+            for peer, theirs in (("syft", s), ("trivy", t)))
+        figures["= a peer, its misreadings discounted"] += discounted
         if not explained:
             unexplained.append(f"{name}: ours {sorted(o)} syft {sorted(s)} trivy {sorted(t)}")
     return {"figures": figures, "classes": classes, "unexplained": unexplained}
@@ -254,6 +270,9 @@ def test_deb_licences_against_syft_and_trivy(image: str, images_dir: Path,
     assert got["classes"]["trivy"]["version-only licence from a common-licenses path"] > 30
     # regression floor of the measured agreement (38.6 / 43.6 / 62.0 % with either peer)
     assert got["figures"]["= syft or trivy"] >= 0.38 * n
+    # and with the peers' misreadings discounted (98.9 / 98.3 / 98.9 %): the rest is a
+    # malformed file (prose synopsis) or a doc directory Trivy does not follow
+    assert got["figures"]["= a peer, its misreadings discounted"] >= 0.97 * n
     # packages with a licence: at least as many as either peer finds
     with_licence = sum(1 for lic in ours.values() if lic)
     assert with_licence >= max(sum(1 for p in ours if syft.get(p)),
