@@ -54,7 +54,7 @@ def import_cmd(paths: tuple[Path, ...], db_path: Path | None, store_url: str | N
     target = db_path or default_path()
 
     def run() -> ImportReport:
-        with layer_progress() as progress:
+        with layer_progress(enabled=not report.quiet) as progress:
             return import_paths(list(paths), target, progress)
 
     _with_store(run, target, store_url, report, "db import")
@@ -77,7 +77,7 @@ def update_cmd(url_base: str | None, sources: tuple[str, ...], db_path: Path | N
     target = db_path or default_path()
 
     def run() -> ImportReport:
-        with layer_progress() as progress:
+        with layer_progress(enabled=not report.quiet) as progress:
             return update(target, url_base, sources, progress)
 
     _with_store(run, target, store_url, report, "db update")

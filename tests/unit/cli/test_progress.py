@@ -7,6 +7,7 @@ for an image, the feed file for ``db import``); on a pipe, or with ``-q``, stder
 from __future__ import annotations
 
 import fcntl
+import http.server
 import json
 import os
 import pty
@@ -15,6 +16,7 @@ import struct
 import subprocess
 import sys
 import termios
+import threading
 import time
 from pathlib import Path
 
@@ -119,6 +121,45 @@ def test_db_import_shows_the_feed_file_on_a_terminal_only(tmp_path: Path) -> Non
     assert code == 0 and b"feed-one.json" in err, err[-500:]
     code, err = _run(args, tty=False)
     assert code == 0 and b"feed-one.json" not in err
+    code, err = _run([*args, "-q"], tty=True)
+    assert code == 0 and b"feed-one.json" not in err
+
+
+class _Feed(http.server.BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:
+        if self.path != "/alpine-secdb/v3.10/main.json":
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_db_update_shows_the_source_on_a_terminal_only(tmp_path: Path) -> None:
+    secdb = {"distroversion": "v3.10", "reponame": "main", "packages": [
+        {"pkg": {"name": "zlib", "secfixes": {"1.2.11-r2": ["CVE-2018-25032"]}}}]}
+    handler = type("H", (_Feed,), {"body": json.dumps(secdb).encode()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        args = ["db", "update", "--url-base", f"http://127.0.0.1:{server.server_address[1]}",
+                "--source", "alpine-secdb:v3.10/main", "--db", str(tmp_path / "db.sqlite")]
+        code, err = _run(args, tty=True)
+        assert code == 0 and b"alpine-secdb:v3.10/main" in err, err[-500:]
+        code, err = _run(args, tty=False)
+        assert code == 0 and b"alpine-secdb:v3.10/main" not in err, err[-500:]
+        code, err = _run([*args, "-q"], tty=True)
+        assert code == 0 and b"alpine-secdb:v3.10/main" not in err, err[-500:]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_scan_shows_each_image_and_its_layers_on_a_terminal_only(tmp_path: Path) -> None:
