@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +32,15 @@ class StoredFinding:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class Carrier:
-    """A stored package as ``affected`` reads it: with its image, without a record."""
+class Carrier(NamedTuple):
+    """A stored package as ``affected`` reads it: with its image, without a record (a
+    named tuple: thousands are made per answer)."""
 
     image_id: int
     ord: int
     digest: str  # the image's
     distro: str | None  # the image's distro, as stored (JSON text)
-    doc_digest: str
-    purl: str
-    name: str
-    version: str
+    doc_digest: str  # the package itself: its document (name, version, purl...)
     layer: str | None
 
 
