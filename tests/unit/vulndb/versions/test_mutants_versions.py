@@ -335,6 +335,7 @@ def test_nuget_invalid(v: str, reason: str) -> None:
     ("\u20281.0", ((1, 0, 0, 0), (), "")), ("\u20291.0", ((1, 0, 0, 0), (), "")),
     ("\x851.0", ((1, 0, 0, 0), (), "")), ("\xa01.0\u3000", ((1, 0, 0, 0), (), "")),
     ("1-a", ((1, 0, 0, 0), ("a",), "")), ("1+m", ((1, 0, 0, 0), (), "m")),
+    ("1+a.b", ((1, 0, 0, 0), (), "a.b")),  # metadata parts are split at dots
     ("1.0.0-" + "a" * 250, ((1, 0, 0, 0), ("a" * 250,), ""))])
 def test_nuget_parsed(v: str, parsed: object) -> None:
     from ringfence.vulndb.versions import nuget
