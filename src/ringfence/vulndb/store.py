@@ -264,4 +264,6 @@ def _advisory(row: tuple[Any, ...]) -> Advisory:
 
 
 def _canonical(row: tuple[Any, ...]) -> bytes:
-    return json.dumps(row, separators=(",", ":")).encode() + b"\n"
+    # repr of a tuple of str/int/None quotes and escapes each value: unambiguous, and
+    # several times faster than json.dumps over every row of a large DB
+    return repr(row).encode("utf-8", "surrogatepass") + b"\n"
