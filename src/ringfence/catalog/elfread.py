@@ -322,6 +322,8 @@ def view(data: bytes) -> View:
             at += length
     except struct.error as exc:
         raise CatalogError(f"ELF excerpt: {exc}") from exc
+    if go_at >= 0 and go_at + 32 > size:
+        raise CatalogError("ELF excerpt: the Go build info lies past the end of the file")
     return View(size, _merged(regions), go_at, bool(dep_seen), False)
 
 

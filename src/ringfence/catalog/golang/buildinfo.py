@@ -50,6 +50,8 @@ def read(data: bytes) -> BuildInfo | None:
     if start < 0:
         return None
     header = v.read(start, _HEADER)
+    if len(header) < _HEADER:
+        raise CatalogError("Go build info: truncated header")
     ptr_size, flags = header[14], header[15]
     if flags & _INLINE:
         version, end = _varint_bytes(v, start + _HEADER)
