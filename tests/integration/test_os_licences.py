@@ -37,6 +37,7 @@ Classes (where a peer misreads, ringfence is kept and the class is asserted here
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -277,3 +278,29 @@ def test_deb_licences_against_syft_and_trivy(image: str, images_dir: Path,
     with_licence = sum(1 for lic in ours.values() if lic)
     assert with_licence >= max(sum(1 for p in ours if syft.get(p)),
                                sum(1 for p in ours if trivy.get(p)))
+
+
+@pytest.mark.parametrize("image", IMAGES)
+def test_dep5_licences_equal_debian_own_parser(image: str, images_dir: Path) -> None:
+    """Every machine-readable copyright file of the image read by python-debian (Debian's
+    ``debian.copyright``): the synopses of the header and ``Files`` paragraphs it finds,
+    through the same DEP-5 -> SPDX names, are what ringfence declares ("none" aside:
+    "No copyright to license"). Measured: 74 / 88 / 158 files, all equal."""
+    from debian import copyright as debian_copyright  # type: ignore[import-untyped]
+
+    from ringfence.catalog.dpkg.copyright import licenses
+
+    logging.getLogger("debian.copyright").setLevel(logging.ERROR)  # "Fixing Format URL"
+    texts, _ = _copyrights(images_dir / (image + ".oci"))
+    compared = 0
+    for name, text in sorted(texts.items()):
+        if not is_machine_readable(text):
+            continue
+        parsed = debian_copyright.Copyright(text.splitlines(True), strict=False)
+        synopses = [p.license.synopsis for p in (parsed.header, *parsed.all_files_paragraphs())
+                    if p.license is not None and p.license.synopsis]
+        want = {to_spdx(s.strip()) or s.strip() for s in synopses
+                if s.strip().lower() != "none" and len(s.strip()) <= 200}
+        assert set(licenses(text)) == want, name
+        compared += 1
+    assert compared > 70
