@@ -58,7 +58,7 @@ IMAGES = ("bookworm-min", "bookworm-py", "bullseye-big")
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and/or\s+|\s+(?:or|and)\s+", re.IGNORECASE)
 _COMMON = re.compile(r"/usr/share/common-licenses/([0-9A-Za-z_.+-]*[0-9A-Za-z+])")
 # Trivy 0.76's mapping of names the DEP-5 short-name list leaves unversioned or that SPDX
-# lacks (pkg/licensing/normalize.go), keyed by the name as written
+# lacks, as its output on the fixture images shows, keyed by the name as written
 _TRIVY_NAMES = {"gpl": "gpl-2.0-or-later", "artistic": "artistic-2.0", "mit-like": "mit",
                 "gfdl-niv-1.3": "gfdl-1.3-only", "gfdl-niv-1.3+": "gfdl-1.3-or-later",
                 "gpl-3+-with-bison-exception": "gpl-2.0-or-later with bison-exception-2.2",
