@@ -20,8 +20,10 @@ SCHEME: Final = "dpkg"
 INT_MAX: Final = 2**31 - 1
 _BLANK: Final = " \t"  # c_isblank: the only white space parseversion trims or stops at
 _UP_TO_BLANK: Final = re.compile(f"[^{_BLANK}]*")
-_STRTOL: Final = re.compile("[+-]?[0-9]*")
+_STRTOL: Final = re.compile("([+-]?)(0*)([0-9]*)")  # sign, leading zeros, the number
 _ALNUM: Final = string.ascii_letters + string.digits
+_UPSTREAM_CHARS: Final = _ALNUM + ".-+~:"  # what parseversion allows in the upstream version
+_REVISION_CHARS: Final = _ALNUM + ".+~"  # ... and in the revision
 Key = tuple[int, tuple[int, ...], tuple[int, ...]]
 
 
@@ -62,16 +64,16 @@ def _epoch(v: str, head: str) -> int:
     """The epoch before the first colon, read as strtol(3) reads it."""
     number = _STRTOL.match(head)
     assert number is not None  # the pattern matches the empty string
-    digits = number[0].lstrip("+-")
-    if not digits:
+    sign, zeros, significant = number.groups()
+    if not zeros and not significant:
         raise _fail(v, "epoch in version is empty")
     if number.end() != len(head):
         raise _fail(v, "epoch in version is not number")
-    if head[0] == "-" and digits.strip("0"):
+    if sign == "-" and significant:
         raise _fail(v, "epoch in version is negative")
-    if len(digits.lstrip("0")) > len(str(INT_MAX)) or int(digits) > INT_MAX:
+    if len(significant) > len(str(INT_MAX)) or int(significant or "0") > INT_MAX:
         raise _fail(v, "epoch in version is too big")
-    return int(digits)
+    return int(significant or "0")
 
 
 def parse(v: str) -> tuple[int, str, str]:
@@ -100,9 +102,9 @@ def parse(v: str) -> tuple[int, str, str]:
     if upstream[0] not in string.digits:
         raise _fail(v, "version number does not start with digit")
     # what strip leaves is empty unless some character is not one of those allowed
-    if upstream.strip(_ALNUM + ".-+~:"):
+    if upstream.strip(_UPSTREAM_CHARS):
         raise _fail(v, "invalid character in version number")
-    if revision.strip(_ALNUM + ".+~"):
+    if revision.strip(_REVISION_CHARS):
         raise _fail(v, "invalid character in revision number")
     return epoch, upstream, revision
 

@@ -65,10 +65,11 @@ EVERY_REASON = {
     "version string is empty": ["", " ", "\t", " \t "],
     "version string has embedded spaces": ["1 2", "1\t2", " 1: 2", "1 :2", "1 \x0b", "1.0 -1"],
     "epoch in version is empty": [":1", "a:1", "+:1", "-:1", ":"],
-    "epoch in version is not number": ["1a:2", "1.0:2", "+1a:2", "0x1:2", "1+:2"],
+    "epoch in version is not number": ["1a:2", "1.0:2", "+1a:2", "0x1:2", "1+:2", "0-0:1"],
     "epoch in version is negative": ["-1:2", "-2147483648:1", "-99999999999999999999:1"],
     "epoch in version is too big": ["2147483648:1", "99999999999:1", "0999999999999:1",
-                                    "99999999999999999999999:1", "+2147483648:1"],
+                                    "99999999999999999999999:1", "+2147483648:1",
+                                    "+00000000002147483648:1"],
     "nothing after colon in version number": ["1:", "0:", "+1:"],
     "revision number is empty": ["1.0-", "1-1-", "1:1-", "1:-", "-"],
     "version number is empty": ["1:-1", "0:-1", "-1", "1: ", "1:\t"],
@@ -81,7 +82,7 @@ EVERY_REASON = {
 }
 ACCEPTED = ["1", " 1", "1 ", "1\t", "0:1", "-0:1", "+1:2", "01:2", "2147483647:1", "1:1:",
             "1:1:1", "1.0-1", "1-1-1", "1a", "1.0~rc1+dfsg-1ubuntu0.1", "1:2.3+really1.0-0~1",
-            "0000000000000000000001:1", "1-A", "9" * 50]
+            "0000000000000000000001:1", "1-A", "9" * 50, "000000000000:1", "-000:1", "+0:1"]
 
 
 def test_every_reason_as_dpkg_validate_version() -> None:
@@ -90,6 +91,16 @@ def test_every_reason_as_dpkg_validate_version() -> None:
     theirs = dpkg_validate([v for v, _ in cases])
     assert [r for _, r in cases] == theirs  # the table is dpkg's own answer
     assert [_reason(v) for v, _ in cases] == theirs
+
+
+def test_huge_epochs_are_too_big_not_a_python_error() -> None:
+    """An epoch of 5,000 digits is read as dpkg reads it (too big, or negative), never
+    through Python's int() of more than 4300 digits (a ValueError)."""
+    for v, reason in (("9" * 5_000 + ":1", "epoch in version is too big"),
+                      ("0" * 4_990 + "9" * 11 + ":1", "epoch in version is too big"),
+                      ("-" + "9" * 5_000 + ":1", "epoch in version is negative")):
+        assert _reason(v) == reason
+    assert dpkg.parse("0" * 5_000 + "7:1") == (7, "1", "")
 
 
 def test_refusals_as_dpkg_validate_version(real: dict[str, frozenset[str]]) -> None:
