@@ -64,13 +64,29 @@ def notify(url: str, doc: dict[str, Any]) -> int:
     2xx answer is an error (exit 3): a notification is never silently dropped."""
     import httpx
 
+    shown = _without_secrets(url)
     if not url.startswith(("http://", "https://")):
-        raise InputError(url, "--notify needs an http:// or https:// URL")
+        raise InputError(shown, "--notify needs an http:// or https:// URL")
     try:
         response = httpx.post(url, json=doc, timeout=NOTIFY_TIMEOUT_S)
-    except httpx.HTTPError as exc:
-        raise InputError(url, f"notification not delivered: {type(exc).__name__}: {exc}",
-                         hint="is the receiver up and the URL right?") from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        why = str(exc).replace(url, shown)  # the cause, without the URL's secrets
+        raise InputError(shown, f"notification not delivered: {type(exc).__name__}: {why}",
+                         hint="is the receiver up and the URL right?") from None
     if not 200 <= response.status_code < 300:
-        raise InputError(url, f"notification refused: HTTP {response.status_code}")
+        raise InputError(shown, f"notification refused: HTTP {response.status_code}")
     return response.status_code
+
+
+def _without_secrets(url: str) -> str:
+    """``url`` for messages: a webhook's user:password and query (tokens) masked."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        if "@" in parts.netloc:
+            netloc = "***@" + netloc
+        return urlunsplit(parts._replace(netloc=netloc, query="***" if parts.query else ""))
+    except ValueError:
+        return "(an unparsable URL)"

@@ -185,6 +185,10 @@ def test_notify_posts_the_document_and_an_undelivered_one_is_exit_3(
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
     code, _, err = _run(["changes", "--store", store, "--notify", closed], tmp_path, capsys)
     assert code == 3 and "not delivered" in err
+    secret = closed.replace("http://", "http://bot:s3cret@") + "?token=t0ken"
+    code, _, err = _run(["changes", "--store", store, "--notify", secret], tmp_path, capsys)
+    assert code == 3 and "not delivered" in err
+    assert "s3cret" not in err and "t0ken" not in err  # webhook secrets never echoed
     assert _run(["changes", "--store", store, "--notify", "file:///etc/passwd"],
                 tmp_path, capsys)[0] == 3
 
@@ -254,11 +258,18 @@ def test_v1_store_migrates_to_v2_keeping_its_records(tmp_path: Path) -> None:
 
 
 def test_tables_name_each_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _, store = _stored_once(tmp_path, capsys)
+    db, store = _stored_once(tmp_path, capsys)
+    b = _osv("GHSA-bbbb-bbbb-bbbb", "left-pad", "9.0.0", "LOW")
+    assert main(["db", "import", str(_feed(tmp_path, b)), "--db", str(db), "--store", store,
+                 "-f", "table"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("re-matched 1 package(s) in 1 image(s) (0 whole) for 2 changed")
+    assert "resolved  high      GHSA-aaaa-aaaa-aaaa" in out
+    assert "2 change(s): 1 new, 1 resolved, 0 severity" in out
     assert main(["changes", "--store", store, "-f", "table"]) == 0
     out = capsys.readouterr().out
     assert "GHSA-aaaa-aaaa-aaaa" in out and "pkg:npm/left-pad@1.2.0" in out
-    assert "1 change(s): 1 new, 0 resolved, 0 severity" in out
+    assert "3 change(s): 2 new, 1 resolved, 0 severity" in out
 
 
 def test_a_failed_rematch_writes_no_half_change_set(
