@@ -22,6 +22,7 @@ from ringfence.model.unknown import Unknown
 from ringfence.respond.affected_range import parse, split
 from ringfence.respond.record import base_purl
 from ringfence.store.db import InventoryStore
+from ringfence.store.record import Holder
 from ringfence.vulndb.match import match_all
 from ringfence.vulndb.store import VulnStore
 from ringfence.vulndb.versions.errors import InvalidVersion
@@ -127,31 +128,31 @@ def by_purl(store: InventoryStore, query: str) -> AffectedAnswer:
     version = None if rng is not None else purl.version
     rows: list[AffectedRow] = []
     unknowns: set[Unknown] = set()
-    found = store.by_purl(base, version)
-    findings = store.findings_by_purl(base, version)
-    images = 0
-    for image, packages in found:
-        held = False
-        for p in packages:
-            if rng is not None:
-                try:
-                    if not rng.contains(p.version):
-                        continue
-                except InvalidVersion as exc:
-                    unknowns.add(Unknown(image.digest, f"{p.purl}: not compared with "
-                                         f"{vers}: {exc}", "affected", p.layer))
+    found = store.holding(base, version)
+    findings = store.findings_holding(base, version)
+    held: list[Holder] = []
+    for p in found:
+        if rng is not None:
+            try:
+                if not rng.contains(p.version):
                     continue
-            held = True
-            mine = findings.get((image.digest, p.ord), [])
-            if not mine:
-                rows.append(AffectedRow(image.digest, image.refs, p.purl, p.name, p.version,
-                                        p.layer, None))
-            rows.extend(AffectedRow(image.digest, image.refs, p.purl, p.name, p.version,
-                                    p.layer, f.advisory_id, f.aliases, f.severity, f.fixed,
-                                    f.status) for f in mine)
-        images += held
-    return AffectedAnswer(query, "purl", (), tuple(sorted(rows, key=_order)), images,
-                          tuple(sorted(unknowns)))
+            except InvalidVersion as exc:
+                unknowns.add(Unknown(p.digest, f"{p.purl}: not compared with {vers}: {exc}",
+                                     "affected", p.layer))
+                continue
+        held.append(p)
+    refs = store.refs_of({p.image_id for p in held})
+    for p in held:
+        mine = findings.get((p.image_id, p.ord), [])
+        image_refs = refs.get(p.image_id, ())
+        if not mine:
+            rows.append(AffectedRow(p.digest, image_refs, p.purl, p.name, p.version, p.layer,
+                                    None))
+        rows.extend(AffectedRow(p.digest, image_refs, p.purl, p.name, p.version, p.layer,
+                                f.advisory_id, f.aliases, f.severity, f.fixed, f.status)
+                    for f in mine)
+    return AffectedAnswer(query, "purl", (), tuple(sorted(rows, key=_order)),
+                          len({p.image_id for p in held}), tuple(sorted(unknowns)))
 
 
 def _order(row: AffectedRow) -> tuple[str, str, str, str]:

@@ -1,29 +1,33 @@
 """``fix``: per vulnerable package, the smallest version that clears every advisory matched
-on it; per image, a plan ordered by findings cleared.
+on it (and brings in none of the package's other advisories); per image, a plan ordered
+by findings cleared.
 
 The findings are ``vulndb/match``'s (the same lookups, schemes and range rules as a scan).
 For one package, the ``Affected`` entries behind its hits are read again through the same
-matcher queries; the candidates are every version those entries name where an advisory
-stops applying (``fixed`` and ``limit`` events above the installed version), sorted by the
-ecosystem's scheme (``vulndb/versions``); the first candidate that none of the entries
-covers (OSV's range rules, ``matchers/ranges``) is the answer. An entry without ranges
-(a distribution's ``unfixed`` / ``will-not-fix``) covers every version, and a range with
-only ``last_affected`` names no version that ends it: then no candidate clears every
-advisory and the package has *no fix* (``target`` None), with the advisories that block it.
+matcher query; the candidates are every version the package's entries name where an
+advisory stops applying (``fixed`` and ``limit`` events above the installed version),
+sorted by the ecosystem's scheme (``vulndb/versions``). The first candidate that none of
+the matched entries covers, and none of the package's other advisories covers either (an
+upgrade must not trade one flaw for another), is the answer (OSV's range rules,
+``matchers/ranges``). An entry without ranges (a distribution's ``unfixed`` /
+``will-not-fix``) covers every version, and a range with only ``last_affected`` names no
+version that ends it: then no candidate clears every advisory and the package has *no
+fix* (``target`` None), with the advisories that block it.
 
 Only versions an advisory names can be recommended: they are the only ones known to
-exist. Between two such versions there is no other place an advisory's coverage can end,
-so the smallest clearing candidate is the smallest known version that clears everything
-(checked against a brute force over every version the advisories list).
+exist. Every other version an advisory names (``introduced``, ``last_affected``, an
+enumerated version) is covered by that advisory, so the smallest clearing candidate is the
+smallest known version that clears everything (checked against a brute force over every
+version the advisories name, ordered by dpkg, node's semver and packaging).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cmp_to_key
 
-from ringfence.model.advisory import Affected, VulnerabilityMatch
+from ringfence.model.advisory import NOT_AFFECTED, Affected, VulnerabilityMatch
 from ringfence.model.finding import Severity
 from ringfence.model.inventory import Inventory
 from ringfence.model.package import Package
@@ -119,8 +123,12 @@ def _upgrade(package: Package, inventory: Inventory, vulns: VulnStore, ids: set[
                        loc.layer if loc else None)
     query = entries[0][0]
     compare = compare_for(query.ecosystem)
+    # the target must not bring in an advisory the installed version escapes either
+    others = [e for e in vulns.affected(query.ecosystem, query.name)
+              if e not in {x for _, x in entries}]
     try:
-        target, blocking = smallest_clearing(query.version, [e for _, e in entries], compare)
+        target, blocking = smallest_clearing(query.version, [e for _, e in entries], compare,
+                                             others)
     except InvalidVersion as exc:
         return Unknown(loc.path if loc else package.purl,
                        f"{package.purl}: no upgrade computed: {exc}", PLUGIN,
@@ -132,7 +140,9 @@ def _upgrade(package: Package, inventory: Inventory, vulns: VulnStore, ids: set[
 
 def _covers(entry: Affected, version: str, compare: Compare) -> bool:
     """``entry`` applies to ``version`` (``vulndb/match``'s verdict: ranges decide; a
-    distribution status without ranges covers every version)."""
+    distribution status without ranges covers every version; ``not-affected`` none)."""
+    if entry.status == NOT_AFFECTED:
+        return False
     if not entry.ranges and not entry.versions:
         return bool(entry.status)
     return evaluate(entry, version, compare).affected
@@ -150,18 +160,21 @@ def candidates(installed: str, entries: Iterable[Affected], compare: Compare) ->
     return sorted(above, key=cmp_to_key(compare))
 
 
-def smallest_clearing(installed: str, entries: list[Affected], compare: Compare
-                      ) -> tuple[str | None, tuple[str, ...]]:
-    """The smallest candidate none of ``entries`` covers, and (when there is none) the
-    advisories that no candidate clears. Raises InvalidVersion for an unparseable
-    installed version."""
+def smallest_clearing(installed: str, entries: list[Affected], compare: Compare,
+                      others: Sequence[Affected] = ()) -> tuple[str | None, tuple[str, ...]]:
+    """The smallest candidate that none of ``entries`` (the advisories matched on the
+    installed version) covers and that brings in none of ``others`` (the package's other
+    advisories), and -- when there is none -- the advisories every candidate still meets.
+    Raises InvalidVersion for an unparseable installed version."""
     compare(installed, installed)
-    options = candidates(installed, entries, compare)
+    every = [*entries, *others]
+    options = candidates(installed, every, compare)
     for version in options:
-        if not any(_covers_safe(e, version, compare) for e in entries):
+        if not any(_covers_safe(e, version, compare) for e in every):
             return version, ()
-    blocking = sorted({e.advisory_id for e in entries
-                       if all(_covers_safe(e, v, compare) for v in options)})
+    blocking = sorted({e.advisory_id for e in every
+                       if options and all(_covers_safe(e, v, compare) for v in options)}
+                      or {e.advisory_id for e in entries})
     return None, tuple(blocking)
 
 

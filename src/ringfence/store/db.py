@@ -23,6 +23,7 @@ from typing import Any
 from ringfence.errors import Error
 from ringfence.store.record import (
     Carrier,
+    Holder,
     ImageRecord,
     StoredFinding,
     StoredLayer,
@@ -277,29 +278,39 @@ class InventoryStore:
             params, with_docs=False)
         return self._with_images(packages)
 
-    def by_purl(self, purl_base: str, version: str | None
-                ) -> list[tuple[ImageRecord, list[StoredPackage]]]:
-        """Images holding ``purl_base`` (at ``version`` when given)."""
-        where, params = "WHERE p.purl_base=?", [purl_base]
+    def holding(self, purl_base: str, version: str | None) -> list[Holder]:
+        """Every stored copy of ``purl_base`` (at ``version`` when given), with its image's
+        digest, by image id then ord (one join; refs from ``refs_of``)."""
+        where, params = "p.purl_base=?", [purl_base]
         if version is not None:
             where, params = where + " AND p.version=?", [purl_base, version]
-        return self._with_images(self._packages(where, params, with_docs=False))
+        return [Holder(*r) for r in self._rows(
+            "SELECT p.image_id, m.digest, p.ord, p.purl, p.name, p.version, "  # noqa: S608
+            f"p.layer FROM packages p JOIN images m ON m.id=p.image_id WHERE {where} "
+            "ORDER BY p.image_id, p.ord", params)]
 
-    def findings_by_purl(self, purl_base: str, version: str | None
-                         ) -> dict[tuple[str, int], list[StoredFinding]]:
-        """The stored findings of the packages ``by_purl`` names, by (image digest, ord)."""
+    def findings_holding(self, purl_base: str, version: str | None
+                         ) -> dict[tuple[int, int], list[StoredFinding]]:
+        """The stored findings of the packages ``holding`` names, by (image id, ord)."""
         where, params = "p.purl_base=?", [purl_base]
         if version is not None:
             where, params = where + " AND p.version=?", [purl_base, version]
         rows = self._rows(
-            "SELECT m.digest, f.ord, f.advisory_id, f.aliases, f.severity, f.fixed, "  # noqa: S608
-            "f.status FROM findings f JOIN packages p ON p.image_id=f.image_id AND "
-            f"p.ord=f.ord JOIN images m ON m.id=f.image_id WHERE {where} "
-            "ORDER BY m.digest, f.ord, f.advisory_id", params)
-        out: dict[tuple[str, int], list[StoredFinding]] = {}
-        for d, o, a, al, sev, fixed, st in rows:
-            out.setdefault((d, o), []).append(
-                StoredFinding(o, a, tuple(json.loads(al)), sev, tuple(json.loads(fixed)), st))
+            "SELECT f.image_id, f.ord, f.advisory_id, f.aliases, f.severity, "  # noqa: S608
+            "f.fixed, f.status FROM findings f JOIN packages p ON p.image_id=f.image_id "
+            f"AND p.ord=f.ord WHERE {where} ORDER BY f.image_id, f.ord, f.advisory_id",
+            params)
+        lists: dict[str, tuple[str, ...]] = {}  # the same JSON lists recur across images
+
+        def parsed(text: str) -> tuple[str, ...]:
+            if text not in lists:
+                lists[text] = tuple(json.loads(text))
+            return lists[text]
+
+        out: dict[tuple[int, int], list[StoredFinding]] = {}
+        for i, o, a, al, sev, fixed, st in rows:
+            out.setdefault((i, o), []).append(
+                StoredFinding(o, a, parsed(al), sev, parsed(fixed), st))
         return out
 
     def carriers(self, identities: Iterable[tuple[str, str]]) -> list[Carrier]:

@@ -44,6 +44,18 @@ class Carrier(NamedTuple):
     layer: str | None
 
 
+class Holder(NamedTuple):
+    """A stored copy of a package as a purl query reads it (``affected pkg:…``)."""
+
+    image_id: int
+    digest: str  # the image's
+    ord: int
+    purl: str
+    name: str
+    version: str
+    layer: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class StoredLayer:
     digest: str
