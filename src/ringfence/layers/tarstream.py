@@ -9,6 +9,7 @@ in large reads into one reusable buffer, and never seeks, so it works on any str
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -90,9 +91,19 @@ def _str(field: bytes) -> str:
     return field.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
 
+def _byte_sum(block: bytes) -> int:
+    """Sum of the bytes of one 512-byte header, exactly: the low half of Adler-32 is
+    1 + the byte sum mod 65521, and a 256-byte half sums to at most 65,280, so each half's
+    sum is read back without wrapping. Why not ``sum(block)``: it iterates 512 Python ints,
+    ~9 us a header, most of the reader's per-member cost (0.88 s for 100,000 members);
+    this is ~1.5 us."""
+    return (zlib.adler32(block[:256]) & 0xFFFF) + (zlib.adler32(block[256:]) & 0xFFFF) - 2
+
+
 def _checksum_ok(header: bytes) -> bool:
     stored = _num(header[148:156])
-    unsigned = sum(header) - sum(header[148:156]) + 256  # the checksum field counts as spaces
+    # the checksum field counts as spaces
+    unsigned = _byte_sum(header) - sum(header[148:156]) + 256
     if stored == unsigned:
         return True
     signed = sum(b - 256 if b > 127 else b for b in header[:148] + header[156:]) + 256

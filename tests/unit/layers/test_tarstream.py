@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from ringfence.layers.tarstream import TarFormatError, TarReader
+from ringfence.layers.tarstream import TarFormatError, TarReader, _byte_sum
 
 LONG = "a/" + "very-long-directory-name/" * 12 + "file.txt"
 
@@ -103,3 +103,35 @@ def test_numeric_field_fast_path_agrees_with_the_strict_parse() -> None:
                 tarstream._num(field)
         else:
             assert tarstream._num(field) == want, field
+
+
+@pytest.mark.parametrize("fill", [0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF])
+def test_header_byte_sum_is_exact_at_the_extremes(fill: int) -> None:
+    block = bytes([fill]) * 512
+    assert _byte_sum(block) == sum(block)
+    # one byte off either way is seen (Adler-32 halves never wrap at 256 bytes)
+    for i in (0, 147, 255, 256, 511):
+        other = bytearray(block)
+        other[i] = (fill + 1) % 256
+        assert _byte_sum(bytes(other)) == sum(other)
+
+
+def test_header_byte_sum_matches_sum_on_random_headers() -> None:
+    import random
+
+    rng = random.Random(7)  # noqa: S311 - test data, not secrets
+    for _ in range(2000):
+        block = rng.randbytes(512)
+        assert _byte_sum(block) == sum(block)
+
+
+def test_a_checksum_off_by_the_adler_modulus_is_rejected() -> None:
+    """A stored checksum 65,521 away from the true one (what a wrapping Adler-32 sum could
+    not tell apart) is refused; a ustar checksum field is 6 octal digits (max 262,143)."""
+    header = bytearray(_archive(tarfile.GNU_FORMAT)[:512])
+    true = sum(header[:148]) + sum(header[156:]) + 8 * 32
+    header[148:156] = b"%06o\0 " % (true + 65521)
+    with pytest.raises(TarFormatError, match="checksum"):
+        list(TarReader(io.BytesIO(bytes(header) + bytes(1024))))
+    header[148:156] = b"%06o\0 " % true
+    assert [m.name for m in TarReader(io.BytesIO(bytes(header) + bytes(4096)))][:1] == ["short"]
