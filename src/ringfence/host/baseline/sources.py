@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import stat
 import tomllib
@@ -40,6 +41,8 @@ MAX_INCLUDE_DEPTH: Final = 8
 SETUID_DIRS: Final = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin",
                       "/usr/local/sbin", "/usr/lib", "/usr/libexec", "/usr/local/lib",
                       "/lib", "/opt")
+# kernel filesystems not walked when a program directory resolves to the root itself
+PSEUDO_FS: Final = frozenset({"/proc", "/sys"})
 UNIT_DIRS: Final = ("/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
                     "/lib/systemd/system")
 # the units of container runtimes and the kubelet (name prefixes before .service/.socket)
@@ -260,15 +263,28 @@ def _logical_lines(text: str) -> Iterator[str]:
         yield " ".join(pending.split())
 
 
-def _sudo_include(line: str) -> tuple[str, str] | None:
+def _sudo_include(line: str, hostname: str) -> tuple[str, str] | None:
+    """``(include|includedir, path)``: a quoted path is unquoted and ``%h`` is the short host
+    name, as sudo does."""
     for word in ("#includedir", "@includedir", "#include", "@include"):
         if line.startswith(word + " "):
-            return word.lstrip("#@"), line[len(word):].strip()
+            target = line[len(word):].strip()
+            if len(target) > 1 and target[0] == target[-1] == '"':
+                target = re.sub(r"\\(.)", r"\1", target[1:-1])
+            return word.lstrip("#@"), re.sub("%[h%]", lambda mt: "%" if mt[0] == "%%"
+                                             else hostname, target)
     return None
+
+
+def _sudo_rule(line: str) -> bool:
+    """A line sudo reads as a rule: not a comment, where ``#`` then digits is a user ID
+    (``#1000 ALL=(ALL) ALL``), not a comment."""
+    return bool(line) and (not line.startswith("#") or line[1:2].isdigit())
 
 
 def sudoers(c: Collector) -> None:
     seen: set[str] = set()
+    hostname = identity(c).get("hostname", "").split(".", 1)[0]
 
     def visit(path: str, depth: int) -> None:
         if path in seen:
@@ -279,7 +295,7 @@ def sudoers(c: Collector) -> None:
             return
         text = c.text(path)
         for line in _logical_lines(text or ""):
-            include = _sudo_include(line)
+            include = _sudo_include(line, hostname)
             if include is not None:
                 kind, target = include
                 if not target.startswith("/"):
@@ -293,7 +309,7 @@ def sudoers(c: Collector) -> None:
                 else:
                     visit(target, depth + 1)
                 c.fact(m.SUDOERS, f"{path}|{line}", line, path)
-            elif line and not line.startswith("#"):
+            elif _sudo_rule(line):
                 c.fact(m.SUDOERS, f"{path}|{line}", line, path)
 
     visit("/etc/sudoers", 0)
@@ -418,17 +434,40 @@ def setuid_programs(c: Collector) -> None:
             continue
         if real is not None and real not in roots:
             roots.append(real)
-    # a directory inside another one listed is walked once
-    roots = [r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots)]
+    # a directory inside another one listed is walked once ("/" when /usr/bin -> /)
+    roots = [r for r in roots
+             if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in roots)]
+    seen: set[tuple[int, int]] = set()  # directories by (device, inode): bind-mount loops
     visited = 0
     for top in roots:
-        for dirpath, dirnames, filenames in os.walk(c.reader.host_path(top)):
-            visited += len(dirnames) + len(filenames)
+        stack = [c.reader.host_path(top)]
+        while stack:
+            directory = stack.pop()
+            try:
+                st = os.lstat(directory)
+                if (st.st_dev, st.st_ino) in seen:
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+                with os.scandir(directory) as it:
+                    entries = list(it)
+            except OSError as exc:  # an unreadable directory hides what is in it
+                c.problem(_in_root(c, directory), f"setuid search: {exc.strerror or exc}")
+                continue
+            visited += len(entries)
             if visited > MAX_WALK:
                 c.problem(top, f"more than {MAX_WALK} entries; setuid search stopped")
                 return
-            for name in filenames:
-                _setuid_file(c, os.path.join(dirpath, name))
+            for entry in entries:
+                path = entry.path
+                if entry.is_dir(follow_symlinks=False):
+                    if _in_root(c, path) not in PSEUDO_FS:
+                        stack.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    _setuid_file(c, path)
+
+
+def _in_root(c: Collector, host_path: str) -> str:
+    return host_path[len(c.reader.host_path("")):] or "/"
 
 
 def _setuid_file(c: Collector, host_path: str) -> None:
@@ -438,7 +477,7 @@ def _setuid_file(c: Collector, host_path: str) -> None:
         return
     if not stat.S_ISREG(st.st_mode) or not st.st_mode & (stat.S_ISUID | stat.S_ISGID):
         return
-    path = host_path[len(c.reader.host_path("")):] or "/"
+    path = _in_root(c, host_path)
     digest = "unhashed"
     if st.st_size <= MAX_HASHED:
         try:

@@ -49,6 +49,9 @@ from ringfence.inputs import check_depth
 SOURCE: Final = "cloud-init"
 MAX_DECODED: Final = 64 << 20  # a gzip bomb stops here
 MAX_DIFF_LINES: Final = 200
+# YAML aliases share nodes: ten levels of ten aliases are 10**10 nodes to walk. A real
+# cloud-config has hundreds; past this many (aliases expanded) the user-data is refused.
+MAX_NODES: Final = 1_000_000
 COMPARED: Final = frozenset({"write_files", "users", "ssh_pwauth", "disable_root", "packages",
                              "hostname", "runcmd", "bootcmd"})
 # keys that configure nothing on the host itself (data for other modules' runs)
@@ -95,6 +98,7 @@ def _gunzip(data: bytes, subject: str) -> bytes:
 def _cloud_config(data: bytes, subject: str) -> dict[str, Any]:
     try:
         doc = yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader (CSafeLoader)
+        _check_expanded_size(doc, subject)
         check_depth(doc, subject)
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(subject, f"cloud-config that does not parse: "
@@ -104,6 +108,24 @@ def _cloud_config(data: bytes, subject: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise InputError(subject, f"cloud-config is a {type(doc).__name__}, not a mapping")
     return doc
+
+
+def _check_expanded_size(doc: Any, subject: str) -> None:
+    """InputError when ``doc`` holds more than MAX_NODES values counted as a tree (each use
+    of an alias counts its whole subtree again), before anything walks it."""
+    budget = MAX_NODES
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise InputError(subject, f"cloud-config expands to more than {MAX_NODES} values "
+                             "(YAML aliases)")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def compare(data: bytes, subject: str, reader: RootReader) -> DeclaredState:

@@ -1,0 +1,149 @@
+"""The host baseline attacked by the host's owner (who wants "no drift"): lines sudo reads
+that look like comments, includes sudo expands, setuid programs in directories the walk
+cannot list, roots where a program directory is the root itself, files that are FIFOs or
+huge, terminal escapes in values, and user-data that expands through YAML aliases.
+
+Every root is built here, in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ringfence.errors import InputError
+from ringfence.host.baseline import sources
+from ringfence.host.baseline.drift import compare
+from ringfence.host.baseline.report import drift_document
+from ringfence.host.baseline.snapshot import take_snapshot
+from ringfence.host.declared import cloudinit
+from ringfence.host.facts import RootReader
+from ringfence.report.host_drift_table import render_host_drift_table
+
+
+def _write(root: Path, path: str, text: str, mode: int = 0o644) -> Path:
+    target = root / path.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    target.chmod(mode)
+    return target
+
+
+def _drift(root: Path, change: Callable[[], object]) -> list[tuple[str, str, str]]:
+    before = take_snapshot(root, live=False)
+    change()
+    after = take_snapshot(root, live=False)
+    return [(c.rule, c.domain, c.change) for c in compare(before, after).changes]
+
+
+@pytest.fixture()
+def host(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    _write(root, "/etc/hostname", "web1.example.org\n")
+    _write(root, "/etc/sudoers", "root ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n",
+           0o440)
+    (root / "etc/sudoers.d").mkdir()
+    (root / "usr/bin").mkdir(parents=True)
+    return root
+
+
+def test_a_user_id_rule_is_a_sudoers_rule_not_a_comment(host: Path) -> None:
+    # sudoers(5): '#' followed by digits is a user ID; the file change alone was only LOW
+    changes = _drift(host, lambda: _write(host, "/etc/sudoers.d/zz", "#1000 ALL=(ALL) "
+                                          "NOPASSWD: ALL\n# a comment\n", 0o440))
+    assert ("HOST-103", "sudoers", "added") in changes
+    assert sum(1 for c in changes if c[1] == "sudoers") == 1  # the comment is no rule
+
+
+def test_includes_are_expanded_as_sudo_does(host: Path) -> None:
+    _write(host, "/etc/sudoers", "root ALL=(ALL:ALL) ALL\n@include /etc/sudoers.%h\n"
+           '@include "/etc/sudo ers.local"\n', 0o440)
+
+    def seed() -> None:  # files sudo reads through the includes that were already there
+        _write(host, "/etc/sudoers.web1", "mallory ALL=(ALL) NOPASSWD: ALL\n", 0o440)
+        _write(host, "/etc/sudo ers.local", "eve ALL=(ALL) NOPASSWD: ALL\n", 0o440)
+
+    changes = _drift(host, seed)
+    assert changes.count(("HOST-103", "sudoers", "added")) == 2
+
+
+def test_a_directory_the_setuid_search_cannot_list_is_unknown(
+        host: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(host, "/usr/bin/hidden/tool", "x", 0o4755)
+    real = os.scandir
+
+    def refuse(path: str) -> Iterator[os.DirEntry[str]]:
+        if str(path).endswith("/hidden"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    snap = take_snapshot(host, live=False)
+    assert ("/usr/bin/hidden" in dict(snap.problems)), snap.problems
+    assert not [k for k in snap.facts if k[0] == "setuid"]
+
+
+def test_a_program_directory_that_is_the_root_is_walked_once_without_proc(host: Path) -> None:
+    (host / "usr/bin").rmdir()
+    (host / "usr/bin").symlink_to("/")
+    _write(host, "/tool", "x", 0o4755)  # /usr/bin/tool on this host
+    _write(host, "/proc/1/fake", "x", 0o4755)  # a kernel filesystem is not walked
+    snap = take_snapshot(host, live=False)
+    assert [k for d, k in snap.facts if d == "setuid"] == ["/tool"]
+
+
+def test_a_hard_linked_setuid_program_is_reported_at_each_name(host: Path) -> None:
+    first = _write(host, "/usr/bin/one", "x", 0o4755)
+
+    def link() -> None:
+        os.link(first, host / "usr/bin/two")
+
+    assert _drift(host, link) == [("HOST-102", "setuid", "added")]
+
+
+@pytest.mark.parametrize("path", ["/etc/sudoers", "/etc/ssh/sshd_config", "/etc/passwd"])
+def test_fifos_and_devices_are_unknowns_not_hangs(host: Path, path: str) -> None:
+    target = host / path.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        target.unlink()
+    os.mkfifo(target)
+    assert dict(take_snapshot(host, live=False).problems)[path] == "not a regular file"
+    target.unlink()
+    os.mknod(target, 0o644 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
+    assert dict(take_snapshot(host, live=False).problems)[path] == "not a regular file"
+
+
+def test_a_huge_file_is_unknown(host: Path) -> None:
+    with open(host / "etc/passwd", "wb") as f:
+        f.truncate(sources.MAX_CONFIG + 1)
+    assert "larger than" in dict(take_snapshot(host, live=False).problems)["/etc/passwd"]
+
+
+def test_terminal_escapes_and_markup_in_values_do_not_reach_the_table(host: Path) -> None:
+    before = take_snapshot(host, live=False)
+    _write(host, "/etc/sudoers.d/x", "\x1b[2J\x1b]0;owned\x07[bold red]alice[/] ALL=(ALL) ALL\n")
+    after = take_snapshot(host, live=False)
+    doc = drift_document(compare(before, after), before, "2026-12-04T00:00:00+00:00", after,
+                         str(host))
+    table = render_host_drift_table(doc, width=200)
+    assert "\x1b" not in table and "\x07" not in table
+    assert "[bold red]alice[/]" in table.replace("\n", "")  # markup shown, not interpreted
+
+
+def _alias_bomb(levels: int) -> bytes:
+    lines = ["#cloud-config", 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return "\n".join([*lines, f"write_files: *a{levels - 1}", ""]).encode()
+
+
+def test_user_data_expanding_through_aliases_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="expands to more than"):
+        cloudinit.compare(_alias_bomb(8), "user-data", RootReader(tmp_path))
+    # anchors and aliases of a normal size are read
+    small = (b"#cloud-config\nx: &k [ssh-ed25519 AAAA]\nusers:\n"
+             b"  - {name: a, ssh_authorized_keys: *k}\n  - {name: b, ssh_authorized_keys: *k}\n")
+    assert len(cloudinit.compare(small, "user-data", RootReader(tmp_path)).items) == 2
