@@ -123,7 +123,9 @@ HOSTILE = "$(touch pwned)"
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> tuple[Path, Path]:
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # no default store
+    monkeypatch.delenv("RINGFENCE_STORE", raising=False)
     db = _db(tmp_path,
              _osv("GHSA-1111-1111-1111", "PyPI", "requests",
                   [{"introduced": "0"}, {"fixed": "2.20.0"}], "MEDIUM"),
