@@ -15,7 +15,7 @@ from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
 from ringfence.model.result import ScanResult
-from ringfence.sbom.spdx import SpdxRenderer, build_document
+from ringfence.sbom.spdx import SpdxRenderer
 
 
 def _doc(result: ScanResult) -> dict[str, Any]:
@@ -33,7 +33,6 @@ def spdx_schema() -> dict[str, Any]:
 
 
 def test_valid_by_spdx_tools(scanned: ScanResult, tmp_path: Path) -> None:
-    assert validate_full_spdx_document(build_document(scanned)) == []
     path = tmp_path / "out.spdx.json"
     path.write_text(SpdxRenderer().render(scanned))
     reparsed = parse_file(str(path))  # spdx-tools' own JSON reader
