@@ -18,6 +18,11 @@ the inventory alone, the harder comparison). Verified before the ratio counts: b
 with JSON, the same package count, and the secret run's IMG-1NN findings are the hits of
 the in-process scan (rule and path), none in the vuln run.
 
+Peak memory (the max RSS of the child, ``os.wait4``) is printed for both CLI runs and
+for Trivy's (issue 12: ringfence's secret run at most Trivy's). The CLI runs as installed:
+bytecode in a private ``PYTHONPYCACHEPREFIX``, filled by one untimed run (see
+bench/sbom.py).
+
 What is verified before a time counts. ringfence: the scan completes, and on the planted
 image it reports every planted rule (IMG-101 … IMG-110, one file each) at its own file,
 the deleted key (IMG-108) as deleted-but-retrievable and the others as visible. Trivy: exit
@@ -125,15 +130,25 @@ def _ringfence(ref: str, secrets: bool, repeat: int) -> tuple[float, SecretsRepo
     return statistics.median(times), report
 
 
-def _cli(ref: str, scanners: str, db: Path | None) -> tuple[float, float, dict[str, Any]]:
+PYCACHE = Path(tempfile.gettempdir()) / f"rf-bench-secrets-pyc-{os.getpid()}"
+
+
+def _installed_env() -> dict[str, str]:
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _cli(ref: str, scanners: str, db: Path | None
+         ) -> tuple[float, float, int, dict[str, Any]]:
     """Wall time, CPU time (user + system, of the child: steadier than wall on a loaded
-    machine) and JSON report of ``ringfence image REF --scanners S`` (no cache). Raises
-    RuntimeError on a non-zero exit or unparseable output."""
+    machine), peak RSS (KiB) and JSON report of ``ringfence image REF --scanners S`` (no
+    cache). Raises RuntimeError on a non-zero exit or unparseable output."""
     cmd = [sys.executable, "-m", "ringfence.cli.main", "image", ref, "--scanners", scanners,
            "--no-cache", "-f", "json", "-q", *(["--db", str(db)] if db else [])]
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=_installed_env())
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - start
@@ -148,7 +163,7 @@ def _cli(ref: str, scanners: str, db: Path | None) -> tuple[float, float, dict[s
         assert isinstance(doc, dict) and isinstance(doc["packages"], list)
     except (ValueError, KeyError, AssertionError) as exc:
         raise RuntimeError(f"--scanners {scanners}: output unparseable ({exc!r})") from exc
-    return elapsed, usage.ru_utime + usage.ru_stime, doc
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, doc
 
 
 def _secret_findings(doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -159,13 +174,17 @@ def _secret_findings(doc: dict[str, Any]) -> list[tuple[str, str]]:
 def cli_ratio(ref: str, report: SecretsReport, repeat: int, db: Path | None) -> str:
     """``--scanners secret`` over ``--scanners vuln``, alternating runs, medians."""
     vuln_t, secret_t, vuln_c, secret_c = [], [], [], []
+    vuln_m = secret_m = 0
+    _cli(ref, "secret", db)  # untimed: fills the bytecode cache
     for _ in range(repeat):
-        t, c, vuln_doc = _cli(ref, "vuln", db)
+        t, c, m, vuln_doc = _cli(ref, "vuln", db)
         vuln_t.append(t)
         vuln_c.append(c)
-        t, c, secret_doc = _cli(ref, "secret", db)
+        vuln_m = max(vuln_m, m)
+        t, c, m, secret_doc = _cli(ref, "secret", db)
         secret_t.append(t)
         secret_c.append(c)
+        secret_m = max(secret_m, m)
     want = sorted((h.rule_id, h.location) for h in report.hits if h.source == "file")
     if _secret_findings(secret_doc) != want:
         raise RuntimeError(f"CLI secret findings {_secret_findings(secret_doc)} != "
@@ -178,13 +197,15 @@ def cli_ratio(ref: str, report: SecretsReport, repeat: int, db: Path | None) -> 
     vcpu, scpu = statistics.median(vuln_c), statistics.median(secret_c)
     return (f"CLI --scanners vuln {vuln:.2f}s, --scanners secret {secret:.2f}s "
             f"({secret / vuln:.2f}x wall; CPU {vcpu:.2f}s vs {scpu:.2f}s: {scpu / vcpu:.2f}x; "
+            f"peak {vuln_m / 1024:.0f} vs {secret_m / 1024:.0f} MiB; "
             f"db: {'yes' if vuln_doc.get('db') else 'none'}, "
             f"{len(vuln_doc.get('vulnerabilities') or ())} vulnerabilities)")
 
 
-def _trivy(tar: Path, cache: Path) -> tuple[float, list[tuple[str, str, int]], int] | None:
-    """Wall time, findings and result targets; None when not installed. Raises
-    RuntimeError on a non-zero exit or unparseable output."""
+def _trivy(tar: Path, cache: Path
+           ) -> tuple[float, list[tuple[str, str, int]], int, int] | None:
+    """Wall time, findings, result targets and peak RSS (KiB); None when not installed.
+    Raises RuntimeError on a non-zero exit or unparseable output."""
     trivy = shutil.which("trivy")
     if trivy is None:
         return None
@@ -196,17 +217,23 @@ def _trivy(tar: Path, cache: Path) -> tuple[float, list[tuple[str, str, int]], i
            "--skip-db-update", "--offline-scan", "--skip-version-check",
            "--disable-telemetry", "--cache-dir", str(cache), "--quiet"]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"exit {proc.returncode} (expected 0): {proc.stderr[-1000:]}")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
+    if code != 0:
+        raise RuntimeError(f"exit {code} (expected 0): {stderr[-1000:]}")
     try:
-        results = json.loads(proc.stdout).get("Results") or []
+        results = json.loads(stdout).get("Results") or []
         found = [(s["RuleID"], "/" + r["Target"].lstrip("/"), s.get("StartLine", 0))
                  for r in results for s in r.get("Secrets") or ()]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RuntimeError(f"output unparseable ({exc!r})") from exc
-    return elapsed, sorted(found), len(results)
+    return elapsed, sorted(found), len(results), usage.ru_maxrss
 
 
 def main() -> int:
@@ -265,10 +292,12 @@ def main() -> int:
                 timing = "NOT TIMED (failed verification)" if wrong else f"{peer[0]:.2f}s"
                 verified = (f"; verified: the {len(TRIVY_RULES)} planted secrets it has rules "
                             f"for, at their files" if name == "planted" and not wrong else "")
-                print(f"   trivy {timing}, {len(peer[1])} secrets in {peer[2]} result "
+                print(f"   trivy {timing}, peak {peer[3] / 1024:.0f} MiB, {len(peer[1])} "
+                      f"secrets in {peer[2]} result "
                       f"targets (its output states no rule or file count){verified}")
                 for rule, path, line in peer[1]:
                     print(f"   trivy {rule} {path}:{line}")
+    shutil.rmtree(PYCACHE, ignore_errors=True)
     if FAILURES:
         print(f"\n{len(FAILURES)} failed check(s):", file=sys.stderr)
         for f in FAILURES:
