@@ -27,9 +27,12 @@ ringfence's runs get a private ``PYTHONPYCACHEPREFIX`` with writing enabled, fil
 untimed run of the command before the timed ones (a changed source is recompiled as usual).
 
 Rows: ``ringfence`` (``-f cyclonedx``), ``rf-json`` (ringfence ``-f json``, its own report:
-the warm target of issue 12), Syft and Trivy. Peers are run as their real binaries: a
-pyenv shim on PATH (a bash script costing ~0.1 s per run) is resolved with ``pyenv which``
-first, so a warm run of a Go binary is not charged for a shell.
+the warm target of issue 12), ``rf-spdx`` (``-f spdx``), Syft, Trivy (CycloneDX) and
+``trivy-spdx`` (``--format spdx-json``); the SPDX rows' ratios are against ``trivy-spdx``
+(issue 11: warm ``-f cyclonedx`` at most 1x Trivy's). An SPDX document is checked like a
+CycloneDX one, its packages' purls read from ``externalRefs``. Peers are run as their real
+binaries: a pyenv shim on PATH (a bash script costing ~0.1 s per run) is resolved with
+``pyenv which`` first, so a warm run of a Go binary is not charged for a shell.
 
 What is verified before a time counts: every run must exit 0 and write a CycloneDX JSON
 document that parses, with a ``components`` list. Its Debian packages (components whose
@@ -105,6 +108,12 @@ def packages(out: Path) -> tuple[frozenset[tuple[str, str]], int]:
 
     try:
         doc = json.loads(out.read_bytes())
+        if str(doc.get("spdxVersion", "")).startswith("SPDX-"):  # purls from externalRefs
+            doc = {"bomFormat": "CycloneDX", "components": [
+                {"purl": next((r.get("referenceLocator") for r in p.get("externalRefs") or []
+                               if r.get("referenceType") == "purl"), None)}
+                for p in doc["packages"] if p.get("primaryPackagePurpose") not in (
+                    "CONTAINER", "OPERATING_SYSTEM", "OPERATING-SYSTEM")]}
         components = doc["components"] if "components" in doc else doc["packages"]
         if (doc.get("bomFormat") != "CycloneDX" and not str(doc.get("schema", "")).startswith(
                 "ringfence.image/")) or not isinstance(components, list):
@@ -145,14 +154,15 @@ def checked_run(tool: str, argv: list[str], out: Path, env: dict[str, str],
 
 
 def commands(tool: str, image: Path, cache: Path, out: Path) -> list[str]:
-    if tool in ("ringfence", "rf-json"):
+    if tool in ("ringfence", "rf-json", "rf-spdx"):
+        fmt = {"ringfence": "cyclonedx", "rf-json": "json", "rf-spdx": "spdx"}[tool]
         return [sys.executable, "-m", "ringfence.cli.main", "sbom", f"oci:{image}",
-                "-f", "cyclonedx" if tool == "ringfence" else "json", "-o", str(out),
-                "--cache-dir", str(cache)]
+                "-f", fmt, "-o", str(out), "--cache-dir", str(cache)]
     if tool == "syft":
         return [binary("syft") or "syft", "scan", f"oci-dir:{image}", "-o",
                 f"cyclonedx-json={out}", "-q"]
-    return [binary("trivy") or "trivy", "image", "--input", str(image), "--format", "cyclonedx",
+    fmt = "spdx-json" if tool == "trivy-spdx" else "cyclonedx"
+    return [binary("trivy") or "trivy", "image", "--input", str(image), "--format", fmt,
             "--skip-db-update", "--offline-scan", "--skip-version-check",
             "--disable-telemetry", "--cache-dir", str(cache), "-q", "-o", str(out)]
 
@@ -234,7 +244,7 @@ def measure(tool: str, image: Path, repeat: int, work: Path,
     warm: list[tuple[float, int]] = []
     seen: dict[str, object] = {"expect": expect, "other": None, "failed": 0}
     env = {"TMPDIR": str(work)}
-    if tool in ("ringfence", "rf-json"):
+    if tool in ("ringfence", "rf-json", "rf-spdx"):
         env = installed_env(work)
         prime = work / f"{tool}-prime"
         prime.mkdir(parents=True, exist_ok=True)
@@ -322,8 +332,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.render:
         render_times([int(n) for n in args.render.split(",")])
-    tools = [t for t in ("ringfence", "rf-json", "syft", "trivy")
-             if t in ("ringfence", "rf-json") or shutil.which(t)]
+    tools = [t for t in ("ringfence", "rf-json", "rf-spdx", "syft", "trivy", "trivy-spdx")
+             if t.startswith(("ringfence", "rf-")) or shutil.which(t.removesuffix("-spdx"))]
     with tempfile.TemporaryDirectory(prefix="rf-bench-") as tmp:
         names = [args.only] if args.only else [*IMAGES, "manyfiles"]
         for name in names:
@@ -361,6 +371,8 @@ def main() -> int:
 
             tr = res.get("trivy")
             for t, r in res.items():
+                # SPDX rows against Trivy's SPDX run, the rest against its CycloneDX run
+                ref = res.get("trivy-spdx") if t.endswith("spdx") else tr
                 c, w = r["cold"], r["warm"]
                 if c is None or w is None:
                     print(f"{t:<10} {'FAILED':>7} (see FAILURE lines; {r['failed']} failed runs)")
@@ -368,7 +380,7 @@ def main() -> int:
                 peak = max(c[1], w[1]) / 1024  # type: ignore[index]
                 ok = "{}+{}".format(*r["runs"])  # type: ignore[misc]
                 print(f"{t:<10} {c[0]:7.2f} {w[0]:7.2f} {peak:9.0f} "  # type: ignore[index]
-                      f"{ratio(r, 'cold', tr):>10} {ratio(r, 'warm', tr):>10} "
+                      f"{ratio(r, 'cold', ref):>10} {ratio(r, 'warm', ref):>10} "
                       f"{c[0] / dec:8.2f}x {ok:>8} {r['other']!s:>10}")  # type: ignore[index]
     if FAILURES:
         print(f"\n{len(FAILURES)} failed run(s), not timed:", file=sys.stderr)
