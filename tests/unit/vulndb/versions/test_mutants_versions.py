@@ -224,7 +224,15 @@ def test_maven_order_more(low: str, high: str) -> None:
     "1.0a_rc1 < 1.0a", "1.0a_p1 > 1.0a", "1.1_rc1 < 1.1", "1.0_rc1 < 1.0_rc2",
     "1.0-r = 1.0-r0", "1.0-r < 1.0-r1", "1.0_p9 < 1.0_p10", "1.0-r9 < 1.0-r10",
     "1.0_alpha < 1.0_beta", "1.0_beta < 1.0_pre", "1.0_pre < 1.0_rc", "1.0_cvs < 1.0_svn",
-    "1.0_svn < 1.0_git", "1.0_git < 1.0_hg", "1.0_hg < 1.0_p", "1.0_rc < 1.0_cvs"])
+    "1.0_svn < 1.0_git", "1.0_git < 1.0_hg", "1.0_hg < 1.0_p", "1.0_rc < 1.0_cvs",
+    # a suffix number that is absent mid-string is 0; an empty component after '.' is 0
+    "1.0_rc_p1 = 1.0_rc0_p1", "1..2 < 1.1.2",
+    # an unknown suffix is an invalid token of value -1 (get_token's default case): below
+    # _cvs (0), above _rc (-1, then the invalid token sorts first)
+    "1.0_foo < 1.0_cvs", "1.0_foo > 1.0_rc",
+    # the string's end makes the next type END even after a suffix (get_token), so a bare
+    # suffix ends there and sorts below one with a number
+    "1.2_rc < 1.2_rc0"])
 def test_apk_token_transitions(line: str) -> None:
     a, op, b = line.split()
     sign = {"<": -1, "=": 0, ">": 1}[op]
