@@ -232,7 +232,9 @@ def test_maven_order_more(low: str, high: str) -> None:
     "1.0_foo < 1.0_cvs", "1.0_foo > 1.0_rc",
     # the string's end makes the next type END even after a suffix (get_token), so a bare
     # suffix ends there and sorts below one with a number
-    "1.2_rc < 1.2_rc0"])
+    "1.2_rc < 1.2_rc0",
+    # _cvs is the first post-release suffix, value 0: after the bare version, not before
+    "1.1_cvs > 1.1", "1.1_cvs1 > 1.1"])
 def test_apk_token_transitions(line: str) -> None:
     a, op, b = line.split()
     sign = {"<": -1, "=": 0, ">": 1}[op]
