@@ -130,3 +130,35 @@ def test_plan_applied_for_real_clears_what_it_promises(
     code, again = _run(["fix", f"oci:{layout}:fixed", "--db", str(db), "--no-cache"], tmp_path)
     assert code == 0
     assert not {(u["type"], u["package"].lower()) for u in again["upgrades"]} & upgraded.keys()
+
+
+def test_base_advice_and_compare_on_the_fixture_images(
+        images_dir: Path, data_dir: Path, tmp_path: Path) -> None:
+    """bookworm-py is built on bookworm-min (its first layer): the store names it as the
+    base; compare shows what bookworm-py's layers did (python3 and the pip packages added,
+    tzdata purged)."""
+    db = tmp_path / "db.sqlite"
+    import_paths([data_dir / "advisories" / s for s in SOURCES], db)
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    refs = [f"oci:{images_dir / n}.oci:latest" for n in ("bookworm-min", "bookworm-py",
+                                                        "bullseye-big")]
+    code, added = _run(["inventory", "add", *refs, "--store", store, "--db", str(db),
+                        "--no-cache"], tmp_path)
+    assert code == 0
+    digest = {a["ref"]: a["digest"] for a in added["added"]}
+    code, plan = _run(["fix", digest[refs[1]], "--store", store, "--db", str(db)], tmp_path)
+    assert code == 0 and plan["image"]["stored"] is True
+    assert plan["base"]["image"]["digest"] == digest[refs[0]]
+    assert all(c["findings"] < plan["base"]["image"]["findings"]
+               for c in plan["base"]["candidates"])
+    assert digest[refs[1]] not in {c["digest"] for c in plan["base"]["candidates"]}
+    code, plan = _run(["fix", digest[refs[0]], "--store", store, "--db", str(db)], tmp_path)
+    assert plan["base"]["image"] is None  # nothing stored below bookworm-min
+    code, cmp = _run(["compare", digest[refs[0]], digest[refs[1]], "--store", store,
+                      "--db", str(db)], tmp_path)
+    assert code == 0
+    added_names = {p["name"].lower() for p in cmp["packages"]["added"]}
+    assert {"python3", "django", "lodash"} <= added_names
+    assert "tzdata" in {p["name"] for p in cmp["packages"]["removed"]}
+    introduced = {v["package"].lower() for v in cmp["vulnerabilities"]["introduced"]}
+    assert {"django", "lodash"} <= introduced and cmp["vulnerabilities"]["fixed"] == []

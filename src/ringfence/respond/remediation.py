@@ -124,8 +124,8 @@ def _upgrade(package: Package, inventory: Inventory, vulns: VulnStore, ids: set[
     query = entries[0][0]
     compare = compare_for(query.ecosystem)
     # the target must not bring in an advisory the installed version escapes either
-    others = [e for e in vulns.affected(query.ecosystem, query.name)
-              if e not in {x for _, x in entries}]
+    matched = {e for _, e in entries}
+    others = [e for e in vulns.affected(query.ecosystem, query.name) if e not in matched]
     try:
         target, blocking = smallest_clearing(query.version, [e for _, e in entries], compare,
                                              others)
