@@ -84,6 +84,11 @@ FRAMEWORKS: Final[Mapping[str, Framework]] = MappingProxyType({
         "T1046": "Network Service Discovery",
         "T1496": "Resource Hijacking",
         "T1499": "Endpoint Denial of Service",
+        # ATT&CK Enterprise (Linux) persistence on the host itself (HOST-112)
+        "T1053.003": "Scheduled Task/Job: Cron",
+        "T1098.004": "Account Manipulation: SSH Authorized Keys",
+        "T1543.002": "Create or Modify System Process: Systemd Service",
+        "T1574.006": "Hijack Execution Flow: Dynamic Linker Hijacking",
     })),
 })
 
@@ -147,6 +152,7 @@ MAPPINGS: Final[Mapping[str, Mapped]] = MappingProxyType({
     "HOST-108": _m("POD-6", mitre="T1068"),
     "HOST-109": _m("POD-6", mitre="T1562.001"),
     "HOST-110": _m("POD-6", mitre="T1562.001"),
+    "HOST-112": _m("POD-6 AUTH-1", mitre="T1574.006 T1098.004 T1053.003 T1543.002"),
     "HOST-111": _m("POD-6 AUTH-1", mitre="T1562.001 T1078"),
     # runtime: running containers as declared and as observed
     "RT-001": _m(_POD, mitre=_ESC),

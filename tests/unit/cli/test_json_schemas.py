@@ -125,7 +125,7 @@ def test_rule_domains_are_one_consistent_list() -> None:
     from ringfence.rules import DOMAINS, all_rules, find_rule
 
     ids = [r.id for r in all_rules()]
-    assert len(ids) == len(set(ids)) == 167  # K8S-107, K8S-112 (issue 16); HOST-101..111 (issue 15)
+    assert len(ids) == len(set(ids)) == 168  # K8S-107, K8S-112 (issue 16); HOST-101..112 (issue 15)
     for domain in DOMAINS:
         for check in domain.checks:
             assert check.rule.id.startswith(domain.id_prefix), check.rule.id

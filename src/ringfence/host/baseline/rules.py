@@ -1,4 +1,4 @@
-"""HOST-101…109: the host still is what its signed baseline declared. One rule per fact
+"""HOST-101…109 and HOST-112: the host still is what its signed baseline declared. One rule per fact
 domain group (``scoring.RULE_OF_DOMAIN``); each drifted value is one violation naming its
 old and new value and the audit rules (HOST-0xx) it may weaken."""
 
@@ -52,4 +52,8 @@ HOST_DRIFT_CHECKS: Final[tuple[Check[HostDrift], ...]] = (
           ("vulnerable-package",)),
     _rule("HOST-109", "tracked configuration files are as baselined", Severity.LOW, _REAPPLY,
           ("persistence-drift",)),
+    _rule("HOST-112", "no new persistence: preloaded libraries, authorized SSH keys, cron jobs "
+          "and systemd units are as baselined", Severity.HIGH,
+          "Remove the preload entry, key, cron job or unit and find who added it. " + _REAPPLY,
+          ("persistence-drift", "interactive-access")),
 )

@@ -14,6 +14,8 @@ RULE_OF_DOMAIN: Final[dict[str, str]] = {
     m.SYSCTL: "HOST-105", m.SYSCTL_LIVE: "HOST-105", m.CMDLINE: "HOST-105",
     m.MODULE: "HOST-105", m.MODULE_CONF: "HOST-105",
     m.RUNTIME: "HOST-106", m.UNIT: "HOST-106", m.AUDIT: "HOST-107", m.PACKAGE: "HOST-108",
+    m.LDSO: "HOST-112", m.AUTHORIZED_KEYS: "HOST-112", m.CRON: "HOST-112",
+    m.SYSTEMD: "HOST-112",
 }
 FILE_RULE: Final = "HOST-109"  # a tracked file whose change no parsed value explains
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ringfence.host.baseline import persistence
 from ringfence.host.baseline.model import HostSnapshot
 from ringfence.host.baseline.sources import SOURCES, Collector, identity
 from ringfence.host.facts import RootReader
 
 
 def take_snapshot(root: Path | str = "/", *, live: bool | None = None) -> HostSnapshot:
-    """Every source of ``sources.SOURCES`` read through one reader confined to ``root``."""
+    """Every source of ``sources.SOURCES`` and ``persistence`` read through one reader
+    confined to ``root``."""
     collector = Collector(RootReader(root, live=live))
     ident = identity(collector)
-    for source in SOURCES:
+    for source in (*SOURCES, persistence.preload, persistence.authorized_keys,
+                   persistence.cron, persistence.systemd_units):
         source(collector)
     return HostSnapshot(ident, dict(collector.files), dict(collector.facts),
                         tuple(sorted(set(collector.problems))), collector.reader.is_live)

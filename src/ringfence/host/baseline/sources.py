@@ -336,22 +336,32 @@ def _unit_directives(text: str) -> Iterator[tuple[str, str]]:
             yield f"{section}.{key.strip()}", value.strip()
 
 
+def is_runtime_unit(name: str) -> bool:
+    """A unit (or its ``.d`` drop-in directory) of a container runtime or the kubelet."""
+    stem = name.split("@", 1)[0].rsplit(".", 1)[0].removesuffix(".service")
+    return any(stem == u or stem.startswith(u + "-") or stem.startswith(u + ".")
+               for u in RUNTIME_UNITS)
+
+
+def unit_facts(c: Collector, domain: str, unit: str) -> None:
+    """The directives of one unit file or drop-in, ``SECTION.KEY`` = values in order."""
+    values: dict[str, list[str]] = {}
+    for key, value in _unit_directives(c.text(unit) or ""):
+        # an empty assignment resets a list setting (ExecStart=), as systemd does
+        values[key] = [] if value == "" else [*values.get(key, []), value]
+    for key, vals in values.items():
+        c.fact(domain, f"{unit} {key}", " ; ".join(vals), unit)
+
+
 def units(c: Collector) -> None:
     for directory in UNIT_DIRS:
         for path in c.glob(directory, "*"):
             name = path.rsplit("/", 1)[1]
-            stem = name.split("@", 1)[0].rsplit(".", 1)[0].removesuffix(".service")
-            if not any(stem == u or stem.startswith(u + "-") or stem.startswith(u + ".")
-                       for u in RUNTIME_UNITS):
+            if not is_runtime_unit(name):
                 continue
             files = c.glob(path, "*.conf") if name.endswith(".d") else [path]
             for unit in files:
-                values: dict[str, list[str]] = {}
-                for key, value in _unit_directives(c.text(unit) or ""):
-                    # an empty assignment resets a list setting (ExecStart=), as systemd does
-                    values[key] = [] if value == "" else [*values.get(key, []), value]
-                for key, vals in values.items():
-                    c.fact(m.UNIT, f"{unit} {key}", " ; ".join(vals), unit)
+                unit_facts(c, m.UNIT, unit)
 
 
 def _flatten(doc: Any, prefix: str, out: dict[str, str]) -> None:
