@@ -148,3 +148,38 @@ def test_user_data_expanding_through_aliases_is_refused(tmp_path: Path) -> None:
              b"  - {name: a, ssh_authorized_keys: *k}\n  - {name: b, ssh_authorized_keys: *k}\n")
     items = cloudinit.compare(small, "user-data", RootReader(tmp_path)).items
     assert [i.name for i in items if i.action == "users"] == ["users a", "users b"]
+
+
+def _vfs_cap(version: int, effective: bool, permitted: int, inheritable: int = 0,
+             rootid: int | None = None) -> bytes:
+    """A ``security.capability`` value as the kernel stores it (linux/capability.h)."""
+    out = ((version << 24) | int(effective)).to_bytes(4, "little")
+    for word in range(1 if version == 1 else 2):
+        out += (permitted >> 32 * word & 0xFFFFFFFF).to_bytes(4, "little")
+        out += (inheritable >> 32 * word & 0xFFFFFFFF).to_bytes(4, "little")
+    return out + (rootid.to_bytes(4, "little") if rootid is not None else b"")
+
+
+def test_a_capability_given_to_a_program_is_drift(host: Path) -> None:
+    # `setcap cap_setuid+ep python3`: no setuid bit, same content, same package -- root anyway
+    program = _write(host, "/usr/bin/python3", "#!interpreter", 0o755)
+
+    def setcap() -> None:
+        os.setxattr(program, "security.capability", _vfs_cap(2, True, 1 << 7))
+
+    changes = _drift(host, setcap)
+    assert changes == [("HOST-102", "setuid", "added")]
+    snap = take_snapshot(host, live=False)
+    assert "caps=cap_setuid=ep " in snap.facts[("setuid", "/usr/bin/python3")].value
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    (_vfs_cap(2, True, 1 << 7 | 1 << 13), "cap_net_raw,cap_setuid=ep"),
+    (_vfs_cap(1, False, 1 << 10), "cap_net_bind_service=p"),
+    (_vfs_cap(2, True, 1 << 39, 1 << 10), "cap_bpf,cap_net_bind_service=epi "
+                                          "inheritable=cap_net_bind_service"),
+    (_vfs_cap(3, True, 1 << 21, rootid=100000), "cap_sys_admin=ep rootid=100000"),
+    (b"\x01\x00\x00\x02\x80", "unparsed:0100000280"),
+])
+def test_file_capabilities_are_shown_as_getcap_would(raw: bytes, shown: str) -> None:
+    assert sources.file_capabilities(raw) == shown

@@ -34,8 +34,9 @@ _REAPPLY = ("Re-apply the host's declared configuration (Ansible, cloud-init), o
 HOST_DRIFT_CHECKS: Final[tuple[Check[HostDrift], ...]] = (
     _rule("HOST-101", "sshd settings are as baselined", Severity.HIGH, _REAPPLY,
           ("interactive-access", "credential-theft")),
-    _rule("HOST-102", "no new or changed setuid/setgid programs", Severity.HIGH,
-          "Remove the program or its setuid/setgid bit; find who installed it. " + _REAPPLY,
+    _rule("HOST-102", "no new or changed setuid/setgid programs or file capabilities",
+          Severity.HIGH, "Remove the program, its setuid/setgid bit or its capabilities "
+          "(setcap -r); find who installed it. " + _REAPPLY,
           ("container-escape", "persistence-drift")),
     _rule("HOST-103", "sudoers is as baselined", Severity.HIGH, _REAPPLY,
           ("persistence-drift", "interactive-access")),

@@ -8,6 +8,7 @@ never a silently missing value.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ from ringfence.host.baseline import model as m
 from ringfence.host.facts import FactError, RootReader
 from ringfence.host.sshd import load_sshd_config
 from ringfence.inputs import check_depth
+from ringfence.runtime.caps import from_mask
 
 MAX_CONFIG: Final = 8 << 20
 MAX_PACKAGE_DB: Final = 512 << 20  # rpmdb.sqlite of a large RHEL host: ~100 MiB
@@ -480,12 +482,52 @@ def _in_root(c: Collector, host_path: str) -> str:
     return host_path[len(c.reader.host_path("")):] or "/"
 
 
+def file_capabilities(raw: bytes) -> str:
+    """A ``security.capability`` value (``vfs_cap_data`` v1-v3) as getcap writes it:
+    ``cap_net_raw,cap_setuid=ep``; a value that does not parse is shown in hex."""
+    if len(raw) < 12:
+        return f"unparsed:{raw.hex()}"
+    magic = int.from_bytes(raw[:4], "little")
+    words = 1 if magic >> 24 == 1 else 2
+    if len(raw) < 4 + 8 * words:
+        return f"unparsed:{raw.hex()}"
+    permitted = inheritable = 0
+    for i in range(words):
+        base = 4 + 8 * i
+        permitted |= int.from_bytes(raw[base:base + 4], "little") << (32 * i)
+        inheritable |= int.from_bytes(raw[base + 4:base + 8], "little") << (32 * i)
+    names = sorted(from_mask(permitted | inheritable))
+    flags = "e" if magic & 1 else ""
+    out = ",".join(n.lower() for n in names) or "none"
+    parts = [f"{out}={flags}{'p' if permitted else ''}{'i' if inheritable else ''}"]
+    if inheritable and inheritable != permitted:
+        parts.append("inheritable=" + ",".join(sorted(n.lower() for n in from_mask(inheritable))))
+    if magic >> 24 == 3 and len(raw) >= 24:
+        parts.append(f"rootid={int.from_bytes(raw[20:24], 'little')}")
+    return " ".join(parts)
+
+
+def _capabilities(c: Collector, host_path: str) -> str | None:
+    try:
+        raw = os.getxattr(host_path, "security.capability", follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in (errno.ENODATA, errno.ENOTSUP):
+            c.problem(_in_root(c, host_path), f"file capabilities: {exc.strerror or exc}")
+        return None
+    return file_capabilities(raw)
+
+
 def _setuid_file(c: Collector, host_path: str) -> None:
+    """A setuid/setgid program, or one given file capabilities (``setcap``): both run with
+    privileges their caller does not have."""
     try:
         st = os.lstat(host_path)
     except OSError:
         return
-    if not stat.S_ISREG(st.st_mode) or not st.st_mode & (stat.S_ISUID | stat.S_ISGID):
+    if not stat.S_ISREG(st.st_mode):
+        return
+    caps = _capabilities(c, host_path)
+    if caps is None and not st.st_mode & (stat.S_ISUID | stat.S_ISGID):
         return
     path = _in_root(c, host_path)
     digest = "unhashed"
@@ -504,7 +546,7 @@ def _setuid_file(c: Collector, host_path: str) -> None:
             except OSError as exc:
                 c.problem(path, exc.strerror or str(exc))
     c.fact(m.SETUID, path, f"mode={stat.S_IMODE(st.st_mode):04o} uid={st.st_uid} "
-           f"gid={st.st_gid} sha256={digest}", path)
+           f"gid={st.st_gid}" + (f" caps={caps}" if caps else "") + f" sha256={digest}", path)
 
 
 SOURCES: Final[tuple[Callable[[Collector], None], ...]] = (
