@@ -183,3 +183,11 @@ def test_a_capability_given_to_a_program_is_drift(host: Path) -> None:
 ])
 def test_file_capabilities_are_shown_as_getcap_would(raw: bytes, shown: str) -> None:
     assert sources.file_capabilities(raw) == shown
+
+
+def test_a_pam_hook_is_an_account_change_not_a_low_file_change(host: Path) -> None:
+    _write(host, "/etc/pam.d/sshd", "@include common-auth\naccount required pam_nologin.so\n")
+    changes = _drift(host, lambda: _write(
+        host, "/etc/pam.d/sshd", "auth sufficient pam_permit.so\n@include common-auth\n"
+        "account required pam_nologin.so\n# a comment\n"))
+    assert changes == [("HOST-104", "pam", "added")]

@@ -17,15 +17,15 @@ from ringfence.diff.model import FileState
 # the domains of parsed facts, in report order (one place: drift scoring keys on them)
 SSHD, SYSCTL, SYSCTL_LIVE = "sshd", "sysctl", "sysctl.effective"
 CMDLINE, MODULE, MODULE_CONF = "kernel.cmdline", "module.loaded", "module.config"
-USER, GROUP, PASSWORD, SUDOERS = "user", "group", "password", "sudoers"
+USER, GROUP, PASSWORD, SUDOERS, PAM = "user", "group", "password", "sudoers", "pam"
 SETUID, PACKAGE, UNIT, RUNTIME, AUDIT = "setuid", "package", "unit", "runtime", "audit"
 # where an intruder persists (baseline.persistence)
 LDSO, AUTHORIZED_KEYS, CRON, SYSTEMD = "ld.so", "authorized_keys", "cron", "systemd"
 DOMAINS: tuple[str, ...] = (SSHD, SYSCTL, SYSCTL_LIVE, CMDLINE, MODULE, MODULE_CONF, USER, GROUP,
-                            PASSWORD, SUDOERS, SETUID, PACKAGE, UNIT, RUNTIME, AUDIT, LDSO,
+                            PASSWORD, PAM, SUDOERS, SETUID, PACKAGE, UNIT, RUNTIME, AUDIT, LDSO,
                             AUTHORIZED_KEYS, CRON, SYSTEMD)
 # domains whose facts are whole lines keyed by ``FILE|LINE`` (the value is the line)
-LINE_DOMAINS: tuple[str, ...] = (SUDOERS, AUDIT, LDSO, AUTHORIZED_KEYS, CRON)
+LINE_DOMAINS: tuple[str, ...] = (SUDOERS, PAM, AUDIT, LDSO, AUTHORIZED_KEYS, CRON)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,8 @@ HOST_DRIFT_CHECKS: Final[tuple[Check[HostDrift], ...]] = (
           ("container-escape", "persistence-drift")),
     _rule("HOST-103", "sudoers is as baselined", Severity.HIGH, _REAPPLY,
           ("persistence-drift", "interactive-access")),
-    _rule("HOST-104", "accounts, groups and password states are as baselined", Severity.HIGH,
+    _rule("HOST-104", "accounts, groups, password states and PAM stacks are as "
+          "baselined", Severity.HIGH,
           _REAPPLY, ("persistence-drift", "credential-theft")),
     _rule("HOST-105", "kernel settings (sysctls, command line, modules) are as baselined",
           Severity.MEDIUM, _REAPPLY, ("container-escape",)),

@@ -10,7 +10,7 @@ from ringfence.host.baseline import model as m
 # fact domain -> the drift rule (HOST-1xx) that reports its changes
 RULE_OF_DOMAIN: Final[dict[str, str]] = {
     m.SSHD: "HOST-101", m.SETUID: "HOST-102", m.SUDOERS: "HOST-103",
-    m.USER: "HOST-104", m.GROUP: "HOST-104", m.PASSWORD: "HOST-104",
+    m.USER: "HOST-104", m.GROUP: "HOST-104", m.PASSWORD: "HOST-104", m.PAM: "HOST-104",
     m.SYSCTL: "HOST-105", m.SYSCTL_LIVE: "HOST-105", m.CMDLINE: "HOST-105",
     m.MODULE: "HOST-105", m.MODULE_CONF: "HOST-105",
     m.RUNTIME: "HOST-106", m.UNIT: "HOST-106", m.AUDIT: "HOST-107", m.PACKAGE: "HOST-108",

@@ -72,7 +72,7 @@ HASHED_ONLY: Final = (
     ("/etc/containers/registries.d", "*.yaml"), ("/var/lib/kubelet", "config.yaml"),
     ("/etc/kubernetes", "*.conf"), ("/etc/kubernetes/manifests", "*.yaml"),
     ("/etc/default", "kubelet"), ("/etc/sysconfig", "kubelet"), ("/etc/default", "docker"),
-    ("/etc", "gshadow"), ("/etc", "login.defs"), ("/etc/pam.d", "*"),
+    ("/etc", "gshadow"), ("/etc", "login.defs"),
 )
 
 
@@ -317,6 +317,22 @@ def sudoers(c: Collector) -> None:
     visit("/etc/sudoers", 0)
 
 
+def pam(c: Collector) -> None:
+    """Each PAM stack line: ``auth sufficient pam_permit.so`` or a ``pam_exec.so`` hook
+    added to a service logs in or runs code as root without any account change."""
+    for path in ["/etc/pam.conf", *c.glob("/etc/pam.d", "*")]:
+        try:
+            st = c.reader.stat(path)
+        except FactError as exc:
+            c.problem(path, exc.reason)
+            continue
+        if st is None or st.kind == "dir":
+            continue
+        for line in _logical_lines(c.text(path) or ""):
+            if line and not line.startswith("#"):
+                c.fact(m.PAM, f"{path}|{line}", line, path)
+
+
 def audit_rules(c: Collector) -> None:
     for path in ["/etc/audit/audit.rules", "/etc/audit/auditd.conf",
                  *c.glob("/etc/audit/rules.d", "*.rules")]:
@@ -550,5 +566,5 @@ def _setuid_file(c: Collector, host_path: str) -> None:
 
 
 SOURCES: Final[tuple[Callable[[Collector], None], ...]] = (
-    sshd, sysctls, kernel, accounts, sudoers, audit_rules, units, runtime_configs, packages,
+    sshd, sysctls, kernel, accounts, pam, sudoers, audit_rules, units, runtime_configs, packages,
     setuid_programs)
