@@ -106,11 +106,61 @@ def scan_image(reference: str, options: ScanOptions,
         if cache:
             cache.close()
         source.close()
+    return _image_result(info, merged, results, options)
+
+
+def merge_image(source: ImageSource, results: list[LayerResult], options: ScanOptions,
+                budget: Budget | None = None) -> ScanResult:
+    """The ScanResult of ``source`` from its layers' results (in layer order), as
+    ``scan_image`` makes it: package databases behind symlinks followed, layers merged,
+    analyzer facts merged. ``ringfence fleet`` gets the layers' results from its cluster."""
+    from ringfence.layers.merge import merge_layers
+
+    info = source.info()
+    results = _follow_symlinks(source, info.layers, results, options, budget)
+    return _image_result(info, merge_layers(results), results, options)
+
+
+def _image_result(info: ImageInfo, merged: Inventory, results: list[LayerResult],
+                  options: ScanOptions) -> ScanResult:
     inventory = _visible(merged, options)
     digest = info.manifest_digest or info.config_digest
     return ScanResult(Target("image", info.reference, digest), inventory, image=info,
                       unknowns=inventory.unknowns,
                       analyses=_merge_analyses(options.analyzers, results))
+
+
+def layer_variant(options: ScanOptions) -> str:
+    """The layer cache's variant of ``options`` (catalogers, analyzers, limits)."""
+    from ringfence.catalog.registry import fingerprint
+
+    return variant_key(fingerprint((*options.for_image(), *options.analyzers)),
+                       repr(options.limits))
+
+
+def catalog_layer(source: ImageSource, layer: LayerInfo, options: ScanOptions,
+                  cache: LayerCache | None, budget: Budget | None = None
+                  ) -> tuple[LayerResult, bool]:
+    """One layer's result as ``scan_image`` gets it: from ``cache`` when bytes verified
+    in this run have one, else analysed (and stored). True when the analysis ran."""
+    from ringfence.layers.analyze import analyze_layer
+
+    variant = layer_variant(options)
+    hit = _cached(cache, source, layer, variant, options.limits) if cache else None
+    if hit is not None:
+        return hit, False
+    blobs: list[VerifiedBlob] = []
+    result = analyze_layer(source, layer, options.for_image(), options.limits,
+                           options.analyzers, budget=budget, verified=blobs.append)
+    if cache and blobs:
+        _store(cache, variant, blobs[0], result)
+    return result, True
+
+
+def _store(cache: LayerCache, variant: str, blob: VerifiedBlob, result: LayerResult) -> None:
+    cache.put(variant, blob.digest, result)
+    if blob.identity:
+        cache.remember(blob.identity, blob.digest, blob.kind)
 
 
 def _cached_image(cache: LayerCache | None, source: ImageSource, info: ImageInfo,
@@ -268,13 +318,12 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
                     ) -> list[LayerResult]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from ringfence.catalog.registry import fingerprint
     from ringfence.layers.analyze import analyze_layer
     from ringfence.layers.streams import Budget
 
     cache = LayerCache(options.cache_dir) if options.cache_dir else None
     catalogers = options.for_image()
-    variant = variant_key(fingerprint((*catalogers, *options.analyzers)), repr(options.limits))
+    variant = layer_variant(options)
     budget = budget or Budget(options.limits.max_image_bytes, source.info().reference)
     results: dict[int, LayerResult] = {}
     todo: list[int] = []
@@ -299,9 +348,7 @@ def _catalog_layers(source: ImageSource, layers: tuple[LayerInfo, ...], options:
                 results[i] = fut.result()
                 blob = verified.get(i)
                 if cache and blob is not None:
-                    cache.put(variant, blob.digest, results[i])
-                    if blob.identity:
-                        cache.remember(blob.identity, blob.digest, blob.kind)
+                    _store(cache, variant, blob, results[i])
                 done += 1
                 if progress:
                     progress("layers", done, len(layers))

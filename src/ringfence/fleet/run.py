@@ -62,7 +62,7 @@ def layer_key(variant: str, ref: str, layer: LayerInfo) -> str:
 
 def run_fleet(client: Client, refs: Sequence[str], options: FleetOptions,
               progress: Progress | None = None) -> FleetResult:
-    from ringfence.fleet.tasks import _variant
+    from ringfence.scan import layer_variant
 
     tick = progress or (lambda _w, _d, _t: None)
     distinct = list(dict.fromkeys(refs))
@@ -76,7 +76,7 @@ def run_fleet(client: Client, refs: Sequence[str], options: FleetOptions,
     for r in resolved:
         if not r.error:
             first.setdefault(r.digest, r)
-    variant = _variant(options.scan)
+    variant = layer_variant(options.scan)
     layer_futures: dict[str, Future[LayerOutcome]] = {}
     image_layers: dict[str, list[str]] = {}
     for digest, r in first.items():

@@ -3,13 +3,12 @@ scan one image from its layers' results. Each returns a value; an input that fai
 (registry error, digest mismatch, hostile layer) is an outcome with its error, so one bad
 image never stops the fleet and Dask's retries are left for workers that die.
 
-A layer is analysed exactly as ``ringfence image`` analyses it: the layer cache is asked
-first (``scan._cached``: the blob is hashed in this run and a result is used only for
-verified bytes, with the diffID the image claims), else the single-pass analysis streams,
-verifies and stores it. The image is then merged with ``scan_image``'s own helpers
+A layer is analysed exactly as ``ringfence image`` analyses it (``scan.catalog_layer``):
+the layer cache is asked first (the blob is hashed in this run and a result is used only
+for verified bytes, with the diffID the image claims), else the single-pass analysis
+streams, verifies and stores it. The image is then merged by ``scan.merge_image``
 (symlinked package databases, whiteouts, analyzer facts), checked and matched as
-``ringfence image`` does. (They are private to scan.py; a public ``merge_image`` there is
-left to its owner, who is reworking that module's imports.)
+``ringfence image`` does.
 """
 
 from __future__ import annotations
@@ -90,43 +89,22 @@ def resolve(ref: str, options: OpenOptions) -> Resolved:
 def analyse_layer(ref: str, layer: LayerInfo, options: ScanOptions) -> LayerOutcome:
     """The result of one layer of ``ref``, from the shared layer cache or analysed now."""
     from ringfence.cache.layer_cache import LayerCache
-    from ringfence.layers.analyze import VerifiedBlob, analyze_layer
     from ringfence.layers.streams import Budget
 
     cache = LayerCache(options.cache_dir) if options.cache_dir else None
     try:
         source = open_image(parse_reference(ref), options.open)
         try:
-            variant = _variant(options)
-            hit = image_scan._cached(cache, source, layer, variant, options.limits) \
-                if cache else None
-            if hit is not None:
-                return LayerOutcome(hit, analysed=False)
-            blobs: list[VerifiedBlob] = []
             budget = Budget(options.limits.max_image_bytes, ref)
-            result = analyze_layer(source, layer, options.for_image(), options.limits,
-                                   options.analyzers, budget=budget, verified=blobs.append)
+            result, analysed = image_scan.catalog_layer(source, layer, options, cache, budget)
         finally:
             source.close()
-        if cache and blobs:
-            cache.put(variant, blobs[0].digest, result)
-            if blobs[0].identity:
-                cache.remember(blobs[0].identity, blobs[0].digest, blobs[0].kind)
-        return LayerOutcome(result, analysed=True)
     except (Error, OSError) as exc:
         return LayerOutcome(None, analysed=False, error=_describe(exc))
     finally:
         if cache:
             cache.close()
-
-
-def _variant(options: ScanOptions) -> str:
-    """The layer cache's variant, computed as ``scan._catalog_layers`` computes it."""
-    from ringfence.cache.layer_cache import variant_key
-    from ringfence.catalog.registry import fingerprint
-
-    return variant_key(fingerprint((*options.for_image(), *options.analyzers)),
-                       repr(options.limits))
+    return LayerOutcome(result, analysed)
 
 
 def was_analysed(outcome: LayerOutcome) -> bool:
@@ -152,9 +130,7 @@ def scan_one(ref: str, layers: list[LayerOutcome], options: FleetOptions) -> Ima
 
 def _merge(source: ImageSource, layers: list[LayerOutcome], options: ScanOptions,
            ref: str) -> ScanResult:
-    from ringfence.layers.merge import merge_layers
     from ringfence.layers.streams import Budget
-    from ringfence.model.result import Target
 
     info = source.info()
     failed = [o.error for o in layers if o.result is None]
@@ -167,13 +143,8 @@ def _merge(source: ImageSource, layers: list[LayerOutcome], options: ScanOptions
         if result.diff_id != layer.diff_id:  # as scan._cached: a hit fails as a cold scan
             raise DigestMismatchError(f"{ref} layer {layer.digest} (diffID {layer.diff_id})",
                                       layer.diff_id, result.diff_id)
-    budget = Budget(options.limits.max_image_bytes, ref)
-    results = image_scan._follow_symlinks(source, info.layers, results, options, budget)
-    inventory = image_scan._visible(merge_layers(results), options)
-    return ScanResult(Target("image", info.reference, info.manifest_digest or
-                             info.config_digest), inventory, image=info,
-                      unknowns=inventory.unknowns,
-                      analyses=image_scan._merge_analyses(options.analyzers, results))
+    return image_scan.merge_image(source, results, options,
+                                  Budget(options.limits.max_image_bytes, ref))
 
 
 def _checks(result: ScanResult, options: FleetOptions) -> ScanResult:
