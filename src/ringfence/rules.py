@@ -23,6 +23,8 @@ from ringfence.secretscan.checks import SECRET_CHECKS
 from ringfence.trust.provenance_rules import PROVENANCE_CHECKS
 from ringfence.trust.rules import TRUST_CHECKS
 
+HOST_BASELINE: Final = "host baseline"
+
 
 @dataclass(frozen=True, slots=True)
 class Domain:
@@ -31,6 +33,8 @@ class Domain:
     checks: Sequence[Check[Any]]
     id_prefix: str
     in_depth: bool = True  # its rules feed the defense-in-depth report
+    # an input the depth report needs for this domain (its rules count only when given)
+    depth_input: str = ""
 
 
 DOMAINS: Final[tuple[Domain, ...]] = (
@@ -39,9 +43,9 @@ DOMAINS: Final[tuple[Domain, ...]] = (
     Domain("trust", "image", TRUST_CHECKS, "IMG-20"),
     Domain("provenance", "image", PROVENANCE_CHECKS, "IMG-21", in_depth=False),
     Domain("host", "host", HOST_CHECKS, "HOST-"),
-    # drift against a signed host baseline: only when a baseline is given (`host baseline
-    # check`), so not part of the depth report, which has no baseline to read
-    Domain("hostdrift", "host", HOST_DRIFT_CHECKS, "HOST-1", in_depth=False),
+    # drift against a signed host baseline (`host baseline check`): in the depth report only
+    # when `scan --host-baseline` gives one (without it the report is as before)
+    Domain("hostdrift", "host", HOST_DRIFT_CHECKS, "HOST-1", depth_input=HOST_BASELINE),
     # the host against its declared state (`host declared`): likewise only on request
     Domain("declared", "host", DECLARED_CHECKS, "HOST-11", in_depth=False),
     Domain("runtime", "host", RT_CHECKS, "RT-"),

@@ -12,13 +12,15 @@ from typing import Any, Final
 from ringfence.k8s.load import Manifests
 from ringfence.k8s.podview import PodView
 from ringfence.k8s.psa import PssSelection
-from ringfence.model.finding import Finding
+from ringfence.model.finding import Finding, Rule
 from ringfence.model.result import ScanResult
 from ringfence.rings.host import NO_HOST, host_ring
+from ringfence.rings.host_drift import host_drift_ring
 from ringfence.rings.image import VULN, image_ring, trust_ring
 from ringfence.rings.platform import PlatformFacts, platform_ring
 from ringfence.rings.report import RingReport
 from ringfence.rings.runtime import RuntimeView, runtime_ring, workload_run
+from ringfence.rules import HOST_BASELINE
 from ringfence.scan import Progress, ScanOptions
 from ringfence.threats import attribute as attr
 from ringfence.threats.catalog import Catalog, load_catalog
@@ -41,6 +43,11 @@ class ScanAllOptions:
     db_path: Path | None = None
     allowed_registries: tuple[str, ...] = ()
     trust_policy: str | None = None  # containers policy.json for the IMG-2NN rules
+    # a signed host baseline (its bytes, the public key, its name): HOST-101..112 in the
+    # host ring; None: they are not part of the report
+    host_baseline: bytes | None = None
+    host_baseline_key: bytes = b""
+    host_baseline_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,8 @@ class _Rings:
     runtime: RingReport[RuntimeView]
     images: dict[str, RingReport[ScanResult]]  # per manifest image name
     trust: RingReport[Any]  # the trust policy (image ring, the same for every image)
+    drift: RingReport[Any]  # the host against its signed baseline (host ring)
+    rules: tuple[Rule, ...]  # the rules of this report (the drift rules when given)
 
 
 SPEC_GRANTS: Final = PssSelection("restricted", "latest")
@@ -68,16 +77,20 @@ def scan_all(manifests: Manifests, options: ScanAllOptions,
     keys = [attr.WorkloadKey(p.ref, p.obj.kind, p.obj.name, p.namespace, p.service_account)
             for p in pods]
     charged = platform.facts.charged if platform.facts else {}
+    drift = host_drift_ring(options.host_baseline, options.host_baseline_key,
+                            options.host_baseline_name, options.host_root)
+    given = (HOST_BASELINE,) if drift.evaluated else ()
     rings = _Rings(platform, attr.attribute(platform.run.findings, keys, charged),
                    host_ring(options.host_root), runtime_ring(options.runtime_live),
-                   _images(pods, options, progress), trust_ring(options.trust_policy))
+                   _images(pods, options, progress), trust_ring(options.trust_policy),
+                   drift, all_rules(given))
     workloads = tuple(_workload(p, catalog, rings) for p in pods)
     unknowns = (*platform.unknowns, *rings.host.unknowns, *rings.runtime.unknowns,
                 *(u for r in rings.images.values() for u in r.unknowns),
-                *rings.trust.unknowns)
+                *rings.trust.unknowns, *drift.unknowns)
     return DepthReport(catalog.version, tuple((t.id, t.name, t.techniques)
                                               for t in catalog.threats),
-                       workloads, all_rules(), _sources(rings), tuple(sorted(set(unknowns))))
+                       workloads, rings.rules, _sources(rings), tuple(sorted(set(unknowns))))
 
 
 def _images(pods: Sequence[PodView], options: ScanAllOptions, progress: Progress | None = None,
@@ -123,6 +136,10 @@ def _workload(pod: PodView, catalog: Catalog, rings: _Rings) -> WorkloadDepth:
     host = rings.host
     statuses.update(_statuses(domain_rule_ids("host"), host,
                               {f.rule_id for f in host.findings}))
+    drift = rings.drift
+    if drift.evaluated:  # otherwise its rules are not in the report (rings.rules)
+        statuses.update(_statuses(domain_rule_ids("hostdrift"), drift,
+                                  {f.rule_id for f in drift.findings}))
     rt_run, rt_reason = workload_run(rings.runtime, pod)
     rt_findings = rt_run.findings if rt_run else ()
     statuses.update(attr.statuses(domain_rule_ids("runtime"), rt_run,
@@ -137,13 +154,13 @@ def _workload(pod: PodView, catalog: Catalog, rings: _Rings) -> WorkloadDepth:
     if trust.evaluated:  # the engine's policy: it holds or fails whatever the image
         statuses.update(_statuses(domain_rule_ids("trust"), trust,
                                   {f.rule_id for f in trust.findings}))
-    findings = (*mine, *host.findings, *rt_findings, *trust.findings,
+    findings = (*mine, *host.findings, *drift.findings, *rt_findings, *trust.findings,
                 *(f for n in names for f in rings.images[n].findings))
     chain_facts = rings.platform.facts.chain_facts if rings.platform.facts else {}
     return WorkloadDepth(
         pod.ref, pod.namespace, pod.location,
         tuple(dict.fromkeys(c.image for c in pod.containers)),
-        threat_depths(catalog, all_rules(), statuses),
+        threat_depths(catalog, rings.rules, statuses),
         find_chains(catalog.chains, statuses, chain_facts.get(pod.ref, {})),
         tuple(findings))
 
@@ -157,4 +174,6 @@ def _sources(rings: _Rings) -> tuple[tuple[str, str], ...]:
            ("runtime", status(rings.runtime, "live /proc"))]
     out += [(f"image {name}", status(r, r.subject)) for name, r in rings.images.items()]
     out.append(("trust policy", status(rings.trust, rings.trust.subject)))
+    if rings.drift.evaluated:
+        out.append(("host baseline", rings.drift.subject))
     return tuple(out)

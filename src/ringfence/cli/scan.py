@@ -12,7 +12,14 @@ from typing import Any
 
 import click
 
-from ringfence.cli.common import ReportOptions, emit, finish, report_options
+from ringfence.cli.common import (
+    DOCUMENT_BYTES,
+    ReportOptions,
+    emit,
+    finish,
+    read_input,
+    report_options,
+)
 from ringfence.cli.progress import layer_progress
 from ringfence.errors import UsageError
 from ringfence.k8s.load import Manifests, load_paths
@@ -65,6 +72,12 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
 @click.option("--kubeconfig", help="Read the workloads of this cluster instead.")
 @click.option("--host", "host_live", is_flag=True, help="Audit this machine as the host.")
 @click.option("--host-root", type=click.Path(path_type=Path), help="Audit a mounted host root.")
+@click.option("--host-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Signed host baseline (`ringfence host baseline create`): the host's drift "
+                   "(HOST-101..112) joins the host ring. Needs --host or --host-root and "
+                   "--pubkey.")
+@click.option("--pubkey", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --host-baseline: the public key it must be signed with.")
 @click.option("--runtime", is_flag=True, help="Include the runtime state of the containers.")
 @click.option("--live", is_flag=True, help="With --runtime: read running containers (/proc).")
 @click.option("--images-from", type=click.Choice(["manifests", "none"]), default="manifests",
@@ -84,19 +97,29 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
                 strict_help="Exit 4 when a ring cell is not evaluated or only partly "
                 "evaluated, or something could not be read.")
 def scan_cmd(k8s_paths: tuple[str, ...], kubeconfig: str | None, host_live: bool,
-             host_root: Path | None, runtime: bool, live: bool, images_from: str,
+             host_root: Path | None, host_baseline: Path | None, pubkey: Path | None,
+             runtime: bool, live: bool, images_from: str,
              image_map: tuple[str, ...], db_path: Path | None, registries: tuple[str, ...],
              trust_policy: str | None, fail_below: int | None, report: ReportOptions) -> None:
     """Defense in depth per workload: for each threat, which rings hold."""
     if host_live and host_root is not None:
         raise UsageError("scan", "give --host or --host-root, not both")
+    if (host_baseline is None) != (pubkey is None):
+        raise UsageError("scan", "--host-baseline needs --pubkey (and --pubkey needs "
+                         "--host-baseline)")
+    if host_baseline is not None and not host_live and host_root is None:
+        raise UsageError("scan", "--host-baseline needs --host or --host-root")
     if runtime != live:
         raise UsageError("scan", "--runtime needs --live (and --live needs --runtime)")
     options = ScanAllOptions(
         host_root="/" if host_live else (str(host_root) if host_root is not None else None),
         runtime_live=runtime, images_from=images_from, image_map=_image_map(image_map),
         scan=ScanOptions(), db_path=db_path, allowed_registries=registries,
-        trust_policy=trust_policy)
+        trust_policy=trust_policy,
+        host_baseline=None if host_baseline is None
+        else read_input(host_baseline, "host baseline", DOCUMENT_BYTES),
+        host_baseline_key=b"" if pubkey is None else read_input(pubkey, "public key"),
+        host_baseline_name=str(host_baseline or ""))
     manifests = _manifests(k8s_paths, kubeconfig)
     with layer_progress(enabled=not report.quiet) as progress:
         doc = depth_document(scan_all(manifests, options, progress=progress))
