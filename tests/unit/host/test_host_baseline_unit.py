@@ -97,3 +97,24 @@ def test_the_document_is_verified_before_it_is_read() -> None:
     image_baseline = sign({"schema": "ringfence-baseline/1", "image": "x", "files": {}}, key)
     with pytest.raises(InputError, match="not a host baseline"):
         document.verify(image_baseline, public_pem(key.public_key()), "b.json")
+
+
+def test_a_problem_leaves_the_rule_of_its_values_undecided() -> None:
+    from ringfence.host.baseline.coverage import undecided
+    from ringfence.host.baseline.drift import HostDrift
+
+    old = _snap([Fact("runtime", "/srv/custom.toml x", "1", "/srv/custom.toml")])
+    drift = HostDrift((), (("/etc/sudoers.d/zz", "not a regular file"),
+                           ("/srv/custom.toml", "larger than 8 bytes"),
+                           ("/etc/machine-id", "denied")),
+                      (("/usr/bin/x", "Permission denied"),))
+    why = undecided(drift, old, _snap([]))
+    assert set(why) == {"HOST-103", "HOST-106", "HOST-102"}  # machine-id: no rule
+    assert "could not be read when the baseline was taken" in why["HOST-102"]
+    # a path nothing explains may hold anything: every drift rule; a fired rule is decided
+    fired = compare(_snap([Fact("sshd", "permitrootlogin", "no", "/etc/ssh/sshd_config")]),
+                    _snap([Fact("sshd", "permitrootlogin", "yes", "/etc/ssh/sshd_config")]))
+    drift = HostDrift(fired.changes, (("/srv/elsewhere", "denied"),), (), live_mismatch=True)
+    why = undecided(drift, _snap([]), _snap([]))
+    assert "HOST-101" not in why and {"HOST-102", "HOST-105", "HOST-109", "HOST-112"} <= set(why)
+    assert "live kernel values not compared" in why["HOST-105"]
