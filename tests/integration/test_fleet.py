@@ -373,3 +373,30 @@ def _kill_children(pid: int) -> int:
     for child in children:
         os.kill(int(child), signal.SIGKILL)
     return len(children)
+
+
+def test_local_cluster_table_and_store(images_dir: Path, tmp_path: Path) -> None:
+    """The embedded default (a LocalCluster, here of 2 worker processes), the table, and
+    --store recording each image as `inventory add` does."""
+    refs = [f"oci:{images_dir / name}.oci" for name in BASES]
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    argv = [sys.executable, "-m", "ringfence.cli.main", "fleet", *refs, "--workers", "2",
+            "--cache-dir", str(tmp_path / "cache"), "--store", store]
+    table = subprocess.run([*argv, "-f", "table", "-q"], capture_output=True, text=True,
+                           timeout=300)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[-1] == ("Total: 2 images (2 unique), 4 unique layers, 4 analysed now, "
+                         "0 failed")
+    assert all(len(line) <= 80 for line in lines)
+    code, doc, err = fleet_cli(*refs, "--workers", "1", "--cache-dir",
+                               str(tmp_path / "cache"))
+    assert code == 0, err
+    assert doc is not None and doc["summary"]["layers_analysed"] == 0  # the cache, shared
+    out = tmp_path / "list.json"
+    assert main(["inventory", "list", "--store", store, "-f", "json", "-o", str(out)]) == 0
+    stored = {i["digest"]: i for i in json.loads(out.read_text())["images"]}
+    assert set(stored) == {i["digest"] for i in doc["images"]}
+    for image in doc["images"]:
+        assert stored[image["digest"]]["packages"] == len(image["packages"]) > 80
+        assert stored[image["digest"]]["refs"] == [image["ref"]]
