@@ -140,3 +140,29 @@ def test_a_preload_fifo_is_unknown(host: Path) -> None:
     os.mkfifo(host / "etc/ld.so.preload")
     assert dict(take_snapshot(host, live=False).problems)["/etc/ld.so.preload"] == \
         "not a regular file"
+
+
+def test_merged_usr_units_drift_once_and_vendor_drop_ins_and_links_count(host: Path) -> None:
+    (host / "usr/lib/systemd/system").mkdir(parents=True)
+    (host / "lib").symlink_to("usr/lib")  # merged /usr: /lib/systemd/system is the same
+    vendor = host / "usr/lib/systemd/system"
+    _write(host, "/usr/lib/systemd/system/containerd.service", "[Service]\nExecStart=/a\n")
+    _write(host, "/usr/lib/systemd/system/ssh.service", "[Service]\nExecStart=/sshd\n")
+    changes = _changes(host, lambda: _write(host, "/usr/lib/systemd/system/containerd.service",
+                                            "[Service]\nExecStart=/tmp/c\n"))
+    assert [(c.rule, c.key) for c in changes] == [
+        ("HOST-106", "/usr/lib/systemd/system/containerd.service Service.ExecStart")]
+
+    def seed() -> None:
+        _write(host, "/usr/lib/systemd/system/ssh.service.d/x.conf",
+               "[Service]\nExecStartPre=/tmp/.x\n")
+        (vendor / "multi-user.target.wants").mkdir()
+        (vendor / "multi-user.target.wants/ssh.service").symlink_to("../ssh.service")
+
+    changes = _changes(host, seed)
+    assert sorted((c.rule, c.key) for c in changes) == [
+        ("HOST-112", "/usr/lib/systemd/system/multi-user.target.wants/ssh.service"),
+        ("HOST-112", "/usr/lib/systemd/system/ssh.service.d/x.conf Service.ExecStartPre")]
+    # a vendor unit file itself is the package's
+    assert _changes(host, lambda: _write(host, "/usr/lib/systemd/system/new.service",
+                                         "[Service]\nExecStart=/x\n")) == []

@@ -13,8 +13,10 @@ from typing import Final
 from ringfence.host.baseline import model as m
 from ringfence.host.baseline.sources import (
     MAX_INCLUDE_DEPTH,
+    UNIT_DIRS,
     Collector,
     is_runtime_unit,
+    unit_dirs,
     unit_facts,
 )
 from ringfence.host.facts import FactError
@@ -127,9 +129,12 @@ def _link(c: Collector, path: str) -> str:
 
 
 def systemd_units(c: Collector) -> None:
-    """Units, drop-ins and enablement links the administrator placed under /etc/systemd
-    (the runtime and kubelet units are HOST-106's)."""
-    for top in SYSTEMD_ADMIN_DIRS:
+    """Units, aliases/masks, drop-ins and enablement links the administrator placed under
+    /etc/systemd; in the vendor and runtime unit directories the drop-ins and enablement
+    links (a ``*.wants`` link or an ``ExecStartPre=`` drop-in there starts code at boot as
+    well). The runtime and kubelet units and their drop-ins are HOST-106's."""
+    admin = unit_dirs(c, SYSTEMD_ADMIN_DIRS)
+    for top in unit_dirs(c, (*SYSTEMD_ADMIN_DIRS, *UNIT_DIRS)):
         for path in c.glob(top, "*"):
             name = path.rsplit("/", 1)[1]
             if is_runtime_unit(name):
@@ -138,9 +143,7 @@ def systemd_units(c: Collector) -> None:
                 st = c.reader.stat(path)
                 if st is None:
                     continue
-                if st.kind == "link":  # an alias, or a unit masked to /dev/null
-                    c.fact(m.SYSTEMD, path, f"-> {_link(c, path)}", path)
-                elif st.kind == "dir" and name.endswith(".d"):
+                if st.kind == "dir" and name.endswith(".d"):
                     for dropin in c.glob(path, "*.conf"):
                         unit_facts(c, m.SYSTEMD, dropin)
                 elif st.kind == "dir":  # *.wants, *.requires, *.upholds: what starts
@@ -148,6 +151,10 @@ def systemd_units(c: Collector) -> None:
                         target = _link(c, entry) if (s := c.reader.stat(entry)) is not None \
                             and s.kind == "link" else "(not a link)"
                         c.fact(m.SYSTEMD, entry, f"-> {target}", entry)
+                elif top not in admin:
+                    continue  # a vendor unit file: the package's (HOST-108)
+                elif st.kind == "link":  # an alias, or a unit masked to /dev/null
+                    c.fact(m.SYSTEMD, path, f"-> {_link(c, path)}", path)
                 elif st.kind == "file":
                     unit_facts(c, m.SYSTEMD, path)
             except (FactError, OSError) as exc:

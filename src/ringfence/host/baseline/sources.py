@@ -371,8 +371,23 @@ def unit_facts(c: Collector, domain: str, unit: str) -> None:
         c.fact(domain, f"{unit} {key}", " ; ".join(vals), unit)
 
 
+def unit_dirs(c: Collector, dirs: tuple[str, ...] = UNIT_DIRS) -> list[str]:
+    """``dirs`` resolved in the root, each once: with merged /usr, /lib/systemd/system is
+    /usr/lib/systemd/system and its units would otherwise be read (and drift) twice."""
+    out: list[str] = []
+    for directory in dirs:
+        try:
+            real = c.reader.resolve(directory)
+        except FactError as exc:
+            c.problem(directory, exc.reason)
+            continue
+        if real is not None and real not in out:
+            out.append(real)
+    return out
+
+
 def units(c: Collector) -> None:
-    for directory in UNIT_DIRS:
+    for directory in unit_dirs(c):
         for path in c.glob(directory, "*"):
             name = path.rsplit("/", 1)[1]
             if not is_runtime_unit(name):
