@@ -71,9 +71,12 @@ def _epoch(v: str, head: str) -> int:
         raise _fail(v, "epoch in version is not number")
     if sign == "-" and significant:
         raise _fail(v, "epoch in version is negative")
-    if len(significant) > len(str(INT_MAX)) or int(significant or "0") > INT_MAX:
+    if len(significant) > len(str(INT_MAX)):  # before int(): Python reads no 5,000 digits
         raise _fail(v, "epoch in version is too big")
-    return int(significant or "0")
+    epoch = int("0" + significant)
+    if epoch > INT_MAX:
+        raise _fail(v, "epoch in version is too big")
+    return epoch
 
 
 def parse(v: str) -> tuple[int, str, str]:

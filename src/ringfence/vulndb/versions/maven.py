@@ -32,6 +32,7 @@ SCHEME: Final = "Maven"
 _QUALIFIERS: Final = ("alpha", "beta", "milestone", "rc", "snapshot", "", "sp")
 _ALIASES: Final = {"ga": "", "final": "", "release": "", "cr": "rc"}
 _RELEASE: Final = str(_QUALIFIERS.index(""))
+_SEPARATORS: Final = ".-"
 # ComparableVersion types a number by its digits without leading zeros (int up to 9, long up
 # to 18, then BigInteger) and orders the types before the values; it strips no zero from a
 # run of zeros only, so "0000000000" is a long 0 that beats every int ("1.0000000000.1" >
@@ -78,7 +79,7 @@ def parse(v: str) -> list[Item]:
         t = s[start:end]
         if not digit:
             return _string(t, next_is_digit)
-        return _Zeros() if len(t) >= _LONG_DIGITS and not t.strip("0") else int(t)
+        return _Zeros() if len(t) >= _LONG_DIGITS and t.count("0") == len(t) else int(t)
 
     def sub_list() -> list[Item]:
         new: list[Item] = []
@@ -87,7 +88,7 @@ def parse(v: str) -> list[Item]:
         return new
 
     for i, c in enumerate(s):
-        if c in ".-":
+        if c in _SEPARATORS:
             cur.append(item(i, False) if i > start else 0)
             start = i + 1
             if c == "-":

@@ -91,6 +91,11 @@ def test_every_reason_as_dpkg_validate_version() -> None:
     theirs = dpkg_validate([v for v, _ in cases])
     assert [r for _, r in cases] == theirs  # the table is dpkg's own answer
     assert [_reason(v) for v, _ in cases] == theirs
+    for v, reason in cases:
+        if reason is not None:
+            with pytest.raises(InvalidVersion) as exc:
+                dpkg.key(v)
+            assert (exc.value.scheme, exc.value.version) == ("dpkg", v)
 
 
 def test_huge_epochs_are_too_big_not_a_python_error() -> None:

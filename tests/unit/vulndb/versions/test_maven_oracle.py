@@ -143,7 +143,7 @@ REFUSED = [("", "empty"), (" ", "empty"), ("\t", "empty"), ("\u0661", "not ASCII
 def test_refused_on_purpose(version: str, reason: str) -> None:
     with pytest.raises(InvalidVersion) as exc:
         maven.key(version)
-    assert exc.value.reason == reason
+    assert (exc.value.scheme, exc.value.version, exc.value.reason) == ("Maven", version, reason)
 
 
 def test_maven_accepts_what_ringfence_refuses() -> None:
