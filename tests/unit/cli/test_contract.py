@@ -23,7 +23,7 @@ REPORT_COMMANDS = [
     ("sbom",), ("image",), ("host",), ("runtime",), ("k8s",), ("scan",), ("diff",),
     ("baseline", "check"), ("verify",), ("policy", "lint"), ("seccomp", "lint"),
     ("rbac", "who-can"), ("rbac", "paths"), ("netpol", "matrix"), ("changes",),
-    ("db", "import"), ("db", "update"),
+    ("db", "import"), ("db", "update"), ("affected",), ("fix",), ("compare",),
 ]
 CONTRACT = {"-f", "-o", "--fail-on", "--strict", "--quiet"}
 
