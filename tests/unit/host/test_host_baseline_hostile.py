@@ -191,3 +191,20 @@ def test_a_pam_hook_is_an_account_change_not_a_low_file_change(host: Path) -> No
         host, "/etc/pam.d/sshd", "auth sufficient pam_permit.so\n@include common-auth\n"
         "account required pam_nologin.so\n# a comment\n"))
     assert changes == [("HOST-104", "pam", "added")]
+
+
+def test_an_sshd_keyword_nothing_parsed_is_not_hidden_by_a_parsed_change(host: Path) -> None:
+    _write(host, "/etc/ssh/sshd_config", "PermitRootLogin no\nLogLevel INFO\n"
+           "Subsystem sftp internal-sftp\n")
+    changes = _drift(host, lambda: _write(
+        host, "/etc/ssh/sshd_config", "PermitRootLogin no\nLogLevel VERBOSE\n"
+        "Subsystem sftp internal-sftp\nAuthorizedKeysCommand /tmp/.k %u\n"
+        "AuthorizedKeysCommandUser root\nMatch User ops\n  TrustedUserCAKeys /tmp/ca\n"))
+    assert changes == [("HOST-101", "sshd", "added")] * 3 + [("HOST-101", "sshd", "changed")]
+
+
+def test_every_modprobe_command_is_a_value(host: Path) -> None:
+    _write(host, "/etc/modprobe.d/x.conf", "blacklist usb_storage\n")
+    changes = _drift(host, lambda: _write(host, "/etc/modprobe.d/x.conf",
+                                          "blacklist usb_storage\nsoftdep ext4 pre: rootkit\n"))
+    assert changes == [("HOST-105", "module.config", "added")]

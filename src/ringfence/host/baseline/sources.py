@@ -30,6 +30,7 @@ from ringfence.errors import InputError
 from ringfence.host import sysctl
 from ringfence.host.baseline import model as m
 from ringfence.host.facts import FactError, RootReader
+from ringfence.host.sshd import KEYWORDS as SSHD_KEYWORDS
 from ringfence.host.sshd import load_sshd_config
 from ringfence.inputs import check_depth
 from ringfence.runtime.caps import from_mask
@@ -168,6 +169,18 @@ def sshd(c: Collector) -> None:
         for key, value in sorted(config.block_settings(index).items()):
             c.fact(m.SSHD, f"{block.describe()} / {key}", value,
                    _source(config.source_of(key, index)))
+    # every other keyword as written, all its lines in order (AuthorizedKeysCommand,
+    # TrustedUserCAKeys, Subsystem, AllowUsers...): a line nothing parsed would otherwise be
+    # hidden by a parsed value changed in the same file
+    others: dict[tuple[int | None, str], list[str]] = {}
+    first: dict[tuple[int | None, str], str] = {}
+    for d in config.directives:
+        if d.keyword not in SSHD_KEYWORDS:
+            others.setdefault((d.block, d.keyword), []).append(d.raw or " ".join(d.args))
+            first.setdefault((d.block, d.keyword), d.source)
+    for (where, keyword), values in others.items():
+        key = keyword if where is None else f"{config.blocks[where].describe()} / {keyword}"
+        c.fact(m.SSHD, key, " ; ".join(values), _source(first[(where, keyword)]))
 
 
 def sysctls(c: Collector) -> None:
@@ -224,7 +237,7 @@ def kernel(c: Collector) -> None:
             if not parts:
                 continue
             if path.startswith("/etc/modprobe.d/"):
-                if parts[0] in ("blacklist", "install", "options", "alias") and len(parts) > 1:
+                if len(parts) > 1:  # blacklist, install, options, alias, softdep, remove
                     c.fact(m.MODULE_CONF, f"{parts[0]} {parts[1]}", " ".join(parts[2:]), path)
             else:
                 c.fact(m.MODULE_CONF, f"load {parts[0]}", "", path)
