@@ -208,3 +208,13 @@ def test_every_modprobe_command_is_a_value(host: Path) -> None:
     changes = _drift(host, lambda: _write(host, "/etc/modprobe.d/x.conf",
                                           "blacklist usb_storage\nsoftdep ext4 pre: rootkit\n"))
     assert changes == [("HOST-105", "module.config", "added")]
+
+
+def test_a_kernel_argument_in_grub_d_is_a_value(host: Path) -> None:
+    _write(host, "/etc/default/grub", 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n')
+    changes = _drift(host, lambda: _write(
+        host, "/etc/default/grub.d/99-x.cfg",
+        'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT apparmor=0"\n'))
+    assert changes == [("HOST-105", "kernel.cmdline", "added")]
+    snap = take_snapshot(host, live=False)
+    assert snap.facts[("kernel.cmdline", "apparmor")].value == "0"

@@ -218,17 +218,23 @@ def kernel(c: Collector) -> None:
             for line in (modules or "").splitlines():
                 if line.split():
                     c.fact(m.MODULE, line.split()[0], "loaded", "/proc/modules")
-    grub = c.text("/etc/default/grub")
-    if grub is not None:
+    # grub-mkconfig sources /etc/default/grub, then /etc/default/grub.d/*.cfg (Ubuntu's cloud
+    # images set the command line there)
+    for path in ["/etc/default/grub", *c.glob("/etc/default/grub.d", "*.cfg")]:
+        grub = c.text(path)
+        if grub is None:
+            continue
         words: list[str] = []
         for line in grub.splitlines():
-            name, sep, value = line.strip().partition("=")
+            name, sep, value = line.strip().removeprefix("export ").partition("=")
             if sep and name in ("GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"):
                 try:
-                    words += " ".join(shlex.split(value)).split()
+                    # "$GRUB_CMDLINE_LINUX_DEFAULT x=1" appends: the reference is no word
+                    words += [w for w in " ".join(shlex.split(value)).split()
+                              if not w.startswith("$")]
                 except ValueError:
-                    c.problem("/etc/default/grub", f"unbalanced quotes in {name}")
-        _cmdline_words(c, words, "/etc/default/grub")
+                    c.problem(path, f"unbalanced quotes in {name}")
+        _cmdline_words(c, words, path)
     for path in ["/etc/modules", *c.glob("/etc/modules-load.d", "*.conf"),
                  *c.glob("/etc/modprobe.d", "*.conf")]:
         text = c.text(path)
