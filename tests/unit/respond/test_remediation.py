@@ -250,3 +250,49 @@ def test_base_is_the_longest_stored_layer_prefix_and_candidates_have_fewer_findi
         # nothing below it: no base; an image is not its own base
         assert advise(store, ("sha256:" + "z" * 64,), None).base is None
         assert advise(store, (f"sha256:{'a' * 64}",), f"sha256:{1:064x}").base is None
+
+
+# -- the commands of each ecosystem ------------------------------------------------------
+
+def _up(ptype: str, name: str, target: str | None, *, lookup: str | None = None,
+        installed: str = "1.0-1", matched: str | None = None) -> Any:
+    from ringfence.respond.remediation import Upgrade
+
+    return Upgrade(f"pkg:{ptype}/{name}@{installed}", name, ptype, installed, "X",
+                   lookup or name, matched or installed, target, (), ("CVE-1",))
+
+
+def test_ecosystem_commands_are_validated_and_quoted() -> None:
+    from ringfence.respond.remediation_script import command
+
+    assert command(_up("deb", "libssl3", "3.0.15-1~deb12u1", lookup="openssl")).startswith(
+        "apt-get install --only-upgrade 'libssl3=3.0.15-1~deb12u1'")
+    # a binNMU (binary version apart from its source's): not pinned to the source version
+    assert command(_up("deb", "libfoo1", "2.0-1", lookup="foo", installed="1.0-1+b1",
+                       matched="1.0-1")).startswith(
+        "apt-get install --only-upgrade libfoo1  # source foo fixed in 2.0-1")
+    assert command(_up("rpm", "openssl-libs", "1:3.0.7-27.el9")).startswith(
+        "dnf upgrade-minimal openssl-libs-1:3.0.7-27.el9")
+    assert command(_up("rpm", "bash", "5.1.8-9.el9")).startswith(
+        "dnf upgrade-minimal bash-5.1.8-9.el9")
+    assert command(_up("apk", "musl", "1.2.4-r3")).startswith("apk add musl=1.2.4-r3")
+    assert command(_up("golang", "golang.org/x/net", "0.23.0")).startswith(
+        "go get golang.org/x/net@v0.23.0")
+    assert command(_up("cargo", "hyper", "0.14.10")).startswith(
+        "cargo update -p hyper --precise 0.14.10")
+    assert command(_up("maven", "x", "2.17.1", lookup="org.apache.logging.log4j:log4j-core")
+                   ).startswith("# maven: set the version of org.apache.logging.log4j:")
+    assert command(_up("pypi", "x", "2.0", lookup="foo")).startswith("pip install foo==2.0")
+    assert command(_up("npm", "x", "1.0.0", lookup="@scope/pkg")).startswith(
+        "npm install @scope/pkg@1.0.0")
+    assert command(_up("npm", "x", None, lookup="y")).startswith("# no fix: ")
+    assert command(_up("hackage", "x", "1.0")).startswith("# pkg:hackage/x@1.0-1 ")
+    # hostile names and versions never reach a command; comments stay on one line
+    for bad in (_up("deb", "a;reboot", "1.0"), _up("deb", "ok", "1.0;reboot"),
+                _up("rpm", "x", "1.0-1 && reboot"), _up("pypi", "x", "1.0", lookup="-e/x"),
+                _up("npm", "x", "1.0.0", lookup="x\nreboot"),
+                _up("apk", "x", "$(reboot)"), _up("golang", "m", "1.0.0 `reboot`")):
+        line = command(bad)
+        assert line.startswith("# skipped "), line
+        assert "\n" not in line
+
