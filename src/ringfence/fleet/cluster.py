@@ -14,7 +14,7 @@ from ringfence.errors import Error
 if TYPE_CHECKING:
     from distributed import Client
 
-CONNECT_TIMEOUT: Final = 15  # seconds to reach a scheduler
+CONNECT_TIMEOUT: Final = 10  # seconds to reach a scheduler
 INSTALL_HINT: Final = "install the fleet extra: pip install 'ringfence[fleet]'"
 
 
