@@ -7,6 +7,7 @@ Every root is built here, in a temporary directory."""
 
 from __future__ import annotations
 
+import base64
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from ringfence.host.baseline.drift import compare
 from ringfence.host.baseline.report import drift_document
 from ringfence.host.baseline.snapshot import take_snapshot
 from ringfence.host.declared import cloudinit
+from ringfence.host.declared.model import WOULD_CHANGE
 from ringfence.host.facts import RootReader
 from ringfence.report.host_drift_table import render_host_drift_table
 
@@ -218,3 +220,18 @@ def test_a_kernel_argument_in_grub_d_is_a_value(host: Path) -> None:
     assert changes == [("HOST-105", "kernel.cmdline", "added")]
     snap = take_snapshot(host, live=False)
     assert snap.facts[("kernel.cmdline", "apparmor")].value == "0"
+
+
+def test_a_large_declared_file_is_not_diffed(tmp_path: Path) -> None:
+    # interleaved repeated lines: difflib took ~110 s on 50,000 of them
+    host = b"".join(b"line %d\n" % (i if i % 2 else 0) for i in range(50_000))
+    want = b"".join(b"line %d\n" % (i if i % 3 else 0) for i in range(50_000))
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/big").write_bytes(host)
+    (tmp_path / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (tmp_path / "etc/group").write_text("root:x:0:\n")
+    user_data = (b"#cloud-config\nwrite_files:\n  - path: /etc/big\n    encoding: b64\n"
+                 b"    content: " + base64.b64encode(want) + b"\n")
+    [item] = [i for i in cloudinit.compare(user_data, "user-data", RootReader(tmp_path)).items
+              if i.action == "write_files"]
+    assert item.status == WOULD_CHANGE and "not diffed past" in item.diff
