@@ -235,3 +235,10 @@ def test_a_large_declared_file_is_not_diffed(tmp_path: Path) -> None:
     [item] = [i for i in cloudinit.compare(user_data, "user-data", RootReader(tmp_path)).items
               if i.action == "write_files"]
     assert item.status == WOULD_CHANGE and "not diffed past" in item.diff
+
+
+def test_an_apparmor_abstraction_every_profile_includes_is_tracked(host: Path) -> None:
+    _write(host, "/etc/apparmor.d/abstractions/base", "  /etc/ld.so.cache r,\n")
+    changes = _drift(host, lambda: _write(host, "/etc/apparmor.d/abstractions/base",
+                                          "  /etc/ld.so.cache r,\n  / rwlkix,\n"))
+    assert changes == [("HOST-109", "file", "changed")]

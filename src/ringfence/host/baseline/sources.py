@@ -70,6 +70,8 @@ RUNTIME_CONFIGS: Final = (
 HASHED_ONLY: Final = (
     ("/etc/containers", "seccomp.json"), ("/usr/share/containers", "seccomp.json"),
     ("/etc/docker", "seccomp*.json"), ("/etc/apparmor.d", "*"), ("/etc/apparmor.d/local", "*"),
+    # what every profile includes (<abstractions/base>, <tunables/global>)
+    ("/etc/apparmor.d/abstractions", "*"), ("/etc/apparmor.d/tunables", "*"),
     ("/etc/containers/registries.d", "*.yaml"), ("/var/lib/kubelet", "config.yaml"),
     ("/etc/kubernetes", "*.conf"), ("/etc/kubernetes/manifests", "*.yaml"),
     ("/etc/default", "kubelet"), ("/etc/sysconfig", "kubelet"), ("/etc/default", "docker"),
