@@ -86,14 +86,15 @@ def run_fleet(client: Client, refs: Sequence[str], options: FleetOptions,
             if key not in layer_futures:
                 layer_futures[key] = client.submit(analyse_layer, r.ref, layer, options.scan,
                                                    key=key, retries=RETRIES)
-    flags = client.map(was_analysed, list(layer_futures.values()),
-                       key=[f"rf-analysed-{run}-{k}" for k in layer_futures])
-    analysed = _collect(client, flags, "unique layers analysed", tick,
-                        lambda _k, _e: False, list(layer_futures))
+    # submitted at once: an image is merged as soon as its own layers are done
     image_futures = [client.submit(scan_one, first[d].ref,
                                    [layer_futures[k] for k in image_layers[d]], options,
                                    key=f"rf-image-{run}-{_token(d)}", retries=RETRIES)
                      for d in first]
+    flags = client.map(was_analysed, list(layer_futures.values()),
+                       key=[f"rf-analysed-{run}-{k}" for k in layer_futures])
+    analysed = _collect(client, flags, "unique layers analysed", tick,
+                        lambda _k, _e: False, list(layer_futures))
     outcomes = _collect(client, image_futures, "images matched", tick,
                         lambda ref, exc: ImageOutcome(ref, "", None, exc),
                         [first[d].ref for d in first])

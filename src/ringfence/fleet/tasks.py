@@ -125,7 +125,9 @@ def scan_one(ref: str, layers: list[LayerOutcome], options: FleetOptions) -> Ima
                                                     options.max_db_age)
     except (Error, OSError) as exc:
         return ImageOutcome(ref, "", None, _describe(exc))
-    return ImageOutcome(ref, result.target.digest or "", result)
+    # the analyzers' merged facts (per-file metadata, secrets) have served the checks: not
+    # sent back (most of a result's size, and the client holds every image's result)
+    return ImageOutcome(ref, result.target.digest or "", replace(result, analyses=()))
 
 
 def _merge(source: ImageSource, layers: list[LayerOutcome], options: ScanOptions,
