@@ -18,10 +18,10 @@ the inventory alone, the harder comparison). Verified before the ratio counts: b
 with JSON, the same package count, and the secret run's IMG-1NN findings are the hits of
 the in-process scan (rule and path), none in the vuln run.
 
-Peak memory (the max RSS of the child, ``os.wait4``) is printed for both CLI runs and
-for Trivy's (issue 12: ringfence's secret run at most Trivy's). The CLI runs as installed:
-bytecode in a private ``PYTHONPYCACHEPREFIX``, filled by one untimed run (see
-bench/sbom.py).
+Peak memory (the max RSS of the child, ``os.wait4`` in a small launcher process) is
+printed for both CLI runs and for Trivy's (issue 12: ringfence's secret run at most
+Trivy's). The CLI runs as installed: bytecode in a private ``PYTHONPYCACHEPREFIX``,
+filled by one untimed run (see bench/sbom.py).
 
 What is verified before a time counts. ringfence: the scan completes, and on the planted
 image it reports every planted rule (IMG-101 … IMG-110, one file each) at its own file,
@@ -130,6 +130,31 @@ def _ringfence(ref: str, secrets: bool, repeat: int) -> tuple[float, SecretsRepo
     return statistics.median(times), report
 
 
+# Runs a command and writes its exit code, CPU seconds and peak RSS (KiB) to argv[1]. The
+# measured command is forked from this small fresh interpreter, not from the bench: Linux
+# keeps a process's peak RSS across exec, so a child forked from the bench (140 MB after
+# the in-process scans) reported the bench's size, the same for every tool.
+LAUNCHER = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, ru = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {ru.ru_utime + ru.ru_stime} {ru.ru_maxrss}")
+"""
+
+
+def _measured(cmd: list[str], out: Any, err: Any, env: dict[str, str] | None = None
+              ) -> tuple[int, float, int]:
+    """Exit code, CPU seconds and peak RSS (KiB) of ``cmd`` (see LAUNCHER)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = Path(tmp) / "stats"
+        subprocess.run([sys.executable, "-S", "-c", LAUNCHER, str(stats), *cmd], stdout=out,
+                       stderr=err, env=env, check=False)
+        code, cpu, rss = stats.read_text().split()
+    return int(code), float(cpu), int(rss)
+
+
 PYCACHE = Path(tempfile.gettempdir()) / f"rf-bench-secrets-pyc-{os.getpid()}"
 
 
@@ -148,22 +173,20 @@ def _cli(ref: str, scanners: str, db: Path | None
            "--no-cache", "-f", "json", "-q", *(["--db", str(db)] if db else [])]
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=_installed_env())
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        code, cpu, rss = _measured(cmd, out, err, _installed_env())
         elapsed = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
-    if proc.returncode != 0:
-        raise RuntimeError(f"--scanners {scanners}: exit {proc.returncode} (expected 0): "
+    if code != 0:
+        raise RuntimeError(f"--scanners {scanners}: exit {code} (expected 0): "
                            f"{stderr[-1000:]}")
     try:
         doc = json.loads(stdout)
         assert isinstance(doc, dict) and isinstance(doc["packages"], list)
     except (ValueError, KeyError, AssertionError) as exc:
         raise RuntimeError(f"--scanners {scanners}: output unparseable ({exc!r})") from exc
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, doc
+    return elapsed, cpu, rss, doc
 
 
 def _secret_findings(doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -218,10 +241,8 @@ def _trivy(tar: Path, cache: Path
            "--disable-telemetry", "--cache-dir", str(cache), "--quiet"]
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(cmd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
+        code, _, rss = _measured(cmd, out, err)
         elapsed = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
@@ -233,7 +254,7 @@ def _trivy(tar: Path, cache: Path
                  for r in results for s in r.get("Secrets") or ()]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RuntimeError(f"output unparseable ({exc!r})") from exc
-    return elapsed, sorted(found), len(results), usage.ru_maxrss
+    return elapsed, sorted(found), len(results), rss
 
 
 def main() -> int:
