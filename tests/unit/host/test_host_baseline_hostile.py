@@ -8,6 +8,7 @@ Every root is built here, in a temporary directory."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -242,3 +243,18 @@ def test_an_apparmor_abstraction_every_profile_includes_is_tracked(host: Path) -
     changes = _drift(host, lambda: _write(host, "/etc/apparmor.d/abstractions/base",
                                           "  /etc/ld.so.cache r,\n  / rwlkix,\n"))
     assert changes == [("HOST-109", "file", "changed")]
+
+
+def test_a_large_ansible_before_after_is_not_diffed() -> None:
+    from ringfence.host.declared.ansible import parse_result
+
+    before = "".join(f"line {i if i % 2 else 0}\n" for i in range(50_000))
+    after = "".join(f"line {i if i % 3 else 0}\n" for i in range(50_000))
+    result = {"plays": [{"play": {"name": "all", "path": "/p/pb.yml:1"}, "tasks": [{
+        "task": {"name": "big", "path": "/p/pb.yml:3"},
+        "hosts": {"h": {"action": "ansible.builtin.copy", "changed": True, "diff": [
+            {"before": before, "after": after, "before_header": "/etc/big",
+             "after_header": "/etc/big"}]}}}]}], "stats": {}}
+    state = parse_result(json.dumps(result).encode(), "/p/pb.yml")
+    [item] = [i for i in state.items if i.name == "big"]
+    assert item.status == WOULD_CHANGE and "not diffed past 5000 lines" in item.diff

@@ -12,7 +12,6 @@ mode support) is *not evaluated* (an Unknown), never counted as in state.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ringfence.errors import InputError
+from ringfence.host.declared.difftext import unified
 from ringfence.host.declared.model import (
     IN_STATE,
     NOT_EVALUATED,
@@ -182,9 +182,7 @@ def _diffs(r: Mapping[str, Any]) -> list[tuple[str, str]]:
         path = header.split(" (", 1)[0]
         before, after = entry.get("before"), entry.get("after")
         if isinstance(before, str) and isinstance(after, str) and before != after:
-            out.append((path, "".join(difflib.unified_diff(
-                before.splitlines(keepends=True), after.splitlines(keepends=True),
-                f"{path} (host)", f"{path} (declared)"))))
+            out.append((path, unified(before, after, path)))
         elif isinstance(entry.get("prepared"), str):  # e.g. apt: the packages it would install
             out.append((path, str(entry["prepared"]) + "\n"))
         elif before != after and (before is not None or after is not None):

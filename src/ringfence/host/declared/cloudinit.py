@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import email
 import email.policy
 import gzip
@@ -35,6 +34,7 @@ from typing import Any, Final
 import yaml
 
 from ringfence.errors import InputError
+from ringfence.host.declared.difftext import unified
 from ringfence.host.declared.model import (
     IN_STATE,
     NOT_EVALUATED,
@@ -49,8 +49,6 @@ from ringfence.inputs import check_depth
 SOURCE: Final = "cloud-init"
 MAX_DECODED: Final = 64 << 20  # a gzip bomb stops here
 MAX_DIFF_LINES: Final = 200
-# difflib takes ~0.4 s on 5,000 interleaved lines and ~110 s on 50,000 (quadratic)
-MAX_DIFFED_LINES: Final = 5_000
 # YAML aliases share nodes: ten levels of ten aliases are 10**10 nodes to walk. A real
 # cloud-config has hundreds; past this many (aliases expanded) the user-data is refused.
 MAX_NODES: Final = 1_000_000
@@ -197,11 +195,7 @@ def _diff(before: bytes, after: bytes, path: str) -> str:
         a, b = before.decode(), after.decode()
     except UnicodeDecodeError:
         return f"binary content of {path} differs\n"
-    old, new = a.splitlines(keepends=True), b.splitlines(keepends=True)
-    if max(len(old), len(new)) > MAX_DIFFED_LINES:  # difflib is quadratic on some inputs
-        return (f"content of {path} differs ({len(old)} lines on the host, {len(new)} "
-                f"declared; not diffed past {MAX_DIFFED_LINES} lines)\n")
-    lines = list(difflib.unified_diff(old, new, f"{path} (host)", f"{path} (declared)"))
+    lines = unified(a, b, path).splitlines(keepends=True)
     if len(lines) > MAX_DIFF_LINES:
         lines = [*lines[:MAX_DIFF_LINES], f"… {len(lines) - MAX_DIFF_LINES} more lines\n"]
     return "".join(lines)
