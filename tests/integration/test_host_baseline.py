@@ -160,6 +160,42 @@ def test_each_seeded_change_is_reported_once_with_old_and_new(root: Path, keys: 
     assert by_key["net.ipv4.ip_forward"]["weakens"] == ["HOST-010"]
 
 
+def test_persistence_on_the_real_root_is_reported_once_each(root: Path, keys: Path,
+                                                            tmp_path: Path) -> None:
+    """What an intruder leaves on bookworm-min: a preloaded library, root's key, a cron job,
+    an enabled unit with its timer, a capability on a program, a PAM hook."""
+    baseline = _create(root, keys, tmp_path / "base.json")
+    (root / "etc/ld.so.preload").write_text("/usr/lib/x86_64-linux-gnu/libx.so\n")
+    (root / "root/.ssh").mkdir(exist_ok=True)
+    (root / "root/.ssh/authorized_keys").write_text("ssh-ed25519 AAAAx mallory\n")
+    (root / "etc/cron.d").mkdir(exist_ok=True)
+    (root / "etc/cron.d/sync").write_text("*/5 * * * * root /var/tmp/.s\n")
+    system = root / "etc/systemd/system"
+    (system / "sync.timer").write_text("[Timer]\nOnBootSec=1min\n")
+    (system / "timers.target.wants").mkdir(exist_ok=True)
+    (system / "timers.target.wants/sync.timer").symlink_to("/etc/systemd/system/sync.timer")
+    perl_bin = root / "usr/bin/perl"
+    os.setxattr(perl_bin, "security.capability",
+                (0x02000001).to_bytes(4, "little") + (1 << 7).to_bytes(4, "little")
+                + bytes(12))  # cap_setuid+ep
+    pam = root / "etc/pam.d/su"
+    pam.write_text("auth sufficient pam_permit.so\n" + pam.read_text())
+    code, doc = _check(baseline, root, keys, "--fail-on", "high")
+    assert code == 1
+    got = sorted((c["rule"], c["domain"], c["key"]) for c in doc["changes"])
+    assert got == [
+        ("HOST-102", "setuid", "/usr/bin/perl"),
+        ("HOST-104", "pam", "/etc/pam.d/su|auth sufficient pam_permit.so"),
+        ("HOST-112", "authorized_keys", "/root/.ssh/authorized_keys|ssh-ed25519 AAAAx mallory"),
+        ("HOST-112", "cron", "/etc/cron.d/sync|*/5 * * * * root /var/tmp/.s"),
+        ("HOST-112", "ld.so", "/etc/ld.so.preload|/usr/lib/x86_64-linux-gnu/libx.so"),
+        ("HOST-112", "systemd", "/etc/systemd/system/sync.timer Timer.OnBootSec"),
+        ("HOST-112", "systemd", "/etc/systemd/system/timers.target.wants/sync.timer"),
+    ]
+    perl = next(c for c in doc["changes"] if c["domain"] == "setuid")
+    assert "caps=cap_setuid=ep" in perl["new"] and perl["change"] == "added"
+
+
 def test_permission_and_unexplained_content_changes_are_file_changes(
         root: Path, keys: Path, tmp_path: Path) -> None:
     baseline = _create(root, keys, tmp_path / "base.json")
