@@ -51,7 +51,9 @@ HOST_DRIFT_CHECKS: Final[tuple[Check[HostDrift], ...]] = (
           ("persistence-drift",)),
     _rule("HOST-108", "installed packages are as baselined", Severity.LOW,
           "Upgrades belong in the declared configuration; take a new baseline after them.",
-          ("vulnerable-package",)),
+          # a package set as baselined is no defence against its known vulnerabilities: it
+          # would make the host ring "hold" vulnerable-package in the depth report
+          ("persistence-drift",)),
     _rule("HOST-109", "tracked configuration files are as baselined", Severity.LOW, _REAPPLY,
           ("persistence-drift",)),
     _rule("HOST-112", "no new persistence: preloaded libraries, authorized SSH keys, cron jobs "
