@@ -80,9 +80,15 @@ def test_a_baseline_adds_its_rules_to_the_host_ring_and_drift_fails_them(
     cells = _host_cells(same)
     inter = cells["interactive-access"]
     assert inter[0] == "holds" and {"HOST-101", "HOST-103", "HOST-112"} <= set(inter[1])
-    # an unchanged host: every host cell keeps its state (the drift rules join rings that
-    # have controls already; none gives a ring without one a "holds")
-    assert {t: c[0] for t, c in cells.items()} == {t: c[0] for t, c in without.items()}
+    # an unchanged host: no cell becomes "holds" and none stops holding (with HOST-108
+    # carrying vulnerable-package, that ring went from no-control to holds); a ring none of
+    # whose controls could be read may become partial (evaluated in part, not counted)
+    for threat, (state, *_rest) in without.items():
+        assert (cells[threat][0] == "holds") == (state == "holds"), threat
+        if cells[threat][0] != state:
+            assert (state, cells[threat][0]) == ("not-evaluated", "partial"), threat
+    depth = {t.threat: t.depth for t in _home(same).threats}
+    assert depth == {t.threat: t.depth for t in _home(_scan(root, None)).threats}
     # a key for root: nothing HOST-0xx sees, the drift rule fails the threats it carries
     (root / "root/.ssh").mkdir(parents=True)
     (root / "root/.ssh/authorized_keys").write_text("ssh-ed25519 AAAAevil mallory\n")
