@@ -23,8 +23,8 @@ def config_location(source: str, name: str) -> str:
 def config_name(source: str, location: str) -> str | None:
     """The name inside a config location of that kind (None: not of its form)."""
     prefix, suffix = CONFIG_LOCATIONS[source]
-    if (location.startswith(prefix) and location.endswith(suffix)
-            and len(location) >= len(prefix) + len(suffix)):
+    # prefixes end with "[", suffixes start with "]": the two never overlap
+    if location.startswith(prefix) and location.endswith(suffix):
         return location[len(prefix):len(location) - len(suffix)]
     return None
 

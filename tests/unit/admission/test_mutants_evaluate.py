@@ -220,3 +220,11 @@ def test_without_a_user_no_user_exemption_applies() -> None:
         policy = loads_policy(f"exemptions: {{users: ['{name}']}}")
         assert evaluate_pod(policy, privileged).exempt == ""
         assert evaluate_pod(policy, privileged, user=name).exempt == f"user {name} is exempt"
+
+
+def test_once_keeps_the_first_run_of_each_rule_across_any_number_of_runs() -> None:
+    a1, b = _finding("K8S-001"), _finding("K8S-002")
+    a2 = Finding("K8S-001", "m2", "l", Severity.HIGH)
+    assert ev._once([(a1, a2), (b,), (a1,)]) == [a1, a2, b]
+    assert ev._once([(b,), (a1,), (b, a1)]) == [b, a1]
+    assert ev._once([]) == []

@@ -136,3 +136,27 @@ def test_table_covers_every_config_source() -> None:
 
     sources = {v for k, v in vars(model).items() if k.isupper() and isinstance(v, str)}
     assert sources == {FILE, *CONFIG_LOCATIONS}
+
+
+def test_config_name_round_trip_and_edge_names() -> None:
+    from ringfence.secretscan.model import config_location, config_name
+
+    for kind in CONFIG_LOCATIONS:
+        for name in ("A", "", "a]b", "x\ny", "[*]"):
+            assert config_name(kind, config_location(kind, name)) == name
+    assert config_name("env", "Labels[A]") is None and config_name("label", "Labels[A") is None
+    # an empty variable name ("=secret") and a label key with a newline: silenced as written
+    gh = github(seed=38)
+    config = {"config": {"Env": [f"={gh}"], "Labels": {"multi\nline": f"t {gh}"}}}
+    assert [h.location for h in scan_config(config)] == ["Env[]", "Labels[multi\nline]"]
+    assert scan_config(config, Allowlist(paths=("Env[]", "Labels[multi*line]"))) == ()
+
+
+def test_malformed_entry_names_its_file() -> None:
+    with pytest.raises(InputError) as exc:
+        Allowlist(paths=("Env[",))
+    assert exc.value.subject == "allow-list"
+    with pytest.raises(InputError) as exc:
+        Allowlist.parse('paths = ["Labels[x"]', "/etc/ringfence/allow.toml")
+    assert exc.value.subject == "/etc/ringfence/allow.toml"
+    assert exc.value.message == "paths entry 'Labels[x': expected Labels[...]"
