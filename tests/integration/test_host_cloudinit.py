@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -164,7 +165,8 @@ def test_a_provisioned_root_is_in_state_and_each_drift_is_its_own_item(root: Pat
 @pytest.mark.parametrize(("data", "message"), [
     (b"#cloud-config\nusers: [\n", "does not parse"),
     (gzip.compress(b"#cloud-config\n" + b"a" * (65 << 20)), "decompresses to more than"),
-    (b"#cloud-config\n" + b"- " * 5000 + b"x\n", "nested deeper"),
+    # ringfence's depth check, or PyYAML >= 6.0.4's own nesting limit before it
+    (b"#cloud-config\n" + b"- " * 5000 + b"x\n", "nested deeper|maximum nesting depth"),
     (b"#cloud-config\n- just\n- a list\n", "not a mapping"),
 ])
 def test_hostile_user_data_is_an_error(root: Path, data: bytes, message: str,
@@ -172,7 +174,7 @@ def test_hostile_user_data_is_an_error(root: Path, data: bytes, message: str,
     (root.parent / "user-data").write_bytes(data)
     code, doc = _declared(root)
     assert code == 3 and doc == {}
-    assert message in capsys.readouterr().err
+    assert re.search(message, capsys.readouterr().err)
 
 
 def test_multipart_scripts_and_unknown_encodings_are_not_evaluated(root: Path) -> None:
