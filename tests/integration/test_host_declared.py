@@ -172,3 +172,18 @@ def test_a_root_ansible_cannot_enter_is_an_error(setup: tuple[Path, Path], tmp_p
     code, doc = _declared(playbook, empty)
     assert code == 3 and doc == {}, doc
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_a_playbook_that_is_not_a_regular_file_of_sane_size_is_refused(
+        setup: tuple[Path, Path], kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    root, playbook = setup
+    playbook.unlink()
+    if kind == "fifo":
+        os.mkfifo(playbook)  # ansible-playbook would block on it forever
+    else:
+        playbook.write_bytes(b"# " + b"x" * (17 << 20) + b"\n")
+    code, doc = _declared(playbook, root)
+    err = capsys.readouterr().err
+    assert code == 3 and doc == {}
+    assert ("not a regular file" in err) if kind == "fifo" else ("larger than" in err)

@@ -167,11 +167,8 @@ def declared_cmd(playbook: Path | None, root: Path | None, user_data: Path | Non
         kind = "cloud-init"
     else:
         from ringfence.host.declared.ansible import run_check
-        from ringfence.inputs import open_regular
 
         assert playbook is not None
-        with open_regular(playbook, str(playbook)):
-            pass  # a FIFO or a directory is refused here, not handed to Ansible
         state = run_check(playbook, root=None if root is None else name, inventory=inventory,
                           executable=executable)
         kind = "ansible"

@@ -213,15 +213,8 @@ def _open_at(dir_fd: int, name: str) -> Iterator[BinaryIO | None]:
 def read_at(dir_fd: int, name: str, limit: int) -> bytes | None:
     """A regular file's bytes (at most ``limit + 1``), never following a symlink and never
     blocking on a FIFO or device swapped in after the ``lstat``; None when unreadable."""
-    try:
-        fd = os.open(name, _FILE_FLAGS | getattr(os, "O_NOATIME", 0), dir_fd=dir_fd)
-    except OSError:
-        try:
-            fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
-        except OSError:
-            return None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    with _open_at(dir_fd, name) as f:
+        if f is None:
             return None
         try:
             return f.read(limit + 1)

@@ -16,7 +16,7 @@ from ringfence.host.baseline.sources import (
     UNIT_DIRS,
     Collector,
     is_runtime_unit,
-    unit_dirs,
+    resolved_dirs,
     unit_facts,
 )
 from ringfence.host.facts import FactError
@@ -133,8 +133,8 @@ def systemd_units(c: Collector) -> None:
     /etc/systemd; in the vendor and runtime unit directories the drop-ins and enablement
     links (a ``*.wants`` link or an ``ExecStartPre=`` drop-in there starts code at boot as
     well). The runtime and kubelet units and their drop-ins are HOST-106's."""
-    admin = unit_dirs(c, SYSTEMD_ADMIN_DIRS)
-    for top in unit_dirs(c, (*SYSTEMD_ADMIN_DIRS, *UNIT_DIRS)):
+    admin = resolved_dirs(c, SYSTEMD_ADMIN_DIRS)
+    for top in resolved_dirs(c, (*SYSTEMD_ADMIN_DIRS, *UNIT_DIRS)):
         for path in c.glob(top, "*"):
             name = path.rsplit("/", 1)[1]
             if is_runtime_unit(name):

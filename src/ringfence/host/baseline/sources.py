@@ -392,9 +392,10 @@ def unit_facts(c: Collector, domain: str, unit: str) -> None:
         c.fact(domain, f"{unit} {key}", " ; ".join(vals), unit)
 
 
-def unit_dirs(c: Collector, dirs: tuple[str, ...] = UNIT_DIRS) -> list[str]:
+def resolved_dirs(c: Collector, dirs: tuple[str, ...] = UNIT_DIRS) -> list[str]:
     """``dirs`` resolved in the root, each once: with merged /usr, /lib/systemd/system is
-    /usr/lib/systemd/system and its units would otherwise be read (and drift) twice."""
+    /usr/lib/systemd/system and its units would otherwise be read (and drift) twice (the
+    setuid walk resolves its directories the same way)."""
     out: list[str] = []
     for directory in dirs:
         try:
@@ -408,7 +409,7 @@ def unit_dirs(c: Collector, dirs: tuple[str, ...] = UNIT_DIRS) -> list[str]:
 
 
 def units(c: Collector) -> None:
-    for directory in unit_dirs(c):
+    for directory in resolved_dirs(c):
         for path in c.glob(directory, "*"):
             name = path.rsplit("/", 1)[1]
             if not is_runtime_unit(name):
@@ -489,15 +490,7 @@ def packages(c: Collector) -> None:
 def setuid_programs(c: Collector) -> None:
     """Regular files with the setuid or setgid bit under the system program directories,
     walked without following symlinks (merged-/usr links are resolved in the root first)."""
-    roots: list[str] = []
-    for directory in SETUID_DIRS:
-        try:
-            real = c.reader.resolve(directory)
-        except FactError as exc:
-            c.problem(directory, exc.reason)
-            continue
-        if real is not None and real not in roots:
-            roots.append(real)
+    roots = resolved_dirs(c, SETUID_DIRS)
     # a directory inside another one listed is walked once ("/" when /usr/bin -> /)
     roots = [r for r in roots
              if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in roots)]

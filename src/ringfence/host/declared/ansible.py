@@ -39,6 +39,7 @@ INSTALL_HINT: Final = ("install Ansible with its collections: `pip install ansib
                        "ansible.posix JSON callback and the community.general chroot "
                        "connection are used)")
 MAX_RESULT: Final = 256 << 20
+MAX_PLAYBOOK: Final = 16 << 20
 MAX_DIFF_LINES: Final = 200
 TIMEOUT: Final = 3600.0
 # skip messages of tasks that check mode cannot evaluate (ansible-core's own wording)
@@ -74,6 +75,9 @@ def command(playbook: Path, root: str | None, inventory: Path | None,
 def run_check(playbook: Path, *, root: str | None = None, inventory: Path | None = None,
               executable: str | None = None, timeout: float = TIMEOUT) -> DeclaredState:
     """Run the playbook in check mode against ``root`` (or this host) and read the result."""
+    # the playbook must be a regular file of a sane size before Ansible sees it: a FIFO
+    # would block ansible-playbook, /dev/zero would exhaust its memory
+    read_regular(playbook, MAX_PLAYBOOK, str(playbook))
     exe = find_ansible(executable)
     if root is not None:
         root = str(Path(root).resolve())
