@@ -197,7 +197,7 @@ def _scan_rootfs(root: str, options: ScanOptions,
                  progress: Progress | None = None) -> ScanResult:
     from ringfence.layers.collect import LayerCatalog
     from ringfence.layers.merge import merge_layers
-    from ringfence.layers.rootfs import walk_rootfs
+    from ringfence.layers.rootfs import excerpt_again, walk_rootfs
 
     lc = LayerCatalog("", options.for_directory(), options.analyzers, keep_paths=False)
     for entry in walk_rootfs(root, lc.wants, options.limits, lc):
@@ -206,6 +206,8 @@ def _scan_rootfs(root: str, options: ScanOptions,
             progress("files", lc.entries, 0)
     if progress:
         progress("files", lc.entries, 0)
+    lc.second_reads(lambda refill: {p: d for p in refill.wanted
+                                    if (d := excerpt_again(root, p, refill)) is not None})
     _follow_rootfs_symlinks(root, lc, options.limits)
     result = replace(lc.result(), diff_id="")
     inv = merge_layers([result])

@@ -30,6 +30,17 @@ counts beyond :data:`MAX_ENTRIES`, tables or segments past the end of the file: 
 is kept as its header only, and the catalogers then find nothing in it unless the stream
 showed a Go blob or a ``.dep-v0`` name, which makes it an Unknown.
 
+What the excerpt lacks but a header points at is fetched by a *second read*: a parser that
+needs bytes the excerpt did not keep raises :class:`Missing` naming exactly those ranges
+(all ranges of one level of the chain at once: Go < 1.18's two string headers, then its two
+strings; cargo-auditable's ``.shstrtab``, then ``.dep-v0``); the caller
+(``layers/collect.py``) streams the member, or the ``dir:`` file, again and rebuilds the
+excerpt with those ranges added (:func:`excerpt` ``extra``), at most :data:`MAX_ROUNDS`
+times and :data:`SECOND_READ_CAP` bytes per file; whatever is still missing then is an
+Unknown naming it. Go's pointer chain is also followed forward while streaming: the string
+headers the build info blob points at usually lie after it in the file, so they are kept
+on the first pass and only the strings (in ``.rodata``, before the blob) need a second one.
+
 The excerpt is bytes (the cataloger interface is ``parse(path, data)``): it starts with the
 ELF magic and the class byte 0xFF (no real ELF has it) and lists (offset, bytes) regions;
 :func:`view` turns it, or a whole file (``dir:`` trees and tests still pass those), into a
@@ -55,8 +66,37 @@ READONLY_CAP: Final = 8 << 20
 TAIL_CAP: Final = 8 << 20
 MAX_ENTRIES: Final = 4096  # program headers; sections: 65,279 is ELF's own limit
 MAX_SECTIONS: Final = 0xFF00
+# Second reads (see above): at most this many passes, and bytes per file, more is an Unknown.
+MAX_ROUNDS: Final = 2
+SECOND_READ_CAP: Final = 8 << 20
+SHSTRTAB_WINDOW: Final = 64 << 10  # kept before the section header table: .shstrtab
 _HEADER = 64
 _PF_X, _PF_W, _PT_LOAD = 0x1, 0x2, 1
+
+
+class Missing(CatalogError):
+    """Bytes a parser needs that the excerpt did not keep: ``ranges`` ([start, end) file
+    offsets) are what a second read must fetch. Unresolved, it is an Unknown saying so."""
+
+    def __init__(self, ranges: Iterable[tuple[int, int]], size: int) -> None:
+        self.ranges = tuple(sorted(set(ranges)))
+        self.size = size
+        where = ", ".join(f"{s}-{e}" for s, e in self.ranges[:4])
+        more = f" and {len(self.ranges) - 4} more" if len(self.ranges) > 4 else ""
+        super().__init__(f"bytes {where}{more} of the ELF file were not kept by the bounded "
+                         f"read (file of {size} bytes)")
+
+
+def second_read_refusal(size: int, ranges: Iterable[tuple[int, int]]) -> str | None:
+    """Why a second read of ``ranges`` of a file of ``size`` bytes is refused, or None."""
+    total = 0
+    for start, end in ranges:
+        if not 0 <= start < end <= size:
+            return f"bytes {start}-{end} requested of a file of {size} bytes"
+        total += end - start
+    if total > SECOND_READ_CAP:
+        return f"a second read of {total} bytes exceeds the cap of {SECOND_READ_CAP}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +156,35 @@ def segments(hdr: ElfHeader, table: bytes) -> list[tuple[int, int, int, int, int
     return out
 
 
+def loads(segs: list[tuple[int, int, int, int, int]], size: int) -> list[tuple[int, int, int]]:
+    """(vaddr, offset, filesz) of the ``PT_LOAD`` segments that lie inside the file."""
+    return [(vaddr, off, n) for typ, _f, off, vaddr, n in segs
+            if typ == _PT_LOAD and n and off + n <= size]
+
+
+def file_offset(spans: list[tuple[int, int, int]], addr: int, n: int) -> int | None:
+    """The file offset of the ``n`` bytes at virtual address ``addr``, when one span
+    (vaddr, offset, filesz) holds them all (as Go's ``debug/buildinfo`` reads), else None."""
+    for vaddr, off, length in spans:
+        if vaddr <= addr and addr + n <= vaddr + length:
+            return off + addr - vaddr
+    return None
+
+
+def go_pointers(blob: bytes) -> tuple[int, str, int, int] | None:
+    """(pointer size, byte order, version header address, modinfo header address) of a
+    Go < 1.18 build info header (``debug/buildinfo``: flag bit 2 clear, then any non-zero
+    flag means big endian), or None when ``blob`` is not one."""
+    if len(blob) < 32 or not blob.startswith(GO_MAGIC) or blob[15] & 0x2:
+        return None
+    size, order = blob[14], ">" if blob[15] else "<"
+    if size not in (4, 8):
+        return None
+    fmt = order + ("I" if size == 4 else "Q")
+    return size, order, struct.unpack_from(fmt, blob, 16)[0], \
+        struct.unpack_from(fmt, blob, 16 + size)[0]
+
+
 @dataclass(slots=True)
 class _Plan:
     """Byte ranges of the file to keep, decided from the headers."""
@@ -140,7 +209,8 @@ def _plan(hdr: ElfHeader, segs: list[tuple[int, int, int, int, int]], size: int)
     if hdr.shnum and loaded_end <= hdr.shoff and sht_end - loaded_end <= TAIL_CAP:
         plan.add(loaded_end, sht_end)
     elif hdr.shnum and sht_end - hdr.shoff <= TAIL_CAP:
-        plan.add(hdr.shoff, sht_end)
+        # the table, and the bytes just before it, where linkers put .shstrtab
+        plan.add(max(loaded_end, hdr.shoff - SHSTRTAB_WINDOW), sht_end)
     return plan
 
 
@@ -148,21 +218,27 @@ class _Keeper:
     """Keeps the planned byte ranges of a stream as it passes, in order."""
 
     def __init__(self) -> None:
-        self.regions: dict[int, bytearray] = {}
+        self.regions: dict[tuple[int, int], bytearray] = {}  # by range: ranges may overlap
 
     def keep(self, start: int, end: int, chunk_at: int, chunk: bytes) -> None:
         lo, hi = max(start, chunk_at), min(end, chunk_at + len(chunk))
         if lo < hi:
-            buf = self.regions.setdefault(start, bytearray())
+            buf = self.regions.setdefault((start, end), bytearray())
             if start + len(buf) == lo:  # ranges are contiguous in the stream
                 buf += chunk[lo - chunk_at:hi - chunk_at]
 
 
-def excerpt(head: bytes, chunks: Iterable[bytes], size: int) -> bytes:
+def excerpt(head: bytes, chunks: Iterable[bytes], size: int,
+            extra: Iterable[tuple[int, int]] = ()) -> bytes:
     """The excerpt of an ELF file of ``size`` bytes whose first bytes are ``head`` and whose
     remaining bytes ``chunks`` yields in order (each chunk is looked at once, then dropped).
-    Every chunk is consumed: the caller may hash them on the way."""
+    Every chunk is consumed: the caller may hash them on the way. ``extra``: ranges a
+    parser asked for (:class:`Missing`), kept too (a second read; the caller bounds them
+    with :func:`second_read_refusal`)."""
+    extra = list(extra)
     keeper = _Keeper()
+    loaded: list[tuple[int, int, int]] = []  # PT_LOAD spans, to follow Go's pointers
+    followed = False
     pos = 0
     buffered = bytearray()  # the first bytes, until the header tables are known
     hdr: ElfHeader | None = None
@@ -192,8 +268,26 @@ def excerpt(head: bytes, chunks: Iterable[bytes], size: int) -> bytes:
             carry = bytes(window[-overlap:])
         if go_at >= 0 and at + len(chunk) > go_at:
             keeper.keep(go_at, go_end, at, chunk)
+        if go_at >= 0 and not followed:
+            follow(at)
         for start, end in plan.ranges:
             keeper.keep(start, end, at, chunk)
+
+    def follow(at: int) -> None:
+        """Keep the string headers a Go < 1.18 blob points at when they are still ahead."""
+        nonlocal followed
+        blob = keeper.regions.get((go_at, go_end), b"")
+        if len(blob) < 32 and go_at + len(blob) < go_end:
+            return  # the header straddles chunks: look again after the next one
+        followed = True
+        fields = go_pointers(bytes(blob[:32]))
+        if fields is None:
+            return
+        width = 2 * fields[0]
+        for addr in fields[2:]:
+            off = file_offset(loaded, addr, width)
+            if off is not None and off >= at and not go_at <= off <= go_end - width:
+                plan.add(off, off + width)
 
     for chunk in _with_head(head, chunks):
         if not decided:
@@ -210,10 +304,14 @@ def excerpt(head: bytes, chunks: Iterable[bytes], size: int) -> bytes:
                     pos += len(chunk)
                     continue
             if hdr is not None:
-                plan = _plan(hdr, segments(hdr, bytes(buffered[hdr.phoff:table_end])), size)
-                plan.add(0, table_end)
+                segs = segments(hdr, bytes(buffered[hdr.phoff:table_end]))
+                plan = _plan(hdr, segs, size)
+                plan.add(0, max(table_end, min(_HEADER, size)))
+                loaded = loads(segs, size)
             else:
                 plan.add(0, min(_HEADER, size))
+            for start, end in extra:
+                plan.add(max(0, start), min(end, size))
             decided = True
             data, pos = bytes(buffered), 0
             buffered = bytearray()
@@ -224,7 +322,8 @@ def excerpt(head: bytes, chunks: Iterable[bytes], size: int) -> bytes:
         pos += len(chunk)
     if not decided:  # the stream ended before the header tables did
         keeper.keep(0, len(buffered), 0, bytes(buffered))
-    return _encode(size, keeper.regions, go_at, dep_seen)
+    return _encode(size, [(s, d) for (s, _e), d in sorted(keeper.regions.items()) if d],
+                   go_at, dep_seen)
 
 
 def _with_head(head: bytes, chunks: Iterable[bytes]) -> Iterable[bytes]:
@@ -233,11 +332,12 @@ def _with_head(head: bytes, chunks: Iterable[bytes]) -> Iterable[bytes]:
     yield from chunks
 
 
-def _encode(size: int, regions: dict[int, bytearray], go_at: int, dep_seen: bool) -> bytes:
+def _encode(size: int, regions: list[tuple[int, bytearray]], go_at: int,
+            dep_seen: bool) -> bytes:
     parts = [EXCERPT_MAGIC, struct.pack("<QqBI", size, go_at, dep_seen, len(regions))]
-    for start in sorted(regions):
-        parts.append(struct.pack("<QQ", start, len(regions[start])))
-        parts.append(bytes(regions[start]))
+    for start, data in regions:
+        parts.append(struct.pack("<QQ", start, len(data)))
+        parts.append(bytes(data))
     return b"".join(parts)
 
 
@@ -262,8 +362,28 @@ class View:
         for start, data in self.regions:
             if start <= offset and end <= start + len(data):
                 return data[offset - start:end - start]
-        raise CatalogError(f"bytes {offset}-{end} of the ELF file were not kept by the "
-                           f"bounded read (file of {self.size} bytes)")
+        raise Missing([(offset, end)], self.size)
+
+    def need(self, spans: Iterable[tuple[int, int]]) -> None:
+        """Raise :class:`Missing` naming every [start, end) of ``spans`` (inside the file)
+        that was not kept, so one second read fetches a whole level of a pointer chain."""
+        lacking = []
+        for start, end in spans:
+            end = min(end, self.size)
+            if end > start and not any(s <= start and end <= s + len(d)
+                                       for s, d in self.regions):
+                lacking.append((start, end))
+        if lacking:
+            raise Missing(lacking, self.size)
+
+    def loads(self) -> list[tuple[int, int, int]]:
+        """(vaddr, offset, filesz) of the file's ``PT_LOAD`` segments (program headers are
+        always kept); none when the header cannot be trusted."""
+        hdr, _why = parse_header(self.read(0, _HEADER), self.size)
+        if hdr is None or not hdr.phnum:
+            return []
+        table = self.read(hdr.phoff, hdr.phnum * (56 if hdr.wide else 32))
+        return loads(segments(hdr, table), self.size)
 
     def stream(self) -> IO[bytes]:
         """A seekable file object over the view (for pyelftools)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ringfence.catalog import distro, elfread
 from ringfence.catalog.interface import Cataloger, CatalogError
@@ -56,6 +56,11 @@ class LayerCatalog:
         # every path (the squashed view of layers needs them); a lone root filesystem
         # without analyzers does not (``dir:/`` of a host has a million files)
         self.keep_paths = keep_paths or bool(analyzers)
+        # excerpts lacking bytes a parser asked for (elfread.Missing): path -> what to read
+        # again; resolved by :meth:`second_reads`, else an Unknown in :meth:`result`
+        self._short: dict[str, _Short] = {}
+        self._fetched: dict[str, set[tuple[int, int]]] = {}  # asked in earlier rounds
+        self._rounds: dict[str, int] = {}
         self.files: list[str] = []
         self.dirs: list[str] = []
         self.links: list[tuple[str, str]] = []
@@ -131,7 +136,11 @@ class LayerCatalog:
             d = distro.parse(path, data)
             if d is not None:
                 self.distros.append((path, d))
-        for cat in self.catalogers:
+        self._offer_to(path, size, data, self.catalogers)
+
+    def _offer_to(self, path: str, size: int, data: bytes,
+                  catalogers: Iterable[Cataloger]) -> None:
+        for cat in catalogers:
             if not cat.wants(path, size):
                 continue
             magic = _magic(cat)
@@ -139,6 +148,9 @@ class LayerCatalog:
                 continue
             try:
                 parsed = cat.parse(path, data)
+            except elfread.Missing as exc:
+                self._missing(path, size, cat, exc)
+                continue
             except CatalogError as exc:
                 self.unknowns.append(Unknown(path, str(exc), cat.name, self.diff_id))
                 continue
@@ -152,7 +164,51 @@ class LayerCatalog:
                 self.records.append(FileRecord(path, cat.name, parsed.packages,
                                                parsed.evidence))
 
+    def _missing(self, path: str, size: int, cat: Cataloger, exc: elfread.Missing) -> None:
+        # a new excerpt keeps every range asked so far: a later level needs the earlier
+        short = self._short.get(path)
+        ranges = (set(exc.ranges) | self._fetched.get(path, set())
+                  | (short.ranges if short else set()))
+        refused = elfread.second_read_refusal(size, ranges)
+        rounds = self._rounds.get(path, 0)
+        if refused is None and rounds >= elfread.MAX_ROUNDS:
+            refused = f"still missing after {rounds} second reads"
+        if refused is not None:
+            self.unknowns.append(Unknown(path, f"{exc}: {refused}", cat.name, self.diff_id))
+            return
+        short = self._short.setdefault(path, _Short(size))
+        short.ranges = ranges
+        short.asked.append((cat, exc))
+
+    def second_reads(self, fetch: Callable[[Refill], dict[str, bytes]]) -> None:
+        """Read again what excerpts lacked: ``fetch`` streams the files named by the
+        :class:`Refill` it is given (a Sniff) and returns path -> the new excerpt, with
+        the asked ranges kept; the catalogers that asked parse it again. At most
+        ``elfread.MAX_ROUNDS`` rounds (a pointer chain has two levels; the first pass keeps
+        what lies ahead of the pointers); what stays missing is an Unknown."""
+        for _ in range(elfread.MAX_ROUNDS):
+            if not self._short:
+                return
+            short, self._short = self._short, {}
+            refill = Refill({p: (s.size, tuple(sorted(s.ranges))) for p, s in short.items()})
+            got = fetch(refill)
+            for path, want in short.items():
+                self._rounds[path] = self._rounds.get(path, 0) + 1
+                self._fetched[path] = want.ranges
+                data = got.get(path)
+                if data is None:
+                    self._give_up(path, want, "the file could not be read again")
+                else:
+                    self._offer_to(path, want.size, data, [c for c, _e in want.asked])
+
+    def _give_up(self, path: str, short: _Short, why: str) -> None:
+        self.unknowns.extend(Unknown(path, f"{exc}: {why}", cat.name, self.diff_id)
+                             for cat, exc in short.asked)
+
     def result(self) -> LayerResult:
+        for path, short in self._short.items():  # asked for, never read again
+            self._give_up(path, short, "no second read of this source")
+        self._short = {}
         return LayerResult(
             diff_id=self.diff_id,
             records=tuple(sorted(self.records, key=lambda r: (r.path, r.cataloger))),
@@ -168,6 +224,37 @@ class LayerCatalog:
                                                               strict=True)),
             links=tuple(self.links),
         )
+
+
+class _Short:
+    """What the catalogers asked of one file's excerpt: ranges, and who asked (and why)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.ranges: set[tuple[int, int]] = set()
+        self.asked: list[tuple[Cataloger, elfread.Missing]] = []
+
+
+class Refill:
+    """The Sniff of a second read: the walk offers it only the files of ``wanted`` (path ->
+    (size, ranges)) and it rebuilds each one's excerpt from this read alone (its parts
+    come from one read of one file) with the asked ranges added. ``candidate`` and
+    ``excerpt`` are called in turn for the same file (``layers/walk.py``, ``rootfs.py``)."""
+
+    def __init__(self, wanted: dict[str, tuple[int, tuple[tuple[int, int], ...]]]) -> None:
+        self.wanted = wanted
+        self._current: tuple[tuple[int, int], ...] = ()
+
+    def candidate(self, path: str, size: int) -> bool:
+        want = self.wanted.get(path)
+        self._current = want[1] if want is not None and want[0] == size else ()
+        return bool(self._current)
+
+    def matches(self, head: bytes) -> bool:
+        return head.startswith(elfread.ELF_MAGIC)
+
+    def excerpt(self, head: bytes, chunks: Iterable[bytes], size: int) -> bytes:
+        return elfread.excerpt(head, chunks, size, self._current)
 
 
 def _magic(cat: Cataloger) -> tuple[bytes, ...]:

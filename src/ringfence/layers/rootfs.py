@@ -222,6 +222,29 @@ def read_at(dir_fd: int, name: str, limit: int) -> bytes | None:
             return None
 
 
+def excerpt_again(root: str, path: str, sniff: Sniff) -> bytes | None:
+    """A second read of the regular file ``path`` below ``root`` (opened as the walk opens
+    files), streamed through ``sniff`` when it still is the candidate it was (its size
+    unchanged); None when it is not or cannot be read."""
+    parent, _, name = path.rpartition("/")
+    fd = open_beneath(root, parent)
+    if fd is None:
+        return None
+    try:
+        with _open_at(fd, name) as f:
+            if f is None or not sniff.candidate(path, os.fstat(f.fileno()).st_size):
+                return None
+            head = f.read(HEAD)
+            if not sniff.matches(head):
+                return None
+            size = os.fstat(f.fileno()).st_size
+            return sniff.excerpt(head, iter(lambda: f.read(1 << 20), b""), size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def open_beneath(root: str, path: str) -> int | None:
     """A descriptor of directory ``path`` (absolute inside the image) below ``root``,
     every component opened with ``O_NOFOLLOW`` (nothing outside ``root`` is reached).

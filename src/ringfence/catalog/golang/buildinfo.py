@@ -3,26 +3,26 @@
 The blob starts with ``\\xff Go buildinf:`` (16-byte aligned), then pointer size and
 flags. Go >= 1.18 sets flag bit 2 and stores the Go version and the module info
 inline as varint-prefixed strings; older binaries store two pointers to Go string
-headers, resolved here through the ELF section/segment tables (pyelftools).
+headers, resolved here through the ELF program headers (sections as a fallback), with a
+second read for what the layer walk's excerpt did not keep (``catalog/elfread.py``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from elftools.elf.elffile import ELFFile
-
+import struct
 from dataclasses import dataclass
-from typing import Literal
 
-from ringfence.catalog.elfread import GO_MAGIC, View, view
+from ringfence.catalog.elfread import GO_MAGIC, View, file_offset, go_pointers, view
+from ringfence.catalog.elfsections import section_spans
 from ringfence.catalog.interface import CatalogError
 
 MAGIC = GO_MAGIC
 _HEADER = 32
 _INLINE = 0x2
-_BIG_ENDIAN = 0x1
+# Go < 1.18 strings read through pointers: a version is a few dozen bytes; modinfo is about
+# 100 bytes per module (a 2,000-module program: 200 KiB). Longer is a lie, not a binary.
+MAX_VERSION = 4096
+MAX_MODINFO = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +52,11 @@ def read(data: bytes) -> BuildInfo | None:
     header = v.read(start, _HEADER)
     if len(header) < _HEADER:
         raise CatalogError("Go build info: truncated header")
-    ptr_size, flags = header[14], header[15]
-    if flags & _INLINE:
+    if header[15] & _INLINE:
         version, end = _varint_bytes(v, start + _HEADER)
         modinfo, _ = _varint_bytes(v, end)
     else:
-        if ptr_size not in (4, 8):
-            raise CatalogError(f"Go build info: bad pointer size {ptr_size}")
-        version, modinfo = _pointer_strings(v, start, ptr_size, bool(flags & _BIG_ENDIAN))
+        version, modinfo = _pointer_strings(v, start)
     return parse_modinfo(version.decode("utf-8", "replace"),
                          _strip_sentinels(modinfo).decode("utf-8", "replace"))
 
@@ -82,38 +79,67 @@ def _varint_bytes(v: View, at: int) -> tuple[bytes, int]:
     return v.read(at, n), at + n
 
 
-def _pointer_strings(v: View, start: int, size: int, big: bool) -> tuple[bytes, bytes]:
-    order: Literal["big", "little"] = "big" if big else "little"
-    try:
-        from elftools.common.exceptions import ELFError  # pyelftools: loaded only here
-        from elftools.elf.elffile import ELFFile
+def _pointer_strings(v: View, start: int) -> tuple[bytes, bytes]:
+    """Go < 1.18: the blob holds the addresses of two Go string headers (pointer, length),
+    which hold the addresses of the strings, mapped to the file through the ``PT_LOAD``
+    segments as ``debug/buildinfo`` maps them (sections too, for files made by objcopy).
 
-        elf = ELFFile(v.stream())
-        spans = _address_spans(elf)
-    except (ELFError, ValueError, OSError) as exc:
-        raise CatalogError(f"Go build info in a non-ELF file: {exc}") from exc
+    Each level is read for both strings at once (:meth:`View.need`), so an excerpt lacking
+    them costs one second read per level. A pointer that maps to no bytes of the file, a
+    length over the caps, or a header or string lying on the build info header or on its
+    own header (a loop) is an error naming it: no string is ever guessed."""
+    fields = go_pointers(v.read(start, _HEADER))
+    if fields is None:
+        raise CatalogError(f"Go build info: bad pointer size {v.read(start + 14, 1)!r}")
+    size, order, version_at, modinfo_at = fields
+    spans = _Spans(v)
+    blob = (start, start + _HEADER)
+    heads = []
+    for name, addr in (("version", version_at), ("modinfo", modinfo_at)):
+        off = spans.offset(addr, 2 * size, name)
+        _not_on(blob, off, 2 * size, f"{name} string header", "the build info header")
+        heads.append(off)
+    v.need((off, off + 2 * size) for off in heads)
+    fmt = order + ("II" if size == 4 else "QQ")
+    wanted = []
+    for name, off, cap in (("version", heads[0], MAX_VERSION),
+                           ("modinfo", heads[1], MAX_MODINFO)):
+        ptr, length = struct.unpack(fmt, v.read(off, 2 * size))
+        if length > cap:
+            raise CatalogError(f"Go build info: {name} string of {length} bytes (cap {cap})")
+        at = spans.offset(ptr, length, name) if length else 0
+        _not_on(blob, at, length, f"{name} string", "the build info header")
+        _not_on((off, off + 2 * size), at, length, f"{name} string", "its own header")
+        wanted.append((at, length))
+    v.need((at, at + n) for at, n in wanted if n)
+    version, modinfo = (v.read(at, n) if n else b"" for at, n in wanted)
+    return version, modinfo
 
-    def at(addr: int, n: int) -> bytes:
-        for vaddr, offset, length in spans:
-            if vaddr <= addr and addr + n <= vaddr + length:
-                return v.read(offset + addr - vaddr, n)
-        raise CatalogError(f"Go build info: address {addr:#x} is not in the file")
 
-    def string(ptr_field: int) -> bytes:
-        header = int.from_bytes(v.read(ptr_field, size), order)
-        raw = at(header, 2 * size)
-        ptr, length = int.from_bytes(raw[:size], order), int.from_bytes(raw[size:], order)
-        return at(ptr, length) if length else b""
-
-    return string(start + 16), string(start + 16 + size)
+def _not_on(span: tuple[int, int], at: int, n: int, what: str, where: str) -> None:
+    if n and at < span[1] and span[0] < at + n:
+        raise CatalogError(f"Go build info: the {what} at file offset {at} lies on {where}")
 
 
-def _address_spans(elf: ELFFile) -> list[tuple[int, int, int]]:
-    spans = [(s["sh_addr"], s["sh_offset"], s["sh_size"]) for s in elf.iter_sections()
-             if s["sh_addr"] and s["sh_type"] != "SHT_NOBITS"]
-    spans += [(p["p_vaddr"], p["p_offset"], p["p_filesz"]) for p in elf.iter_segments()
-              if p["p_type"] == "PT_LOAD"]
-    return spans
+class _Spans:
+    """Virtual address -> file offset: ``PT_LOAD`` segments, then (only when they do not
+    map an address) the sections, read with pyelftools."""
+
+    def __init__(self, v: View) -> None:
+        self.v = v
+        self.segments = v.loads()
+        self.sections: list[tuple[int, int, int]] | None = None
+
+    def offset(self, addr: int, n: int, name: str) -> int:
+        off = file_offset(self.segments, addr, n)
+        if off is None:
+            if self.sections is None:
+                self.sections = section_spans(self.v)
+            off = file_offset(self.sections, addr, n)
+        if off is None or off + n > self.v.size:
+            raise CatalogError(f"Go build info: {name} address {addr:#x} (+{n} bytes) is not "
+                               "in the file")
+        return off
 
 
 def _strip_sentinels(mod: bytes) -> bytes:

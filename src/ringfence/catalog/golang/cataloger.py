@@ -19,7 +19,7 @@ class GoBinaryCataloger:
     """Modules compiled into Go binaries (what is installed)."""
 
     name = "golang"
-    version = "3"  # 3: bounded ELF excerpt (catalog/elfread.py); 2: by content anywhere
+    version = "4"  # 4: second reads of what the excerpt lacked; 3: bounded ELF excerpt
     magic = (ELF_MAGIC,)
 
     def wants(self, path: str, size: int) -> bool:

@@ -11,12 +11,14 @@ import zlib
 from dataclasses import dataclass
 
 from ringfence.catalog.elfread import view
+from ringfence.catalog.elfsections import section
 from ringfence.catalog.interface import CatalogError
 
 SECTION = ".dep-v0"
 # The JSON is small (a few hundred bytes per crate); cap inflation against zlib bombs.
 MAX_JSON = 16 * 1024 * 1024
-MAX_SECTION = MAX_JSON  # compressed: never larger than what it inflates to, bar headers
+# The section, compressed: about 30 bytes per crate (a 1,000-crate program: 30 KiB).
+MAX_SECTION = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,23 +33,22 @@ class AuditedCrate:
 
 def dep_section(data: bytes) -> bytes | None:
     """Raw bytes of ``.dep-v0`` or None when the ELF file has no such section. ``data`` is
-    the whole file or the bounded excerpt the layer walk kept (``catalog/elfread.py``)."""
+    the whole file or the bounded excerpt the layer walk kept (``catalog/elfread.py``): a
+    section the excerpt lacks is asked for by a second read (``Missing``)."""
     v = view(data)
     if not v.dep_seen:  # the section name sits in .shstrtab: cheap reject
         return None
-    try:
-        from elftools.common.exceptions import ELFError  # pyelftools: loaded only here
-        from elftools.elf.elffile import ELFFile
-
-        elf = ELFFile(v.stream())
-        section = elf.get_section_by_name(SECTION)
-        if section is None:
-            return None
-        if section["sh_size"] > MAX_SECTION:
-            raise CatalogError(f"{SECTION}: {section['sh_size']} bytes")
-        return bytes(section.data())
-    except (ELFError, ValueError, OSError) as exc:
-        raise CatalogError(f"unreadable ELF file: {exc}") from exc
+    found = section(v, SECTION)
+    if found is None:
+        return None
+    offset, size = found
+    if size > MAX_SECTION:
+        raise CatalogError(f"{SECTION}: {size} bytes (cap {MAX_SECTION})")
+    if offset + size > v.size:
+        raise CatalogError(f"{SECTION}: bytes {offset}-{offset + size} lie past the end of "
+                           f"the file ({v.size} bytes)")
+    v.need([(offset, offset + size)])
+    return v.read(offset, size)
 
 
 def parse_audit_data(blob: bytes) -> list[AuditedCrate]:

@@ -17,7 +17,7 @@ class CargoAuditableCataloger:
     """Crates recorded in cargo-auditable binaries (what is installed)."""
 
     name = "cargo"
-    version = "3"  # 3: bounded ELF excerpt (catalog/elfread.py); 2: by content anywhere
+    version = "4"  # 4: second reads of what the excerpt lacked; 3: bounded ELF excerpt
     magic = (ELF_MAGIC,)
 
     def wants(self, path: str, size: int) -> bool:
