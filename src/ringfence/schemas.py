@@ -67,7 +67,9 @@ UNKNOWNS: Final[Schema] = _arr(_ref("unknown"))
 _PACKAGE = _obj({"name": STR, "version": STR, "type": STR, "purl": STR, "cataloger": STR,
                  "source_name": OPT_STR, "source_version": OPT_STR, "arch": OPT_STR,
                  "licenses": STRS, "locations": _arr(_obj({"path": STR, "layer": OPT_STR})),
-                 "deleted": BOOL, "metadata": ANY_OBJ, "owner": OPT_STR})
+                 "deleted": BOOL, "metadata": ANY_OBJ, "owner": OPT_STR},
+                # the licences that are SPDX expressions (the others are names)
+                {"spdx_licenses": STRS})
 _VULNERABILITY = _obj({
     "id": STR, "aliases": STRS, "purl": STR, "package": STR, "installed_version": STR,
     "fixed_versions": STRS, "status": STR, "severity": _ref("severity"),

@@ -30,7 +30,9 @@ from pathlib import Path
 
 from ringfence.layers.result import LayerResult
 
-SCHEMA_VERSION = 2  # 1 keyed results by the claimed diffID (issue 18): never read again
+# 1 keyed results by the claimed diffID (issue 18): never read again; 2 had no
+# ``spdx_licenses`` (model/license.py): its licences would all read as names
+SCHEMA_VERSION = 3
 
 
 def default_dir() -> Path:

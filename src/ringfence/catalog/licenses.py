@@ -10,6 +10,12 @@ The table is hand-written: no PyPI package maps these names (Fedora's own mappin
 in its fedora-license-data repository, not in a library). Anything else is kept as
 written: the raw text is the fact, and the SBOM writers mark it as a name (CycloneDX
 ``license.name``) or a ``LicenseRef-`` with its text (SPDX), never as an id it is not.
+
+The answer travels with the value: a valid SPDX expression is returned as a
+``model.license.SpdxLicense`` (validated as spdx-tools and cyclonedx-python-lib validate
+one), anything else as a plain ``str``. This is the cold path (a cataloger's run); the
+result is in the layer cache, and the SBOM writers read the answer from the value instead
+of loading the SPDX list again (0.02-0.04 s, most of a warm ``sbom -f cyclonedx``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any, Final
+
+from ringfence.model.license import SpdxLicense
 
 MAX_LENGTH: Final = 512  # longer "licences" are licence texts: kept raw, never parsed
 
@@ -119,11 +127,22 @@ def normalize(raw: str) -> str:
         return text
     mapped = _NAMES.get(text.lower()) or _deprecated_with(text)
     if mapped is not None:
-        return mapped
+        return _checked(_parse(mapped) or mapped)
     rendered = _parse(text)
     if rendered is None and _OPERATORS.search(text):
         rendered = _parse(_map_operands(text))
-    return text if rendered is None else rendered
+    return text if rendered is None else _checked(rendered)
+
+
+def _checked(rendered: str) -> str:
+    """``rendered`` as an ``SpdxLicense`` when it is a valid SPDX expression: what the SBOM
+    libraries check before they write an expression (a lone exception such as
+    ``Classpath-exception-2.0`` parses, but is no licence: it stays a name)."""
+    try:
+        errors = _licensing().validate(rendered).errors
+    except Exception:  # hostile text must not cost the scan: a name
+        return rendered
+    return rendered if errors else SpdxLicense(rendered)
 
 
 def _map_operands(text: str) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ringfence.model.license import from_json, spdx_of
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -32,9 +34,11 @@ class Evidence:
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "name": self.name, "root": self.root,
-                "files": list(self.files), "licenses": list(self.licenses)}
+                "files": list(self.files), "licenses": list(self.licenses),
+                "spdx_licenses": spdx_of(self.licenses)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Evidence:
         return cls(str(d["type"]), str(d["name"]), str(d.get("root", "")),
-                   tuple(d.get("files", ())), tuple(d.get("licenses", ())))
+                   tuple(d.get("files", ())),
+                   from_json(d.get("licenses", ()), d.get("spdx_licenses", ())))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ringfence.model.license import from_json, spdx_of
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
@@ -33,6 +35,8 @@ class Package:
     this (language) package's metadata file (Debian's ``python3-requests`` dist-info): such
     a library is matched against the distribution's advisories only, through its owner
     (``vulndb/matchers/language.py`` DISTRO_PATCHED; Go/Rust binaries keep their own).
+    ``licenses`` are ``model.license.SpdxLicense`` where catalog/licenses.py found a valid
+    SPDX expression, plain names otherwise.
     """
 
     name: str
@@ -74,6 +78,7 @@ class Package:
             # a set of licences: in sorted order, as CycloneDX and SPDX documents hold them,
             # so a document read back from either gives the same JSON
             "licenses": sorted(set(self.licenses)),
+            "spdx_licenses": spdx_of(self.licenses),  # those that are SPDX expressions
             "locations": [loc.to_dict() for loc in self.locations],
             "deleted": self.deleted,
             "metadata": dict(self.metadata),
@@ -91,7 +96,7 @@ class Package:
             source_name=d.get("source_name"),
             source_version=d.get("source_version"),
             arch=d.get("arch"),
-            licenses=tuple(d.get("licenses", ())),
+            licenses=from_json(d.get("licenses", ()), d.get("spdx_licenses", ())),
             locations=tuple(Location.from_dict(x) for x in d.get("locations", ())),
             deleted=bool(d.get("deleted", False)),
             metadata=tuple(sorted((str(k), str(v)) for k, v in d.get("metadata", {}).items())),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -35,3 +36,30 @@ def json_text(doc: Any) -> str:
     if data and data.isascii():
         return data.decode("ascii") + "\n"
     return json.dumps(doc, indent=2) + "\n"
+
+
+def with_qualifier(purl: str, key: str, value: str) -> str:
+    """``purl`` with qualifier ``key`` set to ``value``, as packageurl-python would write it:
+    ``purl`` is canonical (packageurl's ``to_string``: qualifiers sorted by key, and ``?``,
+    ``#``, ``&`` and ``=`` percent-encoded inside components), and ``key``/``value`` need no
+    encoding. Text surgery instead of a parse and a re-encode: a warm CycloneDX render spent
+    as long parsing its own purls as writing the document (tests compare it with
+    packageurl on hostile names)."""
+    base, hash_, subpath = purl.partition("#")
+    head, _, query = base.partition("?")
+    pairs = [q for q in query.split("&") if q and q.partition("=")[0] != key]
+    pairs.append(f"{key}={value}")
+    pairs.sort(key=lambda q: q.partition("=")[0])
+    return f"{head}?{'&'.join(pairs)}{hash_}{subpath}"
+
+
+def spdx_and(values: Iterable[str]) -> str:
+    """The AND of SPDX expressions (each valid and canonical: ``model.license.SpdxLicense``)
+    in sorted order, as license-expression renders it: an operand with an AND or OR of its
+    own in parentheses, a single id or a ``WITH`` pair bare; one value as it is (tests
+    compare it with the library on every shape)."""
+    operands = sorted(set(values))
+    if len(operands) == 1:
+        return operands[0]
+    return " AND ".join(v if " AND " not in v and " OR " not in v else f"({v})"
+                        for v in operands)

@@ -19,9 +19,21 @@ the few orders the library imposes (components, dependencies, licences, properti
 vulnerabilities) are plain key sorts. The document has the same content as the library's:
 ``tests/unit/sbom/test_linear_render.py`` compares it, field for field, with the library's
 output of the same result (``tests/unit/sbom/cyclonedx_oracle.py``), and every test validates
-it with the library's strict JSON schema validator. The library still decides what a licence
-string is (an SPDX id, an expression, or a name: ``cyclonedx.spdx``), as its
-``LicenseFactory`` did.
+it with the library's strict JSON schema validator.
+
+A warm render loads neither the SPDX licence list nor a purl parser (issue 11: together
+0.03-0.05 s, more than the rendering): what a licence is (an SPDX id, an expression, or a
+name) was decided when it was catalogued (``catalog/licenses.normalize``, carried as
+``model.license.SpdxLicense``), and a package's purl is canonical where it is made
+(``catalog/purls``, ``sbom/inbound``), so the bom-ref only sets its ``package-id``
+qualifier in the text (``sbom.with_qualifier``).
+
+Licences: one id is ``license.id``, one expression (``GPL-2.0-or-later WITH
+Texinfo-exception``, ``MIT OR Apache-2.0``) is ``expression``. Several values that are all
+SPDX, at least one of them an expression, are one ``expression``: their AND, as the SPDX
+document's ``licenseDeclared`` (the schema allows one expression, never an expression beside
+licences). Several values with a name among them are ``license`` entries, an expression
+then written as a ``name`` (the text kept; an expression cannot hold a name).
 """
 
 from __future__ import annotations
@@ -31,19 +43,16 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
-
-from cyclonedx.spdx import fixup_id, is_expression
-from packageurl import PackageURL
 
 from ringfence import __version__
 from ringfence.model.advisory import VulnerabilityMatch
 from ringfence.model.inventory import Distro
+from ringfence.model.license import SpdxLicense
 from ringfence.model.package import Package
 from ringfence.model.result import ScanResult
 from ringfence.model.unknown import Unknown
-from ringfence.sbom import json_text, package_id
+from ringfence.sbom import json_text, package_id, spdx_and, with_qualifier
 
 SCHEMA = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 SPEC_VERSION = "1.6"
@@ -69,11 +78,8 @@ def bom_ref(pkg: Package) -> str:
 
 
 def _purl_and_ref(pkg: Package) -> tuple[str, str]:
-    """The canonical purl and the bom-ref, from one parse of ``pkg.purl``."""
-    p = PackageURL.from_string(pkg.purl)
-    quals = dict(p.qualifiers) if isinstance(p.qualifiers, dict) else {}
-    quals["package-id"] = package_id(pkg)
-    return p.to_string(), p._replace(qualifiers=quals).to_string()
+    """The (canonical) purl and the bom-ref."""
+    return pkg.purl, with_qualifier(pkg.purl, "package-id", package_id(pkg))
 
 
 def package_properties(pkg: Package) -> Iterator[tuple[str, str]]:
@@ -116,21 +122,23 @@ def unknown_properties(unknowns: Iterable[Unknown]) -> Iterator[tuple[str, str]]
 Json = dict[str, Any]
 
 
-@lru_cache(maxsize=4096)
 def _licence(value: str, alone: bool) -> tuple[tuple[int, bool, str, str], Json]:
     """A sort key (the library's order: an expression first, then licences with an id by id,
     then named ones by name) and the licence entry. A lone value may be an SPDX expression;
-    beside others an expression is a name (the schema forbids mixing them)."""
-    spdx = fixup_id(value)
-    if spdx is not None:
-        return (1, False, spdx, ""), {"license": {"id": spdx}}
-    if alone and is_expression(value):
-        return (0, False, "", value), {"expression": value}
-    return (1, True, "", value), {"license": {"name": value}}
+    beside a name an expression is a name (the schema forbids mixing them)."""
+    if isinstance(value, SpdxLicense) and value.is_id:
+        return (1, False, value, ""), {"license": {"id": str(value)}}
+    if alone and isinstance(value, SpdxLicense):
+        return (0, False, "", value), {"expression": str(value)}
+    return (1, True, "", value), {"license": {"name": str(value)}}
 
 
 def licenses(values: tuple[str, ...]) -> list[Json]:
-    entries = dict(_licence(v, len(values) == 1) for v in values)  # one per key, as a set
+    unique = set(values)
+    if len(unique) > 1 and all(isinstance(v, SpdxLicense) for v in unique) and any(
+            not v.is_id for v in unique if isinstance(v, SpdxLicense)):
+        return [{"expression": spdx_and(unique)}]
+    entries = dict(_licence(v, len(unique) == 1) for v in values)  # one per key, as a set
     return [entries[key] for key in sorted(entries)]
 
 

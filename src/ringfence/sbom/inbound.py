@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from packageurl import PackageURL
 
+from ringfence.catalog.licenses import normalize_all
 from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.package import Location, Package
 from ringfence.model.unknown import Unknown
@@ -63,14 +64,15 @@ def _qualifiers(purl: PackageURL | None) -> dict[str, str]:
 def package_from(path: str, name: str, version: str, purl_text: object,
                  licenses: tuple[str, ...], props: dict[str, str],
                  unknowns: list[Unknown]) -> Package | None:
-    """One package from what both formats carry; ``props`` uses the CycloneDX names."""
+    """One package from what both formats carry; ``props`` uses the CycloneDX names. The
+    purl is kept canonical (packageurl's writing of what it read) and the licences are
+    normalised like a cataloger's (catalog/licenses.py), as the SBOM writers expect."""
     purl = _parse_purl(path, name, purl_text, unknowns)
-    purl_str = str(purl_text)
     if purl is None:
         if not name or not version:
             return None  # an aggregate node (Trivy's per-lockfile application), not a package
         purl = PackageURL(type="generic", name=name, version=version)
-        purl_str = str(purl.to_string())
+    purl_str = str(purl.to_string())
     source_name, source_version = _source(props, purl, version)
     cataloger = (props.get(cdx.CATALOGER) or props.get("syft:package:foundBy")
                  or props.get("aquasecurity:trivy:PkgType") or PLUGIN)
@@ -80,7 +82,8 @@ def package_from(path: str, name: str, version: str, purl_text: object,
         name=name or purl.name, version=version or purl.version or "", type=purl.type,
         purl=purl_str,
         cataloger=cataloger, source_name=source_name, source_version=source_version,
-        arch=props.get(cdx.ARCH) or _qualifiers(purl).get("arch"), licenses=licenses,
+        arch=props.get(cdx.ARCH) or _qualifiers(purl).get("arch"),
+        licenses=normalize_all(licenses),
         locations=_locations(props), deleted=props.get(cdx.DELETED) == "true",
         metadata=tuple(meta), owner=props.get(cdx.OWNER) or None)
 

@@ -23,8 +23,14 @@ own because spdx-tools' is quadratic. The document has the same content as spdx-
 writer gives for the same result (``tests/unit/sbom/test_linear_render.py`` compares them
 against ``tests/unit/sbom/spdx_oracle.py``), and the tests read each document back with
 spdx-tools' own parser and run its full validator and the official SPDX 2.3 JSON schema on
-it. Licence expressions are still parsed and rendered by spdx-tools' licensing (once per
-distinct value).
+it.
+
+Licences: whether a value is a valid SPDX expression was decided when it was catalogued
+(``catalog/licenses.normalize``, carried as ``model.license.SpdxLicense``, already in the
+canonical form spdx-tools writes), so a warm render loads no licence list (issue 11). A
+package's ``licenseDeclared`` is its one expression, or the AND of its values in sorted
+order (``sbom.spdx_and``, as license-expression renders it); a name becomes a
+``LicenseRef-`` with its text in ``hasExtractedLicensingInfos``.
 """
 
 from __future__ import annotations
@@ -34,18 +40,16 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-from spdx_tools.common.spdx_licensing import spdx_licensing
-
 from ringfence import __version__
 from ringfence.model.inventory import Distro
+from ringfence.model.license import SpdxLicense
 from ringfence.model.package import Package
 from ringfence.model.result import ScanResult
 from ringfence.model.unknown import Unknown
-from ringfence.sbom import json_text, package_id
+from ringfence.sbom import json_text, package_id, spdx_and
 
 Json = dict[str, Any]
 NOASSERTION = "NOASSERTION"
@@ -89,34 +93,16 @@ class _Licenses:
     def expression(self, values: tuple[str, ...]) -> str:
         if not values:
             return NOASSERTION
-        parts = [self._one(v) for v in values]
-        return _rendered(parts[0] if len(parts) == 1 else " AND ".join(f"({p})" for p in parts))
+        return spdx_and(self._one(v) for v in sorted(set(values)))
 
     def _one(self, value: str) -> str:
-        if _valid(value):
-            return value
+        if isinstance(value, SpdxLicense):
+            return str(value)
         ref = "LicenseRef-" + (_UNSAFE.sub("-", value).strip("-") or "unnamed")
         if ref in self.extracted and self.extracted[ref]["name"] != value:
             ref += "-" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        self.extracted[ref] = {"licenseId": ref, "extractedText": value, "name": value}
+        self.extracted[ref] = {"licenseId": ref, "extractedText": str(value), "name": str(value)}
         return ref
-
-
-@lru_cache(maxsize=4096)
-def _rendered(text: str) -> str:
-    """The expression as spdx-tools writes it (its licensing's parse, then ``str``)."""
-    return str(spdx_licensing.parse(text))
-
-
-@lru_cache(maxsize=4096)
-def _valid(value: str) -> bool:
-    """A known SPDX expression. The text comes from the image: license_expression itself
-    fails on some of it (an AttributeError from its error path, seen on ``[`` with control
-    characters), which must not cost the whole SBOM; such text becomes a LicenseRef."""
-    try:
-        return not spdx_licensing.validate(value).errors
-    except Exception:  # a third-party parser on hostile text
-        return False
 
 
 def _purl_ref(purl: str) -> list[Json]:

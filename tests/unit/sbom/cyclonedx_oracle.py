@@ -28,6 +28,8 @@ from cyclonedx.model.vulnerability import (
     VulnerabilitySource,
 )
 from cyclonedx.output.json import JsonV1Dot6
+from cyclonedx.spdx import fixup_id, is_expression
+from license_expression import get_spdx_licensing  # type: ignore[import-untyped]
 from packageurl import PackageURL
 
 from ringfence import __version__
@@ -51,8 +53,16 @@ def render(result: ScanResult) -> str:
 
 def _licenses(values: tuple[str, ...]) -> list[License]:
     factory = LicenseFactory()
-    if len(values) == 1:  # a lone value may be an SPDX expression
-        return [factory.make_from_string(values[0])]
+    unique = sorted(set(values))
+    if len(unique) > 1 and all(is_expression(v) for v in unique) and any(
+            fixup_id(v) is None for v in unique):
+        # several SPDX values, an expression among them: one expression, their AND as
+        # license-expression renders it (the schema allows one expression, never beside
+        # licences; the library would keep the expression and drop the others)
+        text = " AND ".join(f"({v})" for v in unique)
+        return [LicenseExpression(str(get_spdx_licensing().parse(text)))]
+    if len(unique) == 1:  # a lone value may be an SPDX expression
+        return [factory.make_from_string(unique[0])]
     out: list[License] = []
     for value in values:  # the schema forbids mixing an expression with other entries
         lic = factory.make_from_string(value)

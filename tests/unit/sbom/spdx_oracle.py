@@ -49,7 +49,6 @@ from ringfence.sbom.spdx import (
     NAMESPACE_BASE,
     OWNER_COMMENT,
     UNKNOWN_PREFIX,
-    _valid,
     ringfence_fields,
     spdx_id,
 )
@@ -74,7 +73,9 @@ class _Licenses:
     def expression(self, values: tuple[str, ...]) -> Any:  # license_expression's type
         if not values:
             return SpdxNoAssertion()
-        parts = [self._one(v) for v in values]
+        # the values of a set, in sorted order (the writer's: a cold and a warm scan, whose
+        # cache keeps licences sorted, write the same expression)
+        parts = sorted({self._one(v) for v in sorted(set(values))})
         text = parts[0] if len(parts) == 1 else " AND ".join(f"({p})" for p in parts)
         return spdx_licensing.parse(text)
 
@@ -221,3 +222,12 @@ def validate(document: Document) -> list[str]:
                for r in document.relationships):
         messages.append("the document DESCRIBES nothing")
     return messages
+
+
+def _valid(value: str) -> bool:
+    """A known SPDX expression, as spdx-tools' licensing validates it (the library itself
+    fails on some hostile text: then a LicenseRef, as the writer's name)."""
+    try:
+        return not spdx_licensing.validate(value).errors
+    except Exception:  # a third-party parser on hostile text
+        return False
