@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from elftools.elf.elffile import ELFFile
 
 MAX_NAMES: Final = 1 << 20  # .shstrtab: a few hundred bytes in real programs
+# pyelftools reads a name in 64-byte chunks (utils.parse_cstring_from_stream): the last
+# names of the table are read a chunk past its end, so that much more is asked for
+_CSTRING_CHUNK: Final = 64
 
 
 def open_elf(v: View) -> ELFFile:
@@ -38,7 +41,8 @@ def open_elf(v: View) -> ELFFile:
             names = struct_parse(elf.structs.Elf_Shdr, elf.stream, stream_pos=at)
             if names["sh_size"] > MAX_NAMES:
                 raise CatalogError(f"ELF section name table of {names['sh_size']} bytes")
-            v.need([(names["sh_offset"], names["sh_offset"] + names["sh_size"])])
+            start = names["sh_offset"]
+            v.need([(start, start + names["sh_size"] + _CSTRING_CHUNK)])
     except (ELFError, ValueError, OSError) as exc:
         raise CatalogError(f"unreadable ELF file: {exc}") from exc
     return elf
