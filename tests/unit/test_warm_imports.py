@@ -12,6 +12,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.imagebuilder import DPKG_STATUS, OS_RELEASE, Layer, Member, build_oci
 
@@ -39,6 +42,30 @@ NEVER = (
     "tarfile",
 )
 
+# never needed to write a cached inventory as CycloneDX or SPDX (issue 11): what a licence
+# is was decided by the cataloger, and the purls are canonical where they are made
+NEVER_SBOM = (
+    "license_expression",             # the SPDX licence list (0.02-0.04 s)
+    "cyclonedx",
+    "spdx_tools",
+    "packageurl",
+    "rich",
+    "ringfence.vulndb.match",
+    "tarfile",
+)
+# libc6's copyright (DEP-5): a WITH expression beside ids, normalised on the cold path
+COPYRIGHT = b"""Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+
+Files: *
+License: LGPL-2.1+
+
+Files: manual/*
+License: GPL-2+ with Texinfo exception
+
+Files: debian/*
+License: MIT
+"""
+
 PROBE = """
 import json, sys
 from ringfence.cli.main import main
@@ -49,15 +76,16 @@ sys.exit(code)
 """
 
 
-def _modules(tmp_path: Path, image: Path, name: str) -> set[str]:
+def _modules(tmp_path: Path, image: Path, name: str, fmt: str = "json") -> set[str]:
     dump = tmp_path / f"{name}.modules.json"
     out = tmp_path / f"{name}.json"
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, str(dump), "sbom", f"oci:{image}", "-f", "json",
+        [sys.executable, "-c", PROBE, str(dump), "sbom", f"oci:{image}", "-f", fmt,
          "-o", str(out), "--cache-dir", str(tmp_path / "cache")],
         capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(out.read_text())["packages"], "the scan found the dpkg packages"
+    doc = json.loads(out.read_text())
+    assert doc.get("packages") or doc.get("components"), "the scan found the dpkg packages"
     return set(json.loads(dump.read_text()))
 
 
@@ -75,3 +103,37 @@ def test_a_warm_json_sbom_imports_no_cold_path_module(tmp_path: Path) -> None:
     assert _loaded(warm, NEVER) == []
     assert _loaded(cold, NEVER) == []
     assert (tmp_path / "cold.json").read_bytes() == (tmp_path / "warm.json").read_bytes()
+
+
+def _stable(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without what changes on every run (serial, timestamps, namespace)."""
+    doc.pop("serialNumber", None)
+    doc.pop("documentNamespace", None)
+    doc.get("metadata", {}).pop("timestamp", None)
+    doc.get("creationInfo", {}).pop("created", None)
+    return doc
+
+
+@pytest.mark.parametrize("fmt", ["cyclonedx", "spdx"])
+def test_a_warm_cyclonedx_or_spdx_sbom_loads_no_licence_list_nor_purl_parser(
+        tmp_path: Path, fmt: str) -> None:
+    """The cold run normalises libc6's licences (loading the SPDX list); the warm run writes
+    the same document from the cache without it."""
+    image = build_oci(tmp_path / "img", [Layer([
+        Member("etc/os-release", OS_RELEASE), Member("var/lib/dpkg/status", DPKG_STATUS),
+        Member("usr/share/doc/libc6/copyright", COPYRIGHT)])])
+    cold = _modules(tmp_path, image, "cold", fmt)
+    warm = _modules(tmp_path, image, "warm", fmt)
+    assert _loaded(cold, COLD_ONLY) == list(COLD_ONLY), "the probe sees the cold path"
+    assert "license_expression" in cold, "the cold run normalised the licences"
+    assert _loaded(warm, COLD_ONLY) == []
+    assert _loaded(warm, NEVER_SBOM) == []
+    cold_doc = _stable(json.loads((tmp_path / "cold.json").read_text()))
+    assert _stable(json.loads((tmp_path / "warm.json").read_text())) == cold_doc
+    expected = ("GPL-2.0-or-later WITH Texinfo-exception AND LGPL-2.1-or-later AND MIT")
+    if fmt == "cyclonedx":
+        libc = next(c for c in cold_doc["components"] if c["name"] == "libc6")
+        assert libc["licenses"] == [{"expression": expected}]
+    else:
+        libc = next(p for p in cold_doc["packages"] if p["name"] == "libc6")
+        assert libc["licenseDeclared"] == expected

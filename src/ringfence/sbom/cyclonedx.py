@@ -42,7 +42,6 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from ringfence import __version__
@@ -199,6 +198,8 @@ def _rating(m: VulnerabilityMatch) -> Json:
     out: Json = {"source": {"name": m.data_source}, "severity": m.severity.name.lower()}
     if m.cvss_score is None:
         return out
+    from decimal import Decimal  # here: an SBOM without vulnerabilities never loads it
+
     out["score"] = float(f"{Decimal(str(m.cvss_score)):.1f}")
     method, vector = "other", m.cvss_vector
     if vector:
