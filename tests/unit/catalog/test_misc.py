@@ -30,6 +30,7 @@ from ringfence.catalog.misc.pub import PubspecLockCataloger
 from ringfence.catalog.misc.swift import SwiftResolvedCataloger
 from ringfence.catalog.misc.terraform import TerraformLockCataloger
 from ringfence.catalog.misc.yarn import YarnLockCataloger
+from ringfence.model.license import SpdxLicense
 
 ROOT = "pkgdb/rootfs/syft-image-pkg-coverage"
 NIX = "pkgs/nix/store/h0cnbmfcn93xm5dg2x27ixhag1cwndga-glibc-2.34-210-bin/share/man/glibc.1"
@@ -143,8 +144,68 @@ def test_licenses_of_real_inputs(data_dir: Path) -> None:
     (pacman,) = _run(AlpmCataloger(), data_dir, CASES[0][1][0]).packages
     (memcached,) = _run(PeclRegistryCataloger(), data_dir, CASES[3][1][0]).packages
     (accept,) = _run(ErlangOtpAppCataloger(), data_dir, "pkgs/erlang/accept.app").packages
+    # Arch's "GPL" (no version: any version, as license-expression reads it); PEAR's
+    # "PHP License" names no version, so it stays a name
     assert (pacman.licenses, memcached.licenses, accept.licenses) == (
-        ("GPL",), ("PHP License",), ("MIT",))
+        ("GPL-1.0-or-later",), ("PHP License",), ("MIT",))
+    assert [type(v) for v in (*pacman.licenses, *memcached.licenses, *accept.licenses)] == [
+        SpdxLicense, str, SpdxLicense]
+
+
+def _php_str(value: str) -> str:
+    return f's:{len(value.encode())}:"{value}";'
+
+
+def _pecl(lic: str) -> bytes:
+    return (f'a:4:{{{_php_str("name")}{_php_str("foo")}{_php_str("channel")}'
+            f'{_php_str("pecl.php.net")}{_php_str("version")}a:1:{{{_php_str("release")}'
+            f'{_php_str("1.0")}}}{_php_str("license")}a:1:{{{_php_str("_content")}'
+            f'{_php_str(lic)}}}}}').encode()
+
+
+# cataloger, path, file holding the licence values, the values as they are declared
+MISC_LICENCES: dict[str, tuple[Any, str, Any]] = {
+    "alpm": (AlpmCataloger(), "/var/lib/pacman/local/foo-1-1/desc",
+             lambda lics: ("%NAME%\nfoo\n\n%VERSION%\n1-1\n\n%LICENSE%\n"
+                           + "\n".join(lics) + "\n").encode()),
+    "cran": (RDescriptionCataloger(), "/usr/lib/R/site-library/foo/DESCRIPTION",
+             lambda lics: f"Package: foo\nVersion: 1.0\nLicense: {lics[0]}\n".encode()),
+    "opam": (OpamCataloger(), "/root/.opam/default/lib/foo/opam",
+             lambda lics: (f'opam-version: "2.0"\nname: "foo"\nversion: "1.0"\n'
+                           f'license: "{lics[0]}"\n').encode()),
+    "otp": (ErlangOtpAppCataloger(), "/usr/lib/erlang/lib/foo-1.0/ebin/foo.app",
+            lambda lics: ('{application, foo, [{vsn, "1.0"}, {licenses, ['
+                          + ", ".join(f'"{v}"' for v in lics) + "]}]}.\n").encode()),
+    "pecl": (PeclRegistryCataloger(), "/usr/share/php/.registry/.channel.pecl.php.net/foo.reg",
+             lambda lics: _pecl(lics[0])),
+}
+# declared -> normalised: the metadata's own spellings of SPDX licences
+NORMALISED = {"alpm": (["gpl-3.0-or-later", "mit"], ("GPL-3.0-or-later", "MIT")),
+              "cran": (["Apache License 2.0"], ("Apache-2.0",)),
+              "opam": (["lgpl-2.1-only with OCaml-LGPL-linking-exception"],
+                       ("LGPL-2.1-only WITH OCaml-LGPL-linking-exception",)),
+              "otp": (["Apache 2.0", "MIT License"], ("Apache-2.0", "MIT")),
+              "pecl": (["MIT License"], ("MIT",))}
+# names no SPDX id stands for: kept as written
+RAW = {"alpm": ["custom:Arch"], "cran": ["GPL (>= 2)"], "opam": ["Some (custom) licence"],
+       "otp": ["Proprietary"], "pecl": ["PHP License"]}
+
+
+@pytest.mark.parametrize("kind", sorted(MISC_LICENCES))
+def test_misc_licences_are_normalised(kind: str) -> None:
+    cat, path, build = MISC_LICENCES[kind]
+    declared, want = NORMALISED[kind]
+    (pkg,) = cat.parse(path, build(declared)).packages
+    assert pkg.licenses == want
+    assert all(isinstance(v, SpdxLicense) for v in pkg.licenses)
+
+
+@pytest.mark.parametrize("kind", sorted(MISC_LICENCES))
+def test_misc_licences_that_name_no_spdx_licence_stay_raw(kind: str) -> None:
+    cat, path, build = MISC_LICENCES[kind]
+    (pkg,) = cat.parse(path, build(RAW[kind])).packages
+    assert pkg.licenses == tuple(RAW[kind])
+    assert [type(v) for v in pkg.licenses] == [str]
 
 
 def test_nix_store_names_and_one_package_per_entry() -> None:

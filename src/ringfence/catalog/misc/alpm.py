@@ -8,7 +8,7 @@ from ringfence.catalog.misc.common import package, text
 
 class AlpmCataloger:
     name = "alpm"
-    version = "1"
+    version = "2"  # 2: licences normalised (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith("/desc") and "/var/lib/pacman/local/" in path

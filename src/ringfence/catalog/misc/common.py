@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError
+from ringfence.catalog.licenses import normalize_all
 from ringfence.model.package import Location, Package
 
 
@@ -31,7 +32,9 @@ def package(cataloger: str, type_: str, name: str, version: str, path: str, *,
             qualifiers: dict[str, str] | None = None, subpath: str | None = None,
             licenses: Iterable[str] = (), arch: str | None = None,
             metadata: dict[str, str] | None = None) -> Package:
-    """One package found at ``path``; ``purl_name`` overrides the name used in the purl."""
+    """One package found at ``path``; ``purl_name`` overrides the name used in the purl.
+    ``licenses`` as the metadata declares them: normalised like every cataloger's
+    (catalog/licenses.py), a name kept as written."""
     return Package(
         name=name,
         version=version,
@@ -39,7 +42,7 @@ def package(cataloger: str, type_: str, name: str, version: str, path: str, *,
         purl=purls.make(type_, purl_name or name, version, namespace, qualifiers, subpath),
         cataloger=cataloger,
         arch=arch,
-        licenses=tuple(lic for lic in licenses if lic),
+        licenses=normalize_all(list(licenses)),
         locations=(Location(path),),
         metadata=tuple(sorted((metadata or {}).items())),
     )

@@ -12,7 +12,7 @@ from ringfence.catalog.rfc822 import paragraphs
 
 class RDescriptionCataloger:
     name = "r-description"
-    version = "1"
+    version = "2"  # 2: licences normalised (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         return basename(path) == "DESCRIPTION" and path.count("/") >= 2

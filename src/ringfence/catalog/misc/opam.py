@@ -17,7 +17,7 @@ _DIR = re.compile(r"^(?P<name>[^.]+(?:\.[^.\d][^.]*)*)\.(?P<version>v?\d.*)$")
 
 class OpamCataloger:
     name = "opam"
-    version = "1"
+    version = "2"  # 2: licences normalised (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         name = basename(path)

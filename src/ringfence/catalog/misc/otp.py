@@ -15,7 +15,7 @@ _QUOTED = re.compile(r"\"([^\"]+)\"")
 
 class ErlangOtpAppCataloger:
     name = "erlang-otp-app"
-    version = "1"
+    version = "2"  # 2: licences normalised (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(".app")

@@ -12,7 +12,7 @@ from ringfence.catalog.misc.common import package
 
 class PeclRegistryCataloger:
     name = "php-pear-registry"
-    version = "1"
+    version = "2"  # 2: licences normalised (catalog/licenses.py)
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(".reg") and "/.registry/" in path
