@@ -17,8 +17,9 @@ Go program and one cargo-auditable program of --mib MiB under unusual directorie
 ``--random`` fills the bulk with random bytes (a layer that does not compress, as code
 mostly does not) instead of zeros (decompression almost free: the second read's parsing
 and plumbing alone). It prints ringfence's in-process scan time (``scan_image``, no
-cache, median of --repeat) of each, their ratio (the cost of the second read), the bytes of the excerpts, and Syft's
-time on the same OCI layouts (``syft scan oci-dir:``, median) as the peer. Checked before
+cache, median of --repeat) of each, their ratio (the cost of the second read), the bytes
+of the excerpts, and Syft's time on the same OCI layouts (``syft scan oci-dir:``, median)
+as the peer. Checked before
 a time counts: both images give the same package set (Go modules, stdlib, crates), no
 Unknown, and Syft reports the same modules and crates; a failed check exits 1.
 """
