@@ -44,7 +44,7 @@ assert RO > elfread.READONLY_CAP
 
 
 def _old_go(heads: str = "after", tweak: Callable[[Elf, dict[str, int]], None] | None = None,
-            version: bytes = VERSION) -> bytes:
+            version: bytes = VERSION, word: str = "<Q") -> bytes:
     """A Go < 1.18 program as its linker lays it out: strings in ``.rodata``, then the
     ``.go.buildinfo`` blob (magic, pointer size 8, flags 0 = little endian pointers, the
     addresses of the two string headers) starting the writable segment, then the headers
@@ -61,10 +61,11 @@ def _old_go(heads: str = "after", tweak: Callable[[Elf, dict[str, int]], None] |
     elf.put(".rodata", where["version"], version)
     elf.put(".rodata", where["modinfo"], mod)
     head_addr = elf.addr(section, where["heads"])
-    elf.put(".go.buildinfo", 0, elfread.GO_MAGIC + bytes([8, 0])
-            + struct.pack("<QQ", head_addr, head_addr + 16))
+    order, width = word[0], struct.calcsize(word)  # pointer size 8 or 4, either order
+    elf.put(".go.buildinfo", 0, elfread.GO_MAGIC + bytes([width, order == ">"])
+            + struct.pack(order + word[1] * 2, head_addr, head_addr + 2 * width))
     elf.put(section, where["heads"], struct.pack(
-        "<QQQQ", elf.addr(".rodata", where["version"]), len(version),
+        order + word[1] * 4, elf.addr(".rodata", where["version"]), len(version),
         elf.addr(".rodata", where["modinfo"]), len(mod)))
     if tweak is not None:
         tweak(elf, {**where, "head_addr": head_addr, "head_off": elf.offset[section]
@@ -153,6 +154,15 @@ def test_old_go_strings_before_the_blob_take_one_second_read_of_exactly_them(
     rodata = 0x2000  # elfbuild: .text at one page, .rodata at the next
     assert _missing(GO, kept) == ((rodata + RO // 2, rodata + RO // 2 + len(VERSION)),
                                   (rodata + RO // 2 + 64, rodata + RO // 2 + 64 + mod_len))
+    assert _catalog(data) == (GO_PACKAGES, [], 1)
+
+
+@pytest.mark.parametrize("word", ["<I", ">Q", ">I"])
+def test_old_go_with_4_byte_or_big_endian_pointers(word: str) -> None:
+    """``debug/buildinfo``: pointer size from byte 14, any non-zero flag byte 15 (bit 2
+    clear) means big endian."""
+    data = _old_go("far", word=word)
+    assert _pairs(GO.parse("/x", data)) == GO_PACKAGES
     assert _catalog(data) == (GO_PACKAGES, [], 1)
 
 
