@@ -15,15 +15,17 @@ in chunks and only the parts the catalogers can use are kept, as an *excerpt*:
   strings of Go < 1.18's pointer-format build info);
 - the bytes from the end of the loaded segments to the end of the section header table
   when at most :data:`TAIL_CAP` (``.shstrtab``, sections added after linking), else the
-  section header table alone when at most :data:`TAIL_CAP`.
+  section header table and the :data:`SHSTRTAB_WINDOW` bytes before it (where linkers
+  put ``.shstrtab``) when at most :data:`TAIL_CAP`;
+- the string headers a Go < 1.18 blob points at when they lie ahead of it (below).
 
 The section header table sits at the end of the file, after the sections it describes, so
 a reader that goes forward only cannot pick a section by name before passing its bytes:
-hence the caps above rather than exact sections. What the excerpt lacks is reported, never
-guessed: a Go blob or a ``.dep-v0`` name seen in the stream whose data were not kept makes
-the parser raise ``CatalogError`` (an Unknown naming the offset). Memory per file is at most
-the sum of the caps (17 MiB), whatever the file's size; the walk counts the excerpt's
-length, not the file's, against the layer budget.
+hence the caps above rather than exact sections. What the excerpt lacks is never guessed:
+it is read again (below) or it is an Unknown naming the offsets. Memory per file is at most
+the sum of the caps (17 MiB) plus a second read's :data:`SECOND_READ_CAP`, whatever the
+file's size; the walk counts the excerpt's length, not the file's, against the layer
+budget.
 
 Headers are checked before they are used: a wrong class or byte order, table entry sizes,
 counts beyond :data:`MAX_ENTRIES`, tables or segments past the end of the file: such a file
