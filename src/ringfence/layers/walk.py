@@ -12,7 +12,13 @@ from ringfence.errors import InputError, LimitExceededError
 from ringfence.image.paths import normalize
 from ringfence.layers.limits import Limits as Limits  # re-exported: where callers found it
 from ringfence.layers.streams import is_decompression_error
-from ringfence.layers.tarstream import Member, TarFormatError, TarReader
+from ringfence.layers.tarstream import (
+    GNU_SPARSE,
+    REGTYPES,
+    Member,
+    TarFormatError,
+    TarReader,
+)
 
 WHITEOUT_PREFIX = ".wh."
 # Wanted files up to this size are kept for hardlinks later in the same layer; a link to a
@@ -66,6 +72,10 @@ class Sniff(Protocol):
 HEAD = 16  # bytes read to decide by content (ELF e_ident)
 
 
+# regular-file types (tarstream: REGTYPES and GNU sparse)
+_FILE_TYPES = frozenset((*REGTYPES, GNU_SPARSE))
+
+
 def _kind(member: Member, base: str) -> str:
     if base == OPAQUE_MARKER:
         return OPAQUE
@@ -96,15 +106,27 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
     read_total = 0
     retained: dict[str, bytes] = {}
     count = 0
+    max_entries = limits.max_entries
     try:
         tar = TarReader(stream)
         for member in tar:
             count += 1
-            if count > limits.max_entries:
-                raise LimitExceededError(subject, f"more than {limits.max_entries} entries")
+            if count > max_entries:
+                raise LimitExceededError(subject, f"more than {max_entries} entries")
             path = normalize(member.name)
-            base = path.rsplit("/", 1)[-1]
-            kind = _kind(member, base)
+            base = path.rpartition("/")[2]
+            if member.type in _FILE_TYPES and not base.startswith(WHITEOUT_PREFIX):
+                kind = REG  # what _kind says, decided first: most members are such files
+                wanted = wants(path, member.size)
+                candidate = (not wanted and sniff is not None
+                             and sniff.candidate(path, member.size))
+                if not (wanted or candidate or digests):  # nobody asked for this one
+                    yield Entry(path, REG, member.size, member.mode, member.uid, member.gid)
+                    continue
+            else:
+                kind = _kind(member, base)
+                wanted = kind == HARDLINK and wants(path, member.size)
+                candidate = False
             if kind == WHITEOUT:
                 parent = path.rsplit("/", 1)[0]
                 yield Entry(normalize(parent + "/" + base[len(WHITEOUT_PREFIX):]), kind, 0,
@@ -116,10 +138,8 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
                 continue
             data: bytes | None = None
             link: str | None = None
-            wanted = kind in (REG, HARDLINK) and wants(path, member.size)
             head = b""
-            if (kind == REG and not wanted and sniff is not None
-                    and sniff.candidate(path, member.size)):
+            if candidate and sniff is not None:
                 head = tar.read_head(min(HEAD, member.size))
                 wanted = sniff.matches(head)
             if kind == REG and wanted and head and sniff is not None:

@@ -135,3 +135,52 @@ def test_a_checksum_off_by_the_adler_modulus_is_rejected() -> None:
         list(TarReader(io.BytesIO(bytes(header) + bytes(1024))))
     header[148:156] = b"%06o\0 " % true
     assert [m.name for m in TarReader(io.BytesIO(bytes(header) + bytes(4096)))][:1] == ["short"]
+
+
+class _Dribble(io.RawIOBase):
+    """A stream whose reads return chunks of odd, changing sizes (a decompressor may
+    return fewer bytes than asked): headers and data straddle every chunk boundary."""
+
+    def __init__(self, data: bytes, sizes: list[int]) -> None:
+        self._data, self._sizes, self._pos, self._i = data, sizes, 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        size = self._sizes[self._i % len(self._sizes)]
+        self._i += 1
+        out = self._data[self._pos:self._pos + min(size, n if n >= 0 else size)]
+        self._pos += len(out)
+        return out
+
+
+def _read_all(reader: TarReader) -> list[tuple[str, bytes | None]]:
+    got: list[tuple[str, bytes | None]] = []
+    for i, m in enumerate(reader):
+        if not m.isreg():
+            got.append((m.name, None))
+        elif i % 3 == 0:
+            got.append((m.name, reader.read_data(m.size)))
+        elif i % 3 == 1 and m.size >= 4:
+            head = reader.read_head(4)
+            got.append((m.name, head + b"".join(reader.iter_data(m.size - 4))))
+        else:
+            got.append((m.name, None))  # skipped whole
+    return got
+
+
+@pytest.mark.parametrize("sizes", [[1], [511, 513], [7, 1000, 3], [1 << 20], [512, 100_000]])
+def test_chunk_boundaries_do_not_change_members_or_data(sizes: list[int]) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for i in range(40):
+            data = bytes([i]) * (i * 97 + (300_000 if i == 7 else 0))
+            info = tarfile.TarInfo(f"d/{'n' * (i * 5)}{i}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    raw = buf.getvalue()
+    assert _read_all(TarReader(_Dribble(raw, sizes))) == _read_all(TarReader(io.BytesIO(raw)))
+    # and a truncated stream fails the same way whatever the chunking
+    with pytest.raises(TarFormatError, match="unexpected end"):
+        _read_all(TarReader(_Dribble(raw[:len(raw) // 2], sizes)))
