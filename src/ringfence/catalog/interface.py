@@ -33,6 +33,10 @@ class Cataloger(Protocol):
     A cataloger with a ``magic`` attribute (tuple of leading bytes) recognises files by
     content: its ``wants`` is then a broad path + size test, the walk reads only the
     first bytes of such a file and offers it only when they start with one of ``magic``.
+    Optional ``path_suffixes`` / ``path_parts`` (tuples of str) promise that ``wants`` is
+    false for every path that neither ends with one of the suffixes nor contains one of the
+    parts: the walk then asks it only about such paths (``layers/collect.py``; tested in
+    ``tests/unit/layers/test_wants_gate.py``).
     """
 
     name: str

@@ -41,7 +41,16 @@ class LayerCatalog:
         self.pending_links: dict[str, list[str]] = {}
         # catalogers that recognise files by content (``magic``) do not make the walk read
         # every candidate: the walk reads its first bytes and asks :meth:`matches`
-        self._predicates = tuple(c.wants for c in catalogers if not _magic(c))
+        # catalogers that say which path endings (or parts) they can want are asked only
+        # about paths with one (``Cataloger`` docs): one ``str.endswith`` instead of a call
+        # each, for the files nobody wants (most of them; the 100,000-file layer of
+        # bench/sbom.py's many-files image: 0.25 -> 0.06 s)
+        by_path = [c for c in catalogers if not _magic(c)]
+        gated = [c for c in by_path if _suffixes(c) or _parts(c)]
+        self._gated = tuple(c.wants for c in gated)
+        self._suffixes = tuple(sorted({s for c in gated for s in _suffixes(c)}))
+        self._parts = tuple(sorted({s for c in gated for s in _parts(c)}))
+        self._predicates = tuple(c.wants for c in by_path if c not in gated)
         self._sniffers = tuple(c.wants for c in catalogers if _magic(c))
         self._magics = tuple({m for c in catalogers for m in _magic(c)})
         self._analyzer_predicates = tuple(a.wants for a in analyzers)
@@ -69,12 +78,22 @@ class LayerCatalog:
         """Called for every regular file of every layer: keep it a flat loop."""
         if distro.wants(path):
             return True
-        for wants in self._predicates:  # a flat loop beats any(genexpr) here
+        if path.endswith(self._suffixes) or self._has_part(path):
+            for wants in self._gated:  # a flat loop beats any(genexpr) here
+                if wants(path, size):
+                    return True
+        for wants in self._predicates:
             if wants(path, size):
                 return True
         for wants in self._analyzer_predicates:
             if wants(path, size):
                 self._analyzer_only.add(path)
+                return True
+        return False
+
+    def _has_part(self, path: str) -> bool:
+        for part in self._parts:  # noqa: SIM110 (flat loop: called for every file)
+            if part in path:
                 return True
         return False
 
@@ -255,6 +274,16 @@ class Refill:
 
     def excerpt(self, head: bytes, chunks: Iterable[bytes], size: int) -> bytes:
         return elfread.excerpt(head, chunks, size, self._current)
+
+
+def _suffixes(cat: Cataloger) -> tuple[str, ...]:
+    """The path endings outside which ``cat.wants`` is false (optional attribute)."""
+    return tuple(getattr(cat, "path_suffixes", ()))
+
+
+def _parts(cat: Cataloger) -> tuple[str, ...]:
+    """Path parts outside which (and outside ``_suffixes``) ``cat.wants`` is false."""
+    return tuple(getattr(cat, "path_parts", ()))
 
 
 def _magic(cat: Cataloger) -> tuple[bytes, ...]:

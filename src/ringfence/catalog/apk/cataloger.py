@@ -21,6 +21,7 @@ DB_PATH = "/lib/apk/db/installed"
 class ApkCataloger:
     name = "apk"
     version = "4"
+    path_suffixes = (DB_PATH,)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(DB_PATH)  # at any depth, as for dpkg

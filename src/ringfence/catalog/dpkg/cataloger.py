@@ -27,6 +27,9 @@ MAX_LIST_LINES = 1_000_000  # files of one package: texlive-latex-extra has ~60k
 class DpkgCataloger:
     name = "dpkg"
     version = "8"
+    # wants() is true only for such paths (layers/collect.py asks no other)
+    path_suffixes = ("/var/lib/dpkg/status", ".list", "/copyright")
+    path_parts = ("/var/lib/dpkg/status.d/",)
 
     def wants(self, path: str, size: int) -> bool:
         # at any depth, as Syft does: a root filesystem kept inside another (chroots,

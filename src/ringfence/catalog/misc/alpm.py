@@ -9,6 +9,7 @@ from ringfence.catalog.misc.common import package, text
 class AlpmCataloger:
     name = "alpm"
     version = "2"  # 2: licences normalised (catalog/licenses.py)
+    path_suffixes = ("/desc",)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith("/desc") and "/var/lib/pacman/local/" in path

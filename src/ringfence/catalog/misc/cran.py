@@ -13,6 +13,7 @@ from ringfence.catalog.rfc822 import paragraphs
 class RDescriptionCataloger:
     name = "r-description"
     version = "2"  # 2: licences normalised (catalog/licenses.py)
+    path_suffixes = ("/DESCRIPTION",)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return basename(path) == "DESCRIPTION" and path.count("/") >= 2

@@ -16,6 +16,7 @@ _TYPES = frozenset({"package", "project"})
 class DotnetDepsCataloger:
     name = "dotnet-deps"
     version = "1"
+    path_suffixes = (".deps.json",)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(".deps.json")

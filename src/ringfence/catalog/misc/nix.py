@@ -22,6 +22,7 @@ _OUTPUTS = frozenset({"bin", "dev", "out", "lib", "man", "doc", "info", "debug",
 class NixStoreCataloger:
     name = "nix-store"
     version = "1"
+    path_parts = ("/nix/store/",)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return size <= _MAX_PROBE and "/nix/store/" in path and _ENTRY.match(path) is not None

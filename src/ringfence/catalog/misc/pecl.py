@@ -13,6 +13,7 @@ from ringfence.catalog.misc.common import package
 class PeclRegistryCataloger:
     name = "php-pear-registry"
     version = "2"  # 2: licences normalised (catalog/licenses.py)
+    path_suffixes = (".reg",)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(".reg") and "/.registry/" in path

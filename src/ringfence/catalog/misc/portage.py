@@ -16,6 +16,7 @@ _PF = re.compile(r"^(?P<name>.+?)-(?P<version>\d[^-]*(?:-r\d+)?)$")
 class PortageCataloger:
     name = "portage"
     version = "1"
+    path_suffixes = ("/CONTENTS",)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return _CPV.search(path) is not None

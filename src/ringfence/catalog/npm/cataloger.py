@@ -27,6 +27,7 @@ _NODE_MODULES = "/node_modules/"
 class NpmCataloger:
     name = "npm"
     version = "2"  # 2: licences normalised to SPDX (catalog/licenses.py)
+    path_suffixes = (_MANIFEST,)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         if not path.endswith(_MANIFEST):

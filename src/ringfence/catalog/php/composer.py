@@ -16,6 +16,7 @@ from ringfence.model.package import Package
 class ComposerInstalledCataloger:
     name = "php-composer-installed"
     version = "2"  # 2: licences normalised to SPDX (catalog/licenses.py)
+    path_suffixes = ("/vendor/composer/installed.json",)  # wants() is true only for these
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith("/vendor/composer/installed.json")

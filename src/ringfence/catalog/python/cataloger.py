@@ -32,6 +32,7 @@ _CLASSIFIER = "License :: "
 class PythonInstalledCataloger:
     name = "python"
     version = "2"  # 2: licences normalised to SPDX (catalog/licenses.py)
+    path_suffixes = _SUFFIXES  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(_SUFFIXES)

@@ -29,6 +29,7 @@ MAX_PROBLEMS = 100  # per database; the rest are counted in one last problem
 class RpmCataloger:
     name = "rpm"
     version = "3"
+    path_suffixes = _SUFFIXES  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(_SUFFIXES)  # at any depth, as for dpkg

@@ -25,6 +25,7 @@ _QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 class GemspecCataloger:
     name = "ruby-gemspec"
     version = "3"  # 2: NUL bytes tolerated (default gems); 3: licences normalised
+    path_suffixes = (".gemspec",)  # wants() is true only for such paths
 
     def wants(self, path: str, size: int) -> bool:
         return path.endswith(".gemspec") and "/specifications/" in path
