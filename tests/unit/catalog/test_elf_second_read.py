@@ -365,14 +365,34 @@ EXPECTED = ({("/usr/lib/cni/oldgo", n, v) for n, v in GO_PACKAGES}
             | {("/opt/tool/libexec/rusty", n, v) for n, v in RUST_PACKAGES})
 
 
-def test_image_layers_and_dir_trees_read_them_again(tmp_path: Path) -> None:
+def test_image_layers_and_dir_trees_read_them_again(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Both need two levels here (headers behind the blob; .shstrtab far from the table):
-    a layer is streamed twice more, a ``dir:`` file re-opened twice."""
+    the layer is streamed twice more (both programs in the same two passes), each ``dir:``
+    file re-opened twice."""
+    from ringfence.layers import analyze, rootfs
+
     files = _tree(tmp_path / "root")
     image = build_oci(tmp_path / "img", [Layer([Member(name, data)
                                                 for name, data in files.items()])])
+    streams = _counting(monkeypatch, analyze, "_stream_layer")
     assert _scanned(f"oci:{image}") == (EXPECTED, [])
+    assert streams == [1, 1, 1]  # one layer: the first pass and two second reads
+    reopened = _counting(monkeypatch, rootfs, "excerpt_again")
     assert _scanned(f"dir:{tmp_path / 'root'}") == (EXPECTED, [])
+    assert len(reopened) == 4  # two files, two rounds each
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    calls: list[int] = []
+    real = getattr(module, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
 
 
 def test_a_dir_file_changed_before_its_second_read_is_an_unknown(tmp_path: Path) -> None:
