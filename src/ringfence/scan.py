@@ -86,8 +86,8 @@ def scan_image(reference: str, options: ScanOptions,
         cache = LayerCache(options.cache_dir) if options.cache_dir else None
         # whole-image results: only the registry's catalogers and no analyzers (whose
         # merge depends on more than the layers, e.g. a secret allow-list)
-        key = image_cache.image_key(info, repr(options.limits)) if (
-            cache and options.catalogers is None and not options.analyzers) else None
+        key = image_cache.image_key(info, repr(options.limits), image_cache.versions(cache)) \
+            if (cache and options.catalogers is None and not options.analyzers) else None
         merged = _cached_image(cache, source, info, key)
         if merged is None:
             from ringfence.layers.streams import Budget
@@ -99,7 +99,7 @@ def scan_image(reference: str, options: ScanOptions,
 
             merged = merge_layers(results)
             if cache and key:
-                cache.put_image(key, image_cache.encode(merged, image_cache.code_in_use()))
+                cache.put_image(key, image_cache.encode(merged))
         elif progress:
             progress("layers", len(info.layers), len(info.layers))
     finally:

@@ -2,20 +2,22 @@
 
 Trivy keeps one analysis per image config; here one merged inventory per **verified
 manifest digest** (the manifest pins the config, which pins every diffID, and names every
-layer blob by digest) and per code and options. A result is trusted only when, in this
+layer blob by digest) and per versions and options. A result is trusted only when, in this
 run, every layer blob's bytes are known to hash to the digest the manifest names: the file
 holding it has an identity (device, inode, size, mtime, ctime) whose digest an earlier run
 computed by hashing (``LayerCache.verified_digest``; never the digest an image claims). A
 layer without such proof sends the scan down the per-layer path, which hashes, verifies
 and fails exactly as a cold scan does.
 
-Instead of each cataloger's version (computing those imports the catalogers: most of a
-warm run's time), an entry records the code that produced it: the size and mtime of every
-file of the ``ringfence`` package (modules and data files; a stat each). It is served only
-while all of them are unchanged, so any change to ringfence's code is a miss. (Recording
-only the modules loaded was not enough: a scan served by the layer cache loads no
-cataloger, so its entry outlived a cataloger change.) Third-party libraries are not
-covered (as for the layer cache).
+An entry is keyed by the versions of what computes it, as a layer result is: the name and
+version of every cataloger of the registry and the merge's version (``layers/merge.py``)
+— each bumped whenever its results could change (catalog/interface). An edit that changes
+no version (a comment, another command's module) keeps every entry. Computing the versions
+imports the catalog registry (0.14 s, more than a warm scan's work), so they are
+remembered in the cache per state of the code (size and mtime of every file of the
+``ringfence`` package, a stat each): after an edit, the next scan imports the registry
+once, then serves the image's entry if the versions are the same. Third-party libraries
+are not covered (as for the layer cache).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import zlib
 from typing import Any
 
@@ -43,34 +44,45 @@ def _signature(path: str) -> str | None:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def code_in_use() -> list[list[str]]:
-    """[path, signature] of every ringfence module loaded in this process and of the
-    package's data files: the code a result computed now depends on."""
-    paths = {str(m.__file__) for name, m in list(sys.modules.items())
-             if (name == "ringfence" or name.startswith("ringfence."))
-             and getattr(m, "__file__", None)}
+def code_state() -> str:
+    """A digest of the state of the ``ringfence`` package's files (path, size, mtime of
+    every module and data file): what the versions are remembered for."""
     root = os.path.dirname(os.path.abspath(str(ringfence.__file__)))
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-        # every source file too, not only the modules loaded now: a scan served by the layer
-        # cache loads no cataloger, so its entry would not depend on the catalogers' code
-        paths.update(os.path.join(dirpath, f) for f in filenames if not f.endswith(".pyc"))
-    return [[p, _signature(p) or ""] for p in sorted(paths)]
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in sorted(os.walk(root)):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for f in sorted(filenames):
+            if not f.endswith(".pyc"):
+                path = os.path.join(dirpath, f)
+                h.update(f"{path}\0{_signature(path) or ''}\0".encode())
+    return h.hexdigest()
 
 
-def code_unchanged(code: list[list[str]]) -> bool:
-    return bool(code) and all(_signature(path) == sig for path, sig in code)
+def versions(cache: LayerCache) -> str:
+    """The versions a whole-image result depends on: every registry cataloger's name and
+    version and the merge's, remembered in ``cache`` for the current :func:`code_state`
+    (computed, which imports the catalogers, only when the code changed since)."""
+    memo = hashlib.sha256(f"{SCHEMA_VERSION}\0versions\0{code_state()}".encode()).hexdigest()
+    known = cache.get_image(memo)
+    if known is not None:
+        return known.decode("utf-8", "replace")
+    from ringfence.catalog.registry import IMAGE_CATALOGERS, fingerprint
+    from ringfence.layers.merge import VERSION as MERGE_VERSION
+
+    value = f"{fingerprint(IMAGE_CATALOGERS)};merge={MERGE_VERSION}"
+    cache.put_image(memo, value.encode())
+    return value
 
 
-def image_key(info: ImageInfo, options: str) -> str | None:
+def image_key(info: ImageInfo, options: str, versions: str) -> str | None:
     """The key of ``info``'s whole-image result (None: the image has no verified manifest
     digest or a layer has no content digest, so it gets no whole-image result)."""
     if not info.manifest_digest or not all(layer.digest.startswith("sha")
                                            for layer in info.layers):
         return None
-    # "image-2": entries whose code list held only the modules loaded are never served
-    return hashlib.sha256(f"{SCHEMA_VERSION}\0image-2\0{ringfence.__version__}\0{options}\0"
-                          f"{info.manifest_digest}".encode()).hexdigest()
+    # "image-3": keyed by versions (entries of "image-2" held a list of the code's files)
+    return hashlib.sha256(f"{SCHEMA_VERSION}\0image-3\0{ringfence.__version__}\0{options}\0"
+                          f"{versions}\0{info.manifest_digest}".encode()).hexdigest()
 
 
 def layers_verified(cache: LayerCache, source: Any, info: ImageInfo) -> bool:
@@ -87,8 +99,8 @@ def layers_verified(cache: LayerCache, source: Any, info: ImageInfo) -> bool:
     return True
 
 
-def encode(inventory: Inventory, code: list[list[str]]) -> bytes:
-    doc = {"code": code, "packages": [p.to_dict() for p in inventory.packages],
+def encode(inventory: Inventory) -> bytes:
+    doc = {"packages": [p.to_dict() for p in inventory.packages],
            "distro": inventory.distro.to_dict() if inventory.distro else None,
            "unknowns": [u.to_dict() for u in inventory.unknowns],
            "deleted": [p.to_dict() for p in inventory.deleted]}
@@ -96,11 +108,9 @@ def encode(inventory: Inventory, code: list[list[str]]) -> bytes:
 
 
 def decode(value: bytes) -> Inventory | None:
-    """The inventory, when the code that computed it is unchanged (else None: a miss)."""
+    """The inventory (None when the entry is damaged: a miss)."""
     try:
         doc = json.loads(zlib.decompress(value))
-        if not code_unchanged([[str(p), str(sig)] for p, sig in doc["code"]]):
-            return None
         return Inventory(
             packages=tuple(Package.from_dict(p) for p in doc["packages"]),
             distro=Distro.from_dict(doc["distro"]) if doc["distro"] else None,

@@ -14,6 +14,11 @@ from ringfence.model.inventory import Distro, Inventory
 from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
 
+# Part of the whole-image cache's key (cache/image_cache.py), with the catalogers'
+# versions: bump it whenever the merged inventory of the same layer results could change
+# (here, in catalog/ownership or purls, or in scan.py's symlink following).
+VERSION = "1"
+
 PkgKey = tuple[str, str, str, str, str]
 
 

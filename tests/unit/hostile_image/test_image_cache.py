@@ -3,7 +3,7 @@ layer and merges nothing, and is trusted only for layer blobs proven by file ide
 
 A blob whose bytes change while its size and the digest the manifest claims stay the same
 (mtime put back: ctime still moves) is hashed again and refused, exactly as cold; a
-blob only touched (same bytes) is hashed again and served; another manifest, other code
+blob only touched (same bytes) is hashed again and served; another manifest, other versions
 or other options are misses; a damaged entry is recomputed.
 """
 
@@ -121,17 +121,25 @@ def test_another_manifest_other_code_or_options_are_misses(
     code, out, _ = run_cli(capsys, *sbom(f"oci:{a}", cache))
     assert code == 0 and _packages(out) == _packages(cold)
     assert (work["walked"], work["merged"]) == (2, 2) and work["layer_gets"] == 2
-    # other code (a module the scan ran changed since the entry was made): a miss
+    # an edit that changes no version (a module the scan ran, touched): still a hit, the
+    # versions computed again once for the new state of the code
     import ringfence.catalog.registry
+    from ringfence.catalog.dpkg.cataloger import DpkgCataloger
 
     changed = str(ringfence.catalog.registry.__file__)
     real = image_cache._signature
     monkeypatch.setattr(image_cache, "_signature",
                         lambda path: "edited" if path == changed else real(path))
     assert run_cli(capsys, *sbom(f"oci:{a}", cache))[0] == 0
+    assert work["merged"] == 2
+    # another version of a cataloger: a miss, then stored under the new versions
+    monkeypatch.setattr(image_cache, "_signature",
+                        lambda path: "edited again" if path == changed else real(path))
+    monkeypatch.setattr(DpkgCataloger, "version", DpkgCataloger.version + "-next")
+    assert run_cli(capsys, *sbom(f"oci:{a}", cache))[0] == 0
     assert work["merged"] == 3
     assert run_cli(capsys, *sbom(f"oci:{a}", cache))[0] == 0
-    assert work["merged"] == 3  # stored again with the code now there
+    assert work["merged"] == 3
     # other options (--layers all reuses the merged inventory: it keeps deleted packages)
     assert run_cli(capsys, *sbom(f"oci:{a}", cache), "--layers", "all")[0] == 0
     assert work["merged"] == 3
@@ -165,24 +173,46 @@ def test_damaged_entry_is_recomputed(tmp_path: Path, work: dict[str, int],
     assert work["merged"] == 2  # overwritten by the recomputation
 
 
-def test_an_entry_records_the_code_that_ran(tmp_path: Path) -> None:
+def test_versions_are_remembered_per_state_of_the_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import ringfence.catalog.registry
+    from ringfence.catalog.dpkg.cataloger import DpkgCataloger
 
-    code = image_cache.code_in_use()
-    paths = [p for p, _ in code]
-    assert str(ringfence.catalog.registry.__file__) in paths
-    assert any(p.endswith("catalog.toml") for p in paths)  # the package's data files
-    assert image_cache.code_unchanged(code)
-    module = tmp_path / "m.py"
-    module.write_text("x = 1\n")
-    recorded = [[str(module), image_cache._signature(str(module)) or ""]]
-    assert image_cache.code_unchanged(recorded)
-    module.write_text("x = 2\n")  # same size, another mtime
-    os.utime(module, ns=(1, 2))
-    assert not image_cache.code_unchanged(recorded)
-    module.unlink()
-    assert not image_cache.code_unchanged(recorded)
-    assert not image_cache.code_unchanged([])
+    cache = LayerCache(tmp_path)
+    state = image_cache.code_state()
+    assert image_cache.code_state() == state
+    first = image_cache.versions(cache)
+    assert f"dpkg={DpkgCataloger.version}" in first and ";merge=" in first
+    # remembered: a version changed in memory is not seen while the code is the same
+    monkeypatch.setattr(DpkgCataloger, "version", "changed")
+    assert image_cache.versions(cache) == first
+    # an edit (a file's size or mtime) is another state: the versions are computed again
+    changed = str(ringfence.catalog.registry.__file__)
+    real = image_cache._signature
+    monkeypatch.setattr(image_cache, "_signature",
+                        lambda path: "edited" if path == changed else real(path))
+    assert image_cache.code_state() != state
+    assert "dpkg=changed" in image_cache.versions(cache)
+    cache.close()
+
+
+def test_an_unchanged_code_state_serves_the_versions_without_the_catalogers(
+        tmp_path: Path) -> None:
+    """What a warm scan runs: the versions come from the cache, the registry is not
+    imported (a fresh interpreter, so no test has imported it before)."""
+    import subprocess
+    import sys
+
+    cache = LayerCache(tmp_path)
+    image_cache.versions(cache)
+    cache.close()
+    code = ("import sys; from ringfence.cache import image_cache; "
+            "from ringfence.cache.layer_cache import LayerCache; from pathlib import Path; "
+            f"v = image_cache.versions(LayerCache(Path({str(tmp_path)!r}))); "
+            "print('ringfence.catalog.registry' in sys.modules, 'dpkg=' in v)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True"]
 
 
 def test_no_whole_image_result_without_a_verified_manifest_digest(tmp_path: Path) -> None:
@@ -193,11 +223,12 @@ def test_no_whole_image_result_without_a_verified_manifest_digest(tmp_path: Path
 
     src = open_image(parse_reference(f"oci:{_image(tmp_path)}"), OpenOptions())
     info = src.info()
-    assert image_cache.image_key(info, "limits") is not None
-    assert image_cache.image_key(replace(info, manifest_digest=None), "limits") is None
+    assert image_cache.image_key(info, "limits", "v") is not None
+    assert image_cache.image_key(replace(info, manifest_digest=None), "limits", "v") is None
     unknown = replace(info.layers[0], digest="unknown:0")
-    assert image_cache.image_key(replace(info, layers=(unknown,)), "limits") is None
-    assert image_cache.image_key(info, "other") != image_cache.image_key(info, "limits")
+    assert image_cache.image_key(replace(info, layers=(unknown,)), "limits", "v") is None
+    assert image_cache.image_key(info, "other", "v") != image_cache.image_key(info, "limits", "v")
+    assert image_cache.image_key(info, "limits", "w") != image_cache.image_key(info, "limits", "v")
 
 
 def test_analyze_module_is_what_the_orchestrator_calls() -> None:
@@ -207,14 +238,16 @@ def test_analyze_module_is_what_the_orchestrator_calls() -> None:
     assert not hasattr(scan_mod, "hash_blob")
 
 
-def test_an_entry_depends_on_every_source_file_not_only_the_loaded_ones() -> None:
-    """A scan served by the layer cache loads no cataloger: an entry that recorded only the
-    loaded modules outlived a change to a cataloger (stale licences were served)."""
+def test_the_code_state_covers_every_source_file_not_only_the_loaded_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan served by the layer cache loads no cataloger: versions remembered for a state
+    that covered only the loaded modules outlived a cataloger's edit (and its new version)."""
     import ringfence
-    from ringfence.cache.image_cache import code_in_use
 
     root = Path(ringfence.__file__).parent
-    listed = {p for p, _ in code_in_use()}
-    sources = {str(p) for p in root.rglob("*.py") if "__pycache__" not in p.parts}
-    assert str(root / "catalog" / "dpkg" / "cataloger.py") in listed
-    assert sources <= listed
+    before = image_cache.code_state()
+    real = image_cache._signature
+    for path in sorted((root / "catalog").rglob("*.py")):
+        monkeypatch.setattr(image_cache, "_signature",
+                            lambda p, edited=str(path): "edited" if p == edited else real(p))
+        assert image_cache.code_state() != before, path
