@@ -151,13 +151,15 @@ def _stream_layer(source: ImageSource, layer: LayerInfo, subject: str, wants: Wa
         blob = HashingReader(raw, subject)
         stream, kind = decompressed_kind(cast(BinaryIO, io.BufferedReader(blob, CHUNK)),
                                          subject)
-        inner = ThreadedReader(stream)
-        tar_stream = HashingReader(cast(BinaryIO, inner), f"{subject} (diffID {layer.diff_id})",
+        # inflated, hashed (diffID) and counted against the budgets in a thread; the tar
+        # is parsed here from the chunks it hands over
+        tar_stream = HashingReader(stream, f"{subject} (diffID {layer.diff_id})",
                                    limit=limits.max_layer_bytes, budget=budget)
-        buffered = cast(BinaryIO, io.BufferedReader(tar_stream, CHUNK))
-        for entry in walk_tar(buffered, subject, wants, limits, digests, sniff):
+        inner = ThreadedReader(cast(BinaryIO, tar_stream))
+        for entry in walk_tar(cast(BinaryIO, inner), subject, wants, limits, digests, sniff):
             sink(entry)
-        tar_stream.verify(layer.diff_id, max_more=MAX_TRAILING_BYTES)
+        tar_stream.verify(layer.diff_id, max_more=MAX_TRAILING_BYTES,
+                          rest=cast(BinaryIO, inner))
         blob.verify(_claimed(layer))
         after = stream_identity(raw)
     except Error:

@@ -67,15 +67,29 @@ class HashingReader(io.RawIOBase):
             n = len(data)
             view[:n] = data
         if n:
-            self._hash.update(view[:n])
-            self.count += n
-            if self._budget is not None:
-                self._budget.take(n)
-            if self._limit is not None and self.count > self._limit:
-                raise LimitExceededError(
-                    self.subject, f"more than {self._limit} bytes; refusing to read on",
-                    hint="a decompression bomb or a layer larger than --max-layer-bytes")
+            self._account(view[:n])
         return n
+
+    def read(self, size: int | None = -1) -> bytes:
+        """The bytes object ``raw.read`` returned, accounted for (no copy: what the
+        decompressor thread of :class:`ThreadedReader` hands over)."""
+        if size is None or size < 0:
+            return self.readall()
+        data = self._raw.read(size)
+        if data:
+            self._account(data)
+        return data
+
+    def _account(self, data: bytes | memoryview) -> None:
+        n = len(data)
+        self._hash.update(data)
+        self.count += n
+        if self._budget is not None:
+            self._budget.take(n)
+        if self._limit is not None and self.count > self._limit:
+            raise LimitExceededError(
+                self.subject, f"more than {self._limit} bytes; refusing to read on",
+                hint="a decompression bomb or a layer larger than --max-layer-bytes")
 
     def drain(self) -> None:
         while self._raw.read(CHUNK):
@@ -84,12 +98,15 @@ class HashingReader(io.RawIOBase):
     def digest(self) -> str:
         return f"{self.algorithm}:{self._hash.hexdigest()}"
 
-    def verify(self, expected: str | None, max_more: int | None = None) -> None:
+    def verify(self, expected: str | None, max_more: int | None = None,
+               rest: BinaryIO | None = None) -> None:
         """Read what is left (refusing more than ``max_more`` bytes), then compare with
-        ``expected`` (``algo:hex``)."""
-        start = self.count
-        while self.read(CHUNK):
-            if max_more is not None and self.count - start > max_more:
+        ``expected`` (``algo:hex``). ``rest``: the stream this reader's bytes come out of
+        (a :class:`ThreadedReader` reading it in a thread), read to its end instead."""
+        more = 0
+        while chunk := (self if rest is None else rest).read(CHUNK):
+            more += len(chunk)
+            if max_more is not None and more > max_more:
                 raise LimitExceededError(self.subject, f"more than {max_more} bytes after "
                                          "the end of the tar archive",
                                          hint="a decompression bomb hidden after the archive")
@@ -157,20 +174,31 @@ def is_decompression_error(exc: BaseException) -> bool:
 
 
 class ThreadedReader(io.RawIOBase):
-    """Read ``source`` ahead in a background thread (decompression and hashing release
-    the GIL, so one layer uses two cores: inflate there, parse here)."""
+    """Read ``source`` ahead in a background thread, at most ``depth`` chunks of
+    :data:`CHUNK` bytes ahead; an exception there is raised by the next read here, and
+    :meth:`close` stops the thread. :meth:`read` hands over the chunks the source
+    returned (no copy).
+
+    Measured (issue 12), why the overlap is partial: a thread coming back from a call that
+    released the GIL (inflate, hashing, a file read) waits up to the switch interval (5 ms)
+    to get it back from a thread running Python, several times a chunk. Next to a Python
+    loop, inflating bullseye-big's largest layer took 2.0 s instead of 0.55 s, hashing
+    600 MB 2.8 s instead of 0.48 s. A scan of bullseye-big in-process takes about 1.55 s
+    wall for 2.2 s CPU. A separate inflating process (isal in a child fed through pipes)
+    was slower still: 2.19 vs 1.59 s on bullseye-big, 1.31 vs 1.13 s on 100,000 files.
+    """
 
     _DONE = object()
 
     def __init__(self, source: BinaryIO, depth: int = 8) -> None:
         import queue
-        import threading
 
         self._q: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._buf = memoryview(b"")
         self._eof = False
-        self._thread = threading.Thread(target=self._run, args=(source,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(source,), daemon=True,
+                                        name="ringfence-layer-reader")
         self._thread.start()
 
     def _put(self, item: object) -> bool:
@@ -200,18 +228,34 @@ class ThreadedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def _next(self) -> bytes:
+        """The next chunk of the source (b"" at its end)."""
+        if self._eof:
+            return b""
+        item = self._q.get()
+        if item is self._DONE:
+            self._eof = True
+            return b""
+        if isinstance(item, BaseException):
+            self._eof = True
+            raise item
+        return item  # type: ignore[return-value]
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return self.readall()
+        if not self._buf:
+            chunk = self._next()
+            if len(chunk) <= size:
+                return chunk  # as the source returned it: no copy
+            self._buf = memoryview(chunk)
+        out = bytes(self._buf[:size])
+        self._buf = self._buf[size:]
+        return out
+
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        while not self._buf:
-            if self._eof:
-                return 0
-            item = self._q.get()
-            if item is self._DONE:
-                self._eof = True
-                return 0
-            if isinstance(item, BaseException):
-                self._eof = True
-                raise item
-            self._buf = memoryview(item)  # type: ignore[arg-type]
+        if not self._buf:
+            self._buf = memoryview(self._next())
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
