@@ -44,7 +44,7 @@ class LayerCatalog:
         # catalogers that say which path endings (or parts) they can want are asked only
         # about paths with one (``Cataloger`` docs): one ``str.endswith`` instead of a call
         # each, for the files nobody wants (most of them; the 100,000-file layer of
-        # bench/sbom.py's many-files image: 0.25 -> 0.06 s)
+        # bench/sbom.py's many-files image: 0.25 -> 0.09 s CPU)
         by_path = [c for c in catalogers if not _magic(c)]
         gated = [c for c in by_path if _suffixes(c) or _parts(c)]
         self._gated = tuple(c.wants for c in gated)
