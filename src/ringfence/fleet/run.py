@@ -79,17 +79,25 @@ def run_fleet(client: Client, refs: Sequence[str], options: FleetOptions,
     variant = layer_variant(options.scan)
     layer_futures: dict[str, Future[LayerOutcome]] = {}
     image_layers: dict[str, list[str]] = {}
+    unique: dict[str, tuple[str, LayerInfo]] = {}
     for digest, r in first.items():
         keys = [layer_key(variant, r.ref, layer) for layer in r.layers]
         image_layers[digest] = keys
         for key, layer in zip(keys, r.layers, strict=True):
-            if key not in layer_futures:
-                layer_futures[key] = client.submit(analyse_layer, r.ref, layer, options.scan,
-                                                   key=key, retries=RETRIES)
-    # submitted at once: an image is merged as soon as its own layers are done
+            unique.setdefault(key, (r.ref, layer))
+    # largest layer first (Dask runs higher priorities first): the biggest base layer is the
+    # critical path of a fleet, so it starts at once and the other workers fill in around it
+    # (in image order it started as late as its image came; see bench/fleet.py)
+    for key, (ref, layer) in unique.items():
+        layer_futures[key] = client.submit(analyse_layer, ref, layer, options.scan, key=key,
+                                           retries=RETRIES, priority=max(layer.size, 0))
+    # submitted at once, above every layer: an image is merged as soon as its own layers
+    # are done (its layers' results can then go)
+    top = max((max(layer.size, 0) for _, layer in unique.values()), default=0) + 1
     image_futures = [client.submit(scan_one, first[d].ref,
                                    [layer_futures[k] for k in image_layers[d]], options,
-                                   key=f"rf-image-{run}-{_token(d)}", retries=RETRIES)
+                                   key=f"rf-image-{run}-{_token(d)}", retries=RETRIES,
+                                   priority=top)
                      for d in first]
     flags = client.map(was_analysed, list(layer_futures.values()),
                        key=[f"rf-analysed-{run}-{k}" for k in layer_futures])
