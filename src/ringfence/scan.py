@@ -139,10 +139,12 @@ def layer_variant(options: ScanOptions) -> str:
 
 
 def catalog_layer(source: ImageSource, layer: LayerInfo, options: ScanOptions,
-                  cache: LayerCache | None, budget: Budget | None = None
+                  cache: LayerCache | None, budget: Budget | None = None,
+                  verified: Callable[[VerifiedBlob], None] | None = None
                   ) -> tuple[LayerResult, bool]:
     """One layer's result as ``scan_image`` gets it: from ``cache`` when bytes verified
-    in this run have one, else analysed (and stored). True when the analysis ran."""
+    in this run have one, else analysed (and stored). True when the analysis ran; then
+    ``verified`` is told the blob its bytes were hashed to (fleet: the shared store)."""
     from ringfence.layers.analyze import analyze_layer
 
     variant = layer_variant(options)
@@ -154,6 +156,8 @@ def catalog_layer(source: ImageSource, layer: LayerInfo, options: ScanOptions,
                            options.analyzers, budget=budget, verified=blobs.append)
     if cache and blobs:
         _store(cache, variant, blobs[0], result)
+    if verified is not None and blobs:
+        verified(blobs[0])
     return result, True
 
 

@@ -32,7 +32,8 @@ from ringfence.vulndb.store import default_path
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Workers of the local cluster (default: one per core).")
 @click.option("--store", "store_url", metavar="URL", default=None,
-              help="Also record every image in this inventory store (as `image --store`).")
+              help="Also record every image in this inventory store (as `image --store`); "
+              "the workers share layer results through it.")
 @click.option("--keep-going", is_flag=True,
               help="Images that could not be scanned are reported, and the exit code "
               "follows the findings (without it: exit 3).")
@@ -53,7 +54,7 @@ def fleet_cmd(refs: tuple[str, ...], from_file: Path | None, registry: str | Non
     from ringfence.fleet.cluster import dask_client
     from ringfence.fleet.document import render_table, summary_line, to_document
     from ringfence.fleet.run import run_fleet
-    from ringfence.fleet.tasks import FleetOptions
+    from ringfence.fleet.tasks import FleetOptions, Sharing
 
     targets = _targets(refs, from_file, registry, repo_filter, kw)
     path = db_path or default_path()
@@ -66,11 +67,16 @@ def fleet_cmd(refs: tuple[str, ...], from_file: Path | None, registry: str | Non
         scanners, allow, provenance_options(trusted_registries, policy_path, registries_d, kw),
         path if use_db else None, filters(vex_files, ignore_file, ignore_unfixed, severities),
         max_db_age)
+    # a remote cluster's workers each use their own cache directory, unless one is named;
+    # with --store they share layer results through it
+    own_cache = scheduler is not None and kw.get("cache_dir") is None \
+        and not kw.get("no_cache")
+    sharing = Sharing(store_url, worker_cache=own_cache)
     from ringfence.cli.progress import layer_progress
 
     with dask_client(scheduler, workers or 0) as client, \
             layer_progress(enabled=not report.quiet) as progress:
-        fleet = run_fleet(client, targets, options, progress)
+        fleet = run_fleet(client, targets, options, progress, sharing)
     if store_url is not None:
         _record(fleet, store_url)
     doc = to_document(fleet)

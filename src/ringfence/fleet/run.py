@@ -17,6 +17,7 @@ from ringfence.fleet.tasks import (
     ImageOutcome,
     LayerOutcome,
     Resolved,
+    Sharing,
     analyse_layer,
     resolve,
     scan_one,
@@ -61,12 +62,15 @@ def layer_key(variant: str, ref: str, layer: LayerInfo) -> str:
 
 
 def run_fleet(client: Client, refs: Sequence[str], options: FleetOptions,
-              progress: Progress | None = None) -> FleetResult:
+              progress: Progress | None = None, sharing: Sharing | None = None
+              ) -> FleetResult:
+    """``sharing``: where workers look layer results up before analysing and write them
+    after (the inventory store, each worker's own cache directory)."""
     from ringfence.scan import layer_variant
 
     tick = progress or (lambda _w, _d, _t: None)
     distinct = list(dict.fromkeys(refs))
-    run = _token(*distinct, repr(options))
+    run = _token(*distinct, repr(options), repr(sharing))
     futures = client.map(resolve, distinct, options=options.scan.open, retries=RETRIES,
                          key=[f"rf-resolve-{run}-{_token(r)}" for r in distinct])
     resolved: list[Resolved] = _collect(client, futures, "images resolved", tick,
@@ -89,7 +93,8 @@ def run_fleet(client: Client, refs: Sequence[str], options: FleetOptions,
     # critical path of a fleet, so it starts at once and the other workers fill in around it
     # (in image order it started as late as its image came; see bench/fleet.py)
     for key, (ref, layer) in unique.items():
-        layer_futures[key] = client.submit(analyse_layer, ref, layer, options.scan, key=key,
+        layer_futures[key] = client.submit(analyse_layer, ref, layer, options.scan, sharing,
+                                           key=key,
                                            retries=RETRIES, priority=max(layer.size, 0))
     # submitted at once, above every layer: an image is merged as soon as its own layers
     # are done (its layers' results can then go)

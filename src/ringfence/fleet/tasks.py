@@ -31,6 +31,8 @@ from ringfence.trust.provenance import ProvenanceOptions
 
 if TYPE_CHECKING:
     from ringfence.image.interface import ImageSource
+    from ringfence.layers.analyze import VerifiedBlob
+    from ringfence.store.db import InventoryStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +57,18 @@ class Resolved:
 
 
 @dataclass(frozen=True, slots=True)
+class Sharing:
+    """Where workers share layer results besides ``ScanOptions.cache_dir``."""
+
+    store_url: str | None = None  # the inventory store: looked up first, written after
+    worker_cache: bool = False  # each worker's own default cache directory (remote cluster)
+
+
+@dataclass(frozen=True, slots=True)
 class LayerOutcome:
     result: LayerResult | None
-    analysed: bool  # the analysis ran in this task (False: the cache had it)
+    analysed: bool  # the analysis ran in this task (False: a cache or the store had it)
+    inflated: int = 0  # decompressed bytes the analysis read (counted per image)
     error: str = ""
 
 
@@ -86,17 +97,37 @@ def resolve(ref: str, options: OpenOptions) -> Resolved:
     return Resolved(ref, info.manifest_digest or info.config_digest or "", info.layers)
 
 
-def analyse_layer(ref: str, layer: LayerInfo, options: ScanOptions) -> LayerOutcome:
-    """The result of one layer of ``ref``, from the shared layer cache or analysed now."""
-    from ringfence.cache.layer_cache import LayerCache
+def analyse_layer(ref: str, layer: LayerInfo, options: ScanOptions,
+                  sharing: Sharing | None = None) -> LayerOutcome:
+    """The result of one layer of ``ref``: from the shared store, the layer cache, or
+    analysed now (and then written to both)."""
+    from ringfence.cache.layer_cache import LayerCache, default_dir
     from ringfence.layers.streams import Budget
 
-    cache = LayerCache(options.cache_dir) if options.cache_dir else None
+    share = sharing or Sharing()
+    cache_dir = default_dir() if share.worker_cache else options.cache_dir
+    cache = LayerCache(cache_dir) if cache_dir else None
+    store = None
     try:
+        if share.store_url is not None:
+            from ringfence.store.db import InventoryStore
+
+            store = InventoryStore.open(share.store_url)
         source = open_image(parse_reference(ref), options.open)
         try:
+            variant = image_scan.layer_variant(options)
+            hit = _shared(store, source, layer, variant, options) if store else None
+            if hit is not None:
+                return LayerOutcome(hit[0], analysed=False, inflated=hit[1])
             budget = Budget(options.limits.max_image_bytes, ref)
-            result, analysed = image_scan.catalog_layer(source, layer, options, cache, budget)
+            blobs: list[VerifiedBlob] = []
+            result, analysed = image_scan.catalog_layer(source, layer, options, cache, budget,
+                                                        verified=blobs.append)
+            if store is not None and blobs:
+                from ringfence.store import layer_results
+
+                layer_results.put(store, variant, blobs[0].digest, result,
+                                  inflated=budget.used)
         finally:
             source.close()
     except (Error, OSError) as exc:
@@ -104,7 +135,31 @@ def analyse_layer(ref: str, layer: LayerInfo, options: ScanOptions) -> LayerOutc
     finally:
         if cache:
             cache.close()
-    return LayerOutcome(result, analysed)
+        if store is not None:
+            store.close()
+    return LayerOutcome(result, analysed, budget.used)
+
+
+def _shared(store: InventoryStore, source: ImageSource, layer: LayerInfo, variant: str,
+            options: ScanOptions) -> tuple[LayerResult, int] | None:
+    """The store's result for ``layer``, read only under the digest its blob hashes to in
+    this run (a blob that does not hash to its claimed digest fails as a cold scan does).
+    A row whose diffID is not the one the image claims is not trusted: the analysis then
+    verifies the layer, and fails where a cold scan fails."""
+    from ringfence.layers.analyze import hash_blob
+    from ringfence.store import layer_results
+
+    if not layer.digest.startswith("sha") \
+            or not layer_results.has_candidate(store, variant, layer.digest):
+        return None
+    blob = hash_blob(source, layer, options.limits)
+    if blob.digest != layer.digest:
+        raise DigestMismatchError(f"{source.info().reference} layer {layer.digest}",
+                                  layer.digest, blob.digest)
+    hit = layer_results.get(store, variant, blob.digest)
+    if hit is None or hit[0].diff_id != layer.diff_id:
+        return None
+    return hit
 
 
 def was_analysed(outcome: LayerOutcome) -> bool:
@@ -145,8 +200,11 @@ def _merge(source: ImageSource, layers: list[LayerOutcome], options: ScanOptions
         if result.diff_id != layer.diff_id:  # as scan._cached: a hit fails as a cold scan
             raise DigestMismatchError(f"{ref} layer {layer.digest} (diffID {layer.diff_id})",
                                       layer.diff_id, result.diff_id)
-    return image_scan.merge_image(source, results, options,
-                                  Budget(options.limits.max_image_bytes, ref))
+    # --max-image-bytes holds for the image: its layers' decompressed bytes in all, each
+    # layer's as its analysis counted them (wherever it ran), as one ``ringfence image``
+    budget = Budget(options.limits.max_image_bytes, ref)
+    budget.take(sum(o.inflated for o in layers))
+    return image_scan.merge_image(source, results, options, budget)
 
 
 def _checks(result: ScanResult, options: FleetOptions) -> ScanResult:

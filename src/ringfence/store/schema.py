@@ -23,7 +23,8 @@ Version ``SCHEMA_VERSION``::
 
 Version 2 indexed ``change_sets.created_at`` and ``changes.image_id``. Version 3 made the
 identity lookup of ``affected`` index-only: ``package_index (ecosystem, name, image_id,
-ord)`` replaces the (ecosystem, name) index.
+ord)`` replaces the (ecosystem, name) index. Version 4 added ``layer_results(variant, blob,
+diff_id, value)``: layer results shared by fleet workers (``store/layer_results.py``).
 
 ``MIGRATIONS[n]`` takes a store from version ``n`` to ``n + 1`` (0: an empty database);
 they run in one transaction. A store of a newer version than this code is refused.
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 from typing import Final
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 _V1: Final = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -83,7 +84,14 @@ _V3: Final = (
     "DROP INDEX package_index_identity",
 )
 
-MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {0: _V1, 1: _V2, 2: _V3}
+# v4: layer results shared by the workers of a fleet, keyed as the layer cache is
+# (analyzer variant, digest of the blob bytes that were hashed when it was computed)
+_V4: Final = (
+    "CREATE TABLE layer_results (variant TEXT NOT NULL, blob TEXT NOT NULL, "
+    "diff_id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (variant, blob))",
+)
+
+MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {0: _V1, 1: _V2, 2: _V3, 3: _V4}
 
 ID_COLUMN: Final = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
                     "postgresql": "BIGSERIAL PRIMARY KEY"}
