@@ -13,9 +13,16 @@ Schema (version ``SCHEMA_VERSION``; a file with another version is refused)::
     affected(source, advisory_id, ecosystem, package, purl, ranges JSON, versions JSON,
              status, severity)          INDEX (ecosystem, package), (advisory_id, ecosystem)
 
+    advisory_aliases(alias, id)             INDEX (alias): each advisory's own id and its
+                                              aliases -> its id (``ids_for``), filled from
+                                              ``advisories`` when the file is finished
+
 Version 2 added ``ecosystem_counts.newest_modified``; an import over a version-1 file
-migrates the sources it keeps (``MIGRATABLE``, the column computed from their advisories);
-readers refuse any other version (re-import).
+migrates the sources it keeps (``MIGRATABLE``, the column computed from their advisories).
+Version 3 added ``advisory_aliases`` (an indexed alias lookup instead of a LIKE scan of
+every advisory's alias list); a version-2 file is still read (``READABLE``: ``ids_for``
+scans as before) and an import over it rebuilds the table for every source it keeps.
+Readers refuse any other version (re-import).
 
 Withdrawn advisories keep their ``advisories`` row (``withdrawn`` set) but have no
 ``affected`` rows, so they never match; they are counted and listed per source.
@@ -39,8 +46,9 @@ from ringfence.model.advisory import Advisory, Affected, AffectedRange, Event
 from ringfence.model.finding import Severity
 from ringfence.model.result import DbInfo
 
-SCHEMA_VERSION: Final = 2
-MIGRATABLE: Final = frozenset({1, 2})  # versions whose sources an import can copy
+SCHEMA_VERSION: Final = 3
+MIGRATABLE: Final = frozenset({1, 2, 3})  # versions whose sources an import can copy
+READABLE: Final = frozenset({2, 3})  # versions a reader answers (2: no alias table)
 
 SCHEMA: Final = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,6 +64,8 @@ CREATE TABLE advisories (source TEXT NOT NULL, id TEXT NOT NULL, aliases TEXT NO
 CREATE TABLE affected (source TEXT NOT NULL, advisory_id TEXT NOT NULL,
   ecosystem TEXT NOT NULL, package TEXT NOT NULL, purl TEXT, ranges TEXT NOT NULL,
   versions TEXT NOT NULL, status TEXT NOT NULL, severity TEXT);
+CREATE TABLE advisory_aliases (alias TEXT NOT NULL, id TEXT NOT NULL,
+  PRIMARY KEY (alias, id)) WITHOUT ROWID;
 """
 INDEXES: Final = """
 CREATE INDEX affected_pkg ON affected (ecosystem, package);
@@ -117,7 +127,7 @@ class VulnStore:
 
     @classmethod
     def open(cls, path: Path | str,
-             accept: frozenset[int] = frozenset({SCHEMA_VERSION})) -> VulnStore:
+             accept: frozenset[int] = READABLE) -> VulnStore:
         """Open read-only; a file whose schema version is not in ``accept`` is refused
         (only an import reads older versions, to migrate the sources it keeps)."""
         path = Path(path)
@@ -183,14 +193,18 @@ class VulnStore:
     def ids_for(self, name: str) -> tuple[str, ...]:
         """Advisory ids that are ``name`` or list it as an alias (a CVE -> its DSA, GHSA,
         PYSEC records), sorted; empty when the database does not know ``name``."""
-        pattern = "%" + json.dumps(name).replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_") + "%"  # the LIKE narrows (case-blind); the JSON decides exactly
-        rows = self._conn.execute(
-            "SELECT id, aliases FROM advisories WHERE id=? OR aliases LIKE ? ESCAPE '\\'",
-            (name, pattern))
-        out = {r[0] for r in rows if r[0] == name or name in json.loads(r[1])}
+        if self.version >= 3:
+            out = {r[0] for r in self._conn.execute(
+                "SELECT id FROM advisory_aliases WHERE alias=?", (name,))}
+        else:  # a version-2 file: no alias table (an import adds it)
+            pattern = "%" + json.dumps(name).replace("\\", "\\\\").replace(
+                "%", "\\%").replace("_", "\\_") + "%"  # LIKE narrows; the JSON decides
+            rows = self._conn.execute(
+                "SELECT id, aliases FROM advisories WHERE id=? OR aliases LIKE ? ESCAPE '\\'",
+                (name, pattern))
+            out = {r[0] for r in rows if r[0] == name or name in json.loads(r[1])}
         out.update(r[0] for r in self._conn.execute(
-            "SELECT DISTINCT advisory_id FROM affected WHERE advisory_id=?", (name,)))
+            "SELECT advisory_id FROM affected WHERE advisory_id=? LIMIT 1", (name,)))
         return tuple(sorted(out))
 
     def packages_for(self, advisory_ids: tuple[str, ...]) -> tuple[tuple[str, str], ...]:

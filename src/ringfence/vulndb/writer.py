@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,10 @@ class StoreWriter:
         return tuple(names)
 
     def finish(self) -> None:
+        self._conn.executemany("INSERT OR IGNORE INTO advisory_aliases (alias, id) "
+                               "VALUES (?, ?)", _aliases(self._conn))
         self._conn.executescript(INDEXES)
+        self._conn.execute("ANALYZE")  # the planner's statistics, once the file is whole
         self._conn.executemany("INSERT INTO meta VALUES (?,?)",
                                [("schema_version", str(SCHEMA_VERSION)),
                                 # to the microsecond: the inventory store tells DBs
@@ -102,6 +105,21 @@ _V1_COUNTS = (
     "JOIN old.affected f ON f.source = a.source AND f.advisory_id = a.id "
     "WHERE f.source = c.source AND f.ecosystem = c.ecosystem AND a.withdrawn IS NULL) "
     "FROM old.ecosystem_counts c")
+
+
+def _aliases(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
+    """(alias, id) of every advisory row of every source, new or copied: its own id and
+    each alias in its JSON list. In Python rather than SQLite's json_each, which ends a
+    string at an escaped NUL (``"a\\u0000"`` would answer for ``a``); a list that is
+    not JSON, or a non-string alias, names nothing."""
+    for adv_id, text in conn.execute("SELECT id, aliases FROM advisories").fetchall():
+        yield adv_id, adv_id
+        try:
+            aliases = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(aliases, list):
+            yield from ((a, adv_id) for a in aliases if isinstance(a, str))
 
 
 def _merge_duplicates(records: Iterable[Record]) -> list[Record]:

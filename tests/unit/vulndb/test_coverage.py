@@ -21,7 +21,7 @@ from ringfence.vulndb.build import write
 from ringfence.vulndb.importers.record import Record, SourceData
 from ringfence.vulndb.match import match_all
 from ringfence.vulndb.names import normalize
-from ringfence.vulndb.store import VulnStore
+from ringfence.vulndb.store import SCHEMA_VERSION, VulnStore
 
 FIX = AffectedRange("ECOSYSTEM", (Event("introduced", "0"), Event("fixed", "9.0")))
 
@@ -66,14 +66,14 @@ def test_import_over_a_version_1_database_migrates_the_kept_sources(tmp_path: Pa
         conn.execute("DROP TABLE ecosystem_counts")
         conn.execute("ALTER TABLE c1 RENAME TO ecosystem_counts")
         conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
-    with pytest.raises(InputError, match="schema_version 1, expected 2"):
+    with pytest.raises(InputError, match="schema_version 1, expected 3"):
         VulnStore.open(db)  # a reader refuses it: re-import
     newer = SourceData("debian-tracker", "debian-tracker", "z", (
         _rec("CVE-2", "Debian:12", "zlib", "2026-09-09T00:00:00Z"),))
     report = write(db, [newer], 0.0)
     assert report.kept == ("osv:mixed",)
     with VulnStore.open(db) as store:
-        assert store.version == 2
+        assert store.version == SCHEMA_VERSION
         assert store.coverage()["PyPI"] == (2, "2026-03-04T05:06:07Z")  # computed
         assert store.coverage()["Debian:12"] == (1, "2026-09-09T00:00:00Z")
 
