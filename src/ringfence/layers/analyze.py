@@ -68,16 +68,17 @@ def analyze_layer(source: ImageSource, layer: LayerInfo, catalogers: tuple[Catal
     subject = f"{source.info().reference} layer {layer.digest}"
     lc = LayerCatalog(layer.diff_id, catalogers, analyzers)
     blob = _stream_layer(source, layer, subject, lc.wants, limits, lc.add, lc.digests, budget,
-                         sniff=lc)
+                         sniff=lc, retain=lc.retain)
     if lc.pending_links:
-        # A wanted path was a hardlink to a file nobody wanted when it streamed past:
-        # rare, so read the layer a second time for just those targets.
+        # A wanted path was a hardlink to a file whose data was not at hand (nobody wanted
+        # it, or it left the walk's bounded retention): rare, so read the layer a second
+        # time for just those targets.
         pending = lc.pending_links
 
         def offer(entry: Entry) -> None:
             if entry.data is not None:
                 for link in pending.get(entry.path, ()):
-                    lc.offer(link, entry.size, entry.data)
+                    lc.offer_link(link, entry)
 
         _stream_layer(source, layer, subject, lambda p, _s: p in pending, limits, offer,
                       budget=budget)
@@ -143,7 +144,8 @@ def hash_blob(source: ImageSource, layer: LayerInfo, limits: Limits) -> Verified
 def _stream_layer(source: ImageSource, layer: LayerInfo, subject: str, wants: Wants,
                   limits: Limits, sink: Callable[[Entry], None],
                   digests: tuple[str, ...] = (), budget: Budget | None = None,
-                  sniff: Sniff | None = None) -> VerifiedBlob:
+                  sniff: Sniff | None = None,
+                  retain: Callable[[str], bool] | None = None) -> VerifiedBlob:
     raw = source.open_layer(layer)
     inner: ThreadedReader | None = None
     try:
@@ -156,7 +158,8 @@ def _stream_layer(source: ImageSource, layer: LayerInfo, subject: str, wants: Wa
         tar_stream = HashingReader(stream, f"{subject} (diffID {layer.diff_id})",
                                    limit=limits.max_layer_bytes, budget=budget)
         inner = ThreadedReader(cast(BinaryIO, tar_stream))
-        for entry in walk_tar(cast(BinaryIO, inner), subject, wants, limits, digests, sniff):
+        for entry in walk_tar(cast(BinaryIO, inner), subject, wants, limits, digests, sniff,
+                              retain):
             sink(entry)
         tar_stream.verify(layer.diff_id, max_more=MAX_TRAILING_BYTES,
                           rest=cast(BinaryIO, inner))

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from ringfence.catalog import distro, elfread
 from ringfence.catalog.interface import Cataloger, CatalogError
-from ringfence.layers.analyzer import LayerAnalyzer
+from ringfence.layers.analyzer import AnalyzerState, LayerAnalyzer
 from ringfence.layers.result import FileRecord, LayerResult
 from ringfence.layers.walk import (
     DIR,
@@ -37,8 +37,10 @@ class LayerCatalog:
         self.touched: list[str] = []
         self.unknowns: list[Unknown] = []
         self.entries = 0
-        # wanted hardlinks whose target was not read in this pass: target -> link paths
+        # wanted hardlinks whose target's data was not at hand in this pass: target -> link
+        # paths; per link path, the analyzer states still to be shown its content
         self.pending_links: dict[str, list[str]] = {}
+        self._link_states: dict[str, tuple[AnalyzerState, ...]] = {}
         # catalogers that recognise files by content (``magic``) do not make the walk read
         # every candidate: the walk reads its first bytes and asks :meth:`matches`
         # catalogers that say which path endings (or parts) they can want are asked only
@@ -142,13 +144,35 @@ class LayerCatalog:
                                          self.diff_id))
             return
         if entry.kind == HARDLINK and entry.data is None and entry.link:
-            self.pending_links.setdefault(entry.link, []).append(entry.path)
+            # states that account for the link from what they saw of its target (optional
+            # ``link``) need no second read; the others, and the catalogers, do
+            target = entry.link
+            states = tuple(s for s in self._states
+                           if not (hasattr(s, "link") and s.link(entry.path, target)))
+            if states or entry.path not in self._analyzer_only:
+                self.pending_links.setdefault(target, []).append(entry.path)
+                self._link_states[entry.path] = states
             return
         if entry.kind not in (REG, HARDLINK) or entry.data is None:
             return
         if entry.path in self._analyzer_only:
             return  # the analyzers observed it above; no cataloger wants it
         self.offer(entry.path, entry.size, entry.data)
+
+    def retain(self, path: str) -> bool:
+        """Whether a later hardlink to this wanted file may need its data here: not when
+        only analyzers wanted it (they answer for links from what they saw: ``link``)."""
+        return path not in self._analyzer_only or not all(
+            hasattr(s, "link") for s in self._states)
+
+    def offer_link(self, path: str, target: Entry) -> None:
+        """The second read's answer for the pending hardlink ``path``: its target's data."""
+        if target.data is None:
+            return
+        for state in self._link_states.get(path, ()):
+            state.observe(Entry(path, HARDLINK, target.size, target.mode, target.uid,
+                                target.gid, target.path, target.data, True))
+        self.offer(path, target.size, target.data)
 
     def offer(self, path: str, size: int, data: bytes) -> None:
         if distro.wants(path):

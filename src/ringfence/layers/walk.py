@@ -21,9 +21,12 @@ from ringfence.layers.tarstream import (
 )
 
 WHITEOUT_PREFIX = ".wh."
-# Wanted files up to this size are kept for hardlinks later in the same layer; a link to a
-# bigger one is resolved by a second pass (layers/analyze.py), so memory stays bounded.
-RETAIN_FOR_HARDLINKS = 4 << 20
+# The data of the most recently read wanted files, up to this many bytes in all, is kept
+# for hardlinks later in the same layer (oldest dropped first); a link to a file no longer
+# kept is resolved by a second pass (layers/analyze.py). Tar writers emit a link soon after
+# its target (same directory), so a small window serves them: issue 12 measured peak memory
+# driven by keeping every wanted file up to 4 MiB (55 MB of text on bullseye-big's layer 2).
+RETAIN_BUDGET = 8 << 20
 OPAQUE_MARKER = ".wh..wh..opq"
 
 REG, DIR, SYMLINK, HARDLINK, WHITEOUT, OPAQUE, OTHER = (
@@ -93,7 +96,8 @@ def _kind(member: Member, base: str) -> str:
 
 
 def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
-             digests: tuple[str, ...] = (), sniff: Sniff | None = None) -> Iterator[Entry]:
+             digests: tuple[str, ...] = (), sniff: Sniff | None = None,
+             retain: Callable[[str], bool] | None = None) -> Iterator[Entry]:
     """Yield every member of the tar in ``stream`` as an :class:`Entry`.
 
     Whiteouts are reported with the path they hide (``/a/.wh.b`` -> ``/a/b``); opaque
@@ -102,9 +106,12 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
     in chunks when the file is not wanted (or too large to read), so size does not matter.
     ``sniff``: a regular file nobody wants by path but that is a content candidate has its
     first :data:`HEAD` bytes read; it becomes wanted when they match.
+    ``retain``: whether a later hardlink to this wanted file needs its data (default: yes);
+    kept within :data:`RETAIN_BUDGET`.
     """
     read_total = 0
-    retained: dict[str, bytes] = {}
+    retained: dict[str, bytes] = {}  # insertion order: oldest first
+    retained_bytes = 0
     count = 0
     max_entries = limits.max_entries
     try:
@@ -180,8 +187,14 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
                     raise LimitExceededError(
                         subject, f"wanted files exceed {limits.max_read_bytes} bytes")
                 data = head + tar.read_data(member.size - len(head))
-                if member.size <= RETAIN_FOR_HARDLINKS:
+                old = retained.pop(path, None)
+                if old is not None:
+                    retained_bytes -= len(old)
+                if len(data) <= RETAIN_BUDGET and (retain is None or retain(path)):
                     retained[path] = data
+                    retained_bytes += len(data)
+                    while retained_bytes > RETAIN_BUDGET:
+                        retained_bytes -= len(retained.pop(next(iter(retained))))
             elif kind == SYMLINK:
                 link = member.linkname
             elif kind == HARDLINK:

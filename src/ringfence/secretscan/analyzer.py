@@ -56,28 +56,58 @@ class _State:
         self.skipped: Counter[str] = Counter()
         self.scanned = 0
         self.truncated: list[list[str]] = []  # [path, why]
+        # what each file of this layer came to, for hardlinks to it later in the layer (the
+        # walk keeps no data of files only this analyzer wanted): a skip reason, or the
+        # matches (rule, line, redacted, fingerprint) and the truncation reason
+        self._seen: dict[str, str | tuple[tuple[tuple[str, int, str, str], ...],
+                                          str | None]] = {}
 
     def observe(self, entry: Entry) -> None:
         if entry.kind == TOO_LARGE:
             self.skipped["too-large"] += 1
+            self._seen[entry.path] = "too-large"
             return
         if entry.kind not in (REG, HARDLINK):
             return
         if entry.size > self._analyzer.max_bytes:
             self.skipped["too-large"] += 1
+            self._seen[entry.path] = "too-large"
         elif excluded(entry.path):
             self.skipped["excluded"] += 1
         elif entry.data is None:
-            return  # a hardlink whose target was not read here
+            return  # not read: a hardlink is answered by ``link``
         elif entry.data.find(b"\0", 0, BINARY_SNIFF) >= 0:
             self.skipped["binary"] += 1
+            self._seen[entry.path] = "binary"
         else:
             self.scanned += 1
             outcome = scan_bounded(entry.data, max_bytes=self._analyzer.scan_bytes)
-            self.hits.extend([entry.path, m.rule_id, m.line, m.redacted, m.fingerprint]
-                             for m in outcome.matches)
-            if outcome.truncated is not None:
-                self.truncated.append([entry.path, outcome.truncated])
+            found = tuple((m.rule_id, m.line, m.redacted, m.fingerprint)
+                          for m in outcome.matches)
+            self._seen[entry.path] = (found, outcome.truncated)
+            self._record(entry.path, found, outcome.truncated)
+
+    def _record(self, path: str, found: tuple[tuple[str, int, str, str], ...],
+                truncated: str | None) -> None:
+        self.hits.extend([path, *m] for m in found)
+        if truncated is not None:
+            self.truncated.append([path, truncated])
+
+    def link(self, path: str, target: str) -> bool:
+        """A hardlink ``path`` to ``target`` whose data the walk did not carry: True when
+        accounted for here (an excluded path, or a target this state already judged), as
+        the same content at this path; False when it needs the target's data."""
+        if excluded(path):
+            return True  # observe counted it
+        seen = self._seen.get(target)
+        if seen is None:
+            return False
+        if isinstance(seen, str):
+            self.skipped[seen] += 1
+        else:
+            self.scanned += 1
+            self._record(path, *seen)
+        return True
 
     def facts(self) -> Any:
         return {"hits": self.hits, "scanned": self.scanned, "skipped": dict(self.skipped),
@@ -97,8 +127,9 @@ class SecretsAnalyzer:
         self.scan_bytes = scan_bytes
         self.allowlist = allowlist or Allowlist()
         # facts depend on the rules and the caps (part of the layer cache key), never on
-        # the allow-list (applied in merge). 2: linear-time rules, scan budgets, truncated
-        self.version = f"2-{max_bytes}-{scan_bytes}"
+        # the allow-list (applied in merge). 2: linear-time rules, scan budgets, truncated;
+        # 3: hardlinks to files only this analyzer read are scanned (were not)
+        self.version = f"3-{max_bytes}-{scan_bytes}"
 
     def wants(self, path: str, size: int) -> bool:
         return size <= self.max_bytes and not excluded(path)

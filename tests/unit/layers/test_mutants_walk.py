@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from typing import Any
 
 import pytest
 
@@ -147,29 +148,56 @@ def test_unreadable_streams_name_the_layer() -> None:
     assert exc.value.subject == "layer 9" and exc.value.message
 
 
-def test_hardlink_to_a_file_of_exactly_the_retention_size_carries_its_data() -> None:
-    """Files up to RETAIN_FOR_HARDLINKS bytes are kept for links later in the layer: a link
-    to one of exactly that size carries the data; one byte more is left to the second pass."""
-    from ringfence.layers.walk import HARDLINK, RETAIN_FOR_HARDLINKS
-
-    def layer(size: int) -> bytes:
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            info = tarfile.TarInfo("etc/shadow")
+def _linked_layer(files: list[tuple[str, int]], links: list[tuple[str, str]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, size in files:
+            info = tarfile.TarInfo(name)
             info.size = size
-            tar.addfile(info, io.BytesIO(b"r" * size))
-            link = tarfile.TarInfo("etc/shadow-")
-            link.type, link.linkname = tarfile.LNKTYPE, "etc/shadow"
+            tar.addfile(info, io.BytesIO(name[-1:].encode() * size))
+        for name, target in links:
+            link = tarfile.TarInfo(name)
+            link.type, link.linkname = tarfile.LNKTYPE, target
             tar.addfile(link)
-        return buf.getvalue()
+    return buf.getvalue()
 
-    for size, carried in ((RETAIN_FOR_HARDLINKS, True), (RETAIN_FOR_HARDLINKS + 1, False)):
-        entries = list(walk_tar(io.BytesIO(layer(size)), "layer 1", lambda p, s: True,
-                                Limits()))
-        (link,) = [e for e in entries if e.kind == HARDLINK]
-        assert link.link == "/etc/shadow"
-        assert (link.data is not None) is carried, size
-        assert link.data is None or len(link.data) == size
+
+def _carried(layer: bytes, retain: Any = None) -> dict[str, int | None]:
+    from ringfence.layers.walk import HARDLINK
+
+    entries = walk_tar(io.BytesIO(layer), "layer 1", lambda p, s: True, Limits(),
+                       retain=retain)
+    return {e.path: None if e.data is None else len(e.data)
+            for e in entries if e.kind == HARDLINK}
+
+
+def test_hardlink_to_a_file_of_exactly_the_retention_budget_carries_its_data() -> None:
+    """Wanted files are kept for later links within RETAIN_BUDGET bytes in all: a link to
+    one of exactly that size carries the data; one byte more is left to the second pass."""
+    from ringfence.layers.walk import RETAIN_BUDGET
+
+    for size, carried in ((RETAIN_BUDGET, RETAIN_BUDGET), (RETAIN_BUDGET + 1, None)):
+        layer = _linked_layer([("etc/shadow", size)], [("etc/shadow-", "etc/shadow")])
+        assert _carried(layer) == {"/etc/shadow-": carried}, size
+
+
+def test_retention_drops_the_oldest_files_past_the_budget() -> None:
+    """Bounded memory: the newest files are kept, the oldest dropped once the kept data
+    exceeds RETAIN_BUDGET (a link to a dropped one has no data: the second pass's)."""
+    from ringfence.layers.walk import RETAIN_BUDGET
+
+    half = RETAIN_BUDGET // 2
+    layer = _linked_layer([("a", half), ("b", half), ("c", 1), ("b", 2)],
+                          [("la", "a"), ("lb", "b"), ("lc", "c")])
+    # a + b fill it; c pushes a out; b again replaces its own copy (not counted twice)
+    assert _carried(layer) == {"/la": None, "/lb": 2, "/lc": 1}
+    layer = _linked_layer([("a", half), ("b", half)], [("la", "a"), ("lb", "b")])
+    assert _carried(layer) == {"/la": half, "/lb": half}
+
+
+def test_files_the_retain_predicate_refuses_are_not_kept() -> None:
+    layer = _linked_layer([("a", 10), ("b", 10)], [("la", "a"), ("lb", "b")])
+    assert _carried(layer, retain=lambda p: p != "/a") == {"/la": None, "/lb": 10}
 
 
 def test_corrupt_xz_stream_is_an_input_error_naming_the_layer() -> None:

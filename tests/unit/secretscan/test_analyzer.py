@@ -104,3 +104,24 @@ def test_excluded_paths() -> None:
     assert excluded("/usr/lib/x86_64-linux-gnu/libc.so.6") and excluded("/a/b.PNG")
     assert excluded("/usr/share/doc/x/copyright") and excluded("/src/.git/config")
     assert not excluded("/etc/ssh/ssh_host_rsa_key") and not excluded("/app/.env")
+
+
+def test_hardlinks_to_files_only_the_secrets_analyzer_read(tmp_path: Path) -> None:
+    """The walk keeps no data of files only this analyzer wanted (issue 12: bounded
+    memory): a link to a scanned or binary file is answered from what the state saw of it;
+    a link to a file it never read (an excluded path) gets the data by a second read."""
+    token = f"token: {gitlab()}\n".encode()
+    layers = [Layer([Member("app/ok.yaml", token),
+                     Member("app/tool", b"#!/bin/sh\0" + token),
+                     Member("usr/share/doc/x/notes", token),
+                     Member("app/zz-pad", b"x" * 64),
+                     Member("app/link", type=tarfile.LNKTYPE, linkname="app/ok.yaml"),
+                     Member("app/tool2", type=tarfile.LNKTYPE, linkname="app/tool"),
+                     Member("app/notes", type=tarfile.LNKTYPE,
+                            linkname="usr/share/doc/x/notes")])]
+    report, _ = _scan(build_oci(tmp_path / "img", layers))
+    assert sorted((h.rule_id, h.location, h.line) for h in report.hits) == [
+        ("IMG-105", "/app/link", 1), ("IMG-105", "/app/notes", 1),
+        ("IMG-105", "/app/ok.yaml", 1)]
+    assert dict(report.skipped) == {"binary": 2, "excluded": 1}
+    assert report.scanned == 4  # ok.yaml, zz-pad, and the links to ok.yaml and notes

@@ -367,7 +367,7 @@ def test_analyzer_truncation_and_version() -> None:
     from ringfence.secretscan.analyzer import SecretsAnalyzer
 
     analyzer = SecretsAnalyzer(max_bytes=1000, scan_bytes=10)
-    assert analyzer.version == "2-1000-10" and SecretsAnalyzer().version.startswith("2-")
+    assert analyzer.version == "3-1000-10" and SecretsAnalyzer().version.startswith("3-")
     assert analyzer.wants("/etc/app.conf", 1000) and not analyzer.wants("/etc/app.conf", 1001)
     assert not analyzer.wants("/usr/share/doc/README", 10)
     state = analyzer.new_state()
