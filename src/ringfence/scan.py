@@ -86,7 +86,8 @@ def scan_image(reference: str, options: ScanOptions,
         cache = LayerCache(options.cache_dir) if options.cache_dir else None
         # whole-image results: only the registry's catalogers and no analyzers (whose
         # merge depends on more than the layers, e.g. a secret allow-list)
-        key = image_cache.image_key(info, repr(options.limits), image_cache.versions(cache)) \
+        key = image_cache.image_key(info, repr(options.limits),
+                                    image_cache.versions(cache, image_versions)) \
             if (cache and options.catalogers is None and not options.analyzers) else None
         merged = _cached_image(cache, source, info, key)
         if merged is None:
@@ -107,6 +108,16 @@ def scan_image(reference: str, options: ScanOptions,
             cache.close()
         source.close()
     return _image_result(info, merged, results, options)
+
+
+def image_versions() -> str:
+    """What a whole-image result depends on besides its layers: the name and version of
+    every registry cataloger and the merge's version (cache/image_cache.py remembers it
+    per state of the code, so a warm scan does not import the catalogers for it)."""
+    from ringfence.catalog.registry import IMAGE_CATALOGERS, fingerprint
+    from ringfence.layers.merge import VERSION
+
+    return f"{fingerprint(IMAGE_CATALOGERS)};merge={VERSION}"
 
 
 def merge_image(source: ImageSource, results: list[LayerResult], options: ScanOptions,

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import ringfence
@@ -58,18 +59,15 @@ def code_state() -> str:
     return h.hexdigest()
 
 
-def versions(cache: LayerCache) -> str:
-    """The versions a whole-image result depends on: every registry cataloger's name and
-    version and the merge's, remembered in ``cache`` for the current :func:`code_state`
-    (computed, which imports the catalogers, only when the code changed since)."""
+def versions(cache: LayerCache, compute: Callable[[], str]) -> str:
+    """The versions a whole-image result depends on (``compute``: the orchestrator's,
+    which imports the catalogers), remembered in ``cache`` for the current
+    :func:`code_state`: computed only when the code changed since."""
     memo = hashlib.sha256(f"{SCHEMA_VERSION}\0versions\0{code_state()}".encode()).hexdigest()
     known = cache.get_image(memo)
     if known is not None:
         return known.decode("utf-8", "replace")
-    from ringfence.catalog.registry import IMAGE_CATALOGERS, fingerprint
-    from ringfence.layers.merge import VERSION as MERGE_VERSION
-
-    value = f"{fingerprint(IMAGE_CATALOGERS)};merge={MERGE_VERSION}"
+    value = compute()
     cache.put_image(memo, value.encode())
     return value
 

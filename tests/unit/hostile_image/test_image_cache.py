@@ -181,18 +181,18 @@ def test_versions_are_remembered_per_state_of_the_code(
     cache = LayerCache(tmp_path)
     state = image_cache.code_state()
     assert image_cache.code_state() == state
-    first = image_cache.versions(cache)
+    first = image_cache.versions(cache, scan_mod.image_versions)
     assert f"dpkg={DpkgCataloger.version}" in first and ";merge=" in first
     # remembered: a version changed in memory is not seen while the code is the same
     monkeypatch.setattr(DpkgCataloger, "version", "changed")
-    assert image_cache.versions(cache) == first
+    assert image_cache.versions(cache, scan_mod.image_versions) == first
     # an edit (a file's size or mtime) is another state: the versions are computed again
     changed = str(ringfence.catalog.registry.__file__)
     real = image_cache._signature
     monkeypatch.setattr(image_cache, "_signature",
                         lambda path: "edited" if path == changed else real(path))
     assert image_cache.code_state() != state
-    assert "dpkg=changed" in image_cache.versions(cache)
+    assert "dpkg=changed" in image_cache.versions(cache, scan_mod.image_versions)
     cache.close()
 
 
@@ -204,11 +204,12 @@ def test_an_unchanged_code_state_serves_the_versions_without_the_catalogers(
     import sys
 
     cache = LayerCache(tmp_path)
-    image_cache.versions(cache)
+    image_cache.versions(cache, scan_mod.image_versions)
     cache.close()
     code = ("import sys; from ringfence.cache import image_cache; "
             "from ringfence.cache.layer_cache import LayerCache; from pathlib import Path; "
-            f"v = image_cache.versions(LayerCache(Path({str(tmp_path)!r}))); "
+            "from ringfence.scan import image_versions; "
+            f"v = image_cache.versions(LayerCache(Path({str(tmp_path)!r})), image_versions); "
             "print('ringfence.catalog.registry' in sys.modules, 'dpkg=' in v)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
