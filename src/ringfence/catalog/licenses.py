@@ -169,6 +169,20 @@ def _parse(text: str) -> str | None:
     return rendered
 
 
+def and_terms(text: str) -> tuple[str, ...]:
+    """The top-level AND operands of SPDX expression ``text`` (a parenthesised group is one
+    operand), or ``(text,)`` when it is no AND or does not parse."""
+    if len(text) > MAX_LENGTH:
+        return (text,)
+    try:
+        expr = _licensing().parse(text, validate=True, strict=False)
+    except Exception:  # ExpressionError and friends on hostile text
+        return (text,)
+    if not isinstance(expr, _licensing().AND):
+        return (text,)
+    return tuple(str(term) for term in expr.args)
+
+
 def normalize_all(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Each value normalised, empty ones dropped, first-seen order without duplicates."""
     return tuple(dict.fromkeys(v for v in (normalize(x) for x in values) if v))

@@ -12,9 +12,11 @@ import json
 from collections.abc import Iterator
 from typing import Any, Final
 
+from ringfence.catalog.licenses import and_terms
 from ringfence.errors import InputError
 from ringfence.image.safeio import read_regular
 from ringfence.model.inventory import Distro, Inventory
+from ringfence.model.license import SpdxLicense
 from ringfence.model.package import Package
 from ringfence.model.unknown import Unknown
 from ringfence.sbom import cyclonedx as cdx
@@ -104,10 +106,24 @@ def _cdx_licenses(comp: dict[str, Any]) -> tuple[str, ...]:
     out: list[str] = []
     for entry in comp.get("licenses") or []:
         lic = entry.get("license") or {}
-        value = entry.get("expression") or lic.get("id") or lic.get("name")
+        if entry.get("expression"):
+            out.extend(_expression_values(str(entry["expression"])))
+            continue
+        value = lic.get("id") or lic.get("name")
         if value:
             out.append(str(value))
     return tuple(out)
+
+
+def _expression_values(text: str) -> tuple[str, ...]:
+    """The licences an expression stands for. ringfence writes several SPDX values, an
+    expression among them, as their AND (sbom/cyclonedx.py), and ids alone one by one: an
+    AND with an operand that is no plain id is split back into its operands; an AND of ids
+    only is one value (``MIT AND Zlib`` as declared)."""
+    terms = and_terms(text)
+    if len(terms) > 1 and any(not SpdxLicense(t).is_id for t in terms):
+        return terms
+    return (text,)
 
 
 def _cdx_distro(comp: dict[str, Any]) -> Distro:

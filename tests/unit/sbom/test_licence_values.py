@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
+from pathlib import Path
 
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
@@ -138,3 +140,20 @@ def test_a_name_beside_an_expression_keeps_its_text() -> None:
     assert declared == f"{WITH} AND LicenseRef-public-domain AND MIT"
     assert extracted == [{"licenseId": "LicenseRef-public-domain",
                           "extractedText": "public-domain", "name": "public-domain"}]
+
+
+def test_a_cyclonedx_expression_of_several_values_reads_back_as_those_values(
+        tmp_path: Path) -> None:
+    """The writer's AND of several values, an expression among them, is split back; an AND
+    of ids (which the writer never makes of several values) stays the one value it was."""
+    from ringfence.sbom.ingest import read_sbom
+
+    pkgs = (_pkg(WITH, "MIT", "Zlib OR MIT"),
+            replace(_pkg("MIT AND Zlib"), name="q", purl="pkg:deb/debian/q@1"))
+    path = tmp_path / "bom.json"
+    path.write_text(cyclonedx.CycloneDxRenderer().render(
+        ScanResult(Target("image", "x"), Inventory(pkgs))))
+    back = {p.name: p for p in read_sbom(str(path)).packages}
+    assert sorted(back["p"].licenses) == sorted(pkgs[0].licenses)
+    assert all(isinstance(v, SpdxLicense) for v in back["p"].licenses)
+    assert back["q"].licenses == ("MIT AND Zlib",)
