@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
+
+from ringfence.report.jsontext import json_text
 
 RING_STATES: Final = ["holds", "fails", "partial", "not-evaluated", "no-control"]
 
@@ -56,4 +57,4 @@ DEPTH_SCHEMA: Final[dict[str, Any]] = {
 
 
 def render_depth_json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    return json_text(doc)

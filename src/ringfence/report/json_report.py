@@ -3,13 +3,13 @@ Schema is ``ringfence schema image``)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any, Final
 
 from ringfence import __version__
 from ringfence.model.result import ScanResult
 from ringfence.model.unknown import Unknown
+from ringfence.report.jsontext import json_text
 
 # 1.1: "vulnerabilities" (matches, suppressed ones with "suppressed_by") and "db" (the
 # database that answered and its age; null when no database was used).
@@ -50,4 +50,4 @@ def _unknowns(result: ScanResult) -> list[Unknown]:
 
 class JsonRenderer:
     def render(self, result: ScanResult) -> str:
-        return json.dumps(to_document(result), indent=2, sort_keys=False) + "\n"
+        return json_text(to_document(result))

@@ -9,13 +9,13 @@ SARIF ``suppressions`` entry with the reason instead of being dropped.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 from ringfence import __version__
 from ringfence.model.advisory import VulnerabilityMatch
 from ringfence.model.finding import Rule, Severity
 from ringfence.model.result import ScanResult
+from ringfence.report.jsontext import json_text
 from ringfence.report.sarif_findings import findings_run_parts
 
 SCHEMA_URI: Final = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
@@ -101,4 +101,4 @@ class SarifRenderer:
         self.rules = rules  # metadata of the rules behind result.findings
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(to_sarif(result, self.rules), indent=2) + "\n"
+        return json_text(to_sarif(result, self.rules))
