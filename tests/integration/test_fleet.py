@@ -15,7 +15,8 @@ import sys
 import tarfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -120,7 +121,16 @@ def _wait_for_workers(address: str, count: int) -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """``dask scheduler`` and two ``dask worker`` processes (one thread each) on 127.0.0.1."""
-    logs = tmp_path_factory.mktemp("dask")
+    with dask_cluster(tmp_path_factory.mktemp("dask")) as started:
+        yield started
+
+
+@contextmanager
+def dask_cluster(logs: Path, worker_env: list[dict[str, str]] | None = None
+                 ) -> Iterator[Cluster]:
+    """The scheduler and two workers (``worker_env``: each worker's extra environment)."""
+    envs = worker_env or [{}, {}]
+    logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     procs: list[subprocess.Popen[bytes]] = []
@@ -131,8 +141,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                  for n in range(2)]
     try:
         for n, argv in enumerate(commands):
+            env = {**os.environ, **envs[n - 1]} if n else None
             with (logs / f"{n}.log").open("wb") as log:
-                procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+                procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                              env=env))
         _wait_for_workers(address, 2)
         yield Cluster(address, procs[1:])
     finally:
@@ -415,3 +427,138 @@ def test_local_cluster_table_and_store(images_dir: Path, tmp_path: Path) -> None
     for image in doc["images"]:
         assert stored[image["digest"]]["packages"] == len(image["packages"]) > 80
         assert stored[image["digest"]]["refs"] == [image["ref"]]
+
+
+SHARED = 5  # images per base in the store test: 4 base layers + SHARED small ones
+
+
+def _store_rows(url: str) -> list[tuple[str, str, str, str]]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [tuple(r) for r in conn.execute(
+            "SELECT variant, blob, diff_id, value FROM layer_results ORDER BY blob")]
+
+
+def _set_row(url: str, variant: str, blob: str, diff_id: str, value: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO layer_results (variant, blob, diff_id, value) VALUES "
+                     "(%s, %s, %s, %s) ON CONFLICT (variant, blob) DO UPDATE SET "
+                     "diff_id=excluded.diff_id, value=excluded.value",
+                     (variant, blob, diff_id, value))
+
+
+def test_layer_results_shared_through_postgresql(
+        fleet: Fleet, first_runs: tuple[dict[str, Any], dict[str, Any], Path],
+        tmp_path: Path) -> None:
+    """Two workers, each with its own cache directory (XDG_CACHE_HOME; no --cache-dir), a
+    real PostgreSQL store: the workers' caches are emptied before each run, so only the
+    store carries layer results from one run (and worker) to the next. Poisoned rows are
+    analysed again; a row under the claimed digest of a blob that does not hash to it is
+    never read."""
+    from ringfence.store import layer_results
+    from tests.integration.postgres_support import create_database, postgres_server
+
+    refs = [*fleet.refs[:SHARED], *fleet.refs[PER_BASE:PER_BASE + SHARED]]
+    homes = [tmp_path / "w0", tmp_path / "w1"]
+    expected = {i["ref"]: i for i in first_runs[0]["images"]}  # each = `ringfence image`
+    unique = 4 + SHARED
+    with postgres_server() as sock, dask_cluster(
+            tmp_path / "logs", [{"XDG_CACHE_HOME": str(h)} for h in homes]) as cluster:
+        url = create_database(sock, "fleet")
+
+        def run(*names: str) -> tuple[int, dict[str, Any] | None, str]:
+            for home in homes:
+                shutil.rmtree(home, ignore_errors=True)
+            return fleet_cli(*names, "--scheduler", cluster.address, "--store", url,
+                             "--db", str(fleet.db), "--keep-going")
+
+        code, first, err = run(*refs)
+        assert code == 0 and first is not None, err
+        assert first["summary"] == {"images": 2 * SHARED, "unique_images": 2 * SHARED,
+                                    "unique_layers": unique, "layers_analysed": unique,
+                                    "failed": 0}
+        assert [i["ref"] for i in first["images"]] == refs
+        assert all(i == expected[i["ref"]] for i in first["images"])
+        alone = image_alone(refs[-1], fleet.db, tmp_path / "cache", tmp_path / "one.json")
+        assert first["images"][-1]["packages"] == alone["packages"]
+        assert first["images"][-1]["vulnerabilities"] == alone["vulnerabilities"]
+        assert any((h / "ringfence" / "layers.sqlite").is_file() for h in homes)
+        rows = _store_rows(url)
+        assert len(rows) == unique
+
+        code, second, err = run(*refs)
+        assert code == 0 and second is not None, err
+        assert second["summary"] == {**first["summary"], "layers_analysed": 0}
+        assert second["images"] == first["images"]
+
+        # poisoned: another layer's row copied under a key; a row consistent in itself
+        # whose result has another diffID than the layer's
+        (variant, b0, d0, v0), (_, b1, _, v1) = rows[0], rows[1]
+        _set_row(url, variant, b0, d0, v1)
+        other = layer_results.decode(v0, variant, b0, d0)
+        assert other is not None
+        _set_row(url, variant, b1, d0, layer_results.encode(variant, b1, other[0], 1))
+        code, third, err = run(*refs)
+        assert code == 0 and third is not None, err
+        assert third["summary"] == {**first["summary"], "layers_analysed": 2}
+        assert third["images"] == first["images"]
+        assert _store_rows(url) == rows  # overwritten with what the analysis found
+
+        # a blob whose bytes do not hash to the digest its manifest claims, with a
+        # well-formed row (of another layer's result) under that claimed digest
+        corrupt = _push_broken(fleet, "bookworm-min", "poisoned", "flip")
+        manifest = json.loads(_run("skopeo", "inspect", "--raw", "--tls-verify=false",
+                                   corrupt).stdout)
+        config = json.loads(_run("skopeo", "inspect", "--config", "--raw",
+                                 "--tls-verify=false", corrupt).stdout)
+        claimed, claimed_diff = manifest["layers"][-1]["digest"], config["rootfs"]["diff_ids"][-1]
+        forged = replace(other[0], diff_id=claimed_diff)
+        _set_row(url, variant, claimed, claimed_diff,
+                 layer_results.encode(variant, claimed, forged, 1))
+        code, doc, err = run(corrupt)
+        assert code == 0 and doc is not None, err
+        assert doc["summary"]["failed"] == 1
+        assert "digest" in doc["images"][0]["error"].lower()
+
+
+def _inflated_sizes(layout: Path) -> list[int]:
+    import gzip
+
+    def blob(digest: str) -> Path:
+        return layout / "blobs" / digest.replace(":", "/")
+
+    index = json.loads((layout / "index.json").read_text())
+    manifest = json.loads(blob(index["manifests"][0]["digest"]).read_text())
+    sizes = []
+    for layer in manifest["layers"]:
+        with gzip.open(blob(layer["digest"])) as tar:
+            sizes.append(sum(len(chunk) for chunk in iter(lambda t=tar: t.read(1 << 20), b"")))
+    return sizes
+
+
+def test_max_image_bytes_holds_for_the_whole_image(images_dir: Path, cluster: Cluster,
+                                                   tmp_path: Path) -> None:
+    """Each of bookworm-py's layers decompresses to less than the cap, all of them to
+    more: the image is refused, as `ringfence image` refuses it; above the sum it passes."""
+    layout = images_dir / "bookworm-py.oci"
+    sizes = _inflated_sizes(layout)
+    assert len(sizes) >= 2
+    cap = max(sizes) + (sum(sizes) - max(sizes)) // 2
+    ref = f"oci:{layout}"
+    for limit, refused in ((cap, True), (2 * sum(sizes), False)):
+        code, doc, err = fleet_cli(ref, "--scheduler", cluster.address, "--cache-dir",
+                                   str(tmp_path / f"cache-{limit}"), "--max-image-bytes",
+                                   str(limit), "--keep-going", "--scanners", "config")
+        assert code == 0 and doc is not None, err
+        alone = main(["image", ref, "--cache-dir", str(tmp_path / f"alone-{limit}"),
+                      "--max-image-bytes", str(limit), "--scanners", "config", "-q", "-o",
+                      str(tmp_path / "alone.json")])
+        if refused:
+            assert "decompress to more than" in doc["images"][0]["error"]
+            assert alone == 3
+        else:
+            assert "error" not in doc["images"][0] and len(doc["images"][0]["packages"]) > 80
+            assert alone == 0
