@@ -90,8 +90,10 @@ def fleet_cmd(refs: tuple[str, ...], from_file: Path | None, registry: str | Non
     from ringfence.fleet.document import severities as image_severities
     from ringfence.fleet.document import unknowns
 
+    # under --keep-going an image that could not be scanned is a control not evaluated:
+    # one unknown each (--strict: exit 4, not a pass)
     finish(report, severities=[s for r in results for s in image_severities(r)],
-           unknowns=sum(unknowns(r) for r in results),
+           unknowns=sum(unknowns(r) for r in results) + fleet.failed,
            cannot_gate=_cannot_gate(results, scanners, use_db, path))
 
 

@@ -23,7 +23,7 @@ REPORT_COMMANDS = [
     ("sbom",), ("image",), ("host",), ("runtime",), ("k8s",), ("scan",), ("diff",),
     ("baseline", "check"), ("verify",), ("policy", "lint"), ("seccomp", "lint"),
     ("rbac", "who-can"), ("rbac", "paths"), ("netpol", "matrix"), ("changes",),
-    ("db", "import"), ("db", "update"), ("affected",), ("fix",), ("compare",),
+    ("db", "import"), ("db", "update"), ("affected",), ("fix",), ("compare",), ("fleet",),
 ]
 CONTRACT = {"-f", "-o", "--fail-on", "--strict", "--quiet"}
 
