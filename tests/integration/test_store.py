@@ -21,6 +21,7 @@ from ringfence.cli.main import main
 from ringfence.respond.affected import by_advisory
 from ringfence.schemas import schema_for
 from ringfence.store.db import InventoryStore, StoreError
+from ringfence.store.record import ImageRecord, StoredPackage
 from ringfence.store.schema import MIGRATIONS, SCHEMA_VERSION
 from ringfence.vulndb.build import import_paths
 from ringfence.vulndb.store import VulnStore
@@ -338,3 +339,32 @@ def test_default_store_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
     code, doc, _ = _run(["inventory", "list"], tmp_path, capsys)
     assert code == 0 and doc is not None and doc["store"] == str(tmp_path / "env.sqlite")
     assert os.path.isfile(tmp_path / "env.sqlite")
+
+
+def _wide_image(digest: str, ref: str, count: int) -> ImageRecord:
+    """An image of ``count`` PyPI packages named p0, p1, … (one identity each)."""
+    packages = tuple(StoredPackage(
+        i, f"pkg:pypi/p{i}@1.0", f"pkg:pypi/p{i}", f"p{i}", "1.0", "python", "sha256:l", None,
+        {"name": f"p{i}", "version": "1.0", "type": "python"},
+        identities=(("PyPI", f"p{i}"),)) for i in range(count))
+    return ImageRecord(digest, "sbom", ref, None, packages=packages)
+
+
+def test_index_lookups_of_more_identities_than_sqlite_takes_in_one_statement(
+        store_url: str) -> None:
+    # SQLite refuses an expression tree deeper than 1,000: one OR term per identity must
+    # be split into statements; a package named in two chunks is still one row
+    wide = _wide_image("sha256:" + "a" * 64, "wide:1", 1_300)
+    other = _wide_image("sha256:" + "b" * 64, "other:1", 3)
+    asked = [("PyPI", f"p{i}") for i in range(1_250)] + [("PyPI", "absent")]
+    with InventoryStore.open(store_url) as store:
+        store.add(wide, other)
+        store.add(replace(wide, ref="wide:2"))
+        got = store.carrying(asked)
+        carriers = store.carriers(asked)
+    assert [(image.digest, [p.ord for p in held]) for image, held in got] == [
+        (wide.digest, list(range(1_250))), (other.digest, [0, 1, 2])]
+    assert got[0][0].refs == ("wide:1", "wide:2")
+    assert [(c.digest, c.ord) for c in carriers] == [
+        (wide.digest, i) for i in range(1_250)] + [(other.digest, i) for i in range(3)]
+    assert {c.refs for c in carriers} == {("wide:1", "wide:2"), ("other:1",)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from packageurl import PackageURL
 
@@ -28,8 +29,10 @@ from ringfence.vulndb.store import VulnStore
 from ringfence.vulndb.versions.errors import InvalidVersion
 
 
-@dataclass(frozen=True, slots=True)
-class AffectedRow:
+class AffectedRow(NamedTuple):
+    """One image's copy of a package, and one advisory on it (a named tuple: an answer
+    at 10,000 images has thousands)."""
+
     digest: str
     refs: tuple[str, ...]
     purl: str
@@ -86,11 +89,15 @@ def by_advisory(store: InventoryStore, vulns: VulnStore, query: str) -> Affected
                 hit = by_where.get((m.package_purl, m.location))
                 if hit is not None and wanted & {m.advisory_id, *m.aliases}:
                     hits.setdefault((distro, hit), []).append(m)
-    found = [(c, m) for c in carriers for m in hits.get((c.distro, c.doc_digest), ())]
-    refs = store.refs_of({c.image_id for c, _ in found})
-    rows = [AffectedRow(c.digest, refs.get(c.image_id, ()), m.package_purl, m.package_name,
-                        m.installed_version, c.layer, m.advisory_id, m.aliases,
-                        m.severity.name, m.fixed_versions, m.status) for c, m in found]
+    # what a match says is the same in every image holding the document: made once
+    said = {key: [(m.package_purl, m.package_name, m.installed_version, m.advisory_id,
+                   m.aliases, m.severity.name, m.fixed_versions, m.status) for m in ms]
+            for key, ms in hits.items()}
+    rows = [AffectedRow(c.digest, c.refs, purl, name, version, c.layer, adv, aliases, sev,
+                        fixed, status)
+            for c in carriers
+            for purl, name, version, adv, aliases, sev, fixed, status
+            in said.get((c.distro, c.doc_digest), ())]
     return AffectedAnswer(query, "advisory", ids, tuple(sorted(rows, key=_order)),
                           len({c.image_id for c in carriers}), tuple(sorted(unknowns)))
 

@@ -268,14 +268,14 @@ class InventoryStore:
         """Images holding a package with one of ``identities`` (ecosystem, name) -- the
         index lookup behind ``affected`` -- with those packages only (documents not read:
         ``docs()`` reads each distinct one once)."""
-        wanted = sorted(set(identities))
-        if not wanted:
-            return []
-        where = " OR ".join(["(i.ecosystem=? AND i.name=?)"] * len(wanted))
-        params = [x for pair in wanted for x in pair]
-        packages = self._packages(
-            f"JOIN package_index i ON i.image_id=p.image_id AND i.ord=p.ord WHERE {where}",
-            params, with_docs=False)
+        packages: dict[int, list[StoredPackage]] = {}
+        for where, params in _identity_chunks(identities):
+            for image_id, held in self._packages(
+                    f"JOIN package_index i ON i.image_id=p.image_id AND i.ord=p.ord "
+                    f"WHERE {where}", params, with_docs=False).items():
+                packages.setdefault(image_id, []).extend(held)
+        for image_id, held in packages.items():  # a package in two chunks: once, by ord
+            packages[image_id] = sorted({p.ord: p for p in held}.values(), key=_ord)
         return self._with_images(packages)
 
     def holding(self, purl_base: str, version: str | None) -> list[Holder]:
@@ -315,27 +315,32 @@ class InventoryStore:
 
     def carriers(self, identities: Iterable[tuple[str, str]]) -> list[Carrier]:
         """One row per stored package with one of ``identities`` (the index lookup behind
-        ``affected``), with its image's digest and distro: no per-image record is built.
-        Rows by image id, then ord; the images' refs come from ``refs_of``."""
-        wanted = sorted(set(identities))
+        ``affected``), with its image's digest, distro and refs: no per-image record is
+        built. Rows by image id, then ord."""
         out: list[Carrier] = []
         seen: set[tuple[int, int]] = set()
-        for i in range(0, len(wanted), 200):  # SQLite's expression depth
-            chunk = wanted[i:i + 200]
-            where = " OR ".join(["(i.ecosystem=? AND i.name=?)"] * len(chunk))
-            params = [x for pair in chunk for x in pair]
-            # the images once each (not one join per package row): ~1/3 of the rows
-            images = {r[0]: (r[1], r[2]) for r in self._rows(
-                "SELECT m.id, m.digest, m.distro FROM images m WHERE m.id IN "  # noqa: S608
-                f"(SELECT i.image_id FROM package_index i WHERE {where})", params)}
+        for where, params in _identity_chunks(identities):
+            # the images once each (not one join per package row), with their refs
+            images: dict[int, tuple[str, str | None, list[tuple[str, str]]]] = {}
+            for image_id, digest, distro, added, ref in self._rows(
+                    "SELECT m.id, m.digest, m.distro, r.added_at, r.ref FROM images m "  # noqa: S608
+                    "LEFT JOIN refs r ON r.image_id=m.id WHERE m.id IN "
+                    f"(SELECT i.image_id FROM package_index i WHERE {where})", params):
+                held = images.setdefault(image_id, (digest, distro, []))[2]
+                if ref is not None:
+                    held.append((added, ref))
+            refs = {i: tuple(r for _, r in sorted(v[2])) for i, v in images.items()}
             for r in self._rows(
                     "SELECT p.image_id, p.ord, p.doc, p.layer FROM package_index i "  # noqa: S608
                     "JOIN packages p ON p.image_id=i.image_id AND p.ord=i.ord "
                     f"WHERE {where}", params):  # index-only (schema v3)
-                if (r[0], r[1]) not in seen and r[0] in images:
-                    seen.add((r[0], r[1]))
-                    out.append(Carrier(r[0], r[1], *images[r[0]], *r[2:]))
-        out.sort(key=lambda c: (c.image_id, c.ord))
+                key = (r[0], r[1])
+                if key not in seen and r[0] in images:
+                    seen.add(key)
+                    image = images[r[0]]
+                    out.append(Carrier(r[0], r[1], image[0], image[1], r[2], r[3],
+                                       refs[r[0]]))
+        out.sort()
         return out
 
     def refs_of(self, image_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
@@ -419,6 +424,25 @@ class InventoryStore:
                                  f"WHERE image_id IN ({marks}) ORDER BY added_at, ref", ids):
             out[i] = (*out.get(i, ()), ref)
         return out
+
+
+_CHUNK = 200  # (ecosystem, name) pairs per statement: SQLite refuses an expression
+# tree deeper than 1,000 (SQLITE_MAX_EXPR_DEPTH), and an OR chain is one level per term
+
+
+def _identity_chunks(identities: Iterable[tuple[str, str]]
+                     ) -> Iterator[tuple[str, list[str]]]:
+    """``identities`` (deduplicated, sorted) as WHERE clauses over ``package_index i`` of
+    at most ``_CHUNK`` pairs each, with their parameters."""
+    wanted = sorted(set(identities))
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i:i + _CHUNK]
+        yield (" OR ".join(["(i.ecosystem=? AND i.name=?)"] * len(chunk)),
+               [x for pair in chunk for x in pair])
+
+
+def _ord(package: StoredPackage) -> int:
+    return package.ord
 
 
 _IMAGE_COLS = ("id, digest, kind, distro, os, architecture, config_digest, added_at, "

@@ -42,6 +42,7 @@ class Carrier(NamedTuple):
     distro: str | None  # the image's distro, as stored (JSON text)
     doc_digest: str  # the package itself: its document (name, version, purl...)
     layer: str | None
+    refs: tuple[str, ...] = ()  # the image's, in the order they were added
 
 
 class Holder(NamedTuple):

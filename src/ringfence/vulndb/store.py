@@ -260,7 +260,7 @@ class VulnStore:
 
     def info(self) -> DbInfo:
         newest = self._conn.execute("SELECT MAX(newest_record) FROM sources").fetchone()[0]
-        return DbInfo(path=str(self.path), schema_version=SCHEMA_VERSION,
+        return DbInfo(path=str(self.path), schema_version=self.version,
                       built_at=self.meta("built_at") or "", newest_record=newest,
                       age_days=age_days(newest))
 
