@@ -82,6 +82,7 @@ def baseline_group() -> None:
 def baseline_create_cmd(root: Path | None, key: Path, passphrase_file: Path | None,
                         output: Path, quiet: bool) -> None:
     """Write a signed baseline of this host (or of --root DIR) to OUTPUT."""
+    from ringfence.cli.progress import layer_progress
     from ringfence.diff.baseline import load_private_key
     from ringfence.host.baseline import document
     from ringfence.host.baseline.snapshot import take_snapshot
@@ -89,7 +90,8 @@ def baseline_create_cmd(root: Path | None, key: Path, passphrase_file: Path | No
 
     private = load_private_key(read_input(key, "key"), passphrase(passphrase_file) or None,
                                str(key))
-    snapshot = take_snapshot(root if root is not None else "/")
+    with layer_progress(enabled=not quiet) as progress:
+        snapshot = take_snapshot(root if root is not None else "/", progress=progress)
     write_output(output, document.create(snapshot, private))
     if not quiet:
         click.echo(f"baseline of {root or '/'}: {len(snapshot.facts)} values, "
@@ -117,7 +119,10 @@ def baseline_check_cmd(baseline: Path, root: Path | None, pubkey: Path, other_ho
     old, created = document.verify(read_input(baseline, "baseline", DOCUMENT_BYTES),
                                    read_input(pubkey, "public key"), str(baseline))
     name = str(root) if root is not None else "/"
-    current = take_snapshot(name)
+    from ringfence.cli.progress import layer_progress
+
+    with layer_progress(enabled=not report.quiet) as progress:
+        current = take_snapshot(name, progress=progress)
     why = document.same_host(old, current)
     if why is not None and not other_host:
         raise InputError(str(baseline), f"taken of another host: {why}",

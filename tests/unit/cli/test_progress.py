@@ -11,6 +11,7 @@ import http.server
 import json
 import os
 import pty
+import re
 import select
 import struct
 import subprocess
@@ -178,3 +179,56 @@ def test_scan_shows_each_image_and_its_layers_on_a_terminal_only(tmp_path: Path)
     assert code == 0 and err == b"", err[-500:]
     code, err = _run([*args, "-q"], tty=True)
     assert code == 0 and b"image 1/1" not in err
+
+
+def _tiny_image(tmp_path: Path) -> Path:
+    return build_oci(tmp_path / "img", [Layer([Member("etc/os-release", OS_RELEASE),
+                                              Member("var/lib/dpkg/status", DPKG_STATUS)])])
+
+
+def test_image_shows_layer_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    img = _tiny_image(tmp_path)
+    args = ["image", f"oci:{img}", "--no-cache", "--scanners", "secret", "-f", "json",
+            "-o", str(tmp_path / "i.json")]
+    code, err = _run(args, tty=True)
+    assert code == 0 and b"layers" in err, err[-500:]
+    assert json.loads((tmp_path / "i.json").read_text())["packages"]
+    code, err = _run(args, tty=False)
+    assert code == 0 and b"layers" not in err, err[-500:]
+    code, err = _run([*args, "-q"], tty=True)
+    assert code == 0 and b"layers" not in err, err[-500:]
+
+
+def test_fleet_shows_its_stages_on_a_terminal_only(tmp_path: Path) -> None:
+    img = _tiny_image(tmp_path)
+    args = ["fleet", f"oci:{img}", "--workers", "1", "--no-cache", "--scanners", "secret",
+            "-f", "json", "-o", str(tmp_path / "f.json")]
+    code, err = _run(args, tty=True, timeout=300)
+    assert code == 0 and b"images resolved" in err, err[-500:]
+    assert json.loads((tmp_path / "f.json").read_text())["images"]
+    code, err = _run(args, tty=False, timeout=300)
+    assert code == 0 and b"images resolved" not in err, err[-500:]
+    code, err = _run([*args, "-q"], tty=True, timeout=300)
+    assert code == 0 and b"images resolved" not in err, err[-500:]
+
+
+def test_host_baseline_create_shows_each_source_on_a_terminal_only(tree: Path,
+                                                                   tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = tmp_path / "key.pem"
+    key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    out = tmp_path / "baseline.json"
+    args = ["host", "baseline", "create", "--root", str(tree), "--key", str(key), "-o",
+            str(out)]
+    stage = re.compile(rb"host [a-z_]+ .*[0-9]+/[0-9]+")  # a source and its count
+    code, err = _run(args, tty=True)
+    assert code == 0 and stage.search(err), err[-500:]
+    assert out.stat().st_size > 0
+    code, err = _run(args, tty=False)
+    assert code == 0 and not stage.search(err) and b"baseline of" in err, err[-500:]
+    code, err = _run([*args, "-q"], tty=True)
+    assert code == 0 and not stage.search(err), err[-500:]
