@@ -420,6 +420,16 @@ def test_local_cluster_table_and_store(images_dir: Path, tmp_path: Path) -> None
                                str(tmp_path / "cache"))
     assert code == 0, err
     assert doc is not None and doc["summary"]["layers_analysed"] == 0  # the cache, shared
+    # a SQLite store shares layer results as PostgreSQL does: a new, empty cache directory
+    code, shared, err = fleet_cli(*refs, "--workers", "1", "--cache-dir",
+                                  str(tmp_path / "other-cache"), "--store", store)
+    assert code == 0, err
+    assert shared is not None and shared["summary"]["layers_analysed"] == 0
+    assert shared["images"] == doc["images"]
+    code, alone, err = fleet_cli(*refs, "--workers", "1", "--cache-dir",
+                                 str(tmp_path / "third-cache"))
+    assert code == 0, err
+    assert alone is not None and alone["summary"]["layers_analysed"] == 4  # no store: all
     out = tmp_path / "list.json"
     assert main(["inventory", "list", "--store", store, "-f", "json", "-o", str(out)]) == 0
     stored = {i["digest"]: i for i in json.loads(out.read_text())["images"]}
