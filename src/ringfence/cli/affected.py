@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,6 +9,7 @@ import click
 from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.inventory import db_option, store_option
 from ringfence.model.finding import Severity
+from ringfence.report.jsontext import json_text
 from ringfence.store.db import InventoryStore
 
 
@@ -43,7 +43,7 @@ def affected_cmd(query: str, report: ReportOptions, store_url: str | None,
                 answer = affected.by_advisory(store, vulns, query)
         doc = document(store.url.display(), answer)
     if report.format() == "json":
-        emit(json.dumps(doc, indent=2) + "\n", report.output)
+        emit(json_text(doc), report.output)
     else:
         rows = [f"{r['digest']}  {r['purl']}  layer {r['layer'] or '-'}  "
                 f"{r['advisory'] or '-'} {r['severity'] or ''}  fixed: "

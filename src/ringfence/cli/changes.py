@@ -3,7 +3,6 @@ gate), and the change-set summary ``db import|update --store`` prints."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import click
 from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.inventory import store_option
 from ringfence.errors import InputError
+from ringfence.report.jsontext import json_text
 from ringfence.store.url import resolve
 
 
@@ -49,7 +49,7 @@ def changes_cmd(since: str | None, notify: str | None, report: ReportOptions,
         rows = change_sets.read(store, since_at)
         doc = document(store.url.display(), rows, since_at, change_sets.count_sets(store,
                                                                                   since_at))
-    emit(json.dumps(doc, indent=2) + "\n" if report.format() == "json" else table(doc),
+    emit(json_text(doc) if report.format() == "json" else table(doc),
          report.output)
     if notify is not None:
         post(notify, doc)

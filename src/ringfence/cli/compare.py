@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.fix import load_subject, open_store
 from ringfence.cli.inventory import db_option, store_option
 from ringfence.cli.options import image_options
+from ringfence.report.jsontext import json_text
 
 WIDTH = 80
 
@@ -58,7 +58,7 @@ def compare_cmd(old: str, new: str, report: ReportOptions, store_url: str | None
         report.note(f"note: no vulnerability database at {db}; packages compared only")
     doc = document(a, b, result)
     if report.format() == "json":
-        emit(json.dumps(doc, indent=2) + "\n", report.output)
+        emit(json_text(doc), report.output)
     else:
         emit(table(doc), report.output)
     finish(report, severities=[m.severity for m in result.introduced or ()],

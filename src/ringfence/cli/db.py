@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import click
 from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.progress import layer_progress
 from ringfence.errors import InputError, UsageError
+from ringfence.report.jsontext import json_text
 from ringfence.vulndb.build import ImportReport, import_paths, update
 from ringfence.vulndb.store import VulnStore, default_path
 
@@ -121,7 +121,7 @@ def _with_store(run: Callable[[], ImportReport], target: Path, store_url: str | 
                               "layer": u.layer} for u in rematched.unknowns]})
     del doc["since"], doc["change_sets"]
     if report.format() == "json":
-        emit(json.dumps(doc, indent=2) + "\n", report.output)
+        emit(json_text(doc), report.output)
     else:
         head = (f"re-matched {rematched.packages} package(s) in {rematched.images} image(s) "
                 f"({len(rematched.whole)} whole) for {rematched.advisories_changed} changed "
@@ -141,7 +141,7 @@ def status_cmd(report: ReportOptions, db_path: Path | None) -> None:
     with VulnStore.open(db_path or default_path()) as store:
         status = status_dict(store)
     fmt = report.format()
-    emit(json.dumps(status, indent=2) + "\n" if fmt == "json" else _table(status),
+    emit(json_text(status) if fmt == "json" else _table(status),
          report.output)
     warning = stale_warning(status["age_days"])
     if warning:

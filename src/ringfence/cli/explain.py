@@ -3,7 +3,6 @@ threats it controls (from the threat catalogue)."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any
 
@@ -11,6 +10,7 @@ import click
 
 from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.errors import UsageError
+from ringfence.report.jsontext import json_text
 
 
 def explain_document(rule_id: str) -> dict[str, Any]:
@@ -71,6 +71,6 @@ def explain_cmd(rule_id: str | None, list_rules: bool, report: ReportOptions) ->
     if not rule_id:
         raise UsageError("explain", "give a RULE-ID (or --list)")
     doc = explain_document(rule_id)
-    text = json.dumps(doc, indent=2) + "\n" if report.format() == "json" else _table(doc)
+    text = json_text(doc) if report.format() == "json" else _table(doc)
     emit(text, report.output)
     finish(report, severities=(), unknowns=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.inventory import db_option, store_option
 from ringfence.cli.options import image_options
 from ringfence.errors import InputError
+from ringfence.report.jsontext import json_text
 
 if TYPE_CHECKING:
     from ringfence.respond.remediation import Plan
@@ -102,7 +102,7 @@ def fix_cmd(ref: str, report: ReportOptions, store_url: str | None, db_path: Pat
     doc = fix(subject, result, base, where)
     fmt = report.format()
     if fmt == "json":
-        emit(json.dumps(doc, indent=2) + "\n", report.output)
+        emit(json_text(doc), report.output)
     elif fmt == "script":
         emit(script(result, subject.digest or subject.name), report.output)
     else:

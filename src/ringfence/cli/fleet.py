@@ -98,9 +98,9 @@ def fleet_cmd(refs: tuple[str, ...], from_file: Path | None, registry: str | Non
 
 
 def _json(doc: dict[str, Any]) -> str:
-    import json
+    from ringfence.report.jsontext import json_text
 
-    return json.dumps(doc, indent=2) + "\n"
+    return json_text(doc)
 
 
 def _targets(refs: tuple[str, ...], from_file: Path | None, registry: str | None,

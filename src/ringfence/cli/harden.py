@@ -4,7 +4,6 @@ Kubernetes workload manifest (YAML, ``-f k8s``: the manifest comes back hardened
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from ringfence.harden.plan import HardenOptions, Plan, make_plan
 from ringfence.harden.workload import Workload, workload_from_container, workload_from_spec
 from ringfence.inputs import loads_json, read_regular, read_regular_text
 from ringfence.outputs import write_output
+from ringfence.report.jsontext import json_text
 from ringfence.runtime.load import load_file
 
 FORMATS = ["docker", "podman", "oci", "k8s", "seccomp"]
@@ -50,11 +50,11 @@ def _render(plan: Plan, fmt: str, base: Any, seccomp_path: str, localhost: str |
         return run_command(plan, fmt, seccomp_path) + "\n"
     if fmt == "oci":
         is_oci = isinstance(base, dict) and ("process" in base or "ociVersion" in base)
-        return json.dumps(oci_patch(plan, base if is_oci else None), indent=2) + "\n"
+        return json_text(oci_patch(plan, base if is_oci else None))
     if fmt == "k8s":
         doc = pod_patch(plan, plan.workload.name or "app", localhost)
-        return json.dumps({"spec": doc}, indent=2) + "\n"
-    return json.dumps(dict(plan.seccomp), indent=2) + "\n"
+        return json_text({"spec": doc})
+    return json_text(dict(plan.seccomp))
 
 
 def _manifest(path: Path, options: HardenOptions, localhost: str | None) -> tuple[str, list[str]]:

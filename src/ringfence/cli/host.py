@@ -21,6 +21,7 @@ from ringfence.cli.common import (
     report_options,
 )
 from ringfence.errors import InputError
+from ringfence.report.jsontext import json_text
 
 _ROOT = click.option(
     "--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
@@ -51,7 +52,7 @@ def host_cmd(ctx: click.Context, root: Path | None, report: ReportOptions) -> No
         raise InputError(str(root or "/"), ring.reason)
     doc = ring.document
     if report.format() == "json":
-        text = json.dumps(doc, indent=2) + "\n"
+        text = json_text(doc)
     else:
         from ringfence.report.host_table import render_host_table  # loads rich
 

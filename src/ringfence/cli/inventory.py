@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from ringfence.cli.common import ReportOptions, emit, finish, report_options
 from ringfence.cli.options import image_options
 from ringfence.errors import InputError
 from ringfence.model.result import ScanResult
+from ringfence.report.jsontext import json_text
 from ringfence.store.db import InventoryStore
 from ringfence.store.record import ImageRecord
 from ringfence.store.url import ENV
@@ -108,7 +108,7 @@ def add_cmd(refs: tuple[str, ...], report: ReportOptions, store_url: str | None,
         added = store.add(*records)
         doc = inventory_add(store.url.display(), list(zip(records, added, strict=True)))
     if report.format() == "json":
-        emit(json.dumps(doc, indent=2) + "\n", report.output)
+        emit(json_text(doc), report.output)
     else:
         emit("".join(f"{'added' if a['new'] else 'ref added'}  {a['digest']}  {a['ref']}  "
                      f"{a['packages']} packages, {a['vulnerabilities']} vulnerabilities\n"
@@ -126,7 +126,7 @@ def list_cmd(report: ReportOptions, store_url: str | None) -> None:
     with InventoryStore.open(store_url) as store:
         doc = inventory_list(store.url.display(), store.images())
     if report.format() == "json":
-        emit(json.dumps(doc, indent=2) + "\n", report.output)
+        emit(json_text(doc), report.output)
     else:
         emit("".join(f"{i['digest']}  {i['packages']:>5} packages  {i['distro'] or '-'}  "
                      f"{', '.join(i['refs'])}\n" for i in doc["images"]), report.output)
@@ -150,7 +150,7 @@ def show_cmd(digest: str, report: ReportOptions, store_url: str | None) -> None:
                              hint="`ringfence inventory list` shows what is stored")
         doc = inventory_show(store.url.display(), record)
     if report.format() == "json":
-        emit(json.dumps(doc, indent=2) + "\n", report.output)
+        emit(json_text(doc), report.output)
     else:
         lines = [f"{record.digest}  {', '.join(record.refs)}", f"layers: {len(record.layers)}"]
         lines += [f"  {p['purl']}  layer {p['layer'] or '-'}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -22,6 +21,7 @@ from ringfence.errors import InputError, UsageError
 from ringfence.k8s.load import Manifests, load_bytes, load_paths
 from ringfence.k8s.psa import PssSelection, parse_version
 from ringfence.k8s.rules.pss import pod_policies, pss_level
+from ringfence.report.jsontext import json_text
 from ringfence.report.text import plain
 from ringfence.rings.platform import PlatformFacts, platform_ring
 from ringfence.rings.report import RingReport
@@ -130,6 +130,6 @@ def k8s_cmd(paths: tuple[str, ...], kubeconfig: str | None, context: str | None,
     doc = _document(platform_ring(_load(paths, kubeconfig, context), registries, pss))
     if framework is not None:
         doc["compliance"] = _compliance(doc, framework)
-    text = json.dumps(doc, indent=2) + "\n" if report.format() == "json" else _table(doc)
+    text = json_text(doc) if report.format() == "json" else _table(doc)
     emit(text, report.output)
     finish(report, severities=finding_severities(doc), unknowns=len(doc["unknowns"]))

@@ -3,7 +3,6 @@ live, what the kernel enforces for every container process (declared vs effectiv
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from ringfence.cli.common import (
     report_options,
 )
 from ringfence.errors import UsageError
+from ringfence.report.jsontext import json_text
 from ringfence.report.text import plain
 from ringfence.runtime.facts import RuntimeFacts
 from ringfence.runtime.live import STATE_ROOTS, LiveContainer, gather_live
@@ -98,6 +98,6 @@ def runtime_cmd(files: tuple[str, ...], live: bool, state_roots: tuple[str, ...]
     facts = _facts(files, live, state_roots)
     run = run_checks(RT_CHECKS, facts)
     doc = _document(facts, run)
-    text = json.dumps(doc, indent=2) + "\n" if report.format() == "json" else _table(doc)
+    text = json_text(doc) if report.format() == "json" else _table(doc)
     emit(text, report.output)
     finish(report, severities=[f.severity for f in run.findings], unknowns=len(doc["unknowns"]))

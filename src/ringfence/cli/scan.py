@@ -5,7 +5,6 @@ under --strict."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from ringfence.cli.progress import layer_progress
 from ringfence.errors import UsageError
 from ringfence.k8s.load import Manifests, load_paths
 from ringfence.model.finding import Severity
+from ringfence.report.jsontext import json_text
 from ringfence.scan import ScanOptions
 from ringfence.scan_all import ScanAllOptions, scan_all
 from ringfence.threats.document import depth_document
@@ -57,7 +57,7 @@ def _render(doc: dict[str, Any], fmt: str) -> str:
     if fmt == "sarif":
         from ringfence.report.depth_sarif import render_depth_sarif
 
-        return json.dumps(render_depth_sarif(doc), indent=2) + "\n"
+        return json_text(render_depth_sarif(doc))
     if fmt == "html":
         from ringfence.report.html_report import render_depth_html
 

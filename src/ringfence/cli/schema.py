@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ringfence.errors import UsageError
 from ringfence.outputs import write_output
+from ringfence.report.jsontext import json_text
 from ringfence.schemas import SCHEMAS, schema
 
 
@@ -19,7 +18,7 @@ def schema_cmd(name: str | None, output: str | None) -> None:
     if name is None:
         text = "".join(f"{n:<15} {s['$id']:<28} {s['title']}\n" for n, s in SCHEMAS.items())
     elif name in SCHEMAS:
-        text = json.dumps(schema(name), indent=2) + "\n"
+        text = json_text(schema(name))
     else:
         raise UsageError(name, f"no such schema; choose from {', '.join(SCHEMAS)}")
     if output is None:

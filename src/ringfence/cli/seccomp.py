@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from ringfence.cli.common import (
     report_options,
 )
 from ringfence.outputs import write_output
+from ringfence.report.jsontext import json_text
 from ringfence.report.text import plain
 from ringfence.seccomp.lint import load_profile_facts
 from ringfence.seccomp.record import RUNTIME_TAILS, record_bundle, record_command
@@ -42,7 +42,7 @@ def record_cmd(runtime: str, output: Path | None, timeout: float,
         rec = record_bundle(first, runtime, timeout=timeout)
     else:
         rec = record_command(list(target), runtime, timeout=timeout)
-    text = json.dumps(rec.profile(), indent=2) + "\n"
+    text = json_text(rec.profile())
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -66,7 +66,7 @@ def lint_cmd(report: ReportOptions, profile: Path) -> None:
            "findings": [f.to_dict() for f in run.findings],
            "unknowns": [u.to_dict() for u in run.unknowns]}
     if report.format() == "json":
-        text = json.dumps(doc, indent=2) + "\n"
+        text = json_text(doc)
     else:
         text = findings_text(doc, [f"{plain(profile)}: {len(run.evaluated)} rules evaluated"])
     emit(text, report.output)

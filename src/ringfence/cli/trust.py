@@ -25,6 +25,7 @@ from ringfence.cli.common import (
 from ringfence.errors import UsageError
 from ringfence.image.reference import parse_reference
 from ringfence.model.finding import Severity
+from ringfence.report.jsontext import json_text
 from ringfence.report.text import plain
 from ringfence.trust.evaluate import Verdict
 
@@ -127,7 +128,7 @@ def lint_cmd(policy_path: str, report: ReportOptions) -> None:
            "findings": [f.to_dict() for f in run.findings],
            "unknowns": [u.to_dict() for u in run.unknowns]}
     if report.format() == "json":
-        text = json.dumps(doc, indent=2) + "\n"
+        text = json_text(doc)
     else:
         text = findings_text(doc, [f"{plain(policy_path)}: {len(run.evaluated)} rules "
                                    "evaluated"])
