@@ -51,10 +51,12 @@ def test_generated_documents_are_written_as_the_stdlib_writes_them() -> None:
 
 
 @pytest.mark.parametrize("value", [
-    "\x7f", "é", "\U0001f600", "\ud800", "a: 0.00001", 1e-05, 1e16, 2 ** 64, {1: "x"},
+    "\x7f", "é", "\U0001f600", "\ud800", "a: 0.00001", "x e12", 1e-05, 4.3e-05, -1e300,
+    5e-324, 1e16, 2 ** 64, {1: "x"},
     [1.5e300, "x"], {"k": [{"n": 1e-7}]}])
 def test_each_difference_of_orjson_is_restored(value: Any) -> None:
-    assert json_text(value) == json.dumps(value, indent=2) + "\n"
+    for doc in (value, [value], {"k": value, "n": [1, value]}):
+        assert json_text(doc) == json.dumps(doc, indent=2) + "\n"
 
 
 def test_what_the_stdlib_refuses_is_still_refused() -> None:
