@@ -121,6 +121,8 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
             if count > max_entries:
                 raise LimitExceededError(subject, f"more than {max_entries} entries")
             path = normalize(member.name)
+            if retained and path in retained:  # replaced: a later link names this member
+                retained_bytes -= len(retained.pop(path))
             base = path.rpartition("/")[2]
             if member.type in _FILE_TYPES and not base.startswith(WHITEOUT_PREFIX):
                 kind = REG  # what _kind says, decided first: most members are such files
@@ -187,9 +189,6 @@ def walk_tar(stream: BinaryIO, subject: str, wants: Wants, limits: Limits,
                     raise LimitExceededError(
                         subject, f"wanted files exceed {limits.max_read_bytes} bytes")
                 data = head + tar.read_data(member.size - len(head))
-                old = retained.pop(path, None)
-                if old is not None:
-                    retained_bytes -= len(old)
                 if len(data) <= RETAIN_BUDGET and (retain is None or retain(path)):
                     retained[path] = data
                     retained_bytes += len(data)

@@ -212,3 +212,18 @@ def test_corrupt_xz_stream_is_an_input_error_naming_the_layer() -> None:
     assert exc.value.subject == "layer 4"
     assert exc.value.message.startswith("corrupt compressed stream (")
     assert isinstance(exc.value.__cause__, lzma.LZMAError)
+
+
+def test_a_link_to_a_replaced_file_never_gets_the_old_data() -> None:
+    """A later member at the same path replaces the kept data (a link names the latest)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for size in (10, 50):
+            info = tarfile.TarInfo("a")
+            info.size = size
+            tar.addfile(info, io.BytesIO(b"a" * size))
+        link = tarfile.TarInfo("la")
+        link.type, link.linkname = tarfile.LNKTYPE, "a"
+        tar.addfile(link)
+    entries = walk_tar(io.BytesIO(buf.getvalue()), "layer 1", lambda p, s: s < 20, Limits())
+    assert {e.path: e.data for e in entries if e.link} == {"/la": None}
