@@ -15,6 +15,11 @@ from ringfence.layers.walk import Entry
 
 
 class AnalyzerState(Protocol):
+    """Optionally also ``link(path, target) -> bool``: a wanted hardlink whose target's data
+    the walk did not keep (it keeps none of files only analyzers wanted when every state
+    has ``link``); True when the state accounted for it from what it saw of ``target``,
+    else the state is shown the data after a second read (``layers/collect.py``)."""
+
     def observe(self, entry: Entry) -> None: ...
 
     def facts(self) -> Any: ...
