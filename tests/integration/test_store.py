@@ -368,3 +368,34 @@ def test_index_lookups_of_more_identities_than_sqlite_takes_in_one_statement(
     assert [(c.digest, c.ord) for c in carriers] == [
         (wide.digest, i) for i in range(1_250)] + [(other.digest, i) for i in range(3)]
     assert {c.refs for c in carriers} == {("wide:1", "wide:2"), ("other:1",)}
+
+
+def test_optimize_leaves_statistics_for_the_planner(store_url: str) -> None:
+    tables = ("images", "refs", "packages", "package_index", "findings")
+    with InventoryStore.open(store_url) as store:
+        store.add(*(_wide_image("sha256:" + c * 64, f"wide:{c}", 300) for c in "abc"))
+        before = _statistics(store_url, tables)
+        store.optimize()
+        after = _statistics(store_url, tables)
+        assert len(store.carrying([("PyPI", "p7")])) == 3  # the connection still answers
+    assert not any(before.values())
+    assert all(after[t] for t in ("images", "refs", "packages", "package_index")), after
+
+
+def _statistics(url: str, tables: tuple[str, ...]) -> dict[str, bool]:
+    """Per table: has it planner statistics (SQLite's sqlite_stat1; PostgreSQL: a manual
+    ANALYZE and a manual VACUUM, which sets the visibility map)?"""
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url[len("sqlite:///"):]) as conn:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='sqlite_stat1'"
+                                ).fetchall():
+                return dict.fromkeys(tables, False)
+            named = {r[0] for r in conn.execute("SELECT tbl FROM sqlite_stat1")}
+        return {t: t in named for t in tables}
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT relname, analyze_count > 0 AND vacuum_count > 0 "
+                            "FROM pg_stat_user_tables").fetchall()
+    done = dict(rows)
+    return {t: bool(done.get(t)) for t in tables}

@@ -225,6 +225,26 @@ class InventoryStore:
                    [(image_id, f.ord, f.advisory_id, _json(list(f.aliases)), f.severity,
                      _json(list(f.fixed)), f.status) for f in record.findings])
 
+    def optimize(self) -> None:
+        """Refresh the planner's statistics after a bulk write (``inventory add``). On
+        PostgreSQL ``VACUUM (ANALYZE)``: besides the row estimates it sets the visibility
+        map, without which the identity index cannot be read index-only (a heap visit
+        per row); on SQLite ``ANALYZE`` bounded by ``analysis_limit``."""
+        try:
+            if self._pg:
+                self._conn.rollback()
+                self._conn.autocommit = True  # VACUUM runs outside a transaction
+                try:
+                    self._conn.execute(f"VACUUM (ANALYZE) {', '.join(_WRITTEN)}")
+                finally:
+                    self._conn.autocommit = False
+            else:
+                self._conn.execute("PRAGMA analysis_limit=1000")
+                self._conn.execute("ANALYZE")
+        except Exception as exc:
+            self._rollback()
+            raise self._error(exc) from exc
+
     def remove(self, digest: str) -> bool:
         """Forget the image ``digest`` (all its refs); False when it is not stored."""
         with self._transaction() as cur:
@@ -426,6 +446,8 @@ class InventoryStore:
         return out
 
 
+_WRITTEN = ("images", "refs", "layers", "packages", "package_docs", "package_index",
+            "findings")  # the tables ``add`` writes
 _CHUNK = 200  # (ecosystem, name) pairs per statement: SQLite refuses an expression
 # tree deeper than 1,000 (SQLITE_MAX_EXPR_DEPTH), and an OR chain is one level per term
 
