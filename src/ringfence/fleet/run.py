@@ -92,7 +92,9 @@ def run_fleet(client: Client, refs: Sequence[str], options: FleetOptions,
     # largest layer first (Dask runs higher priorities first): the biggest base layer is the
     # critical path of a fleet, so it starts at once and the other workers fill in around it
     # (in image order it started as late as its image came; see bench/fleet.py)
-    for key, (ref, layer) in unique.items():
+    # (submitted in that order too, so the first to reach a worker is the largest)
+    by_size = sorted(unique.items(), key=lambda item: -max(item[1][1].size, 0))
+    for key, (ref, layer) in by_size:
         layer_futures[key] = client.submit(analyse_layer, ref, layer, options.scan, sharing,
                                            key=key,
                                            retries=RETRIES, priority=max(layer.size, 0))
