@@ -157,6 +157,7 @@ def test_same_digest_twice_is_one_record_with_two_refs(
     code, doc, _ = _run(["inventory", "add", oci, "--store", store_url, "--db", str(vulndb),
                          "--no-cache"], tmp_path, capsys)
     assert code == 0 and doc is not None and doc["added"][0]["new"] is True
+    assert all(_statistics(store_url, ("images", "packages", "package_index")).values())
     code, doc, _ = _run(["inventory", "add", archive, "--store", store_url, "--no-cache",
                          "--db", str(vulndb)], tmp_path, capsys)
     assert code == 0 and doc is not None and doc["added"][0]["new"] is False

@@ -106,6 +106,7 @@ def add_cmd(refs: tuple[str, ...], report: ReportOptions, store_url: str | None,
         if db_path is None and not db.is_file():
             report.note(f"note: no vulnerability database at {db}; recording inventories only")
         added = store.add(*records)
+        store.optimize()  # planner statistics (bench/store.py: 0.8 s on PostgreSQL at 10k)
         doc = inventory_add(store.url.display(), list(zip(records, added, strict=True)))
     if report.format() == "json":
         emit(json_text(doc), report.output)
