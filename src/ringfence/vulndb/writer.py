@@ -85,7 +85,6 @@ class StoreWriter:
         self._conn.executemany("INSERT OR IGNORE INTO advisory_aliases (alias, id) "
                                "VALUES (?, ?)", _aliases(self._conn))
         self._conn.executescript(INDEXES)
-        self._conn.execute("ANALYZE")  # the planner's statistics, once the file is whole
         self._conn.executemany("INSERT INTO meta VALUES (?,?)",
                                [("schema_version", str(SCHEMA_VERSION)),
                                 # to the microsecond: the inventory store tells DBs
