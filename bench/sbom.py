@@ -61,6 +61,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import measured  # bench/measure.py, beside this script
+
 IMAGES = ("bookworm-min", "bookworm-py", "bullseye-big")
 DEFAULT_DIR = Path(os.environ.get("RINGFENCE_IMAGES",
                                   Path.home() / ".cache" / "ringfence-fixtures"))
@@ -74,20 +77,16 @@ FAILURES: list[str] = []
 
 
 def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one command; Failed unless it exits 0."""
-    start = time.perf_counter()
+    """Wall seconds and peak RSS (KiB) of one command, measured from a small launcher
+    (bench/measure.py: a child forked from this grown bench would report its size);
+    Failed unless it exits 0."""
     with tempfile.TemporaryFile() as errf:
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errf,
-                                env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        proc.returncode = code
-        if code != 0:
+        m = measured(argv, stderr=errf, env={**os.environ, **(env or {})})
+        if m.code != 0:
             errf.seek(0)
             err = errf.read().decode(errors="replace")
-            raise Failed(f"exit {code} (expected 0): {' '.join(argv)}\n{err[-2000:]}")
-    return elapsed, usage.ru_maxrss
+            raise Failed(f"exit {m.code} (expected 0): {' '.join(argv)}\n{err[-2000:]}")
+    return m.wall, m.peak_kib
 
 
 def binary(name: str) -> str | None:

@@ -56,6 +56,9 @@ from ringfence.scan import ScanOptions, scan_image
 from ringfence.secretscan.analyzer import SecretsAnalyzer
 from ringfence.secretscan.model import SecretsReport
 
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import measured  # bench/measure.py, beside this script
+
 NAMES = ("bookworm-min", "bookworm-py", "bullseye-big")
 # planted ringfence rule -> Trivy's rule ids for the same secret (IMG-110: none in Trivy)
 TRIVY_RULES = {"IMG-101": {"aws-access-key-id"}, "IMG-102": {"aws-secret-access-key"},
@@ -130,29 +133,12 @@ def _ringfence(ref: str, secrets: bool, repeat: int) -> tuple[float, SecretsRepo
     return statistics.median(times), report
 
 
-# Runs a command and writes its exit code, CPU seconds and peak RSS (KiB) to argv[1]. The
-# measured command is forked from this small fresh interpreter, not from the bench: Linux
-# keeps a process's peak RSS across exec, so a child forked from the bench (140 MB after
-# the in-process scans) reported the bench's size, the same for every tool.
-LAUNCHER = """import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, status, ru = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as f:
-    f.write(f"{os.waitstatus_to_exitcode(status)} {ru.ru_utime + ru.ru_stime} {ru.ru_maxrss}")
-"""
-
-
 def _measured(cmd: list[str], out: Any, err: Any, env: dict[str, str] | None = None
               ) -> tuple[int, float, int]:
-    """Exit code, CPU seconds and peak RSS (KiB) of ``cmd`` (see LAUNCHER)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        stats = Path(tmp) / "stats"
-        subprocess.run([sys.executable, "-S", "-c", LAUNCHER, str(stats), *cmd], stdout=out,
-                       stderr=err, env=env, check=False)
-        code, cpu, rss = stats.read_text().split()
-    return int(code), float(cpu), int(rss)
+    """Exit code, CPU seconds and peak RSS (KiB) of ``cmd`` (measured from a small
+    launcher: bench/measure.py)."""
+    m = measured(cmd, out, err, env)
+    return m.code, m.cpu, m.peak_kib
 
 
 PYCACHE = Path(tempfile.gettempdir()) / f"rf-bench-secrets-pyc-{os.getpid()}"
