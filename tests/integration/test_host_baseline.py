@@ -22,7 +22,7 @@ from ringfence.cli.main import main
 from ringfence.host.baseline.snapshot import take_snapshot
 from ringfence.schemas import schema_for
 
-PASS = {"RINGFENCE_PASSPHRASE": "host-baseline-test"}
+PASSPHRASE = "host-baseline-test"
 UNIT = "/etc/systemd/system/containerd.service"
 
 
@@ -66,15 +66,17 @@ def root(pristine: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("keys")
-    os.environ.update(PASS)
-    assert main(["key", "generate", "--out", str(out)]) == 0
+    with pytest.MonkeyPatch.context() as env:  # the passphrase must not leak into later
+        env.setenv("RINGFENCE_PASSPHRASE", PASSPHRASE)  # modules (it made their keys "encrypted")
+        assert main(["key", "generate", "--out", str(out)]) == 0
     return out
 
 
 def _create(root: Path, keys: Path, out: Path) -> Path:
-    os.environ.update(PASS)
-    assert main(["host", "baseline", "create", "--root", str(root), "--key",
-                 str(keys / "cosign.key"), "-o", str(out), "-q"]) == 0
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("RINGFENCE_PASSPHRASE", PASSPHRASE)
+        assert main(["host", "baseline", "create", "--root", str(root), "--key",
+                     str(keys / "cosign.key"), "-o", str(out), "-q"]) == 0
     return out
 
 

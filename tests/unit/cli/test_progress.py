@@ -32,6 +32,7 @@ def _run(args: list[str], *, tty: bool, timeout: float = 120) -> tuple[int, byte
     """Exit code and everything the command wrote to stderr."""
     env = {**os.environ, "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
+    env.pop("RINGFENCE_PASSPHRASE", None)  # the test's keys are not encrypted
     cmd = [sys.executable, "-m", "ringfence.cli.main", *args]
     if not tty:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
