@@ -2,18 +2,18 @@
 newline, byte for byte, written by orjson.
 
 Why: the stdlib encoder with an indent is its pure-Python one, 76-148 us per CycloneDX
-component against 5 us through orjson (measured at 1k-20k components), most of a warm
-``sbom -f cyclonedx`` or ``image -f json`` run. orjson differs from the stdlib in three
-ways, each restored here: non-ASCII text and DEL are written raw (the stdlib escapes them as
-``\\uXXXX``, surrogate pairs beyond the BMP: done below over the non-ASCII characters
-only, which occur only inside strings); floats in exponent form (``1e-05``, ``1e+16``) are
-spelled differently (found in orjson's output, see ``_EXPONENT``, and such a document
-takes the stdlib path); lone surrogates, integers beyond 64 bits and non-string
-keys are refused by orjson (the stdlib path again). Dataclasses and datetimes, which the
-stdlib refuses, are refused here too (passed through to the stdlib, which raises).
+component against 5 us through orjson (measured at 1k-20k components), most of a warm ``sbom
+-f cyclonedx`` or ``image -f json`` run. orjson differs from the stdlib in three ways, each
+restored here: non-ASCII text and DEL are written raw, where the stdlib escapes them as
+``\\uXXXX`` (a surrogate pair beyond the BMP) -- ``_escape`` does the same, run over the
+non-ASCII characters only, which occur only inside strings; floats in exponent form
+(``1e-05``, ``1e+16``) are spelled differently (found in orjson's output, see ``_EXPONENT``,
+and such a document takes the stdlib path); lone surrogates, integers beyond 64 bits and
+non-string keys are refused by orjson (the stdlib path again). Dataclasses and datetimes,
+which the stdlib refuses, are refused here too (passed through to the stdlib, which raises).
 NaN and infinities are the one difference left: orjson writes ``null`` where the stdlib
-writes ``NaN``/``Infinity``, which are not JSON (RFC 8259) and no reader of these
-documents accepts.
+writes ``NaN``/``Infinity``, which are not JSON (RFC 8259) and no reader of these documents
+accepts.
 """
 
 from __future__ import annotations
