@@ -27,8 +27,10 @@ import os
 import sqlite3
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ringfence.layers.result import LayerResult
+if TYPE_CHECKING:  # imported by _decode: a whole-image hit (warm sbom) builds no LayerResult
+    from ringfence.layers.result import LayerResult
 
 # 1 keyed results by the claimed diffID (issue 18): never read again; 2 had no
 # ``spdx_licenses`` (model/license.py): its licences would all read as names
@@ -118,6 +120,8 @@ class LayerCache:
 
 
 def _decode(value: bytes) -> LayerResult | None:
+    from ringfence.layers.result import LayerResult
+
     try:
         return LayerResult.from_dict(json.loads(zlib.decompress(value)))
     except (zlib.error, ValueError, KeyError, TypeError):

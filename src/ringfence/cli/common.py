@@ -19,13 +19,15 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ringfence.errors import EXIT_POLICY, EXIT_UNKNOWNS, Error, InputError
-from ringfence.model.finding import Severity
 from ringfence.outputs import write_output
+
+if TYPE_CHECKING:  # imported where a severity is parsed: `sbom` starts without the finding model
+    from ringfence.model.finding import Severity
 
 PASSPHRASE_ENV = "RINGFENCE_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 SMALL_FILE_BYTES = 1 << 20  # keys, passphrases
@@ -51,7 +53,11 @@ class ReportOptions:
 
     @property
     def threshold(self) -> Severity | None:
-        return Severity.parse(self.fail_on) if self.fail_on else None
+        if not self.fail_on:
+            return None
+        from ringfence.model.finding import Severity
+
+        return Severity.parse(self.fail_on)
 
     def note(self, text: str) -> None:
         """A note for the user on stderr, unless ``--quiet``."""
@@ -168,4 +174,6 @@ def findings_text(doc: dict[str, Any], head: Sequence[str] = ()) -> str:
 
 def finding_severities(doc: dict[str, Any]) -> list[Severity]:
     """Severities of the findings of a JSON document (``findings[].severity``)."""
+    from ringfence.model.finding import Severity
+
     return [Severity.parse(str(f.get("severity", ""))) for f in doc.get("findings", ())]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ringfence.model.advisory import VulnerabilityMatch
-from ringfence.model.coverage import Coverage
-from ringfence.model.finding import Finding
-from ringfence.model.image import ImageInfo
-from ringfence.model.inventory import Inventory
-from ringfence.model.unknown import Unknown
+if TYPE_CHECKING:  # annotations only: an SBOM run never loads the advisory model (start-up)
+    from ringfence.model.advisory import VulnerabilityMatch
+    from ringfence.model.coverage import Coverage
+    from ringfence.model.finding import Finding
+    from ringfence.model.image import ImageInfo
+    from ringfence.model.inventory import Inventory
+    from ringfence.model.unknown import Unknown
 
 
 @dataclass(frozen=True, slots=True)

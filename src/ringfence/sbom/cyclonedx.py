@@ -42,16 +42,18 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ringfence import __version__
-from ringfence.model.advisory import VulnerabilityMatch
 from ringfence.model.inventory import Distro
 from ringfence.model.license import SpdxLicense
 from ringfence.model.package import Package
 from ringfence.model.result import ScanResult
 from ringfence.model.unknown import Unknown
 from ringfence.sbom import json_text, package_id, spdx_and, with_qualifier
+
+if TYPE_CHECKING:  # an SBOM without vulnerabilities never loads the advisory model
+    from ringfence.model.advisory import VulnerabilityMatch
 
 SCHEMA = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 SPEC_VERSION = "1.6"
