@@ -9,7 +9,6 @@ import click
 
 from ringfence import __version__
 from ringfence.errors import Error
-from ringfence.report.text import plain
 
 # name -> (module, attribute): the one list of commands. Modules are imported only when
 # their command runs (or for --help), so `ringfence sbom` does not pay for uvicorn,
@@ -73,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         status = cli.main(args=argv, prog_name="ringfence", standalone_mode=False)
     except Error as exc:
         # the message names the input (a path, a reference): shown as data, never escapes
+        from ringfence.report.text import plain  # here: a run without an error never needs it
+
         click.echo(f"error: {plain(exc.diagnostics(), newlines=True)}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:

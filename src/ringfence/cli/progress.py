@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ringfence.report.text import markup as plain  # layer names come from the image
 from ringfence.scan import Progress as ProgressFn
 
 
@@ -30,6 +29,8 @@ def layer_progress(*, enabled: bool = True) -> Iterator[ProgressFn | None]:
         TextColumn,
         TimeElapsedColumn,
     )
+
+    from ringfence.report.text import markup as plain  # layer names come from the image
 
     console = Console(stderr=True, emoji=False)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
