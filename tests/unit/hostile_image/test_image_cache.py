@@ -129,12 +129,12 @@ def test_another_manifest_other_code_or_options_are_misses(
     changed = str(ringfence.catalog.registry.__file__)
     real = image_cache._signature
     monkeypatch.setattr(image_cache, "_signature",
-                        lambda path: "edited" if path == changed else real(path))
+                        lambda entry: "edited" if entry.path == changed else real(entry))
     assert run_cli(capsys, *sbom(f"oci:{a}", cache))[0] == 0
     assert work["merged"] == 2
     # another version of a cataloger: a miss, then stored under the new versions
     monkeypatch.setattr(image_cache, "_signature",
-                        lambda path: "edited again" if path == changed else real(path))
+                        lambda entry: "edited again" if entry.path == changed else real(entry))
     monkeypatch.setattr(DpkgCataloger, "version", DpkgCataloger.version + "-next")
     assert run_cli(capsys, *sbom(f"oci:{a}", cache))[0] == 0
     assert work["merged"] == 3
@@ -190,7 +190,7 @@ def test_versions_are_remembered_per_state_of_the_code(
     changed = str(ringfence.catalog.registry.__file__)
     real = image_cache._signature
     monkeypatch.setattr(image_cache, "_signature",
-                        lambda path: "edited" if path == changed else real(path))
+                        lambda entry: "edited" if entry.path == changed else real(entry))
     assert image_cache.code_state() != state
     assert "dpkg=changed" in image_cache.versions(cache, scan_mod.image_versions)
     cache.close()
@@ -250,5 +250,5 @@ def test_the_code_state_covers_every_source_file_not_only_the_loaded_ones(
     real = image_cache._signature
     for path in sorted((root / "catalog").rglob("*.py")):
         monkeypatch.setattr(image_cache, "_signature",
-                            lambda p, edited=str(path): "edited" if p == edited else real(p))
+                            lambda e, edited=str(path): "edited" if e.path == edited else real(e))
         assert image_cache.code_state() != before, path
