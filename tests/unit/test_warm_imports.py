@@ -53,6 +53,18 @@ NEVER_SBOM = (
     "ringfence.vulndb.match",
     "tarfile",
 )
+# kept off every warm sbom (json, cyclonedx, spdx) for start-up (issues 11 and 12: a warm run
+# is mostly interpreter start-up and imports; each figure is that module's own time in
+# `python -X importtime` of a warm bullseye-big run before it was cut)
+STARTUP = (
+    "ringfence.model.advisory",   # advisories and matches: `image` with a database (4.2 ms)
+    "ringfence.model.coverage",   # what a database covered: `image` with a database (1.4 ms)
+    "ringfence.model.finding",    # findings and Severity: with --fail-on or rules (1.6 ms)
+    "ringfence.layers.result",    # layer results: a whole-image hit decodes none (1.5 ms)
+    "ringfence.model.evidence",   # what a layer result carries (0.8 ms)
+    "ringfence.report.text",      # the control-character filter: an error, a terminal (1.4 ms)
+    "ringfence.report.json_report",  # ringfence's own report: only for -f json
+)
 # libc6's copyright (DEP-5): a WITH expression beside ids, normalised on the cold path
 COPYRIGHT = b"""Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 
@@ -76,12 +88,13 @@ sys.exit(code)
 """
 
 
-def _modules(tmp_path: Path, image: Path, name: str, fmt: str = "json") -> set[str]:
+def _modules(tmp_path: Path, image: Path, name: str, fmt: str = "json",
+             *extra: str) -> set[str]:
     dump = tmp_path / f"{name}.modules.json"
     out = tmp_path / f"{name}.json"
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, str(dump), "sbom", f"oci:{image}", "-f", fmt,
-         "-o", str(out), "--cache-dir", str(tmp_path / "cache")],
+         "-o", str(out), "--cache-dir", str(tmp_path / "cache"), *extra],
         capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
@@ -102,6 +115,7 @@ def test_a_warm_json_sbom_imports_no_cold_path_module(tmp_path: Path) -> None:
     assert _loaded(warm, COLD_ONLY) == []
     assert _loaded(warm, NEVER) == []
     assert _loaded(cold, NEVER) == []
+    assert _loaded(warm, STARTUP) == ["ringfence.report.json_report"]  # -f json writes it
     assert (tmp_path / "cold.json").read_bytes() == (tmp_path / "warm.json").read_bytes()
 
 
@@ -128,6 +142,7 @@ def test_a_warm_cyclonedx_or_spdx_sbom_loads_no_licence_list_nor_purl_parser(
     assert "license_expression" in cold, "the cold run normalised the licences"
     assert _loaded(warm, COLD_ONLY) == []
     assert _loaded(warm, NEVER_SBOM) == []
+    assert _loaded(warm, STARTUP) == []
     cold_doc = _stable(json.loads((tmp_path / "cold.json").read_text()))
     assert _stable(json.loads((tmp_path / "warm.json").read_text())) == cold_doc
     expected = ("GPL-2.0-or-later WITH Texinfo-exception AND LGPL-2.1-or-later AND MIT")
@@ -137,3 +152,45 @@ def test_a_warm_cyclonedx_or_spdx_sbom_loads_no_licence_list_nor_purl_parser(
     else:
         libc = next(p for p in cold_doc["packages"] if p["name"] == "libc6")
         assert libc["licenseDeclared"] == expected
+
+
+def test_a_warm_sbom_loads_the_finding_model_only_to_gate(tmp_path: Path) -> None:
+    """The control of STARTUP: the same warm run with --fail-on parses a severity, and the
+    probe sees the finding model loaded -- still without the rest of the model package."""
+    image = build_oci(tmp_path / "img", [Layer([Member("etc/os-release", OS_RELEASE),
+                                                Member("var/lib/dpkg/status", DPKG_STATUS)])])
+    _modules(tmp_path, image, "cold")
+    gated = _modules(tmp_path, image, "gated", "json", "--fail-on", "critical")
+    assert _loaded(gated, STARTUP) == ["ringfence.model.finding",
+                                       "ringfence.report.json_report"]
+
+
+MODEL_PROBE = """
+import json, sys
+import ringfence.model.finding
+loaded = sorted(m for m in sys.modules if m.startswith("ringfence.model."))
+import ringfence.model as model
+names = {n: getattr(model, n).__module__ for n in model.__all__}
+try:
+    model.NoSuchName
+    missing = "found"
+except AttributeError as exc:
+    missing = str(exc)
+print(json.dumps({"loaded": loaded, "names": names, "missing": missing, "dir": dir(model)}))
+"""
+
+
+def test_the_model_package_loads_a_name_where_it_is_defined_on_first_use() -> None:
+    """Importing one model module no longer loads them all (the package's __init__ runs
+    first), and every name the package lists is still there, from its defining module."""
+    proc = subprocess.run([sys.executable, "-c", MODEL_PROBE], capture_output=True,
+                          text=True, timeout=120, check=True)
+    got = json.loads(proc.stdout)
+    assert got["loaded"] == ["ringfence.model.finding"]
+    assert got["names"]["Severity"] == "ringfence.model.finding"
+    assert got["names"]["Package"] == "ringfence.model.package"
+    assert got["names"]["VulnerabilityMatch"] == "ringfence.model.advisory"
+    assert set(got["names"]) <= set(got["dir"])
+    assert len(got["names"]) == 18
+    assert all(home.startswith("ringfence.model.") for home in got["names"].values())
+    assert "NoSuchName" in got["missing"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ringfence.errors import UsageError
-from ringfence.report.interface import Renderer
-from ringfence.report.json_report import JsonRenderer
+
+if TYPE_CHECKING:
+    from ringfence.report.interface import Renderer
 
 
 def renderer_for(fmt: str) -> Renderer:
@@ -13,6 +16,8 @@ def renderer_for(fmt: str) -> Renderer:
 
         return TableRenderer()
     if fmt == "json":
+        from ringfence.report.json_report import JsonRenderer  # each format its own imports
+
         return JsonRenderer()
     if fmt == "cyclonedx":
         from ringfence.sbom.cyclonedx import CycloneDxRenderer  # loads cyclonedx-python-lib
