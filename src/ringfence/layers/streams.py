@@ -177,28 +177,35 @@ class ThreadedReader(io.RawIOBase):
     """Read ``source`` ahead in a background thread, at most ``depth`` chunks of
     :data:`CHUNK` bytes ahead; an exception there is raised by the next read here, and
     :meth:`close` stops the thread. :meth:`read` hands over the chunks the source
-    returned (no copy).
+    returned (no copy). Chained, they make a pipeline with one thread a stage
+    (``layers/analyze.py``: blob read and digest, inflate, diffID; the walk).
 
-    Measured (issue 12), why the overlap is partial: a thread coming back from a call that
-    released the GIL (inflate, hashing, a file read) waits up to the switch interval (5 ms)
-    to get it back from a thread running Python, several times a chunk. Next to a Python
-    loop, inflating bullseye-big's largest layer took 2.0 s instead of 0.55 s, hashing
-    600 MB 2.8 s instead of 0.48 s. A scan of bullseye-big in-process takes about 1.55 s
-    wall for 2.2 s CPU. A separate inflating process (isal in a child fed through pipes)
-    was slower still: 2.19 vs 1.59 s on bullseye-big, 1.31 vs 1.13 s on 100,000 files.
+    Measured (issue 12): a thread coming back from a call that released the GIL (inflate,
+    hashing, a file read) waits up to the switch interval (5 ms) to get it back from a
+    thread running Python: next to a pure-Python loop, isal inflating bullseye-big's largest
+    layer took 1.93 s wall instead of 0.52 s, SHA-256 of its 400 MB tar 1.34 s instead of
+    0.31 s (0.71 s with a 1 ms switch interval). In a scan the walk mostly waits for the
+    bytes (on bullseye-big, 1.16 of its 1.47 s blocked on the queue), so the GIL is free
+    most of the time and what limits the scan is the reading thread's CPU: one thread doing
+    read, digest, inflate and diffID was the critical path (1.0 s CPU for the largest layer).
+    Split into three stages, a cold scan of bullseye-big in this process went 1.57 -> 1.34 s
+    wall (median of 5, same run, load ~2); a 1 ms switch interval or 4 MiB chunks changed it
+    by less than the noise. A separate inflating process (isal in a child fed through
+    pipes) was slower: 2.19 vs 1.59 s on bullseye-big, 1.31 vs 1.13 s on 100,000 files.
     """
 
     _DONE = object()
 
-    def __init__(self, source: BinaryIO, depth: int = 8) -> None:
+    def __init__(self, source: BinaryIO, depth: int = 8, name: str = "") -> None:
         import queue
 
         self._q: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._buf = memoryview(b"")
         self._eof = False
-        self._thread = threading.Thread(target=self._run, args=(source,), daemon=True,
-                                        name="ringfence-layer-reader")
+        self._thread = threading.Thread(
+            target=self._run, args=(source,), daemon=True,
+            name=f"ringfence-layer-reader-{name}" if name else "ringfence-layer-reader")
         self._thread.start()
 
     def _put(self, item: object) -> bool:
@@ -228,11 +235,22 @@ class ThreadedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def _get(self) -> object:
+        """The next item of the queue; never waits on a thread that ended (closed)."""
+        import queue
+
+        while True:
+            try:
+                return self._q.get(timeout=0.1)
+            except queue.Empty:
+                if not self._thread.is_alive() and self._q.empty():
+                    raise ValueError("read of a closed ThreadedReader") from None
+
     def _next(self) -> bytes:
         """The next chunk of the source (b"" at its end)."""
         if self._eof:
             return b""
-        item = self._q.get()
+        item = self._get()
         if item is self._DONE:
             self._eof = True
             return b""

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ringfence.errors import InputError, LimitExceededError
+from ringfence.errors import DigestMismatchError, InputError, LimitExceededError
+from ringfence.layers.analyze import _stream_layer
 from ringfence.layers.streams import ThreadedReader
 from ringfence.layers.walk import Limits
+from ringfence.model.image import LayerInfo
 from ringfence.scan import ScanOptions, scan_image
 from tests.imagebuilder import DPKG_STATUS, OS_RELEASE, Layer, Member, build_oci, sha, write_blob
 from tests.unit.hostile_image.helpers import (
@@ -31,7 +33,7 @@ NAME = "ringfence-layer-reader"
 
 
 def _readers() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == NAME and t.is_alive()]
+    return [t for t in threading.enumerate() if t.name.startswith(NAME) and t.is_alive()]
 
 
 def _image_with_blob(root: Path, blob: bytes, tar: bytes | None = None) -> Path:
@@ -140,3 +142,102 @@ def test_closing_early_stops_a_thread_blocked_on_a_full_queue() -> None:
     assert len(reader.read(1 << 20)) == 1 << 20
     reader.close()  # the thread waits on the full queue: it must notice and end
     assert _readers() == []
+
+
+# --- the stages: blob read and digest, inflate, diffID (layers/analyze._stream_layer) --------
+
+def _layer(blob: bytes, tar: bytes) -> LayerInfo:
+    return LayerInfo(sha(blob), sha(tar), "application/vnd.oci.image.layer.v1.tar+gzip",
+                     len(blob))
+
+
+class _Source:
+    """An ImageSource whose one layer blob is ``stream``."""
+
+    def __init__(self, stream: io.RawIOBase) -> None:
+        self.stream = stream
+
+    def open_layer(self, _layer: LayerInfo) -> io.BufferedReader:
+        return io.BufferedReader(self.stream)
+
+
+def test_a_compressed_layer_is_read_hashed_and_inflated_in_three_stage_threads() -> None:
+    tar = _big_tar()
+    blob = gzip.compress(tar, compresslevel=1)
+    seen: set[str] = set()
+
+    def wants(_path: str, _size: int) -> bool:  # called in the walk, while the stages run
+        seen.update(t.name for t in _readers())
+        return False
+
+    got = _stream_layer(_Source(io.BytesIO(blob)), _layer(blob, tar), "img",  # type: ignore[arg-type]
+                        wants, Limits(), lambda _e: None)
+    assert got.digest == sha(blob) and got.kind == "gzip"
+    assert seen == {f"{NAME}-blob", f"{NAME}-inflate", f"{NAME}-diffid"}
+    assert _readers() == []
+
+
+def test_a_read_error_in_the_blob_stage_is_an_input_error() -> None:
+    class Failing(io.RawIOBase):
+        """The blob's first 4 MiB, then an I/O error (a disk, a network mount)."""
+
+        def __init__(self, data: bytes) -> None:
+            self.data, self.at = data, 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+            if self.at >= 4 << 20:
+                raise OSError("disk on fire")
+            n = min(len(b), len(self.data) - self.at)
+            b[:n] = self.data[self.at:self.at + n]
+            self.at += n
+            return n
+
+    tar = _big_tar()
+    blob = gzip.compress(tar, compresslevel=0) + bytes(8 << 20)  # the error comes mid-layer
+    with pytest.raises(InputError, match="disk on fire"):
+        _stream_layer(_Source(Failing(blob)), _layer(blob, tar), "img",  # type: ignore[arg-type]
+                      lambda _p, _s: False, Limits(), lambda _e: None)
+    assert _readers() == []
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_bytes_the_decompressor_leaves_unread_count_in_the_blob_digest(flip: bool) -> None:
+    """xz stops at trailing garbage without reading it (CPython's DecompressReader), so
+    the rest of the blob is read after the walk: through the blob's stage, whose thread
+    read ahead of the decompressor (24 MiB of garbage: more than its queue holds). A blob
+    whose digest covers those bytes verifies; one byte changed there is a mismatch."""
+    import lzma
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as archive:
+        info = tarfile.TarInfo("var/lib/dpkg/status")
+        info.size = len(DPKG_STATUS)
+        archive.addfile(info, io.BytesIO(DPKG_STATUS))
+    tar = buf.getvalue()
+    garbage = bytearray(os.urandom(24 << 20))
+    blob = lzma.compress(tar, preset=0) + bytes(garbage)
+    layer = _layer(blob, tar)
+    if flip:
+        garbage[-1] ^= 1
+    sent = lzma.compress(tar, preset=0) + bytes(garbage)
+    if flip:
+        with pytest.raises(DigestMismatchError, match=layer.digest):
+            _stream_layer(_Source(io.BytesIO(sent)), layer, "img",  # type: ignore[arg-type]
+                          lambda _p, _s: False, Limits(), lambda _e: None)
+    else:
+        got = _stream_layer(_Source(io.BytesIO(sent)), layer, "img",  # type: ignore[arg-type]
+                            lambda _p, _s: False, Limits(), lambda _e: None)
+        assert got.digest == sha(blob) and got.kind == "xz"
+    assert _readers() == []
+
+
+def test_reading_on_after_close_is_an_error_not_a_hang() -> None:
+    reader = ThreadedReader(io.BytesIO(bytes(64 << 20)), depth=2)  # type: ignore[arg-type]
+    assert len(reader.read(1 << 20)) == 1 << 20
+    reader.close()  # its thread ends without putting the end marker
+    with pytest.raises(ValueError, match="closed"):
+        for _ in range(8):  # what the queue held, then the error
+            reader.read(1 << 20)
