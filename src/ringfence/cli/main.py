@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -87,5 +88,23 @@ def main(argv: list[str] | None = None) -> int:
     return status if isinstance(status, int) else 0
 
 
+def entry() -> None:
+    """The ``ringfence`` program (console script, ``python -m ringfence.cli.main``):
+    :func:`main` on the process's arguments, then exit with its status.
+
+    Before the exit every object is moved to the collector's permanent generation
+    (``gc.freeze``), so the full collections of interpreter shutdown no longer walk every
+    object the run made (17k-24k after a warm ``sbom``, 1.5-3.5 ms a collection): 0.099 ->
+    0.089 s for a warm ``sbom`` of bookworm-min, medians of 21 runs side by side (Trivy's
+    whole warm run is 0.09-0.12 s). It changes nothing the run did: the
+    report is written and the cache closed by then, atexit handlers still run and module
+    teardown still releases what it holds; only reference cycles left at exit are not
+    collected (CPython never promises their finalisers at exit). Not in :func:`main`, which
+    tests and embedders call in a process that goes on."""
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
