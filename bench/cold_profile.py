@@ -140,8 +140,8 @@ def layer_stages(source: Any, layer: Any, catalogers: tuple[Any, ...], limits: A
         t["inflate"], raw = 0.0, [packed[i:i + CHUNK] for i in range(0, len(packed), CHUNK)]
     packed = b""  # freed
     t["diffID sha256"], _ = _cpu(lambda: sha(raw))
-    t["tar headers"], names = _cpu(lambda: [(m.name, m.size, m.isreg())
-                                            for m in TarReader(_Chunks(raw))])  # type: ignore[arg-type]
+    t["tar headers"], _ = _cpu(lambda: sum(1 for _m in TarReader(_Chunks(raw))))  # type: ignore[arg-type]
+    names = [(m.name, m.size, m.isreg()) for m in TarReader(_Chunks(raw))]  # type: ignore[arg-type]
     lc = LayerCatalog(layer.diff_id, catalogers)
     # parts of ``walk``, timed alone over the same names: a member's path, and whether
     # some cataloger wants a regular file (the dispatch)
