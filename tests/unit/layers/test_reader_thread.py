@@ -1,7 +1,8 @@
-"""The layer reader thread (layers/streams.ThreadedReader inflates, hashes and counts a
-layer while the walk parses it): what goes wrong in that thread surfaces as the error a
-scan without it gave (exit 3, one error line), and no reader thread outlives the scan,
-whether the thread failed, the walk failed, or all went well."""
+"""The layer reader threads (layers/streams.ThreadedReader, one a stage: the blob is read
+and hashed, inflated, its tar hashed and counted, while the walk parses it): what goes
+wrong in a thread surfaces as the error a scan without them gave (exit 3, one error line),
+and no reader thread outlives the scan, whether a thread failed, the walk failed, or all
+went well."""
 
 from __future__ import annotations
 
