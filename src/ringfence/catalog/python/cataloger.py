@@ -9,17 +9,15 @@ distribution is installed in, so they stay distinguishable from pip-installed on
 
 from __future__ import annotations
 
-from email.errors import MissingHeaderBodySeparatorDefect
-from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
-
-from packaging.utils import canonicalize_name
+from typing import TYPE_CHECKING
 
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError, Parsed
 from ringfence.catalog.licenses import normalize_all
 from ringfence.model.package import Location, Package
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 # Syft's globs (python-installed-package-cataloger), as suffixes; ".egg-info" is the
 # single-file form (wants() is only asked about regular files).
@@ -40,6 +38,13 @@ class PythonInstalledCataloger:
     def parse(self, path: str, data: bytes) -> Parsed:
         if not data.strip():
             raise CatalogError("empty core metadata file")
+        # the email parser and packaging load on the first metadata file (a cold sbom of
+        # an image without Python packages never needs them: 15 ms of imports)
+        from email.parser import BytesHeaderParser
+        from email.policy import compat32
+
+        from packaging.utils import canonicalize_name
+
         msg = BytesHeaderParser(policy=compat32).parsebytes(data)
         name, version = _first(msg, "Name"), _first(msg, "Version")
         problems = _defects(msg)
@@ -69,6 +74,8 @@ def _first(msg: Message, header: str) -> str:
 
 def _defects(msg: Message) -> list[str]:
     """A line that is not a header ends the headers early: say so, with the line."""
+    from email.errors import MissingHeaderBodySeparatorDefect
+
     if not any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in msg.defects):
         return []
     body = msg.get_payload()

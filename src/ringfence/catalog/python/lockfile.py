@@ -14,9 +14,6 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from ringfence.catalog import purls
 from ringfence.catalog.interface import CatalogError, Parsed
 from ringfence.model.package import Location, Package
@@ -80,6 +77,8 @@ def _toml(data: bytes) -> dict[str, Any]:
 
 
 def _packages(path: str, kind: str, entries: Iterable[Entry]) -> Iterator[Package]:
+    from packaging.utils import canonicalize_name  # a lock file's first package: 8 ms
+
     groups: dict[tuple[str, str], set[str]] = {}
     names: dict[tuple[str, str], str] = {}
     for name, version, group in entries:
@@ -114,6 +113,9 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _requirements(text: str, problems: list[str]) -> Iterator[Entry]:
+    # loaded by the first requirements file (lock files are read on dir: sources only)
+    from packaging.requirements import InvalidRequirement, Requirement
+
     for lineno, line in _logical_lines(text):
         spec = _OPTION.split(line, 1)[0].strip()
         if spec.startswith(_NOT_NAMED) or "${" in spec or "://" in spec:
