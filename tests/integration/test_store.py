@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -281,6 +282,42 @@ def test_newer_schema_and_foreign_database_are_refused(
     _set_version(store_url, "banana")
     code, _, err = _run(["inventory", "list", "--store", store_url], tmp_path, capsys)
     assert code == 3 and "not a ringfence inventory store" in err
+
+
+def test_opening_a_new_store_from_many_processes_at_once_migrates_it_once(
+        store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fleet --workers N --store` opens a new store from N workers at the same moment:
+    each reads "no schema yet", then all migrate. The first must migrate and the others
+    find its version (before the fix, SQLite raised "table meta already exists" in all but
+    one, and fleet failed those images). A barrier after the version read forces the race."""
+    racers = 4
+    barrier = threading.Barrier(racers, timeout=30)
+    read_version = InventoryStore._version
+
+    def version_then_wait(self: InventoryStore) -> int:
+        found = read_version(self)
+        barrier.wait()
+        return found
+
+    monkeypatch.setattr(InventoryStore, "_version", version_then_wait)
+    errors: list[BaseException] = []
+
+    def open_once() -> None:
+        try:
+            InventoryStore.open(store_url).close()
+        except BaseException as exc:  # recorded, the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_once) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    monkeypatch.undo()
+    with InventoryStore.open(store_url) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+    assert _sql(store_url, "SELECT count(*) FROM meta WHERE key='schema_version'", ()) == [(1,)]
 
 
 def test_every_version_has_a_migration() -> None:

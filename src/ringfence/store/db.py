@@ -151,13 +151,19 @@ class InventoryStore:
         if version == SCHEMA_VERSION:
             return
         with self._transaction() as cur:
-            if self._pg:  # one migrator at a time; the others then see the new version
+            # one migrator at a time (SQLite: BEGIN IMMEDIATE holds the write lock); the
+            # others wait, then find the version the first one wrote and stop there
+            if self._pg:
                 self._exec(cur, "SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-                if self._exec(cur, "SELECT to_regclass('meta')").fetchone()[0] is not None:
-                    row = self._exec(cur, "SELECT value FROM meta WHERE key='schema_version'"
-                                     ).fetchone()
-                    if row is not None and row[0] != str(version):
-                        return  # another process migrated while this one waited
+                has_meta = self._exec(cur, "SELECT to_regclass('meta')").fetchone()[0]
+            else:
+                has_meta = self._exec(cur, "SELECT 1 FROM sqlite_master WHERE type='table' "
+                                      "AND name='meta'").fetchone()
+            if has_meta is not None:
+                row = self._exec(cur, "SELECT value FROM meta WHERE key='schema_version'"
+                                 ).fetchone()
+                if row is not None and row[0] != str(version):
+                    return  # another process migrated while this one waited
             for step in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[step]:
                     self._exec(cur, statement.format(id=ID_COLUMN[self.url.dialect]))
