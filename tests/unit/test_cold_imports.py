@@ -22,6 +22,11 @@ NO_PYTHON_METADATA = (
     "packaging",        # canonical PyPI names: only for a METADATA/PKG-INFO file (8 ms)
     "email.parser",     # core metadata headers: only for a METADATA/PKG-INFO file (7 ms)
 )
+# never loaded by a cold sbom of an image without a pom.xml inside a jar
+NO_POM = (
+    "ringfence.catalog.java.pomxml",  # a jar's pom.xml licences (catalog/java/archive.py)
+    "defusedxml",                     # its XML parser, with xml.etree (~4 ms)
+)
 # never loaded by an image scan: lock files and manifests are read on dir: sources only
 # (catalog/registry.py DECLARED, made on first use; ~5 ms with their patterns)
 DECLARED_ONLY = (
@@ -77,6 +82,27 @@ def test_a_cold_image_sbom_loads_no_parser_it_does_not_need(tmp_path: Path) -> N
     assert "flask" not in names  # a lock file in an image is not read (nor its parser loaded)
     assert _loaded(modules, NO_PYTHON_METADATA) == []
     assert _loaded(modules, DECLARED_ONLY) == []
+    assert _loaded(modules, NO_POM) == []
+
+
+def test_a_jar_with_a_pom_in_an_image_loads_the_xml_parser(tmp_path: Path) -> None:
+    """The control of NO_POM: a jar whose pom.properties has a pom.xml beside it."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    meta = "META-INF/maven/org.example/lib/"
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(meta + "pom.properties", "groupId=org.example\nartifactId=lib\n"
+                   "version=1.0.0\n")
+        z.writestr(meta + "pom.xml", "<project><licenses><license><name>Apache-2.0</name>"
+                   "</license></licenses></project>")
+    image = build_oci(tmp_path / "img", [Layer([
+        Member("etc/os-release", OS_RELEASE), Member("var/lib/dpkg/status", DPKG_STATUS),
+        Member("opt/app/lib-1.0.0.jar", buf.getvalue())])])
+    modules, names = _cold(tmp_path, f"oci:{image}", "jar")
+    assert "org.example:lib" in names
+    assert _loaded(modules, NO_POM) == list(NO_POM)
 
 
 def test_python_metadata_in_an_image_loads_its_parser(tmp_path: Path) -> None:

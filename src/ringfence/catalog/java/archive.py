@@ -18,8 +18,6 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from ringfence.catalog.java.pomxml import pom_licenses
-
 ARCHIVE_EXTENSIONS = (".jar", ".war", ".ear", ".par", ".sar", ".jpi", ".hpi")
 MAX_DEPTH = 16
 MAX_TOTAL = 512 * 1024 * 1024
@@ -147,6 +145,9 @@ def _from_pom(z: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
     except KeyError:
         pass
     else:
+        # the XML parser (defusedxml, xml.etree: ~4 ms of imports) only for a jar with a pom
+        from ringfence.catalog.java.pomxml import pom_licenses
+
         xml = _read_metadata(z, xml_info, label, state)
         licenses = pom_licenses(xml.encode()) if xml is not None else ()
     return Coordinates(group, artifact, version, label, info.filename, licenses)
