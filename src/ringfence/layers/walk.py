@@ -34,9 +34,13 @@ REG, DIR, SYMLINK, HARDLINK, WHITEOUT, OPAQUE, OTHER = (
 TOO_LARGE, UNREADABLE = "too-large", "unreadable"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
-    """One tar member after normalisation. ``data`` is set only for wanted files."""
+    """One tar member after normalisation. ``data`` is set only for wanted files.
+
+    Treat it as read-only. Not ``frozen``: a frozen dataclass sets each field through
+    ``object.__setattr__``, and one is made per tar member: 1.07 against 0.20 us, 0.09 s of
+    a cold scan of 100,000 files (bench/cold_profile.py ``walk``)."""
 
     path: str
     kind: str
