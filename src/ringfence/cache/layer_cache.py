@@ -96,7 +96,7 @@ class LayerCache:
     def put(self, variant: str, blob: str, result: LayerResult) -> None:
         """Store ``result``, computed from blob bytes that hashed to ``blob`` and whose
         tar hashed to ``result.diff_id``."""
-        value = zlib.compress(json.dumps(result.to_dict(), separators=(",", ":")).encode(), 6)
+        value = _compress(json.dumps(result.to_dict(), separators=(",", ":")).encode())
         self._db.execute("INSERT OR REPLACE INTO results (variant, blob, diff_id, value) "
                          "VALUES (?, ?, ?, ?)", (variant, blob, result.diff_id, value))
 
@@ -120,6 +120,16 @@ class LayerCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _compress(data: bytes) -> bytes:
+    """zlib data (``_decode`` reads it with zlib) at isal's level 1: 1.6 ms for the 3.8 MB
+    result of a 100,000-file layer, against 15 ms at zlib's level 6, 5 % larger."""
+    try:
+        from isal import isal_zlib  # imported by the layer readers anyway (streams.py)
+    except ImportError:  # pragma: no cover - exercised only where isal is missing
+        return zlib.compress(data, 1)
+    return bytes(isal_zlib.compress(data, 1))
 
 
 def _decode(value: bytes) -> LayerResult | None:
