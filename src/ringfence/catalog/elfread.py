@@ -51,14 +51,15 @@ random-access :class:`View`.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any, Final, cast
+from typing import IO, Final, cast
 
 from ringfence.catalog.interface import CatalogError
+from ringfence.literals import LiteralDatabase, hyperscan
 
 ELF_MAGIC: Final = b"\x7fELF"
 GO_MAGIC: Final = b"\xff Go buildinf:"
@@ -204,48 +205,27 @@ class _FindMarkers:
 
 
 class _ScanMarkers:
-    """Hyperscan, block mode, one match per pattern: literals match in order of their end,
-    so the one reported is the first."""
+    """Hyperscan (``ringfence/literals.py``), one match per marker: the first."""
 
-    def __init__(self, hs: Any) -> None:
-        self._db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        self._db.compile(expressions=[b"".join(b"\\x%02x" % c for c in k)
-                                      for k in (GO_MAGIC, DEP_NAME)],
-                         ids=[0, 1], elements=2, flags=[hs.HS_FLAG_SINGLEMATCH] * 2)
-        self._scratch = hs.Scratch
-        self._local = threading.local()  # a scratch per thread (not shareable)
+    def __init__(self) -> None:
+        self._db = LiteralDatabase((GO_MAGIC, DEP_NAME), first_only=True)
 
     def first(self, data: bytes) -> tuple[int, int]:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = self._scratch(self._db)
         ends = [-1, -1]
-        if data:
-            self._db.scan(data, match_event_handler=_first_end, context=ends, scratch=scratch)
+        self._db.scan(data, _first_end, ends)
         return (ends[0] - len(GO_MAGIC) if ends[0] >= 0 else -1,
                 ends[1] - len(DEP_NAME) if ends[1] >= 0 else -1)
 
 
-def _first_end(pattern: int, _start: int, end: int, _flags: int, ends: list[int]) -> None:
-    if ends[pattern] < 0:
-        ends[pattern] = end
+def _first_end(marker: int, _start: int, end: int, _flags: int, ends: list[int]) -> None:
+    if ends[marker] < 0:
+        ends[marker] = end
 
 
-_FINDER: list[_FindMarkers | _ScanMarkers] = []
-_FINDER_LOCK = threading.Lock()
-
-
+@functools.cache
 def _finder() -> _FindMarkers | _ScanMarkers:
-    if not _FINDER:
-        with _FINDER_LOCK:
-            if not _FINDER:
-                try:  # imported on the first ELF file: 2.4 ms, off every other start-up
-                    import hyperscan
-                except ImportError:  # pragma: no cover - only where the wheel is missing
-                    _FINDER.append(_FindMarkers())
-                else:
-                    _FINDER.append(_ScanMarkers(hyperscan))
-    return _FINDER[0]
+    """Made on the first ELF file (Hyperscan's import and compile: 2.4 ms)."""
+    return _ScanMarkers() if hyperscan() is not None else _FindMarkers()
 
 
 @dataclass(slots=True)

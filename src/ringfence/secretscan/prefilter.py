@@ -17,15 +17,9 @@ tested against each other), only slower.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from typing import Any
 
-_hs: Any
-try:
-    import hyperscan as _hs
-except ImportError:  # pragma: no cover - exercised only where the wheel is missing
-    _hs = None
+from ringfence.literals import LiteralDatabase, hyperscan
 
 
 class KeywordIndex:
@@ -36,33 +30,24 @@ class KeywordIndex:
         if any(k != k.lower() or not k for k in keywords):
             raise ValueError("keywords must be non-empty lowercase byte strings")
         self.keywords = tuple(keywords)
-        self.engine = engine or ("hyperscan" if _hs is not None else "find")
-        self._db: Any = None
-        self._local = threading.local()  # one Hyperscan scratch per thread (not shareable)
+        self.engine = engine or ("hyperscan" if hyperscan() is not None else "find")
+        self._db: LiteralDatabase | None = None
         if self.engine == "hyperscan":
-            if _hs is None:
+            if hyperscan() is None:
                 raise ValueError("the hyperscan engine is not installed")
-            self._db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-            self._db.compile(
-                expressions=[b"".join(b"\\x%02x" % c for c in k) for k in self.keywords],
-                ids=list(range(len(self.keywords))), elements=len(self.keywords),
-                flags=[_hs.HS_FLAG_CASELESS] * len(self.keywords))
+            self._db = LiteralDatabase(self.keywords, caseless=True)
         elif self.engine != "find":
             raise ValueError(f"unknown keyword engine {self.engine!r}")
 
     def find(self, data: bytes) -> dict[bytes, list[int]]:
         """keyword -> sorted start offsets of its occurrences in ``data`` (absent: none)."""
-        if self.engine == "hyperscan":
-            return self._find_hyperscan(data)
+        if self._db is not None:
+            return self._find_hyperscan(self._db, data)
         return self._find_loops(data)
 
-    def _find_hyperscan(self, data: bytes) -> dict[bytes, list[int]]:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = _hs.Scratch(self._db)
+    def _find_hyperscan(self, db: LiteralDatabase, data: bytes) -> dict[bytes, list[int]]:
         ends: list[tuple[int, int]] = []
-        if data:
-            self._db.scan(data, match_event_handler=_collect, context=ends, scratch=scratch)
+        db.scan(data, _collect, ends)
         out: dict[bytes, list[int]] = {}
         for kid, end in ends:
             k = self.keywords[kid]
@@ -87,4 +72,4 @@ def _collect(kid: int, _start: int, end: int, _flags: int, ends: list[tuple[int,
 
 
 def available_engines() -> tuple[str, ...]:
-    return ("hyperscan", "find") if _hs is not None else ("find",)
+    return ("hyperscan", "find") if hyperscan() is not None else ("find",)
