@@ -1,4 +1,4 @@
-"""Put an SQLite database in WAL mode when several processes may open it at once.
+"""Open an SQLite database that several processes may open and write at once, in WAL mode.
 
 ``PRAGMA journal_mode=WAL`` on a new database needs an exclusive lock, and SQLite answers
 "database is locked" at once, without calling the busy handler, when another connection is
@@ -12,9 +12,24 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
+BUSY_TIMEOUT_S = 30  # how long a statement waits for another process's lock
 _FIRST_PAUSE_S = 0.005
 _MAX_PAUSE_S = 0.2
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable from any thread,
+    its database in WAL mode: the layer cache's and the SQLite inventory store's."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        enable_wal(conn, BUSY_TIMEOUT_S)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def enable_wal(conn: sqlite3.Connection, timeout_s: float) -> None:

@@ -24,12 +24,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ringfence.sqlitewal import enable_wal
+from ringfence.sqlitewal import connect
 
 if TYPE_CHECKING:  # imported by _decode: a whole-image hit (warm sbom) builds no LayerResult
     from ringfence.layers.result import LayerResult
@@ -37,7 +36,6 @@ if TYPE_CHECKING:  # imported by _decode: a whole-image hit (warm sbom) builds n
 # 1 keyed results by the claimed diffID (issue 18): never read again; 2 had no
 # ``spdx_licenses`` (model/license.py): its licences would all read as names
 SCHEMA_VERSION = 3
-_BUSY_S = 30  # how long a statement waits for another process's lock
 
 
 def default_dir() -> Path:
@@ -53,9 +51,7 @@ class LayerCache:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = directory / "layers.sqlite"
-        self._db = sqlite3.connect(self.path, timeout=_BUSY_S, check_same_thread=False,
-                                   isolation_level=None)
-        enable_wal(self._db, _BUSY_S)
+        self._db = connect(self.path)
         self._db.execute("DROP TABLE IF EXISTS layers")  # schema 1: keyed by claims
         self._db.execute("CREATE TABLE IF NOT EXISTS results (variant TEXT NOT NULL, "
                          "blob TEXT NOT NULL, diff_id TEXT NOT NULL, value BLOB NOT NULL, "

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ringfence import sqlitewal
 from ringfence.errors import Error
-from ringfence.sqlitewal import enable_wal
 from ringfence.store.record import (
     Carrier,
     Holder,
@@ -34,7 +34,6 @@ from ringfence.store.schema import ID_COLUMN, MIGRATIONS, SCHEMA_VERSION
 from ringfence.store.url import StoreUrl, resolve
 
 CONNECT_TIMEOUT_S = 5
-_SQLITE_BUSY_S = 30  # how long a statement waits for another process's lock
 _MIGRATION_LOCK = 0x52464953  # pg_advisory_xact_lock key of schema migrations
 
 
@@ -499,10 +498,8 @@ def _connect(url: StoreUrl) -> Any:
         path = Path(url.target)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=_SQLITE_BUSY_S, isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlitewal.connect(path)
             conn.execute("PRAGMA foreign_keys=ON")
-            enable_wal(conn, _SQLITE_BUSY_S)
             # reads through the OS page cache (no read() per page) and a 64 MiB page
             # cache: an ``affected`` answer walks ~3 index pages per package it names
             conn.execute("PRAGMA mmap_size=1073741824")
